@@ -1,0 +1,1 @@
+//! Reading module arguments after templating: typed getters with Ansible's conversions.

@@ -1,0 +1,1 @@
+//! The `fail` module.

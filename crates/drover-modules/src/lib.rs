@@ -1,0 +1,50 @@
+//! drover's modules: each checks a host and changes it only when needed, through a
+//! [`Connection`](drover_types::Connection) and nothing else.
+//!
+//! A module speaks POSIX shell: one script checks and, when needed, applies, so the common
+//! unchanged case costs one round trip. Every value that reaches a script is quoted with
+//! [`drover_types::shell_quote`] or sent on stdin, never pasted raw. Files are written atomically
+//! (a temp file in the same directory, mode and owner set, then `mv`). Each module lives in its own
+//! file; [`all`] lists them. Modules never print, never spawn tasks, and never read the playbook.
+
+mod args;
+mod files;
+
+mod assert;
+mod blockinfile;
+mod command;
+mod copy;
+mod debug;
+mod fail;
+mod file;
+mod lineinfile;
+mod meta;
+mod ping;
+mod replace;
+mod set_fact;
+mod stat;
+mod template;
+
+use drover_types::Module;
+
+/// Every module drover has.
+pub fn all() -> Vec<&'static dyn Module> {
+    vec![
+        &command::Command,
+        &command::Shell,
+        &command::Raw,
+        &copy::Copy,
+        &template::Template,
+        &file::File,
+        &stat::Stat,
+        &lineinfile::LineInFile,
+        &blockinfile::BlockInFile,
+        &replace::Replace,
+        &debug::Debug,
+        &set_fact::SetFact,
+        &assert::Assert,
+        &fail::Fail,
+        &ping::Ping,
+        &meta::Meta,
+    ]
+}

@@ -1,0 +1,1 @@
+//! The `lineinfile` module.

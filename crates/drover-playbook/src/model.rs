@@ -1,0 +1,196 @@
+//! The typed playbook: what the loader produces and the engine runs. Values that Ansible
+//! templates at run time (`when`, `loop`, module arguments, `ignore_errors: "{{ x }}"`) are kept
+//! as raw [`Value`]s; the engine templates them per host.
+
+use drover_types::{Map, Span, Value};
+use std::path::PathBuf;
+
+/// A whole playbook file.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    /// The file, as given.
+    pub path: PathBuf,
+    /// Its directory (`playbook_dir`), absolute.
+    pub dir: PathBuf,
+    /// The plays, in order.
+    pub plays: Vec<Play>,
+}
+
+/// Keywords that set privilege escalation; `None` means "inherit".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BecomeKeywords {
+    /// `become`.
+    pub become_: Option<Value>,
+    /// `become_user`.
+    pub become_user: Option<Value>,
+    /// `become_method`.
+    pub become_method: Option<Value>,
+}
+
+/// One play.
+#[derive(Debug, Clone)]
+pub struct Play {
+    /// `name`, when given.
+    pub name: Option<String>,
+    /// `hosts`, a pattern (a list is joined with `:`).
+    pub hosts: String,
+    /// `vars`.
+    pub vars: Map,
+    /// `vars_files`, relative to the playbook's directory; each may be templated.
+    pub vars_files: Vec<Value>,
+    /// `gather_facts` (default true, as in Ansible).
+    pub gather_facts: Option<Value>,
+    /// `pre_tasks`.
+    pub pre_tasks: Vec<TaskItem>,
+    /// `tasks`.
+    pub tasks: Vec<TaskItem>,
+    /// `post_tasks`.
+    pub post_tasks: Vec<TaskItem>,
+    /// `handlers`.
+    pub handlers: Vec<TaskItem>,
+    /// `become*`.
+    pub become_: BecomeKeywords,
+    /// `strategy` (`linear`, `free`).
+    pub strategy: Option<String>,
+    /// `serial`: a number, a percentage, or a list of them.
+    pub serial: Option<Value>,
+    /// `any_errors_fatal`.
+    pub any_errors_fatal: Option<Value>,
+    /// `max_fail_percentage`.
+    pub max_fail_percentage: Option<Value>,
+    /// `ignore_errors`, `ignore_unreachable`, `check_mode`, `diff`, `no_log`, `tags`... that tasks
+    /// inherit.
+    pub common: Common,
+    /// Where the play starts.
+    pub span: Span,
+}
+
+/// Keywords that plays, blocks and tasks share and that tasks inherit from what encloses them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Common {
+    /// `when`: every condition must hold (a string is a list of one).
+    pub when: Vec<Value>,
+    /// `vars`.
+    pub vars: Map,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// `ignore_errors`.
+    pub ignore_errors: Option<Value>,
+    /// `ignore_unreachable`.
+    pub ignore_unreachable: Option<Value>,
+    /// `check_mode`.
+    pub check_mode: Option<Value>,
+    /// `diff`.
+    pub diff: Option<Value>,
+    /// `no_log`.
+    pub no_log: Option<Value>,
+    /// `become*`.
+    pub become_: BecomeKeywords,
+    /// `delegate_to`.
+    pub delegate_to: Option<Value>,
+    /// `run_once`.
+    pub run_once: Option<Value>,
+    /// `any_errors_fatal`.
+    pub any_errors_fatal: Option<Value>,
+    /// `throttle`.
+    pub throttle: Option<Value>,
+    /// `timeout`, seconds.
+    pub timeout: Option<Value>,
+    /// `environment`.
+    pub environment: Option<Value>,
+}
+
+/// An entry of a task list.
+#[derive(Debug, Clone)]
+pub enum TaskItem {
+    /// A task that calls a module.
+    Task(Box<Task>),
+    /// A `block` with its `rescue` and `always`.
+    Block(Box<Block>),
+}
+
+/// `block`, `rescue`, `always`.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// `name`.
+    pub name: Option<String>,
+    /// `block`.
+    pub block: Vec<TaskItem>,
+    /// `rescue`.
+    pub rescue: Vec<TaskItem>,
+    /// `always`.
+    pub always: Vec<TaskItem>,
+    /// Keywords the block's tasks inherit.
+    pub common: Common,
+    /// Where it starts.
+    pub span: Span,
+}
+
+/// How a task loops.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoopKind {
+    /// `loop`: the list as it is.
+    Loop,
+    /// `with_items`: lists inside the list are flattened one level.
+    WithItems,
+    /// `with_list`: the list as it is.
+    WithList,
+    /// `with_dict`: a mapping becomes `{key, value}` items.
+    WithDict,
+}
+
+/// `loop` / `with_*` and `loop_control`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loop {
+    /// Which keyword.
+    pub kind: LoopKind,
+    /// The list (or a template that gives one).
+    pub items: Value,
+    /// `loop_control.loop_var` (default `item`).
+    pub loop_var: String,
+    /// `loop_control.index_var`.
+    pub index_var: Option<String>,
+    /// `loop_control.label`, a template.
+    pub label: Option<Value>,
+    /// `loop_control.pause`, seconds.
+    pub pause: Option<Value>,
+    /// `loop_control.extended`.
+    pub extended: Option<Value>,
+}
+
+/// One task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// `name`, when given.
+    pub name: Option<String>,
+    /// The module's short name (`copy`, also when written `ansible.builtin.copy`).
+    pub module: String,
+    /// The module's arguments, untemplated, keyed by the names the user wrote (aliases are
+    /// resolved by the engine after templating). Free-form text is under `_raw_params`.
+    pub args: Map,
+    /// `register`.
+    pub register: Option<String>,
+    /// `changed_when`.
+    pub changed_when: Vec<Value>,
+    /// `failed_when`.
+    pub failed_when: Vec<Value>,
+    /// `loop` / `with_*`.
+    pub loop_: Option<Loop>,
+    /// `notify`.
+    pub notify: Vec<String>,
+    /// `listen` (handlers only).
+    pub listen: Vec<String>,
+    /// The keywords tasks share with blocks and plays.
+    pub common: Common,
+    /// Where the task starts.
+    pub span: Span,
+    /// Where the module name is written.
+    pub module_span: Span,
+}
+
+impl Task {
+    /// The name shown in output: `name`, or the module's name when there is none.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.module.clone())
+    }
+}

@@ -1,0 +1,1 @@
+//! Helpers for drover's integration tests: a temp project directory and the real `drover` binary.

@@ -1,0 +1,126 @@
+//! Plain data and the traits that let drover's crates talk without depending on each other.
+//!
+//! The engine runs tasks, the modules do the work and the connections reach hosts; none of those
+//! crates knows the others. They meet here: [`Connection`] is how a module reaches a host (a POSIX
+//! shell over a pipe), [`Module`] is how the engine calls a module, [`Templar`] is how a module asks
+//! for templating without depending on the template crate, and [`Event`] is everything a reporter
+//! may learn about a run. Values are JSON-shaped ([`Value`]) with insertion-ordered maps, the shape
+//! Ansible's variables have. This crate holds no behaviour beyond small helpers on its own data.
+
+mod connection;
+mod event;
+mod module;
+mod result;
+mod span;
+mod templar;
+
+pub use connection::{Become, BecomeMethod, Connection, ConnectionError, Connector, Exec, ExecOutput};
+pub use event::{Event, HostStats, Reporter, Status};
+pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
+pub use result::{FileDiff, TaskResult};
+pub use span::Span;
+pub use templar::Templar;
+
+/// A variable's value: the JSON data model, with maps that keep insertion order like Python dicts.
+pub type Value = serde_json::Value;
+/// A mapping of names to values, in insertion order.
+pub type Map = serde_json::Map<String, Value>;
+
+/// The key of a one-entry map that marks its value as never to be templated: `!unsafe` strings
+/// and registered results (Ansible's `AnsibleUnsafe`). The template crate unwraps it.
+pub const UNSAFE_KEY: &str = "__drover_unsafe__";
+
+/// Wraps a value so that templating leaves it exactly as it is.
+pub fn mark_unsafe(value: Value) -> Value {
+    let mut map = Map::new();
+    map.insert(UNSAFE_KEY.to_owned(), value);
+    Value::Object(map)
+}
+
+/// The value inside an [`mark_unsafe`] wrapper, or `None` when `value` is not one.
+pub fn as_unsafe(value: &Value) -> Option<&Value> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.get(UNSAFE_KEY),
+        _ => None,
+    }
+}
+
+/// Removes every unsafe wrapper, deep: the plain data, for output and for modules.
+pub fn strip_unsafe(value: Value) -> Value {
+    match value {
+        Value::Object(mut map) => {
+            if map.len() == 1 && map.contains_key(UNSAFE_KEY) {
+                return strip_unsafe(map.remove(UNSAFE_KEY).unwrap_or(Value::Null));
+            }
+            Value::Object(map.into_iter().map(|(k, v)| (k, strip_unsafe(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_unsafe).collect()),
+        other => other,
+    }
+}
+
+/// Shell-quotes one word for a POSIX shell: the result is always a single argument, whatever bytes
+/// it holds. Every value a module puts in a script goes through this (or is sent on stdin).
+pub fn shell_quote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('\'');
+    for ch in word.chars() {
+        if ch == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(ch);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Shell-quotes raw bytes (a path that is not valid UTF-8); see [`shell_quote`].
+pub fn shell_quote_bytes(word: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(word.len() + 2);
+    out.push(b'\'');
+    for &b in word {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
+/// Ansible's truthiness for a templated keyword value (`when`, `ignore_errors`, `check_mode`...):
+/// booleans as they are, strings by Ansible's `bool` filter, numbers non-zero, others non-empty.
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "yes" | "on" | "1" | "true" | "y" | "t"
+        ),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_survives_single_quotes() {
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn truthy_follows_ansible_bool() {
+        assert!(truthy(&Value::from("Yes")));
+        assert!(!truthy(&Value::from("no")));
+        assert!(!truthy(&Value::from(0)));
+        assert!(truthy(&Value::from(2)));
+    }
+}

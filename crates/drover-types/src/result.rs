@@ -1,0 +1,107 @@
+use crate::{ConnectionError, Map, Value};
+
+/// A before/after pair for `--diff`, as Ansible's `diff` return value holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileDiff {
+    /// Names the old side (`before: /etc/motd`).
+    pub before_header: String,
+    /// Names the new side.
+    pub after_header: String,
+    /// The old text.
+    pub before: String,
+    /// The new text.
+    pub after: String,
+}
+
+/// What a module did on one host (Ansible's result dict, with the common keys pulled out).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskResult {
+    /// It changed (or in check mode would change) the host.
+    pub changed: bool,
+    /// It failed.
+    pub failed: bool,
+    /// It did nothing on purpose (`creates` already exists, check mode for command...).
+    pub skipped: bool,
+    /// The host could not be reached.
+    pub unreachable: bool,
+    /// A human message.
+    pub msg: Option<String>,
+    /// Every other return value (`rc`, `stdout`, `dest`, `mode`...), registered as given.
+    pub data: Map,
+    /// What changed, for `--diff`.
+    pub diffs: Vec<FileDiff>,
+    /// Variables to set on the host (`set_fact`'s `ansible_facts`).
+    pub facts: Map,
+    /// Warnings to show the user.
+    pub warnings: Vec<String>,
+}
+
+impl TaskResult {
+    /// A successful, unchanged result.
+    pub fn ok() -> Self {
+        TaskResult::default()
+    }
+
+    /// A successful result, changed or not.
+    pub fn changed(changed: bool) -> Self {
+        TaskResult { changed, ..TaskResult::default() }
+    }
+
+    /// A failed result with a message.
+    pub fn failed(msg: impl Into<String>) -> Self {
+        TaskResult { failed: true, msg: Some(msg.into()), ..TaskResult::default() }
+    }
+
+    /// A skipped result with a message.
+    pub fn skipped(msg: impl Into<String>) -> Self {
+        TaskResult { skipped: true, msg: Some(msg.into()), ..TaskResult::default() }
+    }
+
+    /// Adds a return value.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.data.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Sets a return value.
+    pub fn set(&mut self, key: &str, value: impl Into<Value>) {
+        self.data.insert(key.to_owned(), value.into());
+    }
+
+    /// The result as Ansible registers it: every return value plus `changed`, `failed`, `msg`,
+    /// `skipped` (when skipped), `unreachable` (when unreachable) and `diff` (when any).
+    pub fn to_value(&self) -> Value {
+        let mut map = self.data.clone();
+        map.insert("changed".into(), self.changed.into());
+        map.insert("failed".into(), self.failed.into());
+        if self.skipped {
+            map.insert("skipped".into(), true.into());
+        }
+        if self.unreachable {
+            map.insert("unreachable".into(), true.into());
+        }
+        if let Some(msg) = &self.msg {
+            map.insert("msg".into(), msg.clone().into());
+        }
+        if !self.facts.is_empty() {
+            map.insert("ansible_facts".into(), Value::Object(self.facts.clone()));
+        }
+        if !self.warnings.is_empty() {
+            map.insert("warnings".into(), self.warnings.clone().into());
+        }
+        Value::Object(map)
+    }
+}
+
+impl From<ConnectionError> for TaskResult {
+    fn from(err: ConnectionError) -> Self {
+        match err {
+            ConnectionError::Unreachable(msg) => TaskResult {
+                unreachable: true,
+                msg: Some(msg),
+                ..TaskResult::default()
+            },
+            other => TaskResult::failed(other.to_string()),
+        }
+    }
+}
