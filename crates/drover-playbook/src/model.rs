@@ -58,6 +58,8 @@ pub struct Play {
     pub any_errors_fatal: Option<Value>,
     /// `max_fail_percentage`.
     pub max_fail_percentage: Option<Value>,
+    /// `force_handlers`.
+    pub force_handlers: Option<Value>,
     /// `ignore_errors`, `ignore_unreachable`, `check_mode`, `diff`, `no_log`, `tags`... that tasks
     /// inherit.
     pub common: Common,
@@ -98,6 +100,10 @@ pub struct Common {
     pub timeout: Option<Value>,
     /// `environment`.
     pub environment: Option<Value>,
+    /// `remote_user`.
+    pub remote_user: Option<Value>,
+    /// `connection`.
+    pub connection: Option<Value>,
 }
 
 /// An entry of a task list.
@@ -176,6 +182,12 @@ pub struct Task {
     pub failed_when: Vec<Value>,
     /// `loop` / `with_*`.
     pub loop_: Option<Loop>,
+    /// `until`: retry until every condition holds.
+    pub until: Vec<Value>,
+    /// `retries` (default 3 when `until` is set).
+    pub retries: Option<Value>,
+    /// `delay` between retries, seconds (default 5).
+    pub delay: Option<Value>,
     /// `notify`.
     pub notify: Vec<String>,
     /// `listen` (handlers only).
