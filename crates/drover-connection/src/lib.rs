@@ -2,7 +2,14 @@
 //! scripts SSH will run, so local runs exercise the same code paths. (The `ssh` connection comes
 //! with the SSH fan-out.) Implements [`drover_types::Connection`]; knows nothing of modules or
 //! playbooks.
+//!
+//! Running as another user is a matter of wrapping the script: [`wrap_become`] turns a script
+//! into the command line that runs it through `sudo` or `su`, and [`become_stdin`] builds the
+//! input that goes with it (the sudo password first, then the command's own input). Every
+//! connection uses the pair, so `become` behaves the same locally and over SSH.
 
+mod become_;
 mod local;
 
+pub use become_::{BECOME_SENTINEL, become_stdin, wrap_become};
 pub use local::{Local, LocalConnector};
