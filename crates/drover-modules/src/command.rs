@@ -1,1 +1,492 @@
-//! The `command` module.
+//! The `command`, `shell` and `raw` modules, and the shell-word splitter they share.
+//!
+//! `command` runs a program with an argument vector: every word is quoted, so nothing in it is
+//! seen by a shell. `shell` hands its text to `/bin/sh -c` (or `executable`), on purpose. `raw`
+//! runs its text as the script itself. One round trip each: `chdir`, `creates` and `removes` are
+//! checked by the same script that runs the command, which first prints one status line.
+
+use crate::args::Args;
+use crate::files::run;
+use async_trait::async_trait;
+use drover_types::{
+    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
+};
+use std::time::{Duration, SystemTime};
+
+const COMMON: [ArgSpecEntry; 8] = [
+    ArgSpecEntry::new("_raw_params", ArgKind::Str),
+    ArgSpecEntry::new("cmd", ArgKind::Str),
+    ArgSpecEntry::new("chdir", ArgKind::Path),
+    ArgSpecEntry::new("creates", ArgKind::Path),
+    ArgSpecEntry::new("removes", ArgKind::Path),
+    ArgSpecEntry::new("stdin", ArgKind::Str),
+    ArgSpecEntry::new("stdin_add_newline", ArgKind::Bool),
+    ArgSpecEntry::new("strip_empty_ends", ArgKind::Bool),
+];
+
+static COMMAND_SPEC: ArgSpec = ArgSpec {
+    args: &[
+        COMMON[0],
+        COMMON[1],
+        COMMON[2],
+        COMMON[3],
+        COMMON[4],
+        COMMON[5],
+        COMMON[6],
+        COMMON[7],
+        ArgSpecEntry::new("argv", ArgKind::List),
+        ArgSpecEntry::new("executable", ArgKind::Path),
+        ArgSpecEntry::new("expand_argument_vars", ArgKind::Bool),
+    ],
+    free_form: true,
+    any_args: false,
+};
+
+static SHELL_SPEC: ArgSpec = ArgSpec {
+    args: &[
+        COMMON[0],
+        COMMON[1],
+        COMMON[2],
+        COMMON[3],
+        COMMON[4],
+        COMMON[5],
+        COMMON[6],
+        COMMON[7],
+        ArgSpecEntry::new("executable", ArgKind::Path),
+    ],
+    free_form: true,
+    any_args: false,
+};
+
+static RAW_SPEC: ArgSpec = ArgSpec {
+    args: &[
+        ArgSpecEntry::new("_raw_params", ArgKind::Str),
+        ArgSpecEntry::new("executable", ArgKind::Path),
+    ],
+    free_form: true,
+    any_args: false,
+};
+
+/// `command`: runs a program with arguments, no shell involved.
+pub(crate) struct Command;
+/// `shell`: runs a command line through `/bin/sh -c`.
+pub(crate) struct Shell;
+/// `raw`: runs its text as a script, nothing else.
+pub(crate) struct Raw;
+
+#[async_trait]
+impl Module for Command {
+    fn name(&self) -> &'static str {
+        "command"
+    }
+    fn spec(&self) -> &'static ArgSpec {
+        &COMMAND_SPEC
+    }
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_command(ctx, args, false).await.unwrap_or_else(|e| e)
+    }
+}
+
+#[async_trait]
+impl Module for Shell {
+    fn name(&self) -> &'static str {
+        "shell"
+    }
+    fn spec(&self) -> &'static ArgSpec {
+        &SHELL_SPEC
+    }
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_command(ctx, args, true).await.unwrap_or_else(|e| e)
+    }
+}
+
+#[async_trait]
+impl Module for Raw {
+    fn name(&self) -> &'static str {
+        "raw"
+    }
+    fn spec(&self) -> &'static ArgSpec {
+        &RAW_SPEC
+    }
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_raw(ctx, args).await.unwrap_or_else(|e| e)
+    }
+}
+
+async fn run_raw(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
+    let a = Args::new(args);
+    let text = a.req_str("_raw_params")?;
+    let script = match a.str("executable")? {
+        Some(exe) => format!("exec {} -c {}", shell_quote(&exe), shell_quote(&text)),
+        None => text,
+    };
+    if ctx.check_mode {
+        return Ok(TaskResult::skipped("raw does not run in check mode"));
+    }
+    let out = run(ctx, &script, None).await?;
+    let mut r = TaskResult::changed(true);
+    r.set("rc", out.rc);
+    add_output(&mut r, "stdout", &out.stdout_text());
+    add_output(&mut r, "stderr", &out.stderr_text());
+    if out.rc != 0 {
+        r.failed = true;
+        r.msg = Some("non-zero return code".into());
+    }
+    Ok(r)
+}
+
+/// What the command part of the script is, and what `cmd` reports.
+fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult> {
+    let text = match a.str("_raw_params")? {
+        Some(t) if !t.trim().is_empty() => Some(t),
+        _ => a.str("cmd")?,
+    };
+    let argv = if shell { None } else { a.list("argv")? };
+    match (text, argv) {
+        (Some(_), Some(_)) => Err(TaskResult::failed(
+            "only command or argv can be given, not both",
+        )),
+        (None, None) => Err(TaskResult::failed("no command given")),
+        (Some(t), None) if t.trim().is_empty() => Err(TaskResult::failed("no command given")),
+        (Some(t), None) if shell => {
+            let exe = a.str_or("executable", "/bin/sh")?;
+            Ok((
+                format!("exec {} -c {}", shell_quote(&exe), shell_quote(&t)),
+                Value::from(t),
+            ))
+        }
+        (Some(t), None) => {
+            let words = shlex_split(&t).map_err(TaskResult::failed)?;
+            argv_line(words)
+        }
+        (None, Some(words)) => argv_line(words),
+    }
+}
+
+fn argv_line(words: Vec<String>) -> Result<(String, Value), TaskResult> {
+    let Some(first) = words.first() else {
+        return Err(TaskResult::failed("no command given"));
+    };
+    if first.starts_with('-') {
+        return Err(TaskResult::failed(format!(
+            "refusing to run a program whose name starts with '-': {first}"
+        )));
+    }
+    let quoted: Vec<String> = words.iter().map(|w| expand_tilde(w)).collect();
+    Ok((format!("exec {}", quoted.join(" ")), Value::from(words)))
+}
+
+/// Quotes a word, keeping Ansible's expansion of a leading `~` to the home directory.
+fn expand_tilde(word: &str) -> String {
+    if word == "~" {
+        "\"$HOME\"".into()
+    } else if let Some(rest) = word.strip_prefix("~/") {
+        format!("\"$HOME\"/{}", shell_quote(rest))
+    } else {
+        shell_quote(word)
+    }
+}
+
+/// The test for `creates`/`removes`: a glob on the host, no other expansion.
+fn glob_test(pattern: &str) -> String {
+    format!(
+        "(g={}; IFS=; set +f; for f in $g; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then exit 0; fi; done; exit 1)",
+        shell_quote(pattern)
+    )
+}
+
+async fn run_command(
+    ctx: &ModuleContext<'_>,
+    args: &Map,
+    shell: bool,
+) -> Result<TaskResult, TaskResult> {
+    let a = Args::new(args);
+    let (line, cmd) = command_line(&a, shell)?;
+    let creates = a.str("creates")?;
+    let removes = a.str("removes")?;
+    let strip = a.bool("strip_empty_ends", true)?;
+    let stdin = match a.str("stdin")? {
+        Some(mut s) => {
+            if a.bool("stdin_add_newline", true)? {
+                s.push('\n');
+            }
+            Some(s.into_bytes())
+        }
+        None => None,
+    };
+    let mut script = String::from("set -f\n");
+    if let Some(dir) = a.str("chdir")? {
+        script.push_str(&format!(
+            "cd -- {} || {{ echo drover:chdir; exit 1; }}\n",
+            shell_quote(&dir)
+        ));
+    }
+    if let Some(c) = &creates {
+        script.push_str(&format!(
+            "if {}; then echo drover:creates; exit 0; fi\n",
+            glob_test(c)
+        ));
+    }
+    if let Some(r) = &removes {
+        script.push_str(&format!(
+            "if ! {}; then echo drover:removes; exit 0; fi\n",
+            glob_test(r)
+        ));
+    }
+    let check_only = ctx.check_mode;
+    if check_only {
+        script.push_str("echo drover:check; exit 0\n");
+    } else {
+        script.push_str(&format!("echo drover:run\n{line}\n"));
+    }
+    let start = SystemTime::now();
+    let out = run(
+        ctx,
+        &script,
+        if check_only { None } else { stdin.as_deref() },
+    )
+    .await?;
+    let end = SystemTime::now();
+    let (status, stdout) = match out.stdout.iter().position(|&b| b == b'\n') {
+        Some(i) => (
+            String::from_utf8_lossy(&out.stdout[..i]).into_owned(),
+            &out.stdout[i + 1..],
+        ),
+        None => (String::new(), &out.stdout[..]),
+    };
+    let mut r = TaskResult::changed(true);
+    r.set("cmd", cmd.clone());
+    match status.as_str() {
+        "drover:run" => {}
+        "drover:chdir" => {
+            let err = out.stderr_text();
+            return Ok(TaskResult::failed(format!(
+                "Unable to change directory before execution: {}",
+                err.trim()
+            ))
+            .with("rc", 1)
+            .with("cmd", r.data["cmd"].clone()));
+        }
+        "drover:creates" | "drover:removes" => {
+            let (what, msg) = if status == "drover:creates" {
+                let c = creates.unwrap_or_default();
+                (c.clone(), format!("Did not run command since '{c}' exists"))
+            } else {
+                let rm = removes.unwrap_or_default();
+                (
+                    rm.clone(),
+                    format!("Did not run command since '{rm}' does not exist"),
+                )
+            };
+            let mut r = TaskResult::changed(false);
+            r.set("cmd", cmd);
+            r.set("rc", 0);
+            add_output(
+                &mut r,
+                "stdout",
+                &format!(
+                    "skipped, since {what} {}",
+                    if status == "drover:creates" {
+                        "exists"
+                    } else {
+                        "does not exist"
+                    }
+                ),
+            );
+            add_output(&mut r, "stderr", "");
+            r.msg = Some(msg);
+            return Ok(r);
+        }
+        "drover:check" => {
+            let mut r = TaskResult::skipped("Command would have run if not in check mode");
+            r.set("cmd", cmd);
+            r.set("rc", 0);
+            if creates.is_some() || removes.is_some() {
+                r.skipped = false;
+                r.changed = true;
+            }
+            return Ok(r);
+        }
+        _ => {
+            return Err(TaskResult::failed(format!(
+                "the command could not be started: {}",
+                out.stderr_text().trim()
+            )));
+        }
+    }
+    let mut stdout = String::from_utf8_lossy(stdout).into_owned();
+    let mut stderr = out.stderr_text();
+    if strip {
+        stdout.truncate(stdout.trim_end_matches(['\r', '\n']).len());
+        stderr.truncate(stderr.trim_end_matches(['\r', '\n']).len());
+    }
+    r.set("rc", out.rc);
+    add_output(&mut r, "stdout", &stdout);
+    add_output(&mut r, "stderr", &stderr);
+    r.set("start", format_time(start));
+    r.set("end", format_time(end));
+    r.set(
+        "delta",
+        format_delta(end.duration_since(start).unwrap_or_default()),
+    );
+    if out.rc != 0 {
+        r.failed = true;
+        r.msg = Some("non-zero return code".into());
+    } else {
+        r.msg = Some(String::new());
+    }
+    Ok(r)
+}
+
+/// Sets `key` and `key_lines`.
+fn add_output(r: &mut TaskResult, key: &str, text: &str) {
+    r.set(key, text);
+    let lines: Vec<Value> = split_lines(text).into_iter().map(Value::from).collect();
+    r.set(&format!("{key}_lines"), lines);
+}
+
+/// Python's `str.splitlines()` for the common line ends (`\n`, `\r\n`, `\r`).
+pub(crate) fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.find(['\n', '\r']) {
+            Some(i) => {
+                lines.push(&rest[..i]);
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+            }
+            None => {
+                lines.push(rest);
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// Local time as Python's `str(datetime.now())`: `2024-01-01 12:00:00.123456`.
+pub(crate) fn format_time(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = libc::time_t::try_from(d.as_secs()).unwrap_or_default();
+    // SAFETY: localtime_r writes only into the `tm` we own; `secs` is a valid time_t.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        d.subsec_micros()
+    )
+}
+
+/// A duration as Python's `str(timedelta)`: `0:00:00.003456` (no fraction when it is zero).
+pub(crate) fn format_delta(d: Duration) -> String {
+    let s = d.as_secs();
+    let base = format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+    match d.subsec_micros() {
+        0 => base,
+        us => format!("{base}.{us:06}"),
+    }
+}
+
+/// Splits text into words as Python's `shlex.split` does (POSIX mode, no comments): quotes
+/// group, `\` escapes outside single quotes (inside double quotes only `\` and `"`).
+pub(crate) fn shlex_split(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => word.push(ch),
+                        None => return Err("No closing quotation".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(ch @ ('"' | '\\')) => word.push(ch),
+                            Some(ch) => {
+                                word.push('\\');
+                                word.push(ch);
+                            }
+                            None => return Err("No closing quotation".into()),
+                        },
+                        Some(ch) => word.push(ch),
+                        None => return Err("No closing quotation".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(ch) => word.push(ch),
+                    None => return Err("No escaped character".into()),
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shlex_like_python() {
+        let s = |t: &str| shlex_split(t).unwrap();
+        assert_eq!(s("echo  hi there"), vec!["echo", "hi", "there"]);
+        assert_eq!(
+            s("a 'b c' \"d \\\" e\" f\\ g"),
+            vec!["a", "b c", "d \" e", "f g"]
+        );
+        assert_eq!(s("a \"\" b"), vec!["a", "", "b"]);
+        assert_eq!(s("x\"\\$y\""), vec!["x\\$y"]);
+        assert_eq!(s("a'b'\"c\"d"), vec!["abcd"]);
+        assert!(shlex_split("'open").is_err());
+        assert!(shlex_split("trail\\").is_err());
+    }
+
+    #[test]
+    fn python_formats() {
+        assert_eq!(format_delta(Duration::from_micros(3456)), "0:00:00.003456");
+        assert_eq!(format_delta(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(
+            format_time(SystemTime::UNIX_EPOCH + Duration::from_micros(5)).len(),
+            26
+        );
+        assert_eq!(split_lines("a\r\nb\rc\n"), vec!["a", "b", "c"]);
+        assert!(split_lines("").is_empty());
+    }
+}

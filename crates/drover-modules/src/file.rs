@@ -1,1 +1,26 @@
 //! The `file` module.
+
+use async_trait::async_trait;
+use drover_types::{ArgSpec, Map, Module, ModuleContext, TaskResult};
+
+static SPEC: ArgSpec = ArgSpec {
+    args: &[],
+    free_form: false,
+    any_args: true,
+};
+
+/// `file`.
+pub(crate) struct File;
+
+#[async_trait]
+impl Module for File {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+    fn spec(&self) -> &'static ArgSpec {
+        &SPEC
+    }
+    async fn run(&self, _ctx: &ModuleContext<'_>, _args: &Map) -> TaskResult {
+        TaskResult::failed("not implemented")
+    }
+}

@@ -1,8 +1,18 @@
 //! Writing files on a host the safe way, shared by copy, template, lineinfile, blockinfile and
 //! replace: read the current state in one round trip, and when the content differs write a temp
 //! file beside the destination, set mode and owner on it, then rename it over the destination.
+//!
+//! The scripts use POSIX sh and `stat -c` (GNU coreutils and busybox both have it). Paths go into
+//! scripts only through [`shell_quote`] and always after `--` or with a `./` prefix (see
+//! [`safe_path`]); file contents travel on standard input and standard output as raw bytes.
 
-use drover_types::{FileDiff, ModuleContext, TaskResult};
+use crate::args::{Args, ModeSpec, format_mode};
+use drover_types::{Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, shell_quote};
+
+/// Files larger than this are compared by checksum instead of being read back whole.
+const MAX_READ: u64 = 16 << 20;
+/// Ansible's default `max_diff_size`: larger contents are not diffed.
+const MAX_DIFF: usize = 104_448;
 
 /// Mode, owner and group a file should end up with (`None`: leave as is / default for new files).
 #[derive(Debug, Clone, Default)]
@@ -11,6 +21,28 @@ pub(crate) struct FileAttrs {
     pub(crate) mode: Option<String>,
     pub(crate) owner: Option<String>,
     pub(crate) group: Option<String>,
+}
+
+impl FileAttrs {
+    /// Reads `mode`, `owner` and `group` from a task's arguments, resolving a symbolic mode
+    /// against the file's current mode (`before`). `mode: preserve` is left to the caller.
+    pub(crate) fn from_args(args: &Args<'_>, before: &FileState) -> Result<FileAttrs, TaskResult> {
+        let mode = match args.mode("mode")? {
+            None | Some(ModeSpec::Preserve) => None,
+            Some(spec) => {
+                let current = before.mode.as_deref().and_then(parse_octal);
+                let bits = spec
+                    .resolve(current, false, None)
+                    .map_err(|e| TaskResult::failed(format!("argument 'mode': {e}")))?;
+                Some(format_mode(bits))
+            }
+        };
+        Ok(FileAttrs {
+            mode,
+            owner: args.str("owner")?,
+            group: args.str("group")?,
+        })
+    }
 }
 
 /// What `read_state` found.
@@ -22,12 +54,166 @@ pub(crate) struct FileState {
     pub(crate) mode: Option<String>,
     pub(crate) owner: Option<String>,
     pub(crate) group: Option<String>,
+    /// Numeric owner, when it exists.
+    pub(crate) uid: Option<u32>,
+    /// Numeric group, when it exists.
+    pub(crate) gid: Option<u32>,
+    /// Size in bytes, when it exists.
+    pub(crate) size: Option<u64>,
+    /// SHA-1 of the content when the file was too large to read back (`content` is then `None`).
+    pub(crate) checksum: Option<String>,
 }
 
+impl FileState {
+    /// Whether it exists and is something other than a regular file or a directory.
+    pub(crate) fn is_special(&self) -> bool {
+        self.exists && !self.is_dir && self.content.is_none() && self.checksum.is_none()
+    }
+}
+
+/// A path safe to put after a command's options: relative paths starting with `-` get `./`.
+pub(crate) fn safe_path(path: &str) -> String {
+    if path.starts_with('-') {
+        format!("./{path}")
+    } else {
+        path.to_owned()
+    }
+}
+
+/// The directory part of `path` (`.` for a bare name), as dirname(1) gives it.
+pub(crate) fn parent_dir(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(0) => "/".to_owned(),
+        Some(i) => match trimmed[..i].trim_end_matches('/') {
+            "" => "/".to_owned(),
+            dir => dir.to_owned(),
+        },
+        None if path.starts_with('/') => "/".to_owned(),
+        None => ".".to_owned(),
+    }
+}
+
+/// Runs one script on the task's host with the task's become and timeout. A connection error is
+/// returned as the failed (or unreachable) result.
+pub(crate) async fn run(
+    ctx: &ModuleContext<'_>,
+    script: &str,
+    stdin: Option<&[u8]>,
+) -> Result<ExecOutput, TaskResult> {
+    let exec = Exec {
+        script,
+        stdin,
+        become_: ctx.become_,
+        timeout: ctx.timeout,
+    };
+    ctx.conn.exec(exec).await.map_err(TaskResult::from)
+}
+
+/// Parses an octal mode string (`0644`, `644`).
+pub(crate) fn parse_octal(s: &str) -> Option<u32> {
+    u32::from_str_radix(s, 8).ok().filter(|m| *m <= 0o7777)
+}
+
+/// The `stat -c` format for the attribute line every script prints: mode, uid, gid, size, owner
+/// name, group name.
+pub(crate) const STAT_FMT: &str = "'%a %u %g %s %U %G'";
+
 /// Reads a file's existence, type, content, mode, owner and group in one round trip.
-pub(crate) async fn read_state(ctx: &ModuleContext<'_>, path: &str) -> Result<FileState, TaskResult> {
-    let _ = (ctx, path);
-    todo!()
+pub(crate) async fn read_state(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+) -> Result<FileState, TaskResult> {
+    let script = format!(
+        "set -f; p={p}
+if [ -d \"$p\" ]; then t=directory
+elif [ -f \"$p\" ]; then t=file
+elif [ -L \"$p\" ]; then echo 'drover-state absent'; exit 0
+elif [ -e \"$p\" ]; then t=other
+else echo 'drover-state absent'; exit 0; fi
+s=$(stat -L -c {STAT_FMT} -- \"$p\") || exit 1
+set -- $s
+if [ \"$t\" = file ] && [ \"$4\" -gt {MAX_READ} ]; then
+  c=$(sha1sum < \"$p\") || exit 1
+  printf 'drover-state %s %s\\nsha1 %s\\n' \"$t\" \"$s\" \"${{c%% *}}\"; exit 0
+fi
+printf 'drover-state %s %s\\n' \"$t\" \"$s\"
+if [ \"$t\" = file ]; then printf 'content\\n'; exec cat -- \"$p\"; fi",
+        p = shell_quote(&safe_path(path)),
+    );
+    let out = run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "could not read `{path}`: {}",
+            out.stderr_text().trim()
+        )));
+    }
+    parse_state(&out.stdout).ok_or_else(|| {
+        TaskResult::failed(format!(
+            "could not read `{path}`: unexpected output {:?}",
+            out.stdout_text()
+        ))
+    })
+}
+
+/// Parses the attribute part of a state line: `MODE UID GID SIZE OWNER GROUP`.
+pub(crate) fn parse_attrs(words: &[&str], state: &mut FileState) -> Option<()> {
+    let [mode, uid, gid, size, owner, group, ..] = words else {
+        return None;
+    };
+    state.mode = Some(format_mode(parse_octal(mode)?));
+    state.uid = uid.parse().ok();
+    state.gid = gid.parse().ok();
+    state.size = size.parse().ok();
+    state.owner = Some((*owner).to_owned());
+    state.group = Some((*group).to_owned());
+    Some(())
+}
+
+fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) => (&bytes[..i], &bytes[i + 1..]),
+        None => (bytes, &[]),
+    }
+}
+
+fn parse_state(stdout: &[u8]) -> Option<FileState> {
+    let (header, rest) = split_line(stdout);
+    let header = std::str::from_utf8(header).ok()?;
+    let words: Vec<&str> = header.split_whitespace().collect();
+    if words.first() != Some(&"drover-state") {
+        return None;
+    }
+    let mut state = FileState::default();
+    match words.get(1)? {
+        &"absent" => return Some(state),
+        &"directory" => state.is_dir = true,
+        _ => {}
+    }
+    state.exists = true;
+    parse_attrs(&words[2..], &mut state)?;
+    let (line, body) = split_line(rest);
+    if line == b"content" {
+        state.content = Some(body.to_vec());
+    } else if let Some(sum) = line.strip_prefix(b"sha1 ") {
+        state.checksum = Some(String::from_utf8_lossy(sum).into_owned());
+    }
+    Some(state)
+}
+
+/// What [`write_file`] did, for modules that report the final attributes (copy, template).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Written {
+    /// Changed (or would change, in check mode).
+    pub(crate) changed: bool,
+    /// The content changed (not only the attributes).
+    pub(crate) content_changed: bool,
+    /// The file's attributes afterwards, when known (not in check mode).
+    pub(crate) after: Option<FileState>,
+    /// The backup made, if any.
+    pub(crate) backup_file: Option<String>,
+    /// With `--diff`, the diff of the content.
+    pub(crate) diff: Option<FileDiff>,
 }
 
 /// Makes `path` hold exactly `content` with `attrs`, atomically; respects check mode; when
@@ -42,16 +228,460 @@ pub(crate) async fn write_content(
     backup: bool,
     validate: Option<&str>,
 ) -> TaskResult {
-    let _ = (ctx, path, before, content, attrs, backup, validate);
-    todo!()
+    match write_file(ctx, path, before, content, attrs, backup, validate).await {
+        Ok(w) => {
+            let mut result = TaskResult::changed(w.changed);
+            if let Some(b) = w.backup_file {
+                result.set("backup_file", b);
+            }
+            result.diffs.extend(w.diff);
+            result
+        }
+        Err(failed) => failed,
+    }
+}
+
+/// Whether `want` (a name or a numeric id) names the same user or group as `name`/`id`.
+fn same_principal(want: &str, name: Option<&str>, id: Option<u32>) -> bool {
+    match want.parse::<u32>() {
+        Ok(n) => id == Some(n),
+        Err(_) => name == Some(want),
+    }
+}
+
+/// The commands that set `attrs` on the file in `$var`; each failure exits with `code`.
+fn attr_commands(attrs: &FileAttrs, var: &str, cleanup: &str) -> Result<String, TaskResult> {
+    let mut s = String::new();
+    if let Some(mode) = &attrs.mode {
+        let bits = parse_octal(mode)
+            .ok_or_else(|| TaskResult::failed(format!("invalid mode `{mode}`")))?;
+        s.push_str(&format!(
+            "chmod {:o} -- \"${var}\" || {{ {cleanup} exit 21; }}\n",
+            bits
+        ));
+    }
+    if let Some(owner) = &attrs.owner {
+        s.push_str(&format!(
+            "chown {} -- \"${var}\" || {{ {cleanup} exit 22; }}\n",
+            shell_quote(&safe_path(owner))
+        ));
+    }
+    if let Some(group) = &attrs.group {
+        s.push_str(&format!(
+            "chgrp {} -- \"${var}\" || {{ {cleanup} exit 23; }}\n",
+            shell_quote(&safe_path(group))
+        ));
+    }
+    Ok(s)
+}
+
+/// Whether a file in `before` state already has `attrs`.
+pub(crate) fn attrs_match(before: &FileState, attrs: &FileAttrs) -> bool {
+    let mode_ok = attrs.mode.as_deref().is_none_or(|m| {
+        parse_octal(m).is_some() && parse_octal(m) == before.mode.as_deref().and_then(parse_octal)
+    });
+    let owner_ok = attrs
+        .owner
+        .as_deref()
+        .is_none_or(|o| same_principal(o, before.owner.as_deref(), before.uid));
+    let group_ok = attrs
+        .group
+        .as_deref()
+        .is_none_or(|g| same_principal(g, before.group.as_deref(), before.gid));
+    mode_ok && owner_ok && group_ok
+}
+
+/// [`write_content`], returning the details copy and template report.
+pub(crate) async fn write_file(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+    before: &FileState,
+    content: &[u8],
+    attrs: &FileAttrs,
+    backup: bool,
+    validate: Option<&str>,
+) -> Result<Written, TaskResult> {
+    if before.is_dir {
+        return Err(TaskResult::failed(format!("`{path}` is a directory")));
+    }
+    let content_changed = !before.exists
+        || match (&before.content, &before.checksum) {
+            (Some(old), _) => old.as_slice() != content,
+            (None, Some(sum)) => *sum != sha1_hex(content),
+            (None, None) => true,
+        };
+    let attrs_changed = before.exists && !attrs_match(before, attrs);
+    let mut written = Written {
+        changed: content_changed || attrs_changed,
+        content_changed,
+        ..Written::default()
+    };
+    if ctx.diff && content_changed {
+        let old = if before.exists {
+            before.content.as_deref()
+        } else {
+            Some(&[][..])
+        };
+        written.diff = Some(match old {
+            Some(old) => text_diff(path, old, content),
+            None => placeholder_diff(path, "(file too large to diff)"),
+        });
+    }
+    if !written.changed {
+        written.after = Some(before.clone());
+        return Ok(written);
+    }
+    if ctx.check_mode {
+        return Ok(written);
+    }
+    let p = shell_quote(&safe_path(path));
+    let script = if content_changed {
+        replace_script(
+            &p,
+            &safe_path(&parent_dir(path)),
+            before,
+            attrs,
+            backup,
+            validate,
+        )?
+    } else {
+        format!(
+            "set -f; p={p}\n{}stat -c {STAT_FMT} -- \"$p\"",
+            attr_commands(attrs, "p", "")?
+        )
+    };
+    let out = run(ctx, &script, content_changed.then_some(content)).await?;
+    if out.rc != 0 {
+        let err = out.stderr_text();
+        let msg = match out.rc {
+            13 => format!("failed to validate: {}", err.trim()),
+            14 => format!("could not make a backup of `{path}`: {}", err.trim()),
+            _ => format!("could not write `{path}`: {}", err.trim()),
+        };
+        return Err(TaskResult::failed(msg));
+    }
+    let mut after = FileState {
+        exists: true,
+        content: Some(content.to_vec()),
+        ..FileState::default()
+    };
+    for line in out.stdout_text().lines() {
+        if let Some(sfx) = line.strip_prefix("drover-backup ") {
+            written.backup_file = Some(format!("{path}.{sfx}"));
+        } else {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            parse_attrs(&words, &mut after);
+        }
+    }
+    written.after = Some(after);
+    Ok(written)
+}
+
+/// The script that writes stdin to a temp file beside the destination and renames it over.
+fn replace_script(
+    p: &str,
+    dir: &str,
+    before: &FileState,
+    attrs: &FileAttrs,
+    backup: bool,
+    validate: Option<&str>,
+) -> Result<String, TaskResult> {
+    let mut s = format!(
+        "set -f; p={p}; t=$(mktemp {}) || exit 20\n\
+         cat > \"$t\" || {{ rm -f -- \"$t\"; exit 20; }}\n",
+        shell_quote(&format!(
+            "{}/.drover_tmp.XXXXXXXXXX",
+            dir.trim_end_matches('/')
+        ))
+    );
+    // mktemp makes the file 0600; without a mode the file keeps the old one, or a new file gets
+    // 0666 less the umask, as Ansible's atomic_move does.
+    let mut attrs = attrs.clone();
+    if attrs.mode.is_none() {
+        match &before.mode {
+            Some(m) if before.exists => attrs.mode = Some(m.clone()),
+            _ => s.push_str("chmod \"$(printf '%o' $((0666 & ~$(umask))))\" -- \"$t\" || { rm -f -- \"$t\"; exit 21; }\n"),
+        }
+    }
+    if before.exists && attrs.owner.is_none() && attrs.group.is_none() {
+        if let (Some(uid), Some(gid)) = (before.uid, before.gid) {
+            s.push_str(&format!("chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"));
+        }
+    }
+    s.push_str(&attr_commands(&attrs, "t", "rm -f -- \"$t\";")?);
+    if let Some(v) = validate {
+        let cmd = validate_command(v)?;
+        s.push_str(&format!("( {cmd} ) 1>&2 </dev/null || {{ rc=$?; rm -f -- \"$t\"; echo \"rc:$rc\" >&2; exit 13; }}\n"));
+    }
+    if backup {
+        s.push_str(
+            "if [ -e \"$p\" ]; then sfx=$$.$(date +%Y-%m-%d@%H:%M:%S~); \
+             cp -p -- \"$p\" \"$p.$sfx\" || { rm -f -- \"$t\"; exit 14; }; printf 'drover-backup %s\\n' \"$sfx\"; fi\n",
+        );
+    }
+    s.push_str(&format!(
+        "mv -f -- \"$t\" \"$p\" || {{ rm -f -- \"$t\"; exit 20; }}\nstat -c {STAT_FMT} -- \"$p\""
+    ));
+    Ok(s)
+}
+
+/// Turns a `validate` command (`visudo -cf %s`) into a script line: split like a shell would,
+/// every word quoted, `%s` replaced by the temp file.
+pub(crate) fn validate_command(validate: &str) -> Result<String, TaskResult> {
+    if !validate.contains("%s") {
+        return Err(TaskResult::failed(format!(
+            "validate must contain %s: {validate}"
+        )));
+    }
+    let words = crate::command::shlex_split(validate)
+        .map_err(|e| TaskResult::failed(format!("validate: {e}")))?;
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.split("%s")
+                .map(shell_quote)
+                .collect::<Vec<_>>()
+                .join("\"$t\"")
+        })
+        .collect();
+    Ok(quoted.join(" "))
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes.contains(&0) || std::str::from_utf8(bytes).is_err()
+}
+
+fn placeholder_diff(path: &str, note: &str) -> FileDiff {
+    FileDiff {
+        before_header: path.to_owned(),
+        after_header: path.to_owned(),
+        before: format!("{note}\n"),
+        after: String::new(),
+    }
 }
 
 /// A text diff for `--diff`.
 pub(crate) fn text_diff(path: &str, before: &[u8], after: &[u8]) -> FileDiff {
+    let show = |bytes: &[u8]| -> String {
+        if bytes.len() > MAX_DIFF {
+            format!(
+                "(content of {} bytes, larger than {MAX_DIFF}: not shown)\n",
+                bytes.len()
+            )
+        } else if looks_binary(bytes) {
+            format!("(binary content of {} bytes: not shown)\n", bytes.len())
+        } else {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+    };
     FileDiff {
         before_header: path.to_owned(),
         after_header: path.to_owned(),
-        before: String::from_utf8_lossy(before).into_owned(),
-        after: String::from_utf8_lossy(after).into_owned(),
+        before: show(before),
+        after: show(after),
+    }
+}
+
+/// SHA-1 of `data` as lowercase hex (Ansible's `checksum`).
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for block in msg.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (i, word) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (hv, v) in h.iter_mut().zip([a, b, c, d, e]) {
+            *hv = hv.wrapping_add(v);
+        }
+    }
+    h.iter().map(|v| format!("{v:08x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_known_values() {
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        let long = vec![b'a'; 1000];
+        assert_eq!(sha1_hex(&long), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(safe_path("-rf"), "./-rf");
+        assert_eq!(safe_path("/a"), "/a");
+        assert_eq!(parent_dir("/a/b"), "/a");
+        assert_eq!(parent_dir("/a"), "/");
+        assert_eq!(parent_dir("a"), ".");
+        assert_eq!(parent_dir("a/b/"), "a");
+        assert_eq!(parent_dir("a//b"), "a");
+    }
+
+    #[test]
+    fn state_parsing() {
+        let s = parse_state(b"drover-state file 644 0 0 3 root root\ncontent\nab\n").unwrap();
+        assert!(s.exists && !s.is_dir);
+        assert_eq!(s.content.as_deref(), Some(&b"ab\n"[..]));
+        assert_eq!(s.mode.as_deref(), Some("0644"));
+        assert!(!parse_state(b"drover-state absent\n").unwrap().exists);
+    }
+
+    struct NoTemplar;
+    impl drover_types::Templar for NoTemplar {
+        fn render(&self, s: &str, _: &drover_types::Map) -> Result<drover_types::Value, String> {
+            Ok(s.into())
+        }
+        fn eval(&self, s: &str, _: &drover_types::Map) -> Result<drover_types::Value, String> {
+            Ok(s.into())
+        }
+        fn render_file(
+            &self,
+            _: &std::path::Path,
+            _: &drover_types::Map,
+        ) -> Result<String, String> {
+            Err("no".into())
+        }
+    }
+
+    fn ctx<'a>(
+        conn: &'a drover_connection::Local,
+        vars: &'a drover_types::Map,
+        check: bool,
+    ) -> ModuleContext<'a> {
+        ModuleContext {
+            conn,
+            templar: &NoTemplar,
+            vars,
+            check_mode: check,
+            diff: true,
+            become_: None,
+            search_paths: &[],
+            timeout: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn write_read_roundtrip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("-f i'le");
+        let p = path.to_str().unwrap();
+        let conn = drover_connection::Local;
+        let vars = drover_types::Map::new();
+        let c = ctx(&conn, &vars, false);
+        let before = read_state(&c, p).await.unwrap();
+        assert!(!before.exists);
+        let content = b"a\x00\xffb\n".to_vec();
+        let attrs = FileAttrs {
+            mode: Some("0640".into()),
+            ..FileAttrs::default()
+        };
+        // Check mode: reports, touches nothing.
+        let r = write_content(
+            &ctx(&conn, &vars, true),
+            p,
+            &before,
+            &content,
+            &attrs,
+            false,
+            None,
+        )
+        .await;
+        assert!(r.changed && !r.failed);
+        assert!(!path.exists());
+        let r = write_content(&c, p, &before, &content, &attrs, false, None).await;
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), content);
+        let now = read_state(&c, p).await.unwrap();
+        assert_eq!(now.mode.as_deref(), Some("0640"));
+        assert_eq!(now.content.as_deref(), Some(&content[..]));
+        let r = write_content(&c, p, &now, &content, &attrs, false, None).await;
+        assert!(!r.changed, "{r:?}");
+        // Attributes only.
+        let attrs2 = FileAttrs {
+            mode: Some("0600".into()),
+            ..FileAttrs::default()
+        };
+        let r = write_content(&c, p, &now, &content, &attrs2, false, None).await;
+        assert!(r.changed && !r.failed);
+        assert_eq!(
+            read_state(&c, p).await.unwrap().mode.as_deref(),
+            Some("0600")
+        );
+        // Failing validation leaves the file alone and no temp behind.
+        let now = read_state(&c, p).await.unwrap();
+        let r = write_content(&c, p, &now, b"new", &attrs2, true, Some("false %s")).await;
+        assert!(
+            r.failed && r.msg.as_deref().unwrap().starts_with("failed to validate"),
+            "{r:?}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), content);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Backup, validate that passes.
+        let r = write_content(
+            &c,
+            p,
+            &now,
+            b"new",
+            &FileAttrs::default(),
+            true,
+            Some("test -f %s"),
+        )
+        .await;
+        assert!(r.changed && !r.failed, "{r:?}");
+        let backup = r.data["backup_file"].as_str().unwrap().to_owned();
+        assert_eq!(std::fs::read(&backup).unwrap(), content);
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(
+            read_state(&c, p).await.unwrap().mode.as_deref(),
+            Some("0600")
+        );
+    }
+
+    #[test]
+    fn validate_quoting() {
+        assert_eq!(
+            validate_command("visudo -cf %s").unwrap(),
+            "'visudo' '-cf' ''\"$t\"''"
+        );
+        assert!(validate_command("true").is_err());
     }
 }
