@@ -1,3 +1,11 @@
 //! Shows a run: [`Human`] writes ansible-playbook style output (PLAY and TASK headers, a line per
-//! host, diffs, PLAY RECAP), in colour only on a terminal. Reporters only read events; they never
-//! decide anything about the run.
+//! host, diffs, PLAY RECAP), in colour only when asked to (a terminal without `NO_COLOR`).
+//! Reporters only read events; they never decide anything about the run.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod color;
+mod diff;
+mod human;
+
+pub use human::Human;

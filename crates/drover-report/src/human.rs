@@ -1,0 +1,383 @@
+//! ansible-playbook's default output, line for line where users rely on it: banners padded with
+//! `*` to 80 columns, `ok:`/`changed:`/`skipping:`/`fatal:` lines, `...ignoring`, and the recap.
+
+use crate::color::{Color, paint};
+use crate::diff;
+use drover_types::{Event, HostStats, Reporter, Status, TaskResult, Value};
+use std::io::Write;
+
+const NO_LOG: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/// Writes ansible-playbook style output.
+pub struct Human {
+    out: Box<dyn Write + Send>,
+    err: Box<dyn Write + Send>,
+    color: bool,
+    verbosity: u8,
+}
+
+impl Human {
+    /// Output to `out` (results) and `err` (warnings), coloured when `color`.
+    pub fn new(
+        out: Box<dyn Write + Send>,
+        err: Box<dyn Write + Send>,
+        color: bool,
+        verbosity: u8,
+    ) -> Self {
+        Human {
+            out,
+            err,
+            color,
+            verbosity,
+        }
+    }
+
+    fn banner(&mut self, title: &str) {
+        let stars = 79usize.saturating_sub(title.chars().count()).max(3);
+        let _ = writeln!(self.out, "\n{title} {}", "*".repeat(stars));
+    }
+
+    fn host_result(
+        &mut self,
+        host: &str,
+        delegated_to: Option<&str>,
+        item_label: Option<&str>,
+        status: Status,
+        ignored: bool,
+        result: &TaskResult,
+        no_log: bool,
+        verbose_always: bool,
+    ) {
+        if !no_log {
+            for d in &result.diffs {
+                let text = diff::render(d, self.color);
+                if !text.is_empty() {
+                    let _ = write!(self.out, "{text}\n");
+                }
+            }
+        }
+        let target = match delegated_to {
+            Some(other) => format!("{host} -> {other}"),
+            None => host.to_owned(),
+        };
+        let item = item_label
+            .map(|l| format!(" (item={l})"))
+            .unwrap_or_default();
+        let value = display_value(result, no_log, verbose_always);
+        let (line, color) = match status {
+            Status::Ok | Status::Changed | Status::Skipped => {
+                let word = match status {
+                    Status::Ok => "ok",
+                    Status::Changed => "changed",
+                    _ => "skipping",
+                };
+                let mut line = format!("{word}: [{target}]");
+                if item_label.is_some() {
+                    line.push_str(" =>");
+                    line.push_str(&item);
+                }
+                if verbose_always && status != Status::Skipped {
+                    line.push_str(" => ");
+                    line.push_str(&pretty(&value));
+                } else if self.verbosity > 0 && status != Status::Skipped {
+                    line.push_str(" => ");
+                    line.push_str(&compact(&value));
+                }
+                let color = match status {
+                    Status::Ok => Color::Green,
+                    Status::Changed => Color::Yellow,
+                    _ => Color::Cyan,
+                };
+                (line, color)
+            }
+            Status::Failed => {
+                let line = match item_label {
+                    Some(_) => format!("failed: [{target}]{item} => {}", compact(&value)),
+                    None => format!("fatal: [{target}]: FAILED! => {}", compact(&value)),
+                };
+                (line, Color::Red)
+            }
+            Status::Unreachable => {
+                let line = match item_label {
+                    Some(_) => format!("unreachable: [{target}]{item} => {}", compact(&value)),
+                    None => format!("fatal: [{target}]: UNREACHABLE! => {}", compact(&value)),
+                };
+                (line, Color::Red)
+            }
+        };
+        let _ = writeln!(self.out, "{}", paint(&line, color, self.color));
+        if ignored {
+            let _ = writeln!(
+                self.out,
+                "{}",
+                paint("...ignoring", Color::Cyan, self.color)
+            );
+        }
+        for warning in &result.warnings {
+            let _ = writeln!(
+                self.err,
+                "{}",
+                paint(&format!("[WARNING]: {warning}"), Color::Magenta, self.color)
+            );
+        }
+    }
+
+    fn recap(&mut self, stats: &[(String, HostStats)]) {
+        self.banner("PLAY RECAP");
+        for (host, s) in stats {
+            let host_color = if s.failed > 0 || s.unreachable > 0 {
+                Some(Color::Red)
+            } else if s.changed > 0 {
+                Some(Color::Yellow)
+            } else {
+                Some(Color::Green)
+            };
+            let field = |name: &str, n: u32, c: Color| {
+                let text = format!("{name}={n:<4}");
+                if n > 0 {
+                    paint(&text, c, self.color)
+                } else {
+                    text
+                }
+            };
+            let name = format!("{host:<26}");
+            let name = match host_color {
+                Some(c) => paint(&name, c, self.color),
+                None => name,
+            };
+            let line = format!(
+                "{name} : {} {} {} {} {} {} {}",
+                field("ok", s.ok, Color::Green),
+                field("changed", s.changed, Color::Yellow),
+                field("unreachable", s.unreachable, Color::Red),
+                field("failed", s.failed, Color::Red),
+                field("skipped", s.skipped, Color::Cyan),
+                field("rescued", s.rescued, Color::Magenta),
+                field("ignored", s.ignored, Color::Magenta),
+            );
+            let _ = writeln!(self.out, "{line}");
+        }
+        let _ = writeln!(self.out);
+    }
+}
+
+/// The dict ansible-playbook would print for a result.
+fn display_value(result: &TaskResult, no_log: bool, verbose_always: bool) -> Value {
+    if no_log {
+        return serde_json::json!({ "censored": NO_LOG, "changed": result.changed });
+    }
+    let mut value = drover_types::strip_unsafe(result.to_value());
+    if verbose_always {
+        if let Value::Object(map) = &mut value {
+            map.remove("changed");
+            if !result.failed {
+                map.remove("failed");
+            }
+        }
+    }
+    sorted(value)
+}
+
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+fn compact(value: &Value) -> String {
+    // Python's json.dumps puts a space after `,` and `:`.
+    let mut out = String::new();
+    write_compact(value, &mut out);
+    out
+}
+
+fn write_compact(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_compact(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_compact(v, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut buf = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+    if serde::Serialize::serialize(value, &mut ser).is_err() {
+        return value.to_string();
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+impl Reporter for Human {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::PlayStart { name, .. } => self.banner(&format!("PLAY [{name}]")),
+            Event::NoHostsMatched => {
+                let _ = writeln!(
+                    self.out,
+                    "{}",
+                    paint("skipping: no hosts matched", Color::Cyan, self.color)
+                );
+            }
+            Event::TaskStart { name, handler, .. } => {
+                let title = if *handler {
+                    format!("RUNNING HANDLER [{name}]")
+                } else {
+                    format!("TASK [{name}]")
+                };
+                self.banner(&title);
+            }
+            Event::HostResult {
+                host,
+                delegated_to,
+                item_label,
+                status,
+                ignored,
+                result,
+                no_log,
+                verbose_always,
+            } => self.host_result(
+                host,
+                delegated_to.as_deref(),
+                item_label.as_deref(),
+                *status,
+                *ignored,
+                result,
+                *no_log,
+                *verbose_always,
+            ),
+            Event::Warning(text) => {
+                let _ = writeln!(
+                    self.err,
+                    "{}",
+                    paint(&format!("[WARNING]: {text}"), Color::Magenta, self.color)
+                );
+            }
+            Event::Info(text) => {
+                let _ = writeln!(self.err, "[NOTE]: {text}");
+            }
+            Event::Recap(stats) => self.recap(stats),
+            _ => {}
+        }
+        let _ = self.out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn capture(events: &[Event]) -> String {
+        let buf = Buf::default();
+        let mut human = Human::new(Box::new(buf.clone()), Box::new(std::io::sink()), false, 0);
+        for e in events {
+            human.event(e);
+        }
+        let bytes = buf.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn banner_is_80_columns_like_ansible() {
+        let out = capture(&[Event::PlayStart {
+            name: "Demo play".into(),
+            check_mode: false,
+        }]);
+        assert_eq!(out, format!("\nPLAY [Demo play] {}\n", "*".repeat(63)));
+    }
+
+    #[test]
+    fn recap_line_matches_ansible_layout() {
+        let stats = HostStats {
+            ok: 5,
+            changed: 2,
+            skipped: 1,
+            ignored: 2,
+            ..HostStats::default()
+        };
+        let out = capture(&[Event::Recap(vec![("localhost".into(), stats)])]);
+        assert!(out.contains(
+            "localhost                  : ok=5    changed=2    unreachable=0    failed=0    skipped=1    rescued=0    ignored=2   \n"
+        ), "{out}");
+    }
+
+    #[test]
+    fn failure_shows_sorted_json_and_ignoring() {
+        let result = TaskResult::failed("boom 1");
+        let out = capture(&[Event::HostResult {
+            host: "localhost".into(),
+            delegated_to: None,
+            item_label: None,
+            status: Status::Failed,
+            ignored: true,
+            result,
+            no_log: false,
+            verbose_always: false,
+        }]);
+        assert_eq!(
+            out,
+            "fatal: [localhost]: FAILED! => {\"changed\": false, \"failed\": true, \"msg\": \"boom 1\"}\n...ignoring\n"
+        );
+    }
+
+    #[test]
+    fn no_log_hides_values() {
+        let result = TaskResult::changed(true).with("secret", "hunter2");
+        let out = capture(&[Event::HostResult {
+            host: "h".into(),
+            delegated_to: None,
+            item_label: None,
+            status: Status::Failed,
+            ignored: false,
+            result,
+            no_log: true,
+            verbose_always: false,
+        }]);
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.contains("censored"));
+    }
+}
