@@ -4,4 +4,84 @@
 //! The executor never knows what a module does: it templates a task's arguments, calls
 //! [`Module::run`](drover_types::Module::run) through a connection from a
 //! [`Connector`](drover_types::Connector), and turns results into [`Event`](drover_types::Event)s
-//! for reporters. It never prints and never opens a connection itself.
+//! for a [`Reporter`](drover_types::Reporter). Hosts of a play run a task concurrently (up to
+//! `forks` at once); events are sent in inventory order once every host has finished the task, so
+//! output never depends on timing. It never prints and never opens a connection itself.
+
+mod block;
+mod error;
+pub mod handlers;
+mod host;
+mod loops;
+mod play;
+mod repr;
+mod tags;
+mod task;
+mod vars;
+
+pub use error::Error;
+pub use tags::TagFilter;
+
+use drover_inventory::Inventory;
+use drover_playbook::Playbook;
+use drover_types::{Connector, HostStats, Map, Module, Reporter};
+use std::collections::HashMap;
+
+/// Everything a run needs to know, decided before any host is contacted.
+pub struct RunConfig {
+    /// The loaded, validated playbook.
+    pub playbook: Playbook,
+    /// The inventory (with the playbook's `group_vars/` and `host_vars/` added).
+    pub inventory: Inventory,
+    /// `-e`, highest precedence.
+    pub extra_vars: Map,
+    /// `--limit`.
+    pub limit: Option<String>,
+    /// `--tags` and `--skip-tags`.
+    pub tags: TagFilter,
+    /// `--check`.
+    pub check: bool,
+    /// `--diff`.
+    pub diff: bool,
+    /// `--forks`: hosts worked on at once.
+    pub forks: usize,
+    /// `--start-at-task`.
+    pub start_at_task: Option<String>,
+    /// `-v` count.
+    pub verbosity: u8,
+}
+
+/// The modules, connections and reporter a run uses, chosen by the caller.
+pub struct Runtime<'a> {
+    /// Modules by short name.
+    pub modules: HashMap<&'static str, &'static dyn Module>,
+    /// Opens a connection per host.
+    pub connector: &'a dyn Connector,
+    /// Receives every event.
+    pub reporter: &'a mut dyn Reporter,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// The recap counters, in inventory order.
+    pub stats: Vec<(String, HostStats)>,
+}
+
+impl Summary {
+    /// ansible-playbook's exit code: 4 when a host was unreachable, 2 when one failed, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if self.stats.iter().any(|(_, s)| s.unreachable > 0) {
+            4
+        } else if self.stats.iter().any(|(_, s)| s.failed > 0) {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// Runs every play of the playbook and reports the recap.
+pub async fn run(config: RunConfig, runtime: Runtime<'_>) -> Result<Summary, Error> {
+    play::run_playbook(&config, runtime).await
+}

@@ -1,4 +1,59 @@
-//! The `drover` command: parses flags, loads and validates, runs, reports, exits with
-//! ansible-playbook's exit codes.
+//! The `drover` command: parses flags, loads and validates everything before any host is
+//! contacted, runs, reports, and exits with ansible-playbook's exit codes (0 ok, 1 other error,
+//! 2 a host failed, 4 unreachable or invalid input, 5 bad usage, 99 interrupted).
 
-fn main() {}
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
+mod cli;
+mod extra_vars;
+mod listing;
+mod load;
+
+use clap::Parser;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 5,
+            };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("ANSIBLE_NOCOLOR").is_none();
+    let code = match cli.command {
+        cli::Command::Run(args) => run(args, color),
+    };
+    ExitCode::from(code)
+}
+
+fn run(args: cli::RunArgs, color: bool) -> u8 {
+    let loaded = match load::load(&args) {
+        Ok(loaded) => loaded,
+        Err(failure) => {
+            eprint!("{}", failure.render(color));
+            return failure.exit_code();
+        }
+    };
+    if args.syntax_check || args.list_hosts || args.list_tasks || args.list_tags {
+        return listing::print(&args, &loaded);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return 1;
+        }
+    };
+    runtime.block_on(load::execute(args, loaded, color))
+}

@@ -1,0 +1,192 @@
+//! Walking task lists: what tasks inherit from the play and blocks around them ([`Scope`]), and
+//! `block`/`rescue`/`always`, which send each host down its own path while the play stays in
+//! step (linear strategy).
+
+use crate::play::{PlayState, Runner};
+use crate::task::Keywords;
+use drover_playbook::{Block, Common, Play, Task, TaskItem};
+use drover_types::{Map, Value};
+
+/// What a task inherits from the play and the blocks around it.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope<'p> {
+    keywords: Keywords,
+    pub(crate) vars: Vec<&'p Map>,
+    tags: Vec<String>,
+    /// Inside the `block` part of a block that has a `rescue`: a failure counts as rescued.
+    pub(crate) rescuable: bool,
+}
+
+fn inherit(target: &mut Option<Value>, value: &Option<Value>) {
+    if value.is_some() {
+        target.clone_from(value);
+    }
+}
+
+fn apply(keywords: &mut Keywords, common: &Common) {
+    keywords.when.extend(common.when.iter().cloned());
+    inherit(&mut keywords.ignore_errors, &common.ignore_errors);
+    inherit(&mut keywords.ignore_unreachable, &common.ignore_unreachable);
+    inherit(&mut keywords.check_mode, &common.check_mode);
+    inherit(&mut keywords.diff, &common.diff);
+    inherit(&mut keywords.no_log, &common.no_log);
+    inherit(&mut keywords.become_, &common.become_.become_);
+    inherit(&mut keywords.become_user, &common.become_.become_user);
+    inherit(&mut keywords.become_method, &common.become_.become_method);
+    inherit(&mut keywords.timeout, &common.timeout);
+}
+
+impl<'p> Scope<'p> {
+    /// What the play itself gives its tasks.
+    pub(crate) fn root(play: &'p Play) -> Self {
+        let mut keywords = Keywords::default();
+        apply(&mut keywords, &play.common);
+        inherit(&mut keywords.become_, &play.become_.become_);
+        inherit(&mut keywords.become_user, &play.become_.become_user);
+        inherit(&mut keywords.become_method, &play.become_.become_method);
+        Scope {
+            keywords,
+            vars: vec![&play.common.vars],
+            tags: play.common.tags.clone(),
+            rescuable: false,
+        }
+    }
+
+    /// The scope inside a block with these keywords.
+    pub(crate) fn child(&self, common: &'p Common, rescuable: bool) -> Self {
+        let mut scope = self.clone();
+        apply(&mut scope.keywords, common);
+        scope.vars.push(&common.vars);
+        scope.tags.extend(common.tags.iter().cloned());
+        scope.rescuable = rescuable || self.rescuable;
+        scope
+    }
+
+    /// The keywords a task runs with: inherited, then its own.
+    pub(crate) fn keywords_for(&self, task: &Task) -> Keywords {
+        let mut keywords = self.keywords.clone();
+        apply(&mut keywords, &task.common);
+        keywords
+    }
+
+    fn tags_for(&self, task: &Task) -> Vec<String> {
+        let mut tags = self.tags.clone();
+        tags.extend(task.common.tags.iter().cloned());
+        tags
+    }
+
+    fn with_task_vars(&self, task: &'p Task) -> Self {
+        let mut scope = self.clone();
+        scope.vars.push(&task.common.vars);
+        scope
+    }
+}
+
+impl<'r> Runner<'r> {
+    /// Runs a list of tasks and blocks on the play's hosts.
+    pub(crate) async fn run_items<'p>(
+        &mut self,
+        state: &mut PlayState<'p>,
+        items: &'p [TaskItem],
+        scope: &Scope<'p>,
+    ) {
+        let hosts = state.hosts.clone();
+        self.run_items_on(state, items, scope, &hosts).await;
+    }
+
+    fn run_items_on<'a, 'p>(
+        &'a mut self,
+        state: &'a mut PlayState<'p>,
+        items: &'p [TaskItem],
+        scope: &'a Scope<'p>,
+        hosts: &'a [String],
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>
+    where
+        'p: 'a,
+    {
+        Box::pin(async move {
+            for item in items {
+                match item {
+                    TaskItem::Task(task) => {
+                        if !self.config.tags.selects(&scope.tags_for(task)) {
+                            continue;
+                        }
+                        if let Some(start) = &self.start_at {
+                            if task.name.as_deref() != Some(start.as_str()) {
+                                continue;
+                            }
+                            self.start_at = None;
+                        }
+                        let task_scope = scope.with_task_vars(task);
+                        self.run_task(state, task, &task_scope, hosts, false).await;
+                    }
+                    TaskItem::Block(block) => self.run_block(state, block, scope, hosts).await,
+                }
+            }
+        })
+    }
+
+    async fn run_block<'p>(
+        &mut self,
+        state: &mut PlayState<'p>,
+        block: &'p Block,
+        scope: &Scope<'p>,
+        hosts: &[String],
+    ) {
+        let entered: Vec<String> = hosts
+            .iter()
+            .filter(|h| self.hosts[*h].active())
+            .cloned()
+            .collect();
+        if entered.is_empty() {
+            return;
+        }
+        let body = scope.child(&block.common, !block.rescue.is_empty());
+        self.run_items_on(state, &block.block, &body, &entered)
+            .await;
+
+        let failed: Vec<String> = entered
+            .iter()
+            .filter(|h| {
+                let s = &self.hosts[*h];
+                s.failed && !s.unreachable
+            })
+            .cloned()
+            .collect();
+        let plain = scope.child(&block.common, false);
+        if !block.rescue.is_empty() && !failed.is_empty() {
+            for host in &failed {
+                if let Some(s) = self.hosts.get_mut(host) {
+                    s.failed = false;
+                }
+            }
+            self.run_items_on(state, &block.rescue, &plain, &failed)
+                .await;
+        }
+        if !block.always.is_empty() {
+            // `always` runs for hosts that failed in the block too; they stay failed afterwards.
+            let still_failed: Vec<String> = entered
+                .iter()
+                .filter(|h| self.hosts[*h].failed && !self.hosts[*h].unreachable)
+                .cloned()
+                .collect();
+            for host in &still_failed {
+                if let Some(s) = self.hosts.get_mut(host) {
+                    s.failed = false;
+                }
+            }
+            let always_hosts: Vec<String> = entered
+                .iter()
+                .filter(|h| !self.hosts[*h].unreachable)
+                .cloned()
+                .collect();
+            self.run_items_on(state, &block.always, &plain, &always_hosts)
+                .await;
+            for host in &still_failed {
+                if let Some(s) = self.hosts.get_mut(host) {
+                    s.failed = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What the engine remembers about one host across the whole run.
+
+use drover_types::{Connection, HostStats, Map};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// One host's state: its variables from the inventory, what tasks set, its connection, whether it
+/// dropped out, and its recap counters.
+pub(crate) struct HostState {
+    /// Inventory variables, merged in Ansible's precedence.
+    pub(crate) inventory_vars: Map,
+    /// Play `vars_files`, loaded for this host at play start.
+    pub(crate) vars_files: Map,
+    /// `set_fact` and `register` results, which outrank play and task vars.
+    pub(crate) facts: Map,
+    /// Opened on the first task that needs it.
+    pub(crate) conn: Option<Arc<dyn Connection>>,
+    /// A task failed and nothing rescued it: the host takes no further part.
+    pub(crate) failed: bool,
+    /// The host could not be reached.
+    pub(crate) unreachable: bool,
+    /// `meta: end_host`, or `end_play` for everyone: done with this play.
+    pub(crate) ended: bool,
+    /// Handler names and `listen` topics this host notified and that have not run yet.
+    pub(crate) notified: BTreeSet<String>,
+    /// The PLAY RECAP counters.
+    pub(crate) stats: HostStats,
+}
+
+impl HostState {
+    pub(crate) fn new(inventory_vars: Map) -> Self {
+        HostState {
+            inventory_vars,
+            vars_files: Map::new(),
+            facts: Map::new(),
+            conn: None,
+            failed: false,
+            unreachable: false,
+            ended: false,
+            notified: BTreeSet::new(),
+            stats: HostStats::default(),
+        }
+    }
+
+    /// Still taking part in the play.
+    pub(crate) fn active(&self) -> bool {
+        !self.failed && !self.unreachable && !self.ended
+    }
+}

@@ -1,0 +1,71 @@
+//! Turning `loop`, `with_items`, `with_list` and `with_dict` into the list of items a task runs
+//! over, as Ansible does.
+
+use drover_playbook::{Loop, LoopKind};
+use drover_template::Templates;
+use drover_types::{Map, Templar, Value};
+
+/// The items of a task's loop, templated for one host.
+pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Map) -> Result<Vec<Value>, String> {
+    let value = match &spec.items {
+        Value::String(s) => templates.render(s, vars)?,
+        other => templates.render_value(other, vars)?,
+    };
+    let value = drover_types::strip_unsafe(value);
+    match spec.kind {
+        LoopKind::Loop | LoopKind::WithList => match value {
+            Value::Array(items) => Ok(items),
+            other => Err(format!(
+                "invalid data passed to `loop`, it requires a list, got this instead: {}; \
+                 hint: use the `dict2items` filter to loop over a mapping",
+                crate::repr::label(&other)
+            )),
+        },
+        LoopKind::WithItems => match value {
+            Value::Array(items) => Ok(items
+                .into_iter()
+                .flat_map(|item| match item {
+                    Value::Array(inner) => inner,
+                    other => vec![other],
+                })
+                .collect()),
+            Value::Null => Ok(Vec::new()),
+            other => Ok(vec![other]),
+        },
+        LoopKind::WithDict => match value {
+            Value::Object(map) => Ok(map
+                .into_iter()
+                .map(|(key, value)| serde_json::json!({ "key": key, "value": value }))
+                .collect()),
+            other => Err(format!(
+                "with_dict expects a dict, got {}",
+                crate::repr::label(&other)
+            )),
+        },
+    }
+}
+
+/// Sets the loop variables for item `index` of `len`.
+pub(crate) fn bind(spec: &Loop, vars: &mut Map, item: &Value, index: usize, len: usize) {
+    vars.insert(spec.loop_var.clone(), item.clone());
+    vars.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
+    if let Some(index_var) = &spec.index_var {
+        vars.insert(index_var.clone(), index.into());
+        vars.insert("ansible_index_var".into(), index_var.clone().into());
+    }
+    let extended = spec.extended.as_ref().is_some_and(drover_types::truthy);
+    if extended {
+        vars.insert(
+            "ansible_loop".into(),
+            serde_json::json!({
+                "index": index + 1,
+                "index0": index,
+                "revindex": len - index,
+                "revindex0": len - index - 1,
+                "first": index == 0,
+                "last": index + 1 == len,
+                "length": len,
+            }),
+        );
+    }
+}

@@ -1,0 +1,602 @@
+//! Runs plays: picks each play's hosts, loads `vars_files`, walks `pre_tasks`, `tasks` and
+//! `post_tasks` (flushing handlers after each), runs each task on every active host at once, and
+//! turns the results into events and recap counters.
+
+use crate::block::Scope;
+use crate::host::HostState;
+use crate::task::{self, HostRun, Keywords, TaskEnv};
+use crate::vars::{self, PlayMagic};
+use crate::{Error, RunConfig, Runtime, Summary};
+use drover_playbook::{Play, Task, TaskItem};
+use drover_template::Templates;
+use drover_types::{Event, Map, Module, Status, Value};
+use futures_util::future::join_all;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// A handler with the keywords it inherited from the blocks around it.
+pub(crate) struct Handler<'p> {
+    pub(crate) task: &'p Task,
+    pub(crate) scope: Scope<'p>,
+}
+
+/// The state of a run while it goes from play to play.
+pub(crate) struct Runner<'r> {
+    pub(crate) config: &'r RunConfig,
+    pub(crate) modules: HashMap<&'static str, &'static dyn Module>,
+    pub(crate) connector: &'r dyn drover_types::Connector,
+    pub(crate) reporter: &'r mut dyn drover_types::Reporter,
+    pub(crate) templates: Templates,
+    pub(crate) order: Vec<String>,
+    pub(crate) hosts: HashMap<String, HostState>,
+    pub(crate) uses_hostvars: bool,
+    pub(crate) search_paths: Vec<PathBuf>,
+    pub(crate) start_at: Option<String>,
+    pub(crate) said_facts: bool,
+    pub(crate) forks: Arc<Semaphore>,
+}
+
+/// What the runner knows about the play in progress.
+pub(crate) struct PlayState<'p> {
+    pub(crate) play: &'p Play,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) handlers: Vec<Handler<'p>>,
+    pub(crate) magic: PlayMagic,
+    pub(crate) force_handlers: bool,
+}
+
+pub(crate) async fn run_playbook(
+    config: &RunConfig,
+    runtime: Runtime<'_>,
+) -> Result<Summary, Error> {
+    let uses_hostvars = playbook_mentions(config, "hostvars");
+    let search_paths = vec![config.playbook.dir.clone()];
+    let forks = Arc::new(Semaphore::new(config.forks.max(1)));
+    let start_at = config.start_at_task.clone();
+    let mut runner = Runner {
+        config,
+        modules: runtime.modules,
+        connector: runtime.connector,
+        reporter: runtime.reporter,
+        templates: Templates::new(),
+        order: Vec::new(),
+        hosts: HashMap::new(),
+        uses_hostvars,
+        search_paths,
+        start_at,
+        said_facts: false,
+        forks,
+    };
+    let mut result = Ok(());
+    for play in &config.playbook.plays {
+        if let Err(err) = runner.run_play(play).await {
+            result = Err(err);
+            break;
+        }
+    }
+    for state in runner.hosts.values() {
+        if let Some(conn) = &state.conn {
+            conn.close().await;
+        }
+    }
+    result?;
+    if let Some(name) = &runner.start_at {
+        return Err(Error::StartAtTask(name.clone()));
+    }
+    let stats: Vec<_> = runner
+        .order
+        .iter()
+        .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
+        .collect();
+    runner.reporter.event(&Event::Recap(stats.clone()));
+    Ok(Summary { stats })
+}
+
+/// Whether any play, var or inventory text mentions `word` (cheap guard for costly magic vars).
+fn playbook_mentions(config: &RunConfig, word: &str) -> bool {
+    format!("{:?}", config.playbook.plays).contains(word)
+        || config
+            .extra_vars
+            .iter()
+            .any(|(_, v)| v.to_string().contains(word))
+        || config.inventory.hosts().iter().any(|h| {
+            Value::Object(config.inventory.host_vars(h))
+                .to_string()
+                .contains(word)
+        })
+}
+
+impl<'r> Runner<'r> {
+    async fn run_play(&mut self, play: &'r Play) -> Result<(), Error> {
+        let config = self.config;
+        let name = play.name.clone().unwrap_or_else(|| play.hosts.clone());
+        self.reporter.event(&Event::PlayStart {
+            name: name.clone(),
+            check_mode: config.check,
+        });
+        let mut selected = config.inventory.select(&play.hosts)?;
+        if let Some(limit) = &config.limit {
+            let allowed = config.inventory.select(limit)?;
+            selected.retain(|h| allowed.contains(h));
+        }
+        for host in &selected {
+            if !self.hosts.contains_key(host) {
+                self.order.push(host.clone());
+                self.hosts.insert(
+                    host.clone(),
+                    HostState::new(config.inventory.host_vars(host)),
+                );
+            }
+        }
+        selected.retain(|h| {
+            self.hosts
+                .get(h)
+                .is_some_and(|s| !s.failed && !s.unreachable)
+        });
+        if selected.is_empty() {
+            self.reporter.event(&Event::NoHostsMatched);
+            return Ok(());
+        }
+        for host in &selected {
+            if let Some(state) = self.hosts.get_mut(host) {
+                state.ended = false;
+                state.notified.clear();
+            }
+        }
+        let gather = match &play.gather_facts {
+            None => true,
+            Some(v) => drover_types::truthy(v),
+        };
+        if gather && !self.said_facts {
+            self.said_facts = true;
+            self.reporter.event(&Event::Info(
+                "fact gathering is not supported yet: `gather_facts` gathers nothing (set `gather_facts: false` to silence this)".into(),
+            ));
+        }
+        let mut state = PlayState {
+            play,
+            hosts: selected.clone(),
+            handlers: Vec::new(),
+            magic: PlayMagic {
+                play_name: name,
+                play_hosts: selected.clone(),
+                play_hosts_all: selected.clone(),
+                groups: Value::Object(config.inventory.groups()),
+                hostvars: None,
+                playbook_dir: config.playbook.dir.display().to_string(),
+                check_mode: config.check,
+                diff_mode: config.diff,
+            },
+            force_handlers: play
+                .force_handlers
+                .as_ref()
+                .is_some_and(drover_types::truthy),
+        };
+        let root = Scope::root(play);
+        collect_handlers(&play.handlers, &root, &mut state.handlers);
+        self.load_vars_files(&state)?;
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            self.run_items(&mut state, section, &root).await;
+            self.flush_handlers(&mut state).await;
+        }
+        Ok(())
+    }
+
+    fn load_vars_files(&mut self, state: &PlayState<'_>) -> Result<(), Error> {
+        for host in &state.hosts {
+            let mut loaded = Map::new();
+            for file in &state.play.vars_files {
+                let vars = self.vars_for(state, host, &Scope::root(state.play));
+                let path = match file {
+                    Value::String(s) => match self
+                        .templates
+                        .render_value(&Value::String(s.clone()), &vars)
+                    {
+                        Ok(Value::String(p)) => p,
+                        Ok(other) => other.to_string(),
+                        Err(message) => {
+                            return Err(Error::VarsFile {
+                                span: state.play.span.clone(),
+                                path: s.clone(),
+                                message,
+                            });
+                        }
+                    },
+                    other => other.to_string(),
+                };
+                let full = self.config.playbook.dir.join(&path);
+                let data = load_yaml_vars(&full).map_err(|message| Error::VarsFile {
+                    span: state.play.span.clone(),
+                    path: path.clone(),
+                    message,
+                })?;
+                for (k, v) in data {
+                    loaded.insert(k, v);
+                }
+            }
+            if let Some(host_state) = self.hosts.get_mut(host) {
+                host_state.vars_files = loaded;
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables `host` sees for a task in `scope`.
+    pub(crate) fn vars_for(&self, state: &PlayState<'_>, host: &str, scope: &Scope<'_>) -> Map {
+        let host_state = &self.hosts[host];
+        let group_names = self.config.inventory.group_names(host);
+        let inventory_dir = self.config.inventory.inventory_dir(host);
+        vars::task_vars(
+            host,
+            host_state,
+            &state.play.vars,
+            &scope.vars,
+            &self.config.extra_vars,
+            &state.magic,
+            &group_names,
+            inventory_dir.as_deref(),
+        )
+    }
+
+    fn refresh_magic(&mut self, state: &mut PlayState<'_>) {
+        state.magic.play_hosts = state
+            .hosts
+            .iter()
+            .filter(|h| self.hosts[*h].active())
+            .cloned()
+            .collect();
+        state.magic.hostvars = if self.uses_hostvars {
+            Some(vars::hostvars(
+                self.order
+                    .iter()
+                    .filter_map(|h| self.hosts.get_key_value(h)),
+            ))
+        } else {
+            None
+        };
+    }
+
+    /// Runs one task on the hosts of `hosts` that are still active, then records the results.
+    pub(crate) async fn run_task(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        scope: &Scope<'_>,
+        hosts: &[String],
+        handler: bool,
+    ) {
+        let active: Vec<String> = hosts
+            .iter()
+            .filter(|h| {
+                self.hosts[*h].active()
+                    || (handler && state.force_handlers && !self.hosts[*h].unreachable)
+            })
+            .cloned()
+            .collect();
+        if active.is_empty() {
+            return;
+        }
+        if task.module == "meta" {
+            self.run_meta(state, task, scope, &active).await;
+            return;
+        }
+        let Some(module) = self.modules.get(task.module.as_str()).copied() else {
+            return;
+        };
+        self.refresh_magic(state);
+        let keywords = scope.keywords_for(task);
+        let display = self.task_title(state, task);
+        self.reporter.event(&Event::TaskStart {
+            name: display,
+            handler,
+            span: Some(task.span.clone()),
+        });
+
+        let all_vars: Vec<Map> = active
+            .iter()
+            .map(|h| self.vars_for(state, h, scope))
+            .collect();
+        let runs = self
+            .run_on_hosts(module, task, &keywords, &active, all_vars)
+            .await;
+        for (host, run) in active.iter().zip(runs) {
+            self.record(task, scope, host, run);
+        }
+    }
+
+    async fn run_on_hosts(
+        &self,
+        module: &'static dyn Module,
+        task: &Task,
+        keywords: &Keywords,
+        hosts: &[String],
+        all_vars: Vec<Map>,
+    ) -> Vec<HostRun> {
+        let env = TaskEnv {
+            templates: &self.templates,
+            module,
+            task,
+            keywords,
+            check: self.config.check,
+            diff: self.config.diff,
+            search_paths: &self.search_paths,
+            connector: self.connector,
+        };
+        let env = &env;
+        let futures = hosts.iter().zip(all_vars).map(|(host, vars)| {
+            let conn = self.hosts[host].conn.clone();
+            let forks = self.forks.clone();
+            async move {
+                let _permit = forks.acquire_owned().await;
+                task::run_on_host(env, host, vars, conn).await
+            }
+        });
+        join_all(futures).await
+    }
+
+    /// Applies one host's run: events, stats, register, facts, notifications, failure.
+    fn record(&mut self, task: &Task, scope: &Scope<'_>, host: &str, run: HostRun) {
+        let HostRun {
+            items,
+            result,
+            status,
+            ignored,
+            no_log,
+            conn,
+        } = run;
+        let is_debug = task.module == "debug";
+        for item in &items {
+            let item_ignored = ignored && item.status == Status::Failed;
+            self.reporter.event(&Event::HostResult {
+                host: host.to_owned(),
+                delegated_to: None,
+                item_label: item.label.clone(),
+                status: item.status,
+                ignored: item_ignored,
+                result: item.result.clone(),
+                no_log,
+                verbose_always: is_debug,
+            });
+        }
+        let show_final = items.is_empty()
+            || matches!(
+                status,
+                Status::Failed | Status::Skipped | Status::Unreachable
+            );
+        if show_final {
+            let mut shown = result.clone();
+            if !items.is_empty() {
+                shown.data.remove("results");
+            }
+            self.reporter.event(&Event::HostResult {
+                host: host.to_owned(),
+                delegated_to: None,
+                item_label: None,
+                status,
+                ignored,
+                result: shown,
+                no_log,
+                verbose_always: is_debug && items.is_empty(),
+            });
+        }
+        let Some(state) = self.hosts.get_mut(host) else {
+            return;
+        };
+        if conn.is_some() {
+            state.conn = conn;
+        }
+        for (k, v) in &result.facts {
+            state.facts.insert(k.clone(), v.clone());
+        }
+        if let Some(name) = &task.register {
+            state
+                .facts
+                .insert(name.clone(), drover_types::mark_unsafe(result.to_value()));
+        }
+        let stats = &mut state.stats;
+        match status {
+            Status::Ok => stats.ok += 1,
+            Status::Changed => {
+                stats.ok += 1;
+                stats.changed += 1;
+            }
+            Status::Skipped => stats.skipped += 1,
+            Status::Failed if ignored => {
+                stats.ok += 1;
+                stats.ignored += 1;
+                if result.changed {
+                    stats.changed += 1;
+                }
+            }
+            Status::Failed => {
+                if scope.rescuable {
+                    stats.rescued += 1;
+                } else {
+                    stats.failed += 1;
+                }
+                state.failed = true;
+            }
+            Status::Unreachable if ignored => stats.skipped += 1,
+            Status::Unreachable => {
+                stats.unreachable += 1;
+                state.unreachable = true;
+            }
+        }
+        if result.changed && !task.notify.is_empty() && !(status == Status::Failed && !ignored) {
+            for name in &task.notify {
+                state.notified.insert(name.clone());
+            }
+        }
+    }
+
+    fn task_title(&self, state: &PlayState<'_>, task: &Task) -> String {
+        let Some(name) = &task.name else {
+            return task.module.clone();
+        };
+        if !Templates::is_template(name) {
+            return name.clone();
+        }
+        let mut vars = state.play.vars.clone();
+        for (k, v) in &self.config.extra_vars {
+            vars.insert(k.clone(), v.clone());
+        }
+        match self
+            .templates
+            .render_value(&Value::String(name.clone()), &vars)
+        {
+            Ok(Value::String(s)) => s,
+            _ => name.clone(),
+        }
+    }
+
+    async fn run_meta(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        scope: &Scope<'_>,
+        hosts: &[String],
+    ) {
+        let action = task
+            .args
+            .get("_raw_params")
+            .and_then(Value::as_str)
+            .unwrap_or("noop")
+            .trim()
+            .to_owned();
+        let keywords = scope.keywords_for(task);
+        let mut chosen = Vec::new();
+        for host in hosts {
+            let vars = self.vars_for(state, host, scope);
+            let ok = keywords
+                .when
+                .iter()
+                .all(|c| task::condition(&self.templates, c, &vars).unwrap_or(false));
+            if ok {
+                chosen.push(host.clone());
+            }
+        }
+        match action.as_str() {
+            "flush_handlers" => self.flush_handlers(state).await,
+            "end_play" => {
+                if !chosen.is_empty() {
+                    for host in &state.hosts {
+                        if let Some(s) = self.hosts.get_mut(host) {
+                            s.ended = true;
+                        }
+                    }
+                }
+            }
+            "end_host" => {
+                for host in &chosen {
+                    if let Some(s) = self.hosts.get_mut(host) {
+                        s.ended = true;
+                    }
+                }
+            }
+            "clear_host_errors" => {
+                for host in &state.hosts {
+                    if let Some(s) = self.hosts.get_mut(host) {
+                        s.failed = false;
+                    }
+                }
+            }
+            "noop" => {}
+            other => self.reporter.event(&Event::Warning(format!(
+                "`meta: {other}` is not supported yet and did nothing"
+            ))),
+        }
+    }
+
+    /// Runs the handlers that hosts notified, in definition order, until none is pending.
+    pub(crate) fn flush_handlers<'a, 'p>(
+        &'a mut self,
+        state: &'a mut PlayState<'p>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>
+    where
+        'p: 'a,
+    {
+        Box::pin(async move {
+            let hosts = state.hosts.clone();
+            loop {
+                let pending: HashMap<String, std::collections::BTreeSet<String>> = hosts
+                    .iter()
+                    .filter_map(|h| {
+                        let s = self.hosts.get_mut(h)?;
+                        if s.notified.is_empty() {
+                            None
+                        } else {
+                            Some((h.clone(), std::mem::take(&mut s.notified)))
+                        }
+                    })
+                    .collect();
+                if pending.is_empty() {
+                    return;
+                }
+                let handlers: Vec<(&'p Task, Scope<'p>)> = state
+                    .handlers
+                    .iter()
+                    .map(|h| (h.task, h.scope.clone()))
+                    .collect();
+                for (task, scope) in &handlers {
+                    let names = handler_names(task);
+                    let targets: Vec<String> = hosts
+                        .iter()
+                        .filter(|h| {
+                            pending
+                                .get(*h)
+                                .is_some_and(|set| names.iter().any(|n| set.contains(n)))
+                        })
+                        .cloned()
+                        .collect();
+                    if targets.is_empty() {
+                        continue;
+                    }
+                    self.run_task(state, task, scope, &targets, true).await;
+                }
+            }
+        })
+    }
+}
+
+fn handler_names(task: &Task) -> Vec<String> {
+    let mut names: Vec<String> = task.name.iter().cloned().collect();
+    names.extend(task.listen.iter().cloned());
+    names
+}
+
+fn collect_handlers<'p>(items: &'p [TaskItem], scope: &Scope<'p>, out: &mut Vec<Handler<'p>>) {
+    for item in items {
+        match item {
+            TaskItem::Task(task) => out.push(Handler {
+                task,
+                scope: scope.clone(),
+            }),
+            TaskItem::Block(block) => {
+                let inner = scope.child(&block.common, false);
+                collect_handlers(&block.block, &inner, out);
+                collect_handlers(&block.rescue, &inner, out);
+                collect_handlers(&block.always, &inner, out);
+            }
+        }
+    }
+}
+
+/// Reads a YAML file of variables (a mapping) on the controller.
+pub(crate) fn load_yaml_vars(path: &std::path::Path) -> Result<Map, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let docs =
+        drover_yaml::load_str(&text, Arc::new(path.to_path_buf())).map_err(|e| e.to_string())?;
+    let Some(doc) = docs.first() else {
+        return Ok(Map::new());
+    };
+    match doc.to_value().map_err(|e| e.to_string())? {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(format!(
+            "{}: expected a mapping of variables",
+            path.display()
+        )),
+    }
+}

@@ -1,0 +1,515 @@
+//! One task on one host: conditions, loop items, templated arguments, the module call, `until`,
+//! `changed_when`/`failed_when`, and the value `register` stores. Nothing here touches shared
+//! state: the play runner applies the returned [`HostRun`] once every host has finished.
+
+use crate::loops;
+use drover_playbook::Task;
+use drover_template::Templates;
+use drover_types::{
+    Become, BecomeMethod, Connection, Connector, Map, Module, ModuleContext, Status, TaskResult,
+    Templar, Value,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Keywords after inheritance from play and blocks (innermost wins), still untemplated.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Keywords {
+    pub(crate) when: Vec<Value>,
+    pub(crate) ignore_errors: Option<Value>,
+    pub(crate) ignore_unreachable: Option<Value>,
+    pub(crate) check_mode: Option<Value>,
+    pub(crate) diff: Option<Value>,
+    pub(crate) no_log: Option<Value>,
+    pub(crate) become_: Option<Value>,
+    pub(crate) become_user: Option<Value>,
+    pub(crate) become_method: Option<Value>,
+    pub(crate) timeout: Option<Value>,
+}
+
+/// What every host shares while one task runs.
+pub(crate) struct TaskEnv<'a> {
+    pub(crate) templates: &'a Templates,
+    pub(crate) module: &'static dyn Module,
+    pub(crate) task: &'a Task,
+    pub(crate) keywords: &'a Keywords,
+    pub(crate) check: bool,
+    pub(crate) diff: bool,
+    pub(crate) search_paths: &'a [PathBuf],
+    pub(crate) connector: &'a dyn Connector,
+}
+
+/// One loop item's (or the only) result, for the reporter.
+pub(crate) struct ItemRun {
+    pub(crate) label: Option<String>,
+    pub(crate) result: TaskResult,
+    pub(crate) status: Status,
+}
+
+/// Everything one host's run of a task produced.
+pub(crate) struct HostRun {
+    /// Per-item results, empty when the task has no loop.
+    pub(crate) items: Vec<ItemRun>,
+    /// The task's result (for a loop, the aggregate of its items).
+    pub(crate) result: TaskResult,
+    pub(crate) status: Status,
+    pub(crate) ignored: bool,
+    pub(crate) no_log: bool,
+    pub(crate) conn: Option<Arc<dyn Connection>>,
+}
+
+/// How a result counts.
+pub(crate) fn status_of(result: &TaskResult) -> Status {
+    if result.unreachable {
+        Status::Unreachable
+    } else if result.failed {
+        Status::Failed
+    } else if result.skipped {
+        Status::Skipped
+    } else if result.changed {
+        Status::Changed
+    } else {
+        Status::Ok
+    }
+}
+
+/// Evaluates one condition (`when`, `changed_when`...) as Ansible does.
+pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Map) -> Result<bool, String> {
+    match cond {
+        Value::String(text) => {
+            let value = if Templates::is_template(text) {
+                let rendered = templates.render(text, vars)?;
+                match rendered {
+                    Value::String(s) => templates.eval(&s, vars)?,
+                    other => other,
+                }
+            } else {
+                templates.eval(text, vars)?
+            };
+            Ok(drover_types::truthy(&value))
+        }
+        other => Ok(drover_types::truthy(other)),
+    }
+    .map_err(|err: String| format!("the conditional check `{}` failed: {err}", cond_text(cond)))
+}
+
+fn cond_text(cond: &Value) -> String {
+    match cond {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A keyword that holds a boolean, possibly templated.
+pub(crate) fn keyword_bool(
+    templates: &Templates,
+    value: Option<&Value>,
+    vars: &Map,
+) -> Result<Option<bool>, String> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(s)) if Templates::is_template(s) => {
+            Ok(Some(drover_types::truthy(&templates.render(s, vars)?)))
+        }
+        Some(v) => Ok(Some(drover_types::truthy(v))),
+    }
+}
+
+fn keyword_text(
+    templates: &Templates,
+    value: Option<&Value>,
+    vars: &Map,
+) -> Result<Option<String>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => match templates.render(s, vars)? {
+            Value::String(s) => Ok(Some(s)),
+            other => Ok(Some(other.to_string())),
+        },
+        Some(other) => Ok(Some(other.to_string())),
+    }
+}
+
+fn first_keyword<'v>(keyword: Option<&'v Value>, vars: &'v Map, var: &str) -> Option<&'v Value> {
+    keyword.or_else(|| vars.get(var))
+}
+
+fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
+    let t = env.templates;
+    let on = keyword_bool(
+        t,
+        first_keyword(env.keywords.become_.as_ref(), vars, "ansible_become"),
+        vars,
+    )?;
+    if on != Some(true) {
+        return Ok(None);
+    }
+    let user = keyword_text(
+        t,
+        first_keyword(
+            env.keywords.become_user.as_ref(),
+            vars,
+            "ansible_become_user",
+        ),
+        vars,
+    )?
+    .unwrap_or_else(|| "root".into());
+    let method = keyword_text(
+        t,
+        first_keyword(
+            env.keywords.become_method.as_ref(),
+            vars,
+            "ansible_become_method",
+        ),
+        vars,
+    )?;
+    let method = match method.as_deref() {
+        None | Some("sudo") => BecomeMethod::Sudo,
+        Some("su") => BecomeMethod::Su,
+        Some(other) => {
+            return Err(format!(
+                "become method `{other}` is not supported; use `sudo` or `su`"
+            ));
+        }
+    };
+    let password = keyword_text(
+        t,
+        vars.get("ansible_become_password")
+            .or_else(|| vars.get("ansible_become_pass")),
+        vars,
+    )?;
+    Ok(Some(Become {
+        user,
+        method,
+        password,
+    }))
+}
+
+/// Templates the module arguments and resolves aliases to canonical names.
+fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
+    let spec = env.module.spec();
+    let mut out = Map::new();
+    let mut extra = Map::new();
+    for (key, raw) in &env.task.args {
+        if let Some(entry) = spec.find(key) {
+            if entry.raw {
+                out.insert(entry.name.to_owned(), raw.clone());
+                continue;
+            }
+        }
+        extra.insert(key.clone(), raw.clone());
+    }
+    let rendered = env.templates.render_value(&Value::Object(extra), vars)?;
+    let Value::Object(rendered) = drover_types::strip_unsafe(rendered) else {
+        return Err("module arguments must be a mapping".into());
+    };
+    let mut unknown = Vec::new();
+    for (key, value) in rendered {
+        if key == "_raw_params" || spec.any_args {
+            out.insert(key, value);
+        } else if let Some(entry) = spec.find(&key) {
+            out.insert(entry.name.to_owned(), value);
+        } else {
+            unknown.push(key);
+        }
+    }
+    if !unknown.is_empty() {
+        let known: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+        return Err(format!(
+            "unsupported parameters for ({}) module: {}. Supported parameters include: {}.",
+            env.module.name(),
+            unknown.join(", "),
+            known.join(", ")
+        ));
+    }
+    let missing: Vec<&str> = spec
+        .args
+        .iter()
+        .filter(|a| a.required && !out.contains_key(a.name))
+        .map(|a| a.name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing required arguments: {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs the task once (one loop item, or the whole task without a loop).
+async fn run_single(
+    env: &TaskEnv<'_>,
+    host: &str,
+    vars: &mut Map,
+    conn: &mut Option<Arc<dyn Connection>>,
+) -> TaskResult {
+    let t = env.templates;
+    for cond in &env.keywords.when {
+        match condition(t, cond, vars) {
+            Ok(true) => {}
+            Ok(false) => {
+                let mut result = TaskResult::default();
+                result.skipped = true;
+                result.set("skip_reason", "Conditional result was False");
+                result.set("false_condition", cond_text(cond));
+                return result;
+            }
+            Err(err) => return TaskResult::failed(err),
+        }
+    }
+    let args = match module_args(env, vars) {
+        Ok(args) => args,
+        Err(err) => return TaskResult::failed(err),
+    };
+    let check_mode = match keyword_bool(t, env.keywords.check_mode.as_ref(), vars) {
+        Ok(v) => v.unwrap_or(env.check),
+        Err(err) => return TaskResult::failed(err),
+    };
+    let diff = match keyword_bool(t, env.keywords.diff.as_ref(), vars) {
+        Ok(v) => v.unwrap_or(env.diff),
+        Err(err) => return TaskResult::failed(err),
+    };
+    let become_ = match become_for(env, vars) {
+        Ok(b) => b,
+        Err(err) => return TaskResult::failed(err),
+    };
+    let timeout = match keyword_text(t, env.keywords.timeout.as_ref(), vars) {
+        Ok(Some(s)) => match s.parse::<f64>() {
+            Ok(secs) if secs > 0.0 => Some(Duration::from_secs_f64(secs)),
+            Ok(_) => None,
+            Err(_) => {
+                return TaskResult::failed(format!(
+                    "`timeout` must be a number of seconds, got `{s}`"
+                ));
+            }
+        },
+        Ok(None) => None,
+        Err(err) => return TaskResult::failed(err),
+    };
+    let connection = match conn {
+        Some(c) => c.clone(),
+        None => match env.connector.connect(host, vars).await {
+            Ok(c) => {
+                *conn = Some(c.clone());
+                c
+            }
+            Err(err) => return err.into(),
+        },
+    };
+    vars.insert("ansible_check_mode".into(), check_mode.into());
+    vars.insert("ansible_diff_mode".into(), diff.into());
+
+    let retries = match &env.task.retries {
+        Some(v) => keyword_text(t, Some(v), vars)
+            .ok()
+            .flatten()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(3),
+        None => 3,
+    };
+    let delay = match &env.task.delay {
+        Some(v) => keyword_text(t, Some(v), vars)
+            .ok()
+            .flatten()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(5.0),
+        None => 5.0,
+    };
+    let attempts_max = if env.task.until.is_empty() {
+        1
+    } else {
+        retries.max(1) + 1
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let ctx = ModuleContext {
+            conn: connection.as_ref(),
+            templar: t,
+            vars,
+            check_mode,
+            diff,
+            become_: become_.as_ref(),
+            search_paths: env.search_paths,
+            timeout,
+        };
+        let mut result = env.module.run(&ctx, &args).await;
+        if result.unreachable {
+            return result;
+        }
+        if let Err(err) = apply_overrides(env, &mut result, vars) {
+            return TaskResult::failed(err);
+        }
+        if env.task.until.is_empty() {
+            return result;
+        }
+        result.set("attempts", attempt);
+        if let Some(name) = &env.task.register {
+            vars.insert(name.clone(), result.to_value());
+        }
+        let done = env.task.until.iter().try_fold(true, |acc, cond| {
+            condition(t, cond, vars).map(|ok| acc && ok)
+        });
+        match done {
+            Ok(true) => return result,
+            Ok(false) if attempt >= attempts_max => {
+                result.failed = true;
+                if result.msg.is_none() {
+                    result.msg = Some(format!("condition not met after {attempt} attempts"));
+                }
+                return result;
+            }
+            Ok(false) => tokio::time::sleep(Duration::from_secs_f64(delay)).await,
+            Err(err) => return TaskResult::failed(err),
+        }
+    }
+}
+
+/// `changed_when` and `failed_when`, evaluated with the registered name bound to the result.
+fn apply_overrides(
+    env: &TaskEnv<'_>,
+    result: &mut TaskResult,
+    vars: &mut Map,
+) -> Result<(), String> {
+    let task = env.task;
+    if task.changed_when.is_empty() && task.failed_when.is_empty() {
+        return Ok(());
+    }
+    if let Some(name) = &task.register {
+        vars.insert(name.clone(), result.to_value());
+    }
+    // The result's own keys (`rc`, `stdout`...) are visible by name too, as in Ansible.
+    let mut scoped = vars.clone();
+    if let Value::Object(map) = result.to_value() {
+        for (k, v) in map {
+            scoped.entry(k).or_insert(v);
+        }
+    }
+    if !task.changed_when.is_empty() {
+        let mut changed = true;
+        for cond in &task.changed_when {
+            changed &= condition(env.templates, cond, &scoped)?;
+        }
+        result.changed = changed;
+    }
+    if !task.failed_when.is_empty() {
+        let mut failed = false;
+        for cond in &task.failed_when {
+            failed |= condition(env.templates, cond, &scoped)?;
+        }
+        result
+            .data
+            .insert("failed_when_result".into(), failed.into());
+        result.failed = failed;
+    }
+    Ok(())
+}
+
+/// Runs the task on one host, over its loop items if it has a loop.
+pub(crate) async fn run_on_host(
+    env: &TaskEnv<'_>,
+    host: &str,
+    mut vars: Map,
+    mut conn: Option<Arc<dyn Connection>>,
+) -> HostRun {
+    let t = env.templates;
+    let no_log = keyword_bool(t, env.keywords.no_log.as_ref(), &vars)
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    let (result, items) = match &env.task.loop_ {
+        None => (
+            run_single(env, host, &mut vars, &mut conn).await,
+            Vec::new(),
+        ),
+        Some(spec) => match loops::items(spec, t, &vars) {
+            Err(err) => (TaskResult::failed(err), Vec::new()),
+            Ok(list) => {
+                let len = list.len();
+                let mut runs = Vec::with_capacity(len);
+                let mut values = Vec::with_capacity(len);
+                for (index, item) in list.iter().enumerate() {
+                    let mut item_vars = vars.clone();
+                    loops::bind(spec, &mut item_vars, item, index, len);
+                    let label = match &spec.label {
+                        Some(label) => t
+                            .render_value(label, &item_vars)
+                            .map(|v| crate::repr::label(&v))
+                            .unwrap_or_else(|_| crate::repr::label(item)),
+                        None => crate::repr::label(item),
+                    };
+                    let result = run_single(env, host, &mut item_vars, &mut conn).await;
+                    let unreachable = result.unreachable;
+                    let mut value = result.to_value();
+                    if let Value::Object(map) = &mut value {
+                        map.insert(spec.loop_var.clone(), item.clone());
+                        map.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
+                        if let Some(index_var) = &spec.index_var {
+                            map.insert(index_var.clone(), index.into());
+                            map.insert("ansible_index_var".into(), index_var.clone().into());
+                        }
+                    }
+                    values.push(value);
+                    let status = status_of(&result);
+                    runs.push(ItemRun {
+                        label: Some(label),
+                        result,
+                        status,
+                    });
+                    if unreachable {
+                        break;
+                    }
+                }
+                (aggregate(&runs, values), runs)
+            }
+        },
+    };
+    let status = status_of(&result);
+    let ignored = match status {
+        Status::Failed => keyword_bool(t, env.keywords.ignore_errors.as_ref(), &vars)
+            .ok()
+            .flatten()
+            .unwrap_or(false),
+        Status::Unreachable => keyword_bool(t, env.keywords.ignore_unreachable.as_ref(), &vars)
+            .ok()
+            .flatten()
+            .unwrap_or(false),
+        _ => false,
+    };
+    HostRun {
+        items,
+        result,
+        status,
+        ignored,
+        no_log,
+        conn,
+    }
+}
+
+/// The result of a looped task, from its items' results.
+fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
+    let mut result = TaskResult::default();
+    result.changed = runs.iter().any(|r| r.result.changed);
+    result.failed = runs.iter().any(|r| r.result.failed);
+    result.unreachable = runs.iter().any(|r| r.result.unreachable);
+    result.skipped = runs.iter().all(|r| r.result.skipped);
+    for run in runs {
+        for (k, v) in &run.result.facts {
+            result.facts.insert(k.clone(), v.clone());
+        }
+    }
+    if result.failed {
+        result.msg = Some("One or more items failed".into());
+    } else if result.skipped {
+        result.msg = Some("All items skipped".into());
+        if runs.is_empty() {
+            result.set("skipped_reason", "No items in the list");
+        }
+    } else if !result.unreachable {
+        result.msg = Some("All items completed".into());
+    }
+    result.set("results", values);
+    result
+}

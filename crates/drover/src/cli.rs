@@ -1,0 +1,91 @@
+//! Defines drover's command line: the `run` command and its ansible-playbook compatible flags.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Agentless configuration management that runs Ansible playbooks, fast.
+#[derive(Debug, Parser)]
+#[command(name = "drover", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Runs playbooks against the hosts of an inventory (like `ansible-playbook`).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Playbook files, run in order.
+    #[arg(required = true, value_name = "PLAYBOOK")]
+    pub(crate) playbooks: Vec<PathBuf>,
+
+    /// Inventory file, directory or comma-separated host list (repeatable).
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    pub(crate) inventory: Vec<String>,
+
+    /// Extra variables: `key=value`, YAML/JSON, or `@file` (repeatable; later wins).
+    #[arg(short = 'e', long = "extra-vars", value_name = "VARS")]
+    pub(crate) extra_vars: Vec<String>,
+
+    /// Limit the run to hosts matching this pattern.
+    #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
+    pub(crate) limit: Option<String>,
+
+    /// Only run tasks and plays tagged with these (comma-separated, repeatable).
+    #[arg(short = 't', long = "tags", value_name = "TAGS")]
+    pub(crate) tags: Vec<String>,
+
+    /// Skip tasks and plays tagged with these (comma-separated, repeatable).
+    #[arg(long = "skip-tags", value_name = "TAGS")]
+    pub(crate) skip_tags: Vec<String>,
+
+    /// Change nothing; report what would change.
+    #[arg(short = 'C', long = "check")]
+    pub(crate) check: bool,
+
+    /// Show what changes (or would change) in files, as unified diffs.
+    #[arg(short = 'D', long = "diff")]
+    pub(crate) diff: bool,
+
+    /// How many hosts to work on at once.
+    #[arg(short = 'f', long = "forks", value_name = "N", default_value_t = 50)]
+    pub(crate) forks: usize,
+
+    /// More output (repeat for more).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Check the playbook and stop, without running it.
+    #[arg(long = "syntax-check")]
+    pub(crate) syntax_check: bool,
+
+    /// List the tasks that would run.
+    #[arg(long = "list-tasks")]
+    pub(crate) list_tasks: bool,
+
+    /// List the hosts each play would run on.
+    #[arg(long = "list-hosts")]
+    pub(crate) list_hosts: bool,
+
+    /// List the tags in the playbook.
+    #[arg(long = "list-tags")]
+    pub(crate) list_tags: bool,
+
+    /// Start at the task with this name.
+    #[arg(long = "start-at-task", value_name = "TASK")]
+    pub(crate) start_at_task: Option<String>,
+}
+
+impl RunArgs {
+    pub(crate) fn split_tags(list: &[String]) -> Vec<String> {
+        list.iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+}

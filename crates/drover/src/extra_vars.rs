@@ -1,0 +1,50 @@
+//! `-e`: `key=value` pairs, inline YAML/JSON, or `@file`, as ansible-playbook reads them.
+
+use anyhow::{Context, Result, bail};
+use drover_types::{Map, Value};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Merges every `-e` in order; later ones win.
+pub(crate) fn parse_all(args: &[String]) -> Result<Map> {
+    let mut vars = Map::new();
+    for arg in args {
+        for (k, v) in parse_one(arg)? {
+            vars.insert(k, v);
+        }
+    }
+    Ok(vars)
+}
+
+fn parse_one(arg: &str) -> Result<Map> {
+    if let Some(file) = arg.strip_prefix('@') {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read extra vars file `{file}`"))?;
+        return yaml_map(&text, Path::new(file));
+    }
+    let trimmed = arg.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return yaml_map(arg, Path::new("<extra vars>"));
+    }
+    let parsed = drover_playbook::kv::parse(arg)
+        .map_err(|e| anyhow::anyhow!("invalid extra vars `{arg}`: {e}"))?;
+    if parsed.contains_key("_raw_params") {
+        bail!("invalid extra vars `{arg}`: expected `key=value`, YAML/JSON, or `@file`");
+    }
+    Ok(parsed)
+}
+
+fn yaml_map(text: &str, origin: &Path) -> Result<Map> {
+    let docs = drover_yaml::load_str(text, Arc::new(origin.to_path_buf()))?;
+    let Some(doc) = docs.first() else {
+        return Ok(Map::new());
+    };
+    match doc.to_value()? {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => bail!(
+            "extra vars from `{}` must be a mapping of names to values",
+            origin.display()
+        ),
+    }
+}

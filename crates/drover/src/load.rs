@@ -1,0 +1,158 @@
+//! From flags to a validated run: reads the inventory, the playbooks and the extra vars, checks
+//! every `notify`, then hands each playbook to the engine. Everything here happens before any host
+//! is contacted, and every failure becomes a message with exit code 4 (invalid input) or 1.
+
+use crate::cli::RunArgs;
+use drover_connection::LocalConnector;
+use drover_engine::{RunConfig, Runtime, TagFilter};
+use drover_inventory::Inventory;
+use drover_playbook::Playbook;
+use drover_report::Human;
+use drover_types::{ArgSpec, Map, Module};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Everything loaded and checked.
+pub(crate) struct Loaded {
+    pub(crate) inventory: Inventory,
+    pub(crate) playbooks: Vec<Playbook>,
+    pub(crate) extra_vars: Map,
+}
+
+/// Why a run did not start.
+pub(crate) struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn invalid(message: String) -> Self {
+        Failure { message, code: 4 }
+    }
+
+    pub(crate) fn exit_code(&self) -> u8 {
+        self.code
+    }
+
+    pub(crate) fn render(&self, _color: bool) -> String {
+        let mut text = self.message.clone();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+}
+
+pub(crate) fn modules() -> HashMap<&'static str, &'static dyn Module> {
+    drover_modules::all()
+        .into_iter()
+        .map(|m| (m.name(), m))
+        .collect()
+}
+
+fn render_diagnostic(diag: &dyn miette::Diagnostic, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(2);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diag).is_err() {
+        return format!("error: {diag}\n");
+    }
+    out
+}
+
+pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
+    let sources: Vec<PathBuf> = args.inventory.iter().map(PathBuf::from).collect();
+    let mut inventory = if sources.is_empty() {
+        Inventory::default()
+    } else {
+        Inventory::load(&sources).map_err(|e| Failure::invalid(format!("error: {e}")))?
+    };
+    let table = modules();
+    let lookup = |name: &str| -> Option<&'static ArgSpec> { table.get(name).map(|m| m.spec()) };
+    let color = false;
+    let mut playbooks = Vec::new();
+    for path in &args.playbooks {
+        if !path.exists() {
+            return Err(Failure::invalid(format!(
+                "error: the playbook `{}` could not be found\nhint: check the path, relative to the current directory",
+                path.display()
+            )));
+        }
+        let playbook = drover_playbook::load(path, &lookup)
+            .map_err(|e| Failure::invalid(render_diagnostic(&e, color)))?;
+        for play in &playbook.plays {
+            if let Some((name, span)) = drover_engine::handlers::unknown_notifications(play)
+                .into_iter()
+                .next()
+            {
+                return Err(Failure::invalid(format!(
+                    "error: {span}: the handler `{name}` is notified but not defined\nhint: add a handler with `name: {name}` or `listen: {name}` to the play's `handlers`"
+                )));
+            }
+        }
+        inventory
+            .add_vars_dir(&playbook.dir)
+            .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+        playbooks.push(playbook);
+    }
+    let extra_vars = crate::extra_vars::parse_all(&args.extra_vars)
+        .map_err(|e| Failure::invalid(format!("error: {e:#}")))?;
+    Ok(Loaded {
+        inventory,
+        playbooks,
+        extra_vars,
+    })
+}
+
+pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
+    let connector = LocalConnector;
+    let mut reporter = Human::new(
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+        color,
+        args.verbose,
+    );
+    let mut code = 0;
+    for playbook in loaded.playbooks {
+        let config = RunConfig {
+            playbook,
+            inventory: loaded.inventory.clone(),
+            extra_vars: loaded.extra_vars.clone(),
+            limit: args.limit.clone(),
+            tags: TagFilter {
+                only: RunArgs::split_tags(&args.tags),
+                skip: RunArgs::split_tags(&args.skip_tags),
+            },
+            check: args.check,
+            diff: args.diff,
+            forks: args.forks,
+            start_at_task: args.start_at_task.clone(),
+            verbosity: args.verbose,
+        };
+        let runtime = Runtime {
+            modules: modules(),
+            connector: &connector,
+            reporter: &mut reporter,
+        };
+        let run = drover_engine::run(config, runtime);
+        let outcome = tokio::select! {
+            outcome = run => outcome,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("\n[ERROR]: interrupted by the user");
+                return 99;
+            }
+        };
+        match outcome {
+            Ok(summary) => code = code.max(summary.exit_code() as u8),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return 4.max(code);
+            }
+        }
+    }
+    code
+}
