@@ -9,6 +9,7 @@
 
 mod args;
 mod files;
+mod textedit;
 
 mod assert;
 mod blockinfile;

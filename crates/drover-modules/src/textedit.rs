@@ -1,0 +1,753 @@
+//! Text editing shared by `lineinfile`, `blockinfile` and `replace`.
+//!
+//! Ansible's modules use Python's `re`; drover uses Rust's `regex`. [`compile`] translates a
+//! Python pattern (Python-only spellings such as `\Z`, `{,3}`, a literal `{`, `[[]`, `$` before a
+//! final newline) and rejects what `regex` cannot do (look-around, backreferences, conditionals)
+//! with a clear message. [`Template`] is Python's replacement syntax (`\1`, `\g<name>`, `\n`),
+//! [`py_subn`] is `re.subn`'s match iteration (empty matches included, as Python 3.7+ finds
+//! them), and the line splitters are Python's `readlines` and `splitlines(True)`. [`apply`] is
+//! the write half shared by the three modules: attributes, check mode, backup, validate, diff and
+//! Ansible's messages.
+
+use crate::files::{self, FileAttrs, FileState};
+use drover_types::{ModuleContext, TaskResult, shell_quote};
+use regex::bytes::{Captures, Regex};
+
+/// Which Python pattern a module compiles, which decides how it is translated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// A bytes pattern searched in one line (or, with `(?m)`, a whole file): ASCII classes,
+    /// and `$` matches at the end or before the line's `\n`, exactly as Python's `$` does there.
+    Line,
+    /// A text pattern compiled with `re.MULTILINE` (`replace`'s `regexp`).
+    Multiline,
+    /// A text pattern compiled with `re.DOTALL` (`replace`'s `after`/`before`). Python's `$`
+    /// (end, or before a final newline) becomes "an optional newline, then the end".
+    Dotall,
+}
+
+/// Compiles a Python regular expression for `flavor`; the error is a message for the user.
+pub(crate) fn compile(pattern: &str, flavor: Flavor) -> Result<Regex, String> {
+    let translated = translate(pattern, flavor)
+        .map_err(|e| format!("cannot use regular expression '{pattern}': {e}"))?;
+    Regex::new(&translated).map_err(|e| {
+        let detail = e.to_string();
+        let last = detail
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid");
+        format!("cannot use regular expression '{pattern}': {}", last.trim())
+    })
+}
+
+/// The inline flags at the very start of a Python pattern (`(?im)...` gives `im`): Python's
+/// global flags.
+pub(crate) fn leading_flags(pattern: &str) -> String {
+    let mut flags = String::new();
+    let mut rest = pattern;
+    while let Some(after) = rest.strip_prefix("(?") {
+        let Some(end) = after.find(')') else { break };
+        let body = &after[..end];
+        if body.is_empty() || !body.chars().all(|c| "aiLmsux".contains(c)) {
+            break;
+        }
+        flags.push_str(body);
+        rest = &after[end + 1..];
+    }
+    flags
+}
+
+/// Translates a Python pattern into `regex` syntax.
+pub(crate) fn translate(pattern: &str, flavor: Flavor) -> Result<String, String> {
+    let bytes = flavor == Flavor::Line;
+    let global_m = leading_flags(pattern).contains('m');
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::from(match flavor {
+        Flavor::Line => "(?-u)",
+        Flavor::Multiline => "(?m)",
+        Flavor::Dotall => "(?s)",
+    });
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i = match c {
+            '\\' => escape(&chars, i, false, bytes, &mut out)?,
+            '[' => class(&chars, i, bytes, &mut out)?,
+            '(' => group(&chars, i, bytes, &mut out)?,
+            '{' => {
+                let (text, next) = repeat(&chars, i);
+                out.push_str(&text);
+                next
+            }
+            '}' | ']' => {
+                out.push('\\');
+                out.push(c);
+                i + 1
+            }
+            '$' => {
+                out.push_str(match flavor {
+                    Flavor::Line => "(?m:$)",
+                    Flavor::Multiline => "$",
+                    Flavor::Dotall if global_m => "$",
+                    Flavor::Dotall => "(?:\\n?\\z)",
+                });
+                i + 1
+            }
+            _ => {
+                push_literal_char(c, bytes, false, &mut out);
+                i + 1
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Pushes a character that stands for itself (outside escapes it may already be a metachar:
+/// only non-ASCII characters are rewritten, as bytes for a bytes pattern).
+fn push_literal_char(c: char, bytes: bool, escaped: bool, out: &mut String) {
+    if bytes && !c.is_ascii() {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    } else if escaped && (c == ' ' || c == '#' || regex_syntax_meta(c)) {
+        out.push('\\');
+        out.push(c);
+    } else {
+        out.push(c);
+    }
+}
+
+/// Characters `regex` treats specially and that need a backslash to be literal.
+fn regex_syntax_meta(c: char) -> bool {
+    "\\.+*?()|[]{}^$#&-~".contains(c)
+}
+
+/// Pushes a character given by its code (octal escapes): a byte for bytes patterns.
+fn push_code(code: u32, bytes: bool, out: &mut String) {
+    if bytes {
+        out.push_str(&format!("\\x{:02X}", code & 0xff));
+    } else {
+        out.push_str(&format!("\\x{{{code:X}}}"));
+    }
+}
+
+/// Translates the escape at `chars[i]` (a backslash); returns the index after it.
+fn escape(
+    chars: &[char],
+    i: usize,
+    in_class: bool,
+    bytes: bool,
+    out: &mut String,
+) -> Result<usize, String> {
+    let Some(&n) = chars.get(i + 1) else {
+        return Err("bad escape (end of pattern)".into());
+    };
+    let hex = |from: usize, len: usize| -> Option<String> {
+        let s: String = chars.get(from..from + len)?.iter().collect();
+        s.chars().all(|c| c.is_ascii_hexdigit()).then_some(s)
+    };
+    let octal = |c: Option<&char>| c.is_some_and(|c| ('0'..='7').contains(c));
+    match n {
+        'Z' if !in_class => out.push_str("\\z"),
+        'A' | 'B' if !in_class => out.push_str(&format!("\\{n}")),
+        'b' if in_class => out.push_str("\\x08"),
+        'b' => out.push_str("\\b"),
+        'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'a' | 'f' | 'n' | 'r' | 't' | 'v' => {
+            out.push('\\');
+            out.push(n);
+        }
+        'x' => {
+            let h = hex(i + 2, 2).ok_or("incomplete escape \\x")?;
+            out.push_str(&format!("\\x{h}"));
+            return Ok(i + 4);
+        }
+        'u' | 'U' if !bytes => {
+            let len = if n == 'u' { 4 } else { 8 };
+            let h = hex(i + 2, len).ok_or_else(|| format!("incomplete escape \\{n}"))?;
+            out.push_str(&format!("\\x{{{h}}}"));
+            return Ok(i + 2 + len);
+        }
+        '0' => {
+            let mut end = i + 2;
+            while end < i + 4 && octal(chars.get(end)) {
+                end += 1;
+            }
+            let digits: String = chars[i + 1..end].iter().collect();
+            push_code(u32::from_str_radix(&digits, 8).unwrap_or(0), bytes, out);
+            return Ok(end);
+        }
+        '1'..='9' => {
+            if octal(Some(&n)) && octal(chars.get(i + 2)) && octal(chars.get(i + 3)) {
+                let digits: String = chars[i + 1..i + 4].iter().collect();
+                let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                if code > 0o377 {
+                    return Err(format!(
+                        "octal escape value \\{digits} outside of range 0-0o377"
+                    ));
+                }
+                push_code(code, bytes, out);
+                return Ok(i + 4);
+            }
+            return Err(format!(
+                "backreferences such as \\{n} are not supported (drover uses Rust's regex engine)"
+            ));
+        }
+        c if c.is_ascii_alphabetic() => return Err(format!("bad escape \\{c}")),
+        c => push_literal_char(c, bytes, true, out),
+    }
+    Ok(i + 2)
+}
+
+/// Translates a character class starting at `chars[i]` (`[`); returns the index after `]`.
+fn class(chars: &[char], i: usize, bytes: bool, out: &mut String) -> Result<usize, String> {
+    out.push('[');
+    let mut j = i + 1;
+    if chars.get(j) == Some(&'^') {
+        out.push('^');
+        j += 1;
+    }
+    if chars.get(j) == Some(&']') {
+        out.push_str("\\]");
+        j += 1;
+    }
+    loop {
+        let Some(&c) = chars.get(j) else {
+            return Err("unterminated character set".into());
+        };
+        match c {
+            ']' => {
+                out.push(']');
+                return Ok(j + 1);
+            }
+            '\\' => j = escape(chars, j, true, bytes, out)?,
+            '[' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+                j += 1;
+            }
+            _ => {
+                push_literal_char(c, bytes, false, out);
+                j += 1;
+            }
+        }
+    }
+}
+
+/// Translates a group opening at `chars[i]` (`(`); returns the index after the opening part.
+fn group(chars: &[char], i: usize, bytes: bool, out: &mut String) -> Result<usize, String> {
+    if chars.get(i + 1) != Some(&'?') {
+        out.push('(');
+        return Ok(i + 1);
+    }
+    let unsupported = |what: &str| {
+        Err(format!(
+            "{what} is not supported (drover uses Rust's regex engine, which has no {what})"
+        ))
+    };
+    match chars.get(i + 2) {
+        Some(':') => {
+            out.push_str("(?:");
+            Ok(i + 3)
+        }
+        Some('P') => match chars.get(i + 3) {
+            Some('<') => {
+                out.push_str("(?P<");
+                Ok(i + 4)
+            }
+            Some('=') => unsupported("backreference (?P=name)"),
+            _ => Err("unknown extension ?P".into()),
+        },
+        Some('<') => match chars.get(i + 3) {
+            Some('=') | Some('!') => unsupported("look-behind"),
+            _ => {
+                out.push_str("(?P<");
+                Ok(i + 3)
+            }
+        },
+        Some('=') | Some('!') => unsupported("look-ahead"),
+        Some('(') => unsupported("conditional group"),
+        Some('>') => unsupported("atomic group"),
+        Some('#') => {
+            let mut j = i + 3;
+            while j < chars.len() && chars[j] != ')' {
+                j += 1;
+            }
+            if j >= chars.len() {
+                return Err("missing ), unterminated comment".into());
+            }
+            Ok(j + 1)
+        }
+        Some(_) => flags_group(chars, i, bytes, out),
+        None => Err("unexpected end of pattern".into()),
+    }
+}
+
+/// Translates an inline-flags group `(?aiLmsux-imsx)` or `(?flags:...`.
+fn flags_group(chars: &[char], i: usize, bytes: bool, out: &mut String) -> Result<usize, String> {
+    let (mut on, mut off) = (String::new(), String::new());
+    let mut negative = false;
+    let mut j = i + 2;
+    loop {
+        let Some(&c) = chars.get(j) else {
+            return Err("missing -, : or )".into());
+        };
+        j += 1;
+        match c {
+            ')' | ':' => {
+                if !bytes && on.contains('a') {
+                    on = on.replace('a', "");
+                    off.push('u');
+                }
+                let on = on.replace('a', "");
+                let flags = if off.is_empty() {
+                    on
+                } else {
+                    format!("{on}-{off}")
+                };
+                match (c, flags.is_empty()) {
+                    (')', true) => {}
+                    (')', false) => out.push_str(&format!("(?{flags})")),
+                    (_, true) => out.push_str("(?:"),
+                    (_, false) => out.push_str(&format!("(?{flags}:")),
+                }
+                return Ok(j);
+            }
+            '-' if !negative => negative = true,
+            'i' | 'm' | 's' | 'x' if negative => off.push(c),
+            'i' | 'm' | 's' | 'x' | 'a' => on.push(c),
+            'u' => {}
+            'L' => return Err("the L (locale) flag is not supported".into()),
+            _ => return Err(format!("unknown extension ?{c}")),
+        }
+    }
+}
+
+/// A `{` at `chars[i]`: a Python repeat (`{m}`, `{m,}`, `{,n}`, `{m,n}`) or a literal brace.
+fn repeat(chars: &[char], i: usize) -> (String, usize) {
+    let mut j = i + 1;
+    let digits = |j: &mut usize| {
+        let start = *j;
+        while chars.get(*j).is_some_and(|c| c.is_ascii_digit()) {
+            *j += 1;
+        }
+        chars[start..*j].iter().collect::<String>()
+    };
+    let lo = digits(&mut j);
+    let mut hi = None;
+    if chars.get(j) == Some(&',') {
+        j += 1;
+        hi = Some(digits(&mut j));
+    }
+    if chars.get(i + 1) == Some(&'}') || chars.get(j) != Some(&'}') {
+        return ("\\{".into(), i + 1);
+    }
+    let lo = if lo.is_empty() { "0".to_owned() } else { lo };
+    let text = match hi {
+        None => format!("{{{lo}}}"),
+        Some(hi) => format!("{{{lo},{hi}}}"),
+    };
+    (text, j + 1)
+}
+
+/// One part of a parsed replacement template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    /// Bytes copied as they are.
+    Lit(Vec<u8>),
+    /// The text of a capture group (empty when it did not take part in the match).
+    Group(usize),
+}
+
+/// A Python replacement template (`re.sub`'s `repl`, `match.expand`'s argument), parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template(Vec<Piece>);
+
+impl Template {
+    /// Parses `source` for `re` as Python does: `\1`..`\99`, `\g<1>`, `\g<name>`, octal
+    /// (`\0`, `\101`), `\a\b\f\n\r\t\v\\`; any other escaped non-letter keeps its backslash;
+    /// an escaped ASCII letter is an error. `bytes`: octal escapes give raw bytes.
+    pub(crate) fn parse(source: &str, re: &Regex, bytes: bool) -> Result<Template, String> {
+        let chars: Vec<char> = source.chars().collect();
+        let groups = re.captures_len() - 1;
+        let mut pieces = Vec::new();
+        let mut lit: Vec<u8> = Vec::new();
+        let push_char = |lit: &mut Vec<u8>, c: char| {
+            let mut buf = [0u8; 4];
+            lit.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        };
+        let push_code = |lit: &mut Vec<u8>, code: u32| {
+            if bytes {
+                lit.push((code & 0xff) as u8);
+            } else {
+                push_char(lit, char::from_u32(code).unwrap_or('\u{fffd}'));
+            }
+        };
+        let group = |lit: &mut Vec<u8>, pieces: &mut Vec<Piece>, index: usize, pos: usize| {
+            if index > groups {
+                return Err(format!("invalid group reference {index} at position {pos}"));
+            }
+            if !lit.is_empty() {
+                pieces.push(Piece::Lit(std::mem::take(lit)));
+            }
+            pieces.push(Piece::Group(index));
+            Ok(())
+        };
+        let octal = |c: Option<&char>| c.is_some_and(|c| ('0'..='7').contains(c));
+        let digit = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_digit());
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c != '\\' {
+                push_char(&mut lit, c);
+                i += 1;
+                continue;
+            }
+            let Some(&n) = chars.get(i + 1) else {
+                return Err(format!("bad escape (end of pattern) at position {i}"));
+            };
+            match n {
+                'g' => {
+                    if chars.get(i + 2) != Some(&'<') {
+                        return Err(format!("missing < at position {}", i + 2));
+                    }
+                    let start = i + 3;
+                    let Some(len) = chars[start..].iter().position(|&c| c == '>') else {
+                        return Err(format!("missing >, unterminated name at position {start}"));
+                    };
+                    let name: String = chars[start..start + len].iter().collect();
+                    if name.is_empty() {
+                        return Err(format!("missing group name at position {start}"));
+                    }
+                    let index = if name.chars().all(|c| c.is_ascii_digit()) {
+                        name.parse::<usize>().unwrap_or(usize::MAX)
+                    } else if is_identifier(&name) {
+                        re.capture_names()
+                            .position(|n| n == Some(name.as_str()))
+                            .ok_or_else(|| format!("unknown group name '{name}'"))?
+                    } else {
+                        return Err(format!(
+                            "bad character in group name '{name}' at position {start}"
+                        ));
+                    };
+                    group(&mut lit, &mut pieces, index, start)?;
+                    i = start + len + 1;
+                }
+                '0' => {
+                    let mut end = i + 2;
+                    while end < i + 4 && octal(chars.get(end)) {
+                        end += 1;
+                    }
+                    let digits: String = chars[i + 1..end].iter().collect();
+                    push_code(
+                        &mut lit,
+                        u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff,
+                    );
+                    i = end;
+                }
+                '1'..='9' => {
+                    let mut end = i + 2;
+                    if digit(chars.get(end)) {
+                        end += 1;
+                        if octal(Some(&n)) && octal(chars.get(end - 1)) && octal(chars.get(end)) {
+                            let digits: String = chars[i + 1..end + 1].iter().collect();
+                            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                            if code > 0o377 {
+                                return Err(format!(
+                                    "octal escape value \\{digits} outside of range 0-0o377 at position {i}"
+                                ));
+                            }
+                            push_code(&mut lit, code);
+                            i = end + 1;
+                            continue;
+                        }
+                    }
+                    let digits: String = chars[i + 1..end].iter().collect();
+                    group(
+                        &mut lit,
+                        &mut pieces,
+                        digits.parse().unwrap_or(usize::MAX),
+                        i + 1,
+                    )?;
+                    i = end;
+                }
+                _ => {
+                    match n {
+                        'a' => lit.push(0x07),
+                        'b' => lit.push(0x08),
+                        'f' => lit.push(0x0c),
+                        'n' => lit.push(b'\n'),
+                        'r' => lit.push(b'\r'),
+                        't' => lit.push(b'\t'),
+                        'v' => lit.push(0x0b),
+                        '\\' => lit.push(b'\\'),
+                        c if c.is_ascii_alphabetic() => {
+                            return Err(format!("bad escape \\{c} at position {i}"));
+                        }
+                        c => {
+                            lit.push(b'\\');
+                            push_char(&mut lit, c);
+                        }
+                    }
+                    i += 2;
+                }
+            }
+        }
+        if !lit.is_empty() {
+            pieces.push(Piece::Lit(lit));
+        }
+        Ok(Template(pieces))
+    }
+
+    /// Appends the expansion for one match to `out`.
+    pub(crate) fn expand_into(&self, caps: &Captures<'_>, out: &mut Vec<u8>) {
+        for piece in &self.0 {
+            match piece {
+                Piece::Lit(bytes) => out.extend_from_slice(bytes),
+                Piece::Group(i) => {
+                    if let Some(m) = caps.get(*i) {
+                        out.extend_from_slice(m.as_bytes());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The expansion for one match (Python's `match.expand`).
+    pub(crate) fn expand(&self, caps: &Captures<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.expand_into(caps, &mut out);
+        out
+    }
+}
+
+/// Python's `str.isidentifier` for the ASCII names groups use.
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Python's `re.subn(re, template, hay)`: every non-overlapping match replaced, empty matches
+/// included (also right after a non-empty one, as Python 3.7+ does); returns the new bytes and
+/// the number of replacements. `text`: step over whole UTF-8 characters after an empty match.
+pub(crate) fn py_subn(re: &Regex, tpl: &Template, hay: &[u8], text: bool) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(hay.len());
+    let (mut last, mut pos, mut count) = (0, 0, 0);
+    let mut must_advance = false;
+    while pos <= hay.len() {
+        let Some(caps) = re.captures_at(hay, pos) else {
+            break;
+        };
+        let m = caps.get(0).expect("group 0 always matches");
+        if must_advance && m.start() == pos && m.end() == pos {
+            if pos >= hay.len() {
+                break;
+            }
+            pos += if text { char_len(&hay[pos..]) } else { 1 };
+            must_advance = false;
+            continue;
+        }
+        out.extend_from_slice(&hay[last..m.start()]);
+        tpl.expand_into(&caps, &mut out);
+        last = m.end();
+        count += 1;
+        must_advance = m.start() == m.end();
+        pos = m.end();
+    }
+    out.extend_from_slice(&hay[last..]);
+    (out, count)
+}
+
+/// The length of the UTF-8 character at the start of `b` (1 for a byte that starts none).
+fn char_len(b: &[u8]) -> usize {
+    let want = match b.first() {
+        Some(x) if *x >= 0xf0 => 4,
+        Some(x) if *x >= 0xe0 => 3,
+        Some(x) if *x >= 0xc0 => 2,
+        _ => 1,
+    };
+    if b.len() >= want && std::str::from_utf8(&b[..want]).is_ok() {
+        want
+    } else {
+        1
+    }
+}
+
+/// Python's `bytes.readlines()`: lines split after each `\n`, each keeping it.
+pub(crate) fn readlines(content: &[u8]) -> Vec<Vec<u8>> {
+    content
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Python's `bytes.splitlines(True)`: lines split after `\n`, `\r` or `\r\n`, each kept.
+pub(crate) fn splitlines_keepends(content: &[u8]) -> Vec<Vec<u8>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'\n' => {
+                lines.push(content[start..=i].to_vec());
+                start = i + 1;
+            }
+            b'\r' => {
+                let end = if content.get(i + 1) == Some(&b'\n') {
+                    i + 1
+                } else {
+                    i
+                };
+                lines.push(content[start..=end].to_vec());
+                i = end;
+                start = end + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < content.len() {
+        lines.push(content[start..].to_vec());
+    }
+    lines
+}
+
+/// A line without its trailing `\r`/`\n` characters (Python's `rstrip(b'\r\n')`).
+pub(crate) fn rstrip_eol(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// The content of a file `read_state` found (empty when it does not exist or is not a regular
+/// file); fails for files too large to have been read back.
+pub(crate) fn content_of(state: &FileState, path: &str) -> Result<Vec<u8>, TaskResult> {
+    match (&state.content, &state.checksum) {
+        (Some(c), _) => Ok(c.clone()),
+        (None, Some(_)) => Err(TaskResult::failed(format!(
+            "{path} is too large for drover to edit in place"
+        ))),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+/// Ansible's message when mode, owner or group had to change too.
+const ATTRS_MSG: &str = "ownership, perms or SE linux context changed";
+
+/// The outcome of a text edit, ready to be written by [`apply`].
+#[derive(Debug)]
+pub(crate) struct Edit<'a> {
+    /// The destination as the task gave it.
+    pub(crate) path: &'a str,
+    /// What `read_state` found.
+    pub(crate) state: &'a FileState,
+    /// The new content.
+    pub(crate) content: Vec<u8>,
+    /// The content differs from the file's (or the file is to be created).
+    pub(crate) changed: bool,
+    /// The module's message for the content change (`line added`...), empty when none.
+    pub(crate) msg: String,
+    /// `backup`.
+    pub(crate) backup: bool,
+    /// `validate`.
+    pub(crate) validate: Option<String>,
+    /// `mode`, `owner`, `group`.
+    pub(crate) attrs: FileAttrs,
+    /// The diff headers (`/x (content)` for lineinfile and blockinfile, `/x` for replace).
+    pub(crate) diff_header: String,
+}
+
+/// Whether `attrs` ask for something the file does not have. A new file is assumed to get
+/// mode 0644 (umask 022) and the connecting user as owner.
+fn attrs_differ(attrs: &FileAttrs, state: &FileState) -> bool {
+    if state.exists {
+        return !files::attrs_match(state, attrs);
+    }
+    attrs
+        .mode
+        .as_deref()
+        .and_then(files::parse_octal)
+        .is_some_and(|m| m != 0o644)
+}
+
+/// Writes an edit the way Ansible's text modules do: nothing (and no round trip) when neither
+/// content nor attributes change; in check mode only the report; otherwise the parent directory
+/// of a new file is created, then `files::write_content` writes atomically (backup only when the
+/// content changes and the file existed). The message gets Ansible's attribute suffix. The
+/// backup's path, when one was made, is under `backup_file`.
+pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult {
+    let attrs_changed = attrs_differ(&edit.attrs, edit.state);
+    let mut msg = edit.msg;
+    if attrs_changed && !(ctx.check_mode && !edit.state.exists) {
+        if edit.changed {
+            msg.push_str(" and ");
+        }
+        msg.push_str(ATTRS_MSG);
+    }
+    let mut result = TaskResult::changed(edit.changed || attrs_changed);
+    if ctx.diff && edit.changed {
+        let before = edit.state.content.as_deref().unwrap_or_default();
+        let mut diff = files::text_diff(edit.path, before, &edit.content);
+        diff.before_header.clone_from(&edit.diff_header);
+        diff.after_header = edit.diff_header;
+        result.diffs.push(diff);
+    }
+    if !result.changed || ctx.check_mode {
+        result.msg = Some(msg);
+        return result;
+    }
+    if edit.changed {
+        if let Some(v) = &edit.validate {
+            if !v.contains("%s") {
+                return TaskResult::failed(format!("validate must contain %s: {v}"));
+            }
+        }
+    }
+    if !edit.state.exists {
+        if let Err(failed) = make_parent(ctx, edit.path).await {
+            return failed;
+        }
+    }
+    let backup = edit.backup && edit.changed && edit.state.exists;
+    let written = files::write_content(
+        ctx,
+        edit.path,
+        edit.state,
+        &edit.content,
+        &edit.attrs,
+        backup,
+        edit.validate.as_deref().filter(|_| edit.changed),
+    )
+    .await;
+    if written.failed || written.unreachable {
+        return written;
+    }
+    if let Some(b) = written
+        .data
+        .get("backup_file")
+        .filter(|b| b.as_str().is_some_and(|s| !s.is_empty()))
+    {
+        result.set("backup_file", b.clone());
+    }
+    result.warnings = written.warnings;
+    result.msg = Some(msg);
+    result
+}
+
+/// `mkdir -p` of the directory holding `path` (Ansible creates it for `create: true`).
+async fn make_parent(ctx: &ModuleContext<'_>, path: &str) -> Result<(), TaskResult> {
+    let dir = files::parent_dir(path);
+    let q = shell_quote(&dir);
+    let out = files::run(ctx, &format!("[ -d {q} ] || mkdir -p -- {q}"), None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "Error creating {dir} ({})",
+            out.stderr_text().trim()
+        )));
+    }
+    Ok(())
+}
