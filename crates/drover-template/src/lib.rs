@@ -7,21 +7,45 @@
 //! [`drover_types::mark_unsafe`] are never rendered. This crate renders text; it reads files only
 //! for lookups and the `template` module's source, and never contacts a host.
 
+mod chain;
+mod convert;
+mod env;
+mod filters;
+mod lazy;
+mod lookups;
+mod pycompat;
+mod render;
+mod tests;
+
 use drover_types::{Map, Templar, Value};
-use std::path::Path;
+use lazy::Scope;
+use minijinja::Environment;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The value of `omit`: a template that renders to it drops the module argument.
 pub const OMIT: &str = "__omit_place_holder__drover";
 
+/// The `ansible_managed` string templates see, as ansible-core's default.
+pub const ANSIBLE_MANAGED: &str = "Ansible managed";
+
 /// Ansible-flavoured templating.
 pub struct Templates {
-    _private: (),
+    /// Renders strings (and lazy variables).
+    env: Arc<Environment<'static>>,
+    /// Environments for template files, by their `#jinja2:` settings.
+    file_envs: Mutex<HashMap<env::Syntax, Arc<Environment<'static>>>>,
 }
 
 impl Templates {
     /// A new environment with every filter, test and lookup registered.
     pub fn new() -> Self {
-        todo!()
+        let env = env::build(&env::Syntax::default()).expect("default syntax is valid");
+        Templates {
+            env: Arc::new(env),
+            file_envs: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Whether `source` holds any template syntax (`{{`, `{%`, `{#`).
@@ -32,9 +56,237 @@ impl Templates {
     /// Renders every string inside `value` (keys of mappings too), keeping types. Mapping
     /// entries and list items that render to [`OMIT`] are dropped.
     pub fn render_value(&self, value: &Value, vars: &Map) -> Result<Value, String> {
-        let _ = (value, vars);
-        todo!()
+        if !needs_render(value) {
+            return Ok(drover_types::strip_unsafe(value.clone()));
+        }
+        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        let out = self.render_value_in(&scope, value)?;
+        Ok(out.unwrap_or(Value::Null))
     }
+
+    /// Renders `value`; `None` when it rendered to [`OMIT`].
+    fn render_value_in(&self, scope: &Scope<'_>, value: &Value) -> Result<Option<Value>, String> {
+        Ok(Some(match value {
+            Value::String(s) => {
+                let out = self.render_str_in(scope, s)?;
+                if out.as_str() == Some(OMIT) {
+                    return Ok(None);
+                }
+                out
+            }
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if let Some(v) = self.render_value_in(scope, item)? {
+                        out.push(v);
+                    }
+                }
+                Value::Array(out)
+            }
+            Value::Object(map) => {
+                if let Some(inner) = drover_types::as_unsafe(value) {
+                    return Ok(Some(drover_types::strip_unsafe(inner.clone())));
+                }
+                let mut out = Map::new();
+                for (k, v) in map {
+                    let Some(v) = self.render_value_in(scope, v)? else {
+                        continue;
+                    };
+                    let key = if Templates::is_template(k) {
+                        match self.render_str_in(scope, k)? {
+                            Value::String(s) => s,
+                            other => value_to_key(&other),
+                        }
+                    } else {
+                        k.clone()
+                    };
+                    if key == OMIT {
+                        continue;
+                    }
+                    out.insert(key, v);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        }))
+    }
+
+    fn render_str_in(&self, scope: &Scope<'_>, source: &str) -> Result<Value, String> {
+        if !Templates::is_template(source) {
+            return Ok(Value::String(source.to_owned()));
+        }
+        let result = render::render_in(&self.env, source, scope.context())
+            .and_then(|v| convert::to_plain(&v))
+            .map_err(|e| render::message(&e, source))?;
+        Ok(result)
+    }
+
+    /// The environment for template files with these settings.
+    fn file_env(&self, syntax: &env::Syntax) -> Result<Arc<Environment<'static>>, String> {
+        let mut envs = self
+            .file_envs
+            .lock()
+            .map_err(|_| "template cache poisoned".to_owned())?;
+        if let Some(env) = envs.get(syntax) {
+            return Ok(env.clone());
+        }
+        let env = Arc::new(env::build(syntax).map_err(|e| render::describe(&e))?);
+        envs.insert(syntax.clone(), env.clone());
+        Ok(env)
+    }
+
+    /// Renders template text as the `template` module does: `source` is the file's content,
+    /// `path` where it was read (for includes and the `template_*` variables).
+    pub fn render_template_text(
+        &self,
+        source: &str,
+        path: &Path,
+        vars: &Map,
+    ) -> Result<String, String> {
+        let (syntax, body) = parse_header(source)?;
+        let base = self.file_env(&syntax)?;
+        let mut env = (*base).clone();
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let search = vec![dir];
+        env.set_loader(move |name| {
+            for dir in &search {
+                let candidate = dir.join(name);
+                if candidate.is_file() {
+                    // Jinja drops one trailing newline of included templates (ansible-core
+                    // keeps it only for the template itself).
+                    return std::fs::read_to_string(&candidate)
+                        .map(|mut s| {
+                            if s.ends_with('\n') {
+                                s.pop();
+                            }
+                            Some(s)
+                        })
+                        .map_err(|e| {
+                            minijinja::Error::new(
+                                minijinja::ErrorKind::TemplateNotFound,
+                                format!("could not read {}: {e}", candidate.display()),
+                            )
+                        });
+                }
+            }
+            Ok(None)
+        });
+        let mut extra = Map::new();
+        let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        extra.insert("template_path".into(), path.display().to_string().into());
+        extra.insert(
+            "template_fullpath".into(),
+            full.display().to_string().into(),
+        );
+        extra.insert("template_host".into(), hostname().into());
+        extra.insert("template_uid".into(), file_owner(&full).into());
+        extra.insert("template_run_date".into(), run_date().into());
+        if !vars.contains_key("ansible_managed") {
+            extra.insert("ansible_managed".into(), ANSIBLE_MANAGED.into());
+        }
+        let scope = Scope::new(self.env.clone(), vars, extra);
+        let name = path.display().to_string();
+        let body = chain::rewrite_chains(body);
+        let out = env
+            .template_from_named_str(&name, &body)
+            .and_then(|t| t.render(scope.context()))
+            .map_err(|e| format!("{}: {}", name, render::message(&e, "")))?;
+        Ok(out)
+    }
+}
+
+/// Whether a value holds anything to render.
+fn needs_render(value: &Value) -> bool {
+    match value {
+        Value::String(s) => Templates::is_template(s) || s == OMIT,
+        Value::Array(items) => items.iter().any(needs_render),
+        Value::Object(map) => {
+            drover_types::as_unsafe(value).is_none()
+                && map
+                    .iter()
+                    .any(|(k, v)| Templates::is_template(k) || needs_render(v))
+        }
+        _ => false,
+    }
+}
+
+/// A rendered mapping key that is not a string, as text.
+fn value_to_key(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Splits a `#jinja2:` first line (`#jinja2: trim_blocks: False, lstrip_blocks: True`) off.
+fn parse_header(source: &str) -> Result<(env::Syntax, &str), String> {
+    let mut syntax = env::Syntax::default();
+    let Some(rest) = source.strip_prefix("#jinja2:") else {
+        return Ok((syntax, source));
+    };
+    let (line, body) = match rest.find('\n') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
+    for part in line.split(',') {
+        let Some((key, value)) = part.split_once(':') else {
+            continue;
+        };
+        let key = key.trim();
+        let value = value.trim();
+        let text = value.trim_matches(|c| c == '"' || c == '\'').to_owned();
+        let flag = matches!(value.to_ascii_lowercase().as_str(), "true" | "yes" | "1");
+        match key {
+            "trim_blocks" => syntax.trim_blocks = flag,
+            "lstrip_blocks" => syntax.lstrip_blocks = flag,
+            "keep_trailing_newline" => syntax.keep_trailing_newline = flag,
+            "variable_start_string" => syntax.variable.0 = text,
+            "variable_end_string" => syntax.variable.1 = text,
+            "block_start_string" => syntax.block.0 = text,
+            "block_end_string" => syntax.block.1 = text,
+            "comment_start_string" => syntax.comment.0 = text,
+            "comment_end_string" => syntax.comment.1 = text,
+            "newline_sequence" => {}
+            other => return Err(format!("unsupported #jinja2: override `{other}`")),
+        }
+    }
+    Ok((syntax, body))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+fn file_owner(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return String::new();
+    };
+    let uid = meta.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id = f.nth(1)?;
+            (id.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+        })
+        .unwrap_or_else(|| uid.to_string())
+}
+
+/// Now, as Python's `str(datetime.now())` prints it (local time taken as UTC).
+fn run_date() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    filters::format_datetime(now.as_secs() as i64, now.subsec_micros())
 }
 
 impl Default for Templates {
@@ -45,17 +297,222 @@ impl Default for Templates {
 
 impl Templar for Templates {
     fn render(&self, source: &str, vars: &Map) -> Result<Value, String> {
-        let _ = (source, vars);
-        todo!()
+        if !Templates::is_template(source) {
+            return Ok(Value::String(source.to_owned()));
+        }
+        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        self.render_str_in(&scope, source)
     }
 
     fn eval(&self, expr: &str, vars: &Map) -> Result<Value, String> {
-        let _ = (expr, vars);
-        todo!()
+        let trimmed = expr.trim();
+        let inner = match render::single_expression(&self.env, trimmed) {
+            Some(inner) => inner,
+            None => trimmed,
+        };
+        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        render::eval_in(&self.env, inner, scope.context())
+            .and_then(|v| convert::to_plain(&v))
+            .map_err(|e| render::message(&e, expr))
     }
 
     fn render_file(&self, path: &Path, vars: &Map) -> Result<String, String> {
-        let _ = (path, vars);
-        todo!()
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| format!("could not read template {}: {e}", path.display()))?;
+        self.render_template_text(&source, path, vars)
+    }
+}
+
+#[cfg(test)]
+mod core_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars(v: Value) -> Map {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn r(src: &str, v: &Map) -> Value {
+        Templates::new()
+            .render(src, v)
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    #[test]
+    fn plain_strings_fast_path() {
+        assert_eq!(r("hello", &Map::new()), json!("hello"));
+    }
+
+    #[test]
+    fn single_expression_keeps_type() {
+        let v = vars(json!({"lst": [1, "a", true, null, 1.5], "d": {"a": 1}}));
+        assert_eq!(r("{{ lst }}", &v), json!([1, "a", true, null, 1.5]));
+        assert_eq!(r("{{ d }}", &v), json!({"a": 1}));
+        assert_eq!(r("{{ 1 }}", &v), json!(1));
+        assert_eq!(r("{{ '1' }}", &v), json!("1"));
+        assert_eq!(r("{{ {'a': {'b': 1}} }}", &v), json!({"a": {"b": 1}}));
+        assert_eq!(r("{{ 1 }}{{ 2 }}", &v), json!("12"));
+        assert_eq!(r("{{ 10 / 4 }}", &v), json!(2.5));
+        assert_eq!(r("{{ 10 // 4 }}", &v), json!(2));
+    }
+
+    #[test]
+    fn strings_print_as_python() {
+        // Expected outputs recorded from ansible-core 2.19 (debug msg of the same templates).
+        let v = vars(json!({"lst": [1, "a", true, null, 1.5], "d": {"a": 1, "b": "x"}}));
+        assert_eq!(r("x{{ none }}y", &v), json!("xy"));
+        assert_eq!(r("x{{ lst }}y", &v), json!("x[1, 'a', True, None, 1.5]y"));
+        assert_eq!(r("x{{ d }}y", &v), json!("x{'a': 1, 'b': 'x'}y"));
+        assert_eq!(r("x{{ true }}y", &v), json!("xTruey"));
+        assert_eq!(r("{% if true %}\nA\n{% endif %}\nB", &v), json!("A\nB"));
+        assert_eq!(r("{{ 'a' }}\n", &v), json!("a\n"));
+    }
+
+    #[test]
+    fn lazy_vars_render_on_access() {
+        let v = vars(json!({
+            "base": "/opt",
+            "app_dir": "{{ base }}/app",
+            "nested": {"dirs": ["{{ app_dir }}/bin", "{{ base }}"]},
+            "num": "{{ 40 + 2 }}",
+        }));
+        assert_eq!(r("{{ app_dir }}", &v), json!("/opt/app"));
+        assert_eq!(r("{{ nested.dirs[0] }}", &v), json!("/opt/app/bin"));
+        assert_eq!(
+            r("{{ nested }}", &v),
+            json!({"dirs": ["/opt/app/bin", "/opt"]})
+        );
+        assert_eq!(r("{{ num + 1 }}", &v), json!(43));
+        assert_eq!(
+            r("{% for d in nested.dirs %}{{ d }};{% endfor %}", &v),
+            json!("/opt/app/bin;/opt;")
+        );
+    }
+
+    #[test]
+    fn recursion_is_detected() {
+        let v = vars(json!({"a": "{{ b }}", "b": "{{ a }}"}));
+        let err = Templates::new().render("{{ a }}", &v).unwrap_err();
+        assert!(err.contains("recursive loop detected"), "{err}");
+    }
+
+    #[test]
+    fn unsafe_values_are_never_rendered() {
+        let v = vars(json!({
+            "raw": drover_types::mark_unsafe(json!("{{ nope }}")),
+            "res": drover_types::mark_unsafe(json!({"stdout": "{{ x }}", "list": ["{{ y }}"]})),
+        }));
+        assert_eq!(r("{{ raw }}", &v), json!("{{ nope }}"));
+        assert_eq!(r("{{ res.stdout }}", &v), json!("{{ x }}"));
+        assert_eq!(
+            r("{{ res }}", &v),
+            json!({"stdout": "{{ x }}", "list": ["{{ y }}"]})
+        );
+        assert_eq!(r("a {{ res.list[0] }}", &v), json!("a {{ y }}"));
+    }
+
+    #[test]
+    fn undefined_is_an_error_naming_the_variable() {
+        let t = Templates::new();
+        let err = t.render("{{ foo }}", &Map::new()).unwrap_err();
+        assert!(err.contains("`foo` is undefined"), "{err}");
+        let err = t.render("x {{ foo }}", &Map::new()).unwrap_err();
+        assert!(err.contains("`foo` is undefined"), "{err}");
+        let err = t.eval("foo", &Map::new()).unwrap_err();
+        assert!(err.contains("`foo` is undefined"), "{err}");
+        let err = t
+            .render("{% for x in foo %}{% endfor %}", &Map::new())
+            .unwrap_err();
+        assert!(err.contains("undefined"), "{err}");
+        let v = vars(json!({"d": {"a": 1}}));
+        let err = t.render("{{ d.b }}", &v).unwrap_err();
+        assert!(err.contains("`d.b` is undefined"), "{err}");
+    }
+
+    #[test]
+    fn default_and_defined_chain_through_undefined() {
+        let v = vars(json!({"d": {"a": 1}}));
+        assert_eq!(r("{{ undefined_x.b.c | default('dd') }}", &v), json!("dd"));
+        assert_eq!(r("{{ undefined_x.b is defined }}", &v), json!(false));
+        assert_eq!(r("{{ d.a.b is defined }}", &v), json!(false));
+        assert_eq!(r("{{ d['a'] is defined }}", &v), json!(true));
+        assert_eq!(r("{{ x | default }}", &v), json!(""));
+        assert_eq!(r("{{ '' | default('e', true) }}", &v), json!("e"));
+        assert_eq!(r("{{ x is undefined }}", &v), json!(true));
+    }
+
+    #[test]
+    fn eval_conditions() {
+        let t = Templates::new();
+        let v = vars(json!({"x": 1, "s": "{{ x + 1 }}"}));
+        assert_eq!(
+            t.eval("x == 1 and y is not defined", &v).unwrap(),
+            json!(true)
+        );
+        assert_eq!(t.eval("{{ x == 2 }}", &v).unwrap(), json!(false));
+        assert_eq!(t.eval("s == 2", &v).unwrap(), json!(true));
+    }
+
+    #[test]
+    fn render_value_drops_omit_and_renders_keys() {
+        let t = Templates::new();
+        let v = vars(json!({"omit": OMIT, "k": "name", "n": 3}));
+        let input = json!({"{{ k }}": "{{ n }}", "mode": "{{ omit }}", "list": [1, "{{ omit }}", "{{ n }}"]});
+        assert_eq!(
+            t.render_value(&input, &v).unwrap(),
+            json!({"name": 3, "list": [1, 3]})
+        );
+        let input = json!({"keep": drover_types::mark_unsafe(json!("{{ n }}"))});
+        assert_eq!(
+            t.render_value(&input, &v).unwrap(),
+            json!({"keep": "{{ n }}"})
+        );
+    }
+
+    #[test]
+    fn template_files_like_the_template_module() {
+        // Expected bytes recorded from ansible-core 2.19's template module on the same sources.
+        let dir = tempfile::tempdir().unwrap();
+        let t = Templates::new();
+        let v =
+            vars(json!({"v": "val", "lst": [1, "a", true, null, 1.5], "d": {"a": 1, "b": "x"}}));
+        let cases: &[(&str, &str)] = &[
+            ("a\n", "a\n"),
+            ("a\n\n", "a\n\n"),
+            ("a", "a"),
+            ("{% if true %}\nx\n{% endif %}\n", "x\n"),
+            (
+                "  {% if true %}\nx\n  {% endif %}\ny {{ v }}\n",
+                "  x\n  y val\n",
+            ),
+            (
+                "#jinja2: trim_blocks: False, lstrip_blocks: True\n  {% if true %}\nx\n  {% endif %}\ny\n",
+                "\nx\n\ny\n",
+            ),
+            ("{% include \"inc.j2\" %}\nafter\n", "inc valafter\n"),
+            (
+                "{{ lst }}\n{{ d }}\n{{ v }}\n{{ none }}|{{ true }}\n{% for i in lst %}\n- {{ i }}\n{% endfor %}\nend",
+                "[1, 'a', True, None, 1.5]\n{'a': 1, 'b': 'x'}\nval\n|True\n- 1\n- a\n- True\n- \n- 1.5\nend",
+            ),
+        ];
+        std::fs::write(dir.path().join("inc.j2"), "inc {{ v }}\n").unwrap();
+        for (i, (src, want)) in cases.iter().enumerate() {
+            let p = dir.path().join(format!("t{i}.j2"));
+            std::fs::write(&p, src).unwrap();
+            assert_eq!(t.render_file(&p, &v).unwrap(), *want, "case {i}: {src:?}");
+        }
+        let p = dir.path().join("m.j2");
+        std::fs::write(
+            &p,
+            "{{ ansible_managed }}|{{ template_path }}|{{ template_host is defined }}",
+        )
+        .unwrap();
+        assert_eq!(
+            t.render_file(&p, &v).unwrap(),
+            format!("Ansible managed|{}|True", p.display())
+        );
     }
 }

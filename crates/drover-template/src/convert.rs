@@ -1,0 +1,223 @@
+//! Conversions between minijinja values and drover's plain JSON-shaped [`Value`]s, and Python's
+//! `repr`/`str`, which Ansible uses when a value is printed inside a larger string.
+
+use crate::lazy::{LazyList, LazyMap};
+use drover_types::{Map, Value as JValue};
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Error, ErrorKind};
+
+/// The error for using an undefined value; minijinja names the variable when it can.
+pub(crate) fn undefined_error() -> Error {
+    Error::new(ErrorKind::UndefinedError, "a value is undefined")
+}
+
+/// A template value as plain data: lazy objects are rendered deep, undefined is an error.
+pub(crate) fn to_plain(value: &Value) -> Result<JValue, Error> {
+    if let Some(map) = value.downcast_object_ref::<LazyMap>() {
+        let Some(m) = map.map() else {
+            return Ok(JValue::Object(Map::new()));
+        };
+        let root = map.root.clone();
+        let mut out = Map::new();
+        for (k, v) in m {
+            if k == drover_types::UNSAFE_KEY {
+                continue;
+            }
+            out.insert(k.clone(), root.resolve(v, map.raw)?);
+        }
+        return Ok(JValue::Object(out));
+    }
+    if let Some(list) = value.downcast_object_ref::<LazyList>() {
+        let Some(items) = list.items() else {
+            return Ok(JValue::Array(Vec::new()));
+        };
+        let root = list.root.clone();
+        return items
+            .iter()
+            .map(|v| root.resolve(v, list.raw))
+            .collect::<Result<Vec<_>, _>>()
+            .map(JValue::Array);
+    }
+    Ok(match value.kind() {
+        ValueKind::Undefined => return Err(undefined_error()),
+        ValueKind::Invalid => {
+            let text = value.to_string();
+            let text = text
+                .strip_prefix("<invalid value: ")
+                .and_then(|t| t.strip_suffix('>'))
+                .unwrap_or(&text);
+            return Err(Error::new(ErrorKind::InvalidOperation, text.to_owned()));
+        }
+        ValueKind::None => JValue::Null,
+        ValueKind::Bool => JValue::Bool(value.is_true()),
+        ValueKind::Number => number_to_plain(value),
+        ValueKind::String => JValue::String(value.as_str().unwrap_or_default().to_owned()),
+        ValueKind::Bytes => JValue::String(
+            String::from_utf8_lossy(value.as_bytes().unwrap_or_default()).into_owned(),
+        ),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let mut out = Vec::new();
+            for item in value.try_iter()? {
+                out.push(to_plain(&item)?);
+            }
+            JValue::Array(out)
+        }
+        ValueKind::Map => {
+            let mut out = Map::new();
+            for key in value.try_iter()? {
+                let item = value.get_item(&key)?;
+                out.insert(key_string(&key), to_plain(&item)?);
+            }
+            JValue::Object(out)
+        }
+        _ => JValue::String(value.to_string()),
+    })
+}
+
+/// A mapping key as Ansible's JSON output has it.
+pub(crate) fn key_string(key: &Value) -> String {
+    match key.as_str() {
+        Some(s) => s.to_owned(),
+        None => py_str(key),
+    }
+}
+
+fn number_to_plain(value: &Value) -> JValue {
+    if value.is_integer() {
+        if let Some(i) = value.as_i64() {
+            return JValue::from(i);
+        }
+        if let Ok(u) = u64::try_from(value.clone()) {
+            return JValue::from(u);
+        }
+    }
+    let f = f64::try_from(value.clone()).unwrap_or(f64::NAN);
+    serde_json::Number::from_f64(f).map_or(JValue::Null, JValue::Number)
+}
+
+/// Plain data as a template value (no lazy rendering: the data is final).
+pub(crate) fn from_plain(value: &JValue) -> Value {
+    match value {
+        JValue::Null => Value::from(()),
+        JValue::Bool(b) => Value::from(*b),
+        JValue::Number(n) => crate::lazy::number(n),
+        JValue::String(s) => Value::from(s.as_str()),
+        JValue::Array(items) => Value::from(items.iter().map(from_plain).collect::<Vec<_>>()),
+        JValue::Object(map) => {
+            if let Some(inner) = drover_types::as_unsafe(value) {
+                return from_plain(inner);
+            }
+            Value::from_iter(
+                map.iter()
+                    .map(|(k, v)| (Value::from(k.as_str()), from_plain(v))),
+            )
+        }
+    }
+}
+
+/// Python's `str()` of a value: strings as they are, everything else as `repr`.
+pub(crate) fn py_str(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
+        _ => {
+            let mut out = String::new();
+            py_repr(value, &mut out);
+            out
+        }
+    }
+}
+
+/// Python's `repr()` of a value (`[1, 'a', True, None]`, `{'a': 1}`).
+pub(crate) fn py_repr(value: &Value, out: &mut String) {
+    match value.kind() {
+        ValueKind::Undefined => out.push_str("AnsibleUndefined"),
+        ValueKind::None => out.push_str("None"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
+        ValueKind::Number => match number_to_plain(value) {
+            JValue::Number(n) if n.is_f64() => out.push_str(&py_float(n.as_f64().unwrap_or(0.0))),
+            JValue::Number(n) => out.push_str(&n.to_string()),
+            _ => out.push_str(&value.to_string()),
+        },
+        ValueKind::String => py_quote(value.as_str().unwrap_or_default(), out),
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            if let Ok(iter) = value.try_iter() {
+                for (i, item) in iter.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    py_repr(&item, out);
+                }
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            if let Ok(iter) = value.try_iter() {
+                for (i, key) in iter.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    py_repr(&key, out);
+                    out.push_str(": ");
+                    py_repr(&value.get_item(&key).unwrap_or_default(), out);
+                }
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&value.to_string()),
+    }
+}
+
+/// Python's float repr: `1.0`, `2.5`, `1e+20`, `inf`, `nan`.
+pub(crate) fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f == f.trunc() && f.abs() < 1e16 {
+        return format!("{f:.1}");
+    }
+    let s = format!("{f}");
+    if f.abs() >= 1e16 || (f != 0.0 && f.abs() < 1e-4) {
+        let e = format!("{f:e}");
+        // Rust: 1e20 / 1.5e-5; Python: 1e+20 / 1.5e-05
+        if let Some((mant, exp)) = e.split_once('e') {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            return format!("{mant}e{sign}{digits:0>2}");
+        }
+    }
+    s
+}
+
+/// Python's repr of a string: single quotes unless the text holds `'` and no `"`.
+pub(crate) fn py_quote(s: &str, out: &mut String) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}

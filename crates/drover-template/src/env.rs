@@ -1,0 +1,71 @@
+//! Building the minijinja environment: Ansible's syntax settings, undefined handling, output
+//! formatting, and every filter, test and function.
+
+use crate::convert::{py_str, undefined_error};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Value;
+use minijinja::{Environment, Error, UndefinedBehavior};
+
+/// The settings a template may change with a `#jinja2:` header.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Syntax {
+    pub(crate) trim_blocks: bool,
+    pub(crate) lstrip_blocks: bool,
+    pub(crate) keep_trailing_newline: bool,
+    pub(crate) variable: (String, String),
+    pub(crate) block: (String, String),
+    pub(crate) comment: (String, String),
+}
+
+impl Default for Syntax {
+    fn default() -> Self {
+        Syntax {
+            trim_blocks: true,
+            lstrip_blocks: false,
+            keep_trailing_newline: true,
+            variable: ("{{".into(), "}}".into()),
+            block: ("{%".into(), "%}".into()),
+            comment: ("{#".into(), "#}".into()),
+        }
+    }
+}
+
+/// A new environment with Ansible's settings, filters, tests and functions.
+pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_debug(true);
+    let config = SyntaxConfig::builder()
+        .trim_blocks(syntax.trim_blocks)
+        .lstrip_blocks(syntax.lstrip_blocks)
+        .keep_trailing_newline(syntax.keep_trailing_newline)
+        .variable_delimiters(syntax.variable.0.clone(), syntax.variable.1.clone())
+        .block_delimiters(syntax.block.0.clone(), syntax.block.1.clone())
+        .comment_delimiters(syntax.comment.0.clone(), syntax.comment.1.clone())
+        .build()?;
+    env.set_syntax(config);
+    env.set_formatter(|out, _state, value| {
+        if value.is_undefined() {
+            return Err(undefined_error());
+        }
+        // Ansible's finalize: None prints as nothing; everything else as Python's str().
+        if value.is_none() {
+            return Ok(());
+        }
+        out.write_str(&py_str(value)).map_err(Error::from)
+    });
+    env.set_unknown_method_callback(crate::pycompat::call_method);
+    env.add_function(crate::chain::CHAIN_FN, crate::chain::chain);
+    crate::filters::register(&mut env);
+    crate::tests::register(&mut env);
+    crate::lookups::register(&mut env);
+    Ok(env)
+}
+
+/// Looks the render call's root object up from inside a filter or function.
+pub(crate) fn root(state: &minijinja::State<'_, '_>) -> Option<std::sync::Arc<crate::lazy::Root>> {
+    state
+        .lookup(crate::lazy::ROOT_NAME)
+        .and_then(|v: Value| v.downcast_object::<crate::lazy::Root>())
+}

@@ -1,0 +1,510 @@
+//! Ansible's general filters: `default`, `mandatory`, `bool`, `int`, `float`, `string`, `join`,
+//! `split`, `ternary`, `type_debug`, `format`, `comment`, the string case filters, and Python
+//! helpers they share.
+
+use crate::convert::{py_float, py_str};
+use crate::pycompat::py_split;
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("default", default);
+    env.add_filter("d", default);
+    env.add_filter("mandatory", mandatory);
+    env.add_filter("bool", to_bool);
+    env.add_filter("int", to_int);
+    env.add_filter("float", to_float);
+    env.add_filter("string", string);
+    env.add_filter("join", join);
+    env.add_filter("split", split);
+    env.add_filter("ternary", ternary);
+    env.add_filter("type_debug", type_debug);
+    env.add_filter("format", format);
+    env.add_filter("capitalize", |s: String| py_capitalize(&s));
+    env.add_filter("title", |s: String| py_title(&s));
+    env.add_filter("lower", |v: &Value| py_str(v).to_lowercase());
+    env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
+    env.add_filter("trim", trim);
+    env.add_filter("comment", comment);
+    env.add_filter("center", |s: String, width: Option<usize>| {
+        let width = width.unwrap_or(80);
+        let len = s.chars().count();
+        if len >= width {
+            return s;
+        }
+        let total = width - len;
+        // Python puts the odd space on the right when the width... is odd and len even.
+        let left = total / 2 + (total & width & 1);
+        format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left))
+    });
+    env.add_filter("wordcount", |s: String| s.split_whitespace().count());
+}
+
+/// An error from a filter, with Ansible's wording.
+pub(crate) fn fail(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg.into())
+}
+
+/// `default(value, default_value='', boolean=False)`.
+fn default(value: &Value, other: Option<Value>, boolean: Option<Value>) -> Value {
+    let boolean = boolean.is_some_and(|b| b.is_true());
+    if value.is_undefined() || (boolean && !value.is_true()) {
+        other.unwrap_or_else(|| Value::from(""))
+    } else {
+        value.clone()
+    }
+}
+
+/// `mandatory(value, msg=None)`: fails when the value is undefined.
+fn mandatory(value: &Value, msg: Option<String>) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            msg.unwrap_or_else(|| "Mandatory variable has not been overridden".into()),
+        ));
+    }
+    Ok(value.clone())
+}
+
+/// Ansible's boolean reading of a value (`yes`, `on`, `1`, `true`, `y`, `t`).
+pub(crate) fn ansible_bool(value: &Value) -> bool {
+    match value.kind() {
+        ValueKind::Bool => value.is_true(),
+        ValueKind::None | ValueKind::Undefined => false,
+        ValueKind::Number => f64::try_from(value.clone()).is_ok_and(|f| f == 1.0),
+        ValueKind::String => matches!(
+            value
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+                .as_str(),
+            "yes" | "on" | "1" | "true" | "y" | "t" | "1.0"
+        ),
+        _ => false,
+    }
+}
+
+fn to_bool(value: &Value) -> Value {
+    Value::from(ansible_bool(value))
+}
+
+/// Python's `int()` of a string, with Jinja's fallback through `float()`.
+pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
+    let t = s.trim().replace('_', "");
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d.to_owned()),
+        None => (false, t.strip_prefix('+').unwrap_or(&t).to_owned()),
+    };
+    let lower = digits.to_lowercase();
+    let (base, digits) = match (base, lower.get(..2)) {
+        (16, Some("0x")) | (0, Some("0x")) => (16, &lower[2..]),
+        (8, Some("0o")) | (0, Some("0o")) => (8, &lower[2..]),
+        (2, Some("0b")) | (0, Some("0b")) => (2, &lower[2..]),
+        (0, _) => (10, &lower[..]),
+        (b, _) => (b, &lower[..]),
+    };
+    let n = i64::from_str_radix(digits, base).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+fn to_int(value: &Value, default: Option<Value>, base: Option<u32>) -> Value {
+    let default = default.unwrap_or_else(|| Value::from(0));
+    let base = base.unwrap_or(10);
+    match value.kind() {
+        ValueKind::Bool => Value::from(i64::from(value.is_true())),
+        ValueKind::Number => {
+            if value.is_integer() {
+                value.clone()
+            } else {
+                f64::try_from(value.clone()).map_or(default, |f| Value::from(f.trunc() as i64))
+            }
+        }
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            if let Some(n) = parse_int(s, base) {
+                return Value::from(n);
+            }
+            if base == 10 {
+                if let Ok(f) = s.trim().parse::<f64>() {
+                    if f.is_finite() {
+                        return Value::from(f.trunc() as i64);
+                    }
+                }
+            }
+            default
+        }
+        _ => default,
+    }
+}
+
+fn to_float(value: &Value, default: Option<Value>) -> Value {
+    let default = default.unwrap_or_else(|| Value::from(0.0));
+    match value.kind() {
+        ValueKind::Bool => Value::from(if value.is_true() { 1.0 } else { 0.0 }),
+        ValueKind::Number => f64::try_from(value.clone()).map_or(default, Value::from),
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default().trim().to_lowercase();
+            match s.as_str() {
+                "inf" | "+inf" | "infinity" => Value::from(f64::INFINITY),
+                "-inf" | "-infinity" => Value::from(f64::NEG_INFINITY),
+                "nan" => Value::from(f64::NAN),
+                _ => s
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .map_or(default, Value::from),
+            }
+        }
+        _ => default,
+    }
+}
+
+fn string(value: &Value) -> Value {
+    Value::from(py_str(value))
+}
+
+/// `join(value, d='', attribute=None)`: items as Python's `str()`.
+fn join(
+    state: &State,
+    value: &Value,
+    sep: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let attribute: Option<String> = kwargs.get("attribute")?;
+    kwargs.assert_all_used()?;
+    if value.kind() == ValueKind::String {
+        let s = value.as_str().unwrap_or_default();
+        return Ok(s
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(sep.as_deref().unwrap_or("")));
+    }
+    let _ = state;
+    let mut parts = Vec::new();
+    for item in value.try_iter()? {
+        let item = match &attribute {
+            Some(a) => item.get_attr(a)?,
+            None => item,
+        };
+        parts.push(py_str(&item));
+    }
+    Ok(parts.join(sep.as_deref().unwrap_or("")))
+}
+
+/// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
+fn split(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value {
+    Value::from(py_split(&value, sep.as_deref(), maxsplit.unwrap_or(-1)))
+}
+
+fn trim(value: String, chars: Option<String>) -> String {
+    match chars {
+        Some(c) => value.trim_matches(|x| c.contains(x)).to_owned(),
+        None => value.trim().to_owned(),
+    }
+}
+
+/// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
+fn ternary(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Value {
+    match none {
+        Some(n) if value.is_none() => n,
+        _ => {
+            if value.is_true() {
+                yes
+            } else {
+                no
+            }
+        }
+    }
+}
+
+/// The Python type name Ansible's `type_debug` shows.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value.kind() {
+        ValueKind::Undefined => "AnsibleUndefined",
+        ValueKind::None => "NoneType",
+        ValueKind::Bool => "bool",
+        ValueKind::Number => {
+            if value.is_integer() {
+                "int"
+            } else {
+                "float"
+            }
+        }
+        ValueKind::String => "str",
+        ValueKind::Bytes => "bytes",
+        ValueKind::Seq | ValueKind::Iterable => "list",
+        ValueKind::Map => "dict",
+        _ => "object",
+    }
+}
+
+fn type_debug(value: &Value) -> &'static str {
+    type_name(value)
+}
+
+/// Python's `str.capitalize()`.
+pub(crate) fn py_capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// Python's `str.title()`: a letter after a non-letter is upper-cased, the rest lower-cased.
+pub(crate) fn py_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if prev_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        prev_cased = c.is_alphabetic();
+    }
+    out
+}
+
+/// `"fmt" | format(args...)`: Python's `%` formatting.
+fn format(value: String, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let _ = kwargs;
+    percent_format(&value, &args)
+}
+
+/// Python's `str.format()` with positional `{}`/`{0}` fields (the common uses).
+pub(crate) fn str_format(s: &str, args: &[Value]) -> Result<String, Error> {
+    let mut out = String::new();
+    let mut auto = 0usize;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    field.push(c);
+                }
+                let name = field.split(':').next().unwrap_or_default();
+                let idx = if name.is_empty() {
+                    auto += 1;
+                    auto - 1
+                } else {
+                    name.parse::<usize>()
+                        .map_err(|_| fail(format!("unsupported format field {{{field}}}")))?
+                };
+                let arg = args.get(idx).ok_or_else(|| {
+                    fail("Replacement index out of range for positional args tuple")
+                })?;
+                out.push_str(&py_str(arg));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Python's `fmt % args`: `%s`, `%r`, `%d`, `%i`, `%f`, `%x`, `%o`, `%e`, with flags, width and
+/// precision.
+pub(crate) fn percent_format(fmt: &str, args: &[Value]) -> Result<String, Error> {
+    let mut out = String::new();
+    let mut next = 0usize;
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut flags = String::new();
+        while let Some(&f) = chars.peek() {
+            if "-+ 0#".contains(f) {
+                flags.push(f);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let mut width = String::new();
+        while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            width.push(d);
+            chars.next();
+        }
+        let mut precision: Option<usize> = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut p = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                p.push(d);
+                chars.next();
+            }
+            precision = Some(p.parse().unwrap_or(0));
+        }
+        let conv = chars.next().ok_or_else(|| fail("incomplete format"))?;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = args
+            .get(next)
+            .ok_or_else(|| fail("not enough arguments for format string"))?;
+        next += 1;
+        let num = || {
+            f64::try_from(arg.clone()).map_err(|_| {
+                fail(format!(
+                    "%{conv} format: a real number is required, not {}",
+                    type_name(arg)
+                ))
+            })
+        };
+        let body = match conv {
+            's' => {
+                let s = py_str(arg);
+                match precision {
+                    Some(p) => s.chars().take(p).collect(),
+                    None => s,
+                }
+            }
+            'r' => {
+                let mut s = String::new();
+                crate::convert::py_repr(arg, &mut s);
+                s
+            }
+            'd' | 'i' | 'u' => {
+                let n = num()?.trunc() as i64;
+                let s = n.abs().to_string();
+                sign(n < 0, &flags) + &s
+            }
+            'f' | 'F' => {
+                let f = num()?;
+                sign(f < 0.0, &flags) + &format!("{:.*}", precision.unwrap_or(6), f.abs())
+            }
+            'e' | 'E' => {
+                let f = num()?;
+                let s = format!("{:.*e}", precision.unwrap_or(6), f.abs());
+                let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+                let (es, ed) = match e.strip_prefix('-') {
+                    Some(d) => ('-', d),
+                    None => ('+', e),
+                };
+                let s = format!("{m}e{es}{ed:0>2}");
+                sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
+            }
+            'g' => py_float(num()?),
+            'x' | 'X' | 'o' => {
+                let n = num()?.trunc() as i64;
+                let s = match conv {
+                    'x' => format!("{:x}", n.abs()),
+                    'X' => format!("{:X}", n.abs()),
+                    _ => format!("{:o}", n.abs()),
+                };
+                let alt = if flags.contains('#') {
+                    if conv == 'o' {
+                        "0o"
+                    } else if conv == 'x' {
+                        "0x"
+                    } else {
+                        "0X"
+                    }
+                } else {
+                    ""
+                };
+                sign(n < 0, &flags) + alt + &s
+            }
+            other => return Err(fail(format!("unsupported format character '{other}'"))),
+        };
+        let width: usize = width.parse().unwrap_or(0);
+        let len = body.chars().count();
+        if len < width {
+            let pad = width - len;
+            if flags.contains('-') {
+                out.push_str(&body);
+                out.push_str(&" ".repeat(pad));
+            } else if flags.contains('0') && conv != 's' && conv != 'r' {
+                let (s, rest) = if body.starts_with(['-', '+', ' ']) {
+                    body.split_at(1)
+                } else {
+                    ("", body.as_str())
+                };
+                out.push_str(s);
+                out.push_str(&"0".repeat(pad));
+                out.push_str(rest);
+            } else {
+                out.push_str(&" ".repeat(pad));
+                out.push_str(&body);
+            }
+        } else {
+            out.push_str(&body);
+        }
+    }
+    Ok(out)
+}
+
+fn sign(negative: bool, flags: &str) -> String {
+    if negative {
+        "-".into()
+    } else if flags.contains('+') {
+        "+".into()
+    } else if flags.contains(' ') {
+        " ".into()
+    } else {
+        String::new()
+    }
+}
+
+/// `comment(style='plain', decoration=...)`: wraps text as a comment block, like Ansible.
+fn comment(text: String, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let style = style.unwrap_or_else(|| "plain".into());
+    let decoration: Option<String> = kwargs.get("decoration")?;
+    let (beginning, decoration, end): (&str, String, &str) = match style.as_str() {
+        "plain" => ("", decoration.unwrap_or_else(|| "# ".into()), ""),
+        "erlang" => ("", decoration.unwrap_or_else(|| "% ".into()), ""),
+        "c" => ("", decoration.unwrap_or_else(|| "// ".into()), ""),
+        "cblock" => ("/*", decoration.unwrap_or_else(|| " * ".into()), " */"),
+        "xml" => ("<!--", decoration.unwrap_or_else(|| " - ".into()), "-->"),
+        other => return Err(fail(format!("unknown comment style {other}"))),
+    };
+    let prefix_count: usize = kwargs.get::<Option<usize>>("prefix_count")?.unwrap_or(1);
+    let postfix_count: usize = kwargs.get::<Option<usize>>("postfix_count")?.unwrap_or(1);
+    let bare = decoration.trim_end().to_owned();
+    let mut out = String::new();
+    if !beginning.is_empty() {
+        out.push_str(beginning);
+        out.push('\n');
+    }
+    for _ in 0..prefix_count {
+        out.push_str(&bare);
+        out.push('\n');
+    }
+    for line in text.split('\n') {
+        if line.is_empty() {
+            out.push_str(&bare);
+        } else {
+            out.push_str(&decoration);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for _ in 0..postfix_count {
+        out.push_str(&bare);
+        out.push('\n');
+    }
+    if !end.is_empty() {
+        out.push_str(end);
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,223 @@
+//! Python methods on values (`x.split(',')`, `d.items()`, `s.startswith('a')`...), which Ansible
+//! playbooks call because Jinja runs on Python objects. minijinja asks this callback for any
+//! method it does not know.
+
+use crate::convert::py_str;
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Error, ErrorKind, State};
+
+fn arg_str(args: &[Value], i: usize) -> Option<String> {
+    args.get(i)
+        .filter(|v| !v.is_none() && !v.is_undefined())
+        .map(py_str)
+}
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg.into())
+}
+
+/// The unknown-method callback: Python's `str`, `dict` and `list` methods.
+pub(crate) fn call_method(
+    _state: &mut State<'_, '_>,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::String => string_method(value.as_str().unwrap_or_default(), method, args),
+        ValueKind::Map => map_method(value, method, args),
+        ValueKind::Seq => list_method(value, method, args),
+        _ => Err(Error::from(ErrorKind::UnknownMethod)),
+    }
+}
+
+/// Python's `str.split(sep=None, maxsplit=-1)`.
+pub(crate) fn py_split(s: &str, sep: Option<&str>, maxsplit: i64) -> Vec<String> {
+    let max = if maxsplit < 0 {
+        usize::MAX
+    } else {
+        maxsplit as usize
+    };
+    match sep {
+        None => {
+            let mut out = Vec::new();
+            let mut rest = s.trim_start();
+            while !rest.is_empty() {
+                if out.len() == max {
+                    out.push(rest.to_owned());
+                    return out;
+                }
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                out.push(rest[..end].to_owned());
+                rest = rest[end..].trim_start();
+            }
+            out
+        }
+        Some(sep) => {
+            if max == usize::MAX {
+                s.split(sep).map(str::to_owned).collect()
+            } else {
+                s.splitn(max.saturating_add(1), sep)
+                    .map(str::to_owned)
+                    .collect()
+            }
+        }
+    }
+}
+
+fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> {
+    let chars = arg_str(args, 0);
+    Ok(match method {
+        "split" => {
+            let max = args.get(1).and_then(Value::as_i64).unwrap_or(-1);
+            Value::from(py_split(s, chars.as_deref(), max))
+        }
+        "rsplit" => {
+            let max = args.get(1).and_then(Value::as_i64).unwrap_or(-1);
+            match (chars.as_deref(), max) {
+                (Some(sep), m) if m >= 0 => {
+                    let mut parts: Vec<String> =
+                        s.rsplitn(m as usize + 1, sep).map(str::to_owned).collect();
+                    parts.reverse();
+                    Value::from(parts)
+                }
+                (sep, _) => Value::from(py_split(s, sep, -1)),
+            }
+        }
+        "splitlines" => Value::from(s.lines().map(str::to_owned).collect::<Vec<_>>()),
+        "startswith" | "endswith" => {
+            let prefixes: Vec<String> = match args.first() {
+                Some(v) if v.kind() == ValueKind::Seq => {
+                    v.try_iter()?.map(|x| py_str(&x)).collect()
+                }
+                Some(v) => vec![py_str(v)],
+                None => return Err(bad(format!("{method}() takes at least 1 argument"))),
+            };
+            Value::from(prefixes.iter().any(|p| {
+                if method == "startswith" {
+                    s.starts_with(p.as_str())
+                } else {
+                    s.ends_with(p.as_str())
+                }
+            }))
+        }
+        "strip" => Value::from(match chars {
+            Some(c) => s.trim_matches(|x| c.contains(x)).to_owned(),
+            None => s.trim().to_owned(),
+        }),
+        "lstrip" => Value::from(match chars {
+            Some(c) => s.trim_start_matches(|x| c.contains(x)).to_owned(),
+            None => s.trim_start().to_owned(),
+        }),
+        "rstrip" => Value::from(match chars {
+            Some(c) => s.trim_end_matches(|x| c.contains(x)).to_owned(),
+            None => s.trim_end().to_owned(),
+        }),
+        "lower" => Value::from(s.to_lowercase()),
+        "upper" => Value::from(s.to_uppercase()),
+        "title" => Value::from(crate::filters::core::py_title(s)),
+        "capitalize" => Value::from(crate::filters::core::py_capitalize(s)),
+        "replace" => {
+            let old = arg_str(args, 0).unwrap_or_default();
+            let new = arg_str(args, 1).unwrap_or_default();
+            match args.get(2).and_then(Value::as_i64) {
+                Some(n) if n >= 0 => Value::from(s.replacen(&old, &new, n as usize)),
+                _ => Value::from(s.replace(&old, &new)),
+            }
+        }
+        "find" => Value::from(
+            chars
+                .and_then(|c| s.find(&c).map(|i| s[..i].chars().count() as i64))
+                .unwrap_or(-1),
+        ),
+        "count" => Value::from(chars.map_or(0, |c| {
+            if c.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(&c).count()
+            }
+        })),
+        "join" => {
+            let items = args
+                .first()
+                .ok_or_else(|| bad("join() takes exactly one argument"))?;
+            let parts: Vec<String> = items.try_iter()?.map(|x| py_str(&x)).collect();
+            Value::from(parts.join(s))
+        }
+        "isdigit" => Value::from(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+        "isalpha" => Value::from(!s.is_empty() && s.chars().all(char::is_alphabetic)),
+        "isalnum" => Value::from(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
+        "isspace" => Value::from(!s.is_empty() && s.chars().all(char::is_whitespace)),
+        "islower" => {
+            Value::from(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))
+        }
+        "isupper" => {
+            Value::from(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
+        }
+        "format" => Value::from(crate::filters::core::str_format(s, args)?),
+        "zfill" => {
+            let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+            let len = s.chars().count();
+            if len >= width {
+                Value::from(s)
+            } else {
+                let (sign, digits) = match s.strip_prefix(['-', '+']) {
+                    Some(d) => (&s[..1], d),
+                    None => ("", s),
+                };
+                Value::from(format!("{sign}{}{digits}", "0".repeat(width - len)))
+            }
+        }
+        _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+    })
+}
+
+fn map_method(value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
+    Ok(match method {
+        "items" => {
+            let mut out = Vec::new();
+            for key in value.try_iter()? {
+                let v = value.get_item(&key)?;
+                out.push(Value::from(vec![key, v]));
+            }
+            Value::from(out)
+        }
+        "keys" => Value::from(value.try_iter()?.collect::<Vec<_>>()),
+        "values" => {
+            let mut out = Vec::new();
+            for key in value.try_iter()? {
+                out.push(value.get_item(&key)?);
+            }
+            Value::from(out)
+        }
+        "get" => {
+            let key = args
+                .first()
+                .ok_or_else(|| bad("get() takes at least 1 argument"))?;
+            let v = value.get_item(key)?;
+            if v.is_undefined() {
+                args.get(1).cloned().unwrap_or(Value::from(()))
+            } else {
+                v
+            }
+        }
+        "copy" => value.clone(),
+        _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+    })
+}
+
+fn list_method(value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
+    let needle = args.first().cloned().unwrap_or_default();
+    Ok(match method {
+        "index" => {
+            let pos = value.try_iter()?.position(|x| x == needle);
+            match pos {
+                Some(i) => Value::from(i),
+                None => return Err(bad(format!("{} is not in list", py_str(&needle)))),
+            }
+        }
+        "count" => Value::from(value.try_iter()?.filter(|x| *x == needle).count()),
+        "copy" => value.clone(),
+        _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+    })
+}

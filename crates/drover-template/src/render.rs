@@ -1,0 +1,95 @@
+//! Rendering one string the Ansible way: a string that is exactly one `{{ expr }}` keeps the
+//! expression's type, anything else renders to text; undefined values are errors that name the
+//! variable.
+
+use crate::chain::rewrite_chains;
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind};
+use std::borrow::Cow;
+
+/// The expression inside a string that is exactly one `{{ expr }}`, if it is one.
+pub(crate) fn single_expression<'a>(env: &Environment<'_>, source: &'a str) -> Option<&'a str> {
+    let inner = source.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    if inner.contains("{{") || inner.contains("{%") || inner.contains("{#") {
+        return None;
+    }
+    // `{{ a }} x {{ b }}` does not compile as one expression; `{{ {'a': {'b': 1}} }}` does.
+    env.compile_expression(inner).ok().map(|_| inner)
+}
+
+/// Renders `source` with `ctx` as the variables: native type for a lone expression.
+pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Result<Value, Error> {
+    if !crate::Templates::is_template(source) {
+        return Ok(Value::from(source));
+    }
+    let rewritten = rewrite_chains(source);
+    let source: &str = &rewritten;
+    if let Some(expr) = single_expression(env, source) {
+        return eval_in(env, expr, ctx);
+    }
+    let tmpl = env.template_from_str(source)?;
+    tmpl.render(ctx).map(Value::from)
+}
+
+/// Evaluates a bare expression; an undefined result is an error naming the variable.
+pub(crate) fn eval_in(env: &Environment<'_>, expr: &str, ctx: Value) -> Result<Value, Error> {
+    let rewritten: Cow<'_, str> = rewrite_chains(expr);
+    let compiled = env.compile_expression(&rewritten)?;
+    let value = compiled.eval(ctx.clone())?;
+    if value.is_undefined() {
+        // Printing the expression makes minijinja report which part of it is undefined.
+        let source = format!("{{{{ {rewritten} }}}}");
+        let tmpl = env.template_from_str(&source)?;
+        tmpl.render(ctx)?;
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            format!("`{}` is undefined", expr.trim()),
+        ));
+    }
+    Ok(value)
+}
+
+/// A user-facing message for a template error, with the template text when it helps.
+pub(crate) fn message(err: &Error, source: &str) -> String {
+    let mut msg = describe(err);
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        if let Some(e) = inner.downcast_ref::<Error>() {
+            let d = describe(e);
+            if !msg.contains(&d) {
+                msg.push_str(": ");
+                msg.push_str(&d);
+            }
+        }
+        cause = inner.source();
+    }
+    let snippet = source.trim();
+    if !snippet.is_empty() && snippet.len() <= 400 && !msg.contains(snippet) {
+        msg.push_str(". String: ");
+        msg.push_str(snippet);
+    }
+    msg
+}
+
+/// The error's own text, without minijinja's location suffix for string templates.
+pub(crate) fn describe(err: &Error) -> String {
+    let base = match err.detail() {
+        Some(detail) => match err.kind() {
+            ErrorKind::UndefinedError
+            | ErrorKind::InvalidOperation
+            | ErrorKind::UnknownMethod
+            | ErrorKind::BadSerialization => detail.to_owned(),
+            ErrorKind::SyntaxError => format!("template syntax error: {detail}"),
+            kind => format!("{kind}: {detail}"),
+        },
+        None => err.kind().to_string(),
+    };
+    match (err.name(), err.line()) {
+        (Some(name), Some(line)) if name != "<string>" && name != "<expression>" => {
+            format!("{base} (in {name}:{line})")
+        }
+        _ => base,
+    }
+}
