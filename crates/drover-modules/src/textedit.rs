@@ -561,7 +561,7 @@ pub(crate) fn py_subn(re: &Regex, tpl: &Template, hay: &[u8], text: bool) -> (Ve
 }
 
 /// The length of the UTF-8 character at the start of `b` (1 for a byte that starts none).
-fn char_len(b: &[u8]) -> usize {
+pub(crate) fn char_len(b: &[u8]) -> usize {
     let want = match b.first() {
         Some(x) if *x >= 0xf0 => 4,
         Some(x) if *x >= 0xe0 => 3,
