@@ -1,1 +1,133 @@
-//! The `assert` module.
+//! The `assert` module: evaluates each expression of `that` (passed untemplated by the engine)
+//! and fails on the first false one, with Ansible's result (`assertion`, `evaluated_to`, `msg`).
+//!
+//! A result is true by drover's `truthy` (Ansible 2.19 instead rejects non-boolean results
+//! unless `ALLOW_BROKEN_CONDITIONALS` is set). An expression wrapped in `{{ }}` is evaluated
+//! inside, with Ansible's deprecation warning.
+
+use crate::fail::set_msg;
+use async_trait::async_trait;
+use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value};
+
+/// `ansible.builtin.assert`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Assert;
+
+static SPEC: ArgSpec = ArgSpec {
+    args: &[
+        ArgSpecEntry::new("that", ArgKind::Any).required().raw(),
+        ArgSpecEntry::new("fail_msg", ArgKind::Any).aliases(&["msg"]),
+        ArgSpecEntry::new("success_msg", ArgKind::Any),
+        ArgSpecEntry::new("quiet", ArgKind::Bool),
+    ],
+    free_form: false,
+    any_args: false,
+};
+
+/// Ansible's warning for `that: "{{ expr }}"`.
+const DELIMITER_WARNING: &str = "Conditionals should not be surrounded by templating delimiters \
+     such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.";
+
+/// The inside of a string that is exactly one `{{ expr }}`.
+fn whole_template(s: &str) -> Option<&str> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}")).then_some(inner.trim())
+}
+
+/// The list of conditions: a list as it is; a string that is one template resolving to a list
+/// is that list; any other string is one condition.
+fn conditions(ctx: &ModuleContext<'_>, that: &Value) -> Vec<Value> {
+    match that {
+        Value::Array(items) => items.clone(),
+        Value::String(s) => {
+            if whole_template(s).is_some() {
+                if let Ok(Value::Array(items)) = ctx.templar.render(s, ctx.vars) {
+                    return items;
+                }
+            }
+            vec![that.clone()]
+        }
+        other => vec![other.clone()],
+    }
+}
+
+#[async_trait]
+impl Module for Assert {
+    fn name(&self) -> &'static str {
+        "assert"
+    }
+
+    fn spec(&self) -> &'static ArgSpec {
+        &SPEC
+    }
+
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        let Some(that) = args.get("that").filter(|v| !v.is_null()) else {
+            return TaskResult::failed("missing required arguments: that");
+        };
+        let quiet = args.get("quiet").is_some_and(drover_types::truthy);
+        let mut warnings = Vec::new();
+        for cond in conditions(ctx, that) {
+            let ok = match &cond {
+                Value::String(expr) => {
+                    let expr = match whole_template(expr) {
+                        Some(inner) => {
+                            warnings.push(DELIMITER_WARNING.to_owned());
+                            inner
+                        }
+                        None => expr.as_str(),
+                    };
+                    match ctx.templar.eval(expr, ctx.vars) {
+                        Ok(v) => drover_types::truthy(&v),
+                        Err(e) => {
+                            return TaskResult::failed(format!(
+                                "Task failed: Error while evaluating conditional: {e}"
+                            ));
+                        }
+                    }
+                }
+                other => drover_types::truthy(other),
+            };
+            if !ok {
+                let mut result = TaskResult::failed("")
+                    .with("assertion", cond.clone())
+                    .with("evaluated_to", false);
+                let msg = args
+                    .get("fail_msg")
+                    .cloned()
+                    .unwrap_or_else(|| "Assertion failed".into());
+                set_msg(&mut result, msg);
+                result.warnings = warnings;
+                return verbose(result, quiet);
+            }
+        }
+        let mut result = TaskResult::ok();
+        let msg = args
+            .get("success_msg")
+            .cloned()
+            .unwrap_or_else(|| "All assertions passed".into());
+        set_msg(&mut result, msg);
+        result.warnings = warnings;
+        verbose(result, quiet)
+    }
+}
+
+/// Marks a result to be shown in full unless `quiet`.
+fn verbose(mut result: TaskResult, quiet: bool) -> TaskResult {
+    if !quiet {
+        result.set("_ansible_verbose_always", true);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_template;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(whole_template("{{ a == 1 }}"), Some("a == 1"));
+        assert_eq!(whole_template("a == 1"), None);
+        assert_eq!(whole_template("{{ a }} == {{ b }}"), None);
+    }
+}

@@ -1,1 +1,79 @@
-//! The `debug` module.
+//! The `debug` module: shows a message (`msg`, any value) or the value of an expression (`var`,
+//! evaluated here because the engine passes it untemplated). Never changes anything.
+//!
+//! `verbosity` is the engine's business (only it knows `-v`): the result carries it as
+//! `_verbosity` (0 when not given) next to `_ansible_verbose_always: true`; the engine turns a
+//! result whose `_verbosity` is above the run's verbosity into Ansible's skip
+//! (`skipped_reason: Verbosity threshold not met.`) and strips `_`-prefixed keys before
+//! registering.
+
+use crate::args::Args;
+use async_trait::async_trait;
+use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value};
+
+/// `ansible.builtin.debug`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Debug;
+
+static SPEC: ArgSpec = ArgSpec {
+    args: &[
+        ArgSpecEntry::new("msg", ArgKind::Any),
+        ArgSpecEntry::new("var", ArgKind::Str).raw(),
+        ArgSpecEntry::new("verbosity", ArgKind::Int),
+    ],
+    free_form: false,
+    any_args: false,
+};
+
+/// What `var` shows when its expression is undefined.
+pub(crate) const NOT_DEFINED: &str = "VARIABLE IS NOT DEFINED!";
+
+#[async_trait]
+impl Module for Debug {
+    fn name(&self) -> &'static str {
+        "debug"
+    }
+
+    fn spec(&self) -> &'static ArgSpec {
+        &SPEC
+    }
+
+    async fn run(&self, ctx: &ModuleContext<'_>, map: &Map) -> TaskResult {
+        let args = Args::new(map);
+        if args.has("msg") && args.has("var") {
+            return TaskResult::failed("parameters are mutually exclusive: msg|var");
+        }
+        let verbosity = match args.int("verbosity") {
+            Ok(v) => v.unwrap_or(0),
+            Err(failed) => return failed,
+        };
+        let mut result = TaskResult::ok()
+            .with("_ansible_verbose_always", true)
+            .with("_verbosity", verbosity);
+        match args.value("var") {
+            Some(var) => {
+                let expr = match var {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                match ctx.templar.eval(&expr, ctx.vars) {
+                    Ok(value) => result.set(&expr, drover_types::strip_unsafe(value)),
+                    Err(e) if e.contains("undefined") => result.set(&expr, NOT_DEFINED),
+                    Err(e) => {
+                        return TaskResult::failed(format!(
+                            "Error while resolving `var` expression: {e}"
+                        ));
+                    }
+                }
+            }
+            None => {
+                let msg = args
+                    .value("msg")
+                    .cloned()
+                    .unwrap_or_else(|| "Hello world!".into());
+                result.set("msg", drover_types::strip_unsafe(msg));
+            }
+        }
+        result
+    }
+}
