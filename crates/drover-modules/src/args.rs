@@ -155,6 +155,7 @@ impl<'a> Args<'a> {
     }
 
     /// A list of raw values; a string is split on commas.
+    #[allow(dead_code)]
     pub(crate) fn values(&self, name: &str) -> Result<Option<Vec<Value>>, TaskResult> {
         match self.value(name) {
             None => Ok(None),
@@ -166,6 +167,7 @@ impl<'a> Args<'a> {
     }
 
     /// A mapping argument.
+    #[allow(dead_code)]
     pub(crate) fn dict(&self, name: &str) -> Result<Option<&'a Map>, TaskResult> {
         match self.value(name) {
             None => Ok(None),

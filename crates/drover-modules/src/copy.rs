@@ -1,15 +1,58 @@
-//! The `copy` module.
+//! The `copy` module: a controller file, a directory tree or inline `content` onto the host.
+//!
+//! `src` is found on the controller (absolute, else under each search path's `files/`, then the
+//! search path itself). The host is read once per file (content, mode, owner) and written only
+//! when something differs, through [`crate::files::write_file`]. The shared [`put_content`] is
+//! what `template` uses too.
 
+use crate::args::{Args, ModeSpec, format_mode};
+use crate::files::{
+    FileAttrs, FileState, READ_FN, parse_octal, parse_state, run, safe_path, sha1_hex, write_file,
+};
 use async_trait::async_trait;
-use drover_types::{ArgSpec, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
+};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// Arguments shared by copy and template.
+pub(crate) const FILE_ARGS: [ArgSpecEntry; 9] = [
+    ArgSpecEntry::new("dest", ArgKind::Path).required(),
+    ArgSpecEntry::new("mode", ArgKind::Mode),
+    ArgSpecEntry::new("owner", ArgKind::Str),
+    ArgSpecEntry::new("group", ArgKind::Str),
+    ArgSpecEntry::new("backup", ArgKind::Bool),
+    ArgSpecEntry::new("force", ArgKind::Bool).aliases(&["thirsty"]),
+    ArgSpecEntry::new("validate", ArgKind::Str),
+    ArgSpecEntry::new("follow", ArgKind::Bool),
+    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
+];
 
 static SPEC: ArgSpec = ArgSpec {
-    args: &[],
+    args: &[
+        FILE_ARGS[0],
+        FILE_ARGS[1],
+        FILE_ARGS[2],
+        FILE_ARGS[3],
+        FILE_ARGS[4],
+        FILE_ARGS[5],
+        FILE_ARGS[6],
+        FILE_ARGS[7],
+        FILE_ARGS[8],
+        ArgSpecEntry::new("src", ArgKind::Path),
+        ArgSpecEntry::new("content", ArgKind::Str),
+        ArgSpecEntry::new("directory_mode", ArgKind::Mode),
+        ArgSpecEntry::new("remote_src", ArgKind::Bool),
+        ArgSpecEntry::new("local_follow", ArgKind::Bool),
+        ArgSpecEntry::new("checksum", ArgKind::Str),
+        ArgSpecEntry::new("decrypt", ArgKind::Bool),
+    ],
     free_form: false,
-    any_args: true,
+    any_args: false,
 };
 
-/// `copy`.
+/// `copy`: puts a file, a tree or inline content on the host.
 pub(crate) struct Copy;
 
 #[async_trait]
@@ -20,7 +63,331 @@ impl Module for Copy {
     fn spec(&self) -> &'static ArgSpec {
         &SPEC
     }
-    async fn run(&self, _ctx: &ModuleContext<'_>, _args: &Map) -> TaskResult {
-        TaskResult::failed("not implemented")
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_copy(ctx, args).await.unwrap_or_else(|e| e)
     }
+}
+
+/// Finds `src` on the controller: absolute, else `<dir>/<sub>/<src>` then `<dir>/<src>` for each
+/// search path, else relative to the current directory.
+pub(crate) fn find_source(
+    ctx: &ModuleContext<'_>,
+    src: &str,
+    sub: &str,
+) -> Result<PathBuf, TaskResult> {
+    let p = Path::new(src);
+    if p.is_absolute() {
+        return if p.exists() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(not_found(src))
+        };
+    }
+    for dir in ctx.search_paths {
+        for candidate in [dir.join(sub).join(p), dir.join(p)] {
+            if candidate.exists() {
+                return Ok(candidate);
+            }
+        }
+    }
+    if p.exists() {
+        Ok(p.to_path_buf())
+    } else {
+        Err(not_found(src))
+    }
+}
+
+fn not_found(src: &str) -> TaskResult {
+    TaskResult::failed(format!(
+        "Could not find or access '{src}' on the Ansible Controller."
+    ))
+}
+
+async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
+    let a = Args::new(args);
+    let dest = a.req_str("dest")?;
+    let content = a.value("content");
+    let src = a.str("src")?;
+    match (src, content) {
+        (Some(_), Some(_)) => Err(TaskResult::failed("src and content are mutually exclusive")),
+        (None, None) => Err(TaskResult::failed("src (or content) is required")),
+        (None, Some(c)) => {
+            if dest.ends_with('/') {
+                return Err(TaskResult::failed("can not use content with a dir as dest"));
+            }
+            if a.mode("mode")? == Some(ModeSpec::Preserve) {
+                return Err(TaskResult::failed(
+                    "mode=preserve is not valid with content",
+                ));
+            }
+            // A YAML mapping or list as content is written as JSON, as Ansible does.
+            let text = match c {
+                Value::String(s) => s.clone(),
+                other => crate::args::to_text(other).unwrap_or_else(|| other.to_string()),
+            };
+            put_content(ctx, &a, &dest, text.as_bytes(), None, None).await
+        }
+        (Some(src), None) if a.bool("remote_src", false)? => {
+            let state = crate::files::read_state(ctx, &src).await?;
+            let Some(bytes) = state.content.clone().filter(|_| !state.is_dir) else {
+                return Err(TaskResult::failed(format!(
+                    "remote_src: `{src}` is not a readable regular file"
+                )));
+            };
+            let mode = state.mode.as_deref().and_then(parse_octal);
+            let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&src)).await?;
+            r.set("src", src);
+            Ok(r)
+        }
+        (Some(src), None) => {
+            let path = find_source(ctx, &src, "files")?;
+            if path.is_dir() {
+                return copy_tree(ctx, &a, &src, &path, &dest).await;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| {
+                TaskResult::failed(format!("could not read source `{}`: {e}", path.display()))
+            })?;
+            let mode = std::fs::metadata(&path)
+                .ok()
+                .map(|m| m.permissions().mode() & 0o7777);
+            let shown = path.display().to_string();
+            let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await?;
+            r.set("src", shown);
+            Ok(r)
+        }
+    }
+}
+
+fn base_name(path: &str) -> String {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .to_owned()
+}
+
+/// Writes `content` to `dest` (or into it, when it is a directory), with the task's mode,
+/// owner, group, backup, force and validate; `src_mode` serves `mode: preserve`.
+pub(crate) async fn put_content(
+    ctx: &ModuleContext<'_>,
+    a: &Args<'_>,
+    dest: &str,
+    content: &[u8],
+    src_mode: Option<u32>,
+    src_name: Option<&str>,
+) -> Result<TaskResult, TaskResult> {
+    let force = a.bool("force", true)?;
+    let backup = a.bool("backup", false)?;
+    let validate = a.str("validate")?;
+    // One round trip: the destination, or when it is a directory the file inside it.
+    let base = src_name.map(base_name);
+    let q = shell_quote(&safe_path(dest));
+    let mut script = format!("set -f\n{READ_FN}p={q}\n");
+    match (&base, dest.ends_with('/')) {
+        (Some(b), true) => script.push_str(&format!(
+            "[ -d \"$p\" ] || echo no-parent; echo inside; drover_read \"$p\"/{}\n",
+            shell_quote(b)
+        )),
+        (None, true) => return Err(TaskResult::failed("can not use content with a dir as dest")),
+        (Some(b), false) => script.push_str(&format!(
+            "if [ -d \"$p\" ]; then echo inside; drover_read \"$p\"/{}; else echo direct; drover_read \"$p\"; fi\n",
+            shell_quote(b)
+        )),
+        (None, false) => script.push_str("echo direct; drover_read \"$p\"\n"),
+    }
+    let out = run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "could not read `{dest}`: {}",
+            out.stderr_text().trim()
+        )));
+    }
+    let mut stdout = &out.stdout[..];
+    let missing_parent = stdout.starts_with(b"no-parent\n");
+    if missing_parent {
+        stdout = &stdout[10..];
+    }
+    let (final_dest, state_bytes) = if let Some(rest) = stdout.strip_prefix(b"inside\n") {
+        (
+            format!(
+                "{}/{}",
+                dest.trim_end_matches('/'),
+                base.unwrap_or_default()
+            ),
+            rest,
+        )
+    } else {
+        (
+            dest.to_owned(),
+            stdout.strip_prefix(b"direct\n").unwrap_or(stdout),
+        )
+    };
+    let before: FileState = parse_state(state_bytes)
+        .ok_or_else(|| TaskResult::failed(format!("could not read `{dest}`: unexpected output")))?;
+    if before.is_dir {
+        return Err(TaskResult::failed(format!(
+            "dest `{final_dest}` is a directory"
+        )));
+    }
+    if before.exists && !force {
+        let mut r = TaskResult::changed(false);
+        r.set("dest", final_dest);
+        r.msg = Some("file already exists".into());
+        return Ok(r);
+    }
+    let mut attrs = FileAttrs::from_args(a, &before)?;
+    if a.mode("mode")? == Some(ModeSpec::Preserve) {
+        attrs.mode = src_mode.map(format_mode);
+    }
+    if missing_parent && !ctx.check_mode {
+        let out = run(ctx, &format!("mkdir -p -- {q}"), None).await?;
+        if out.rc != 0 {
+            return Err(TaskResult::failed(format!(
+                "could not create `{dest}`: {}",
+                out.stderr_text().trim()
+            )));
+        }
+    }
+    let w = write_file(
+        ctx,
+        &final_dest,
+        &before,
+        content,
+        &attrs,
+        backup,
+        validate.as_deref(),
+    )
+    .await?;
+    let mut r = TaskResult::changed(w.changed);
+    r.set("dest", final_dest.clone());
+    r.set("checksum", sha1_hex(content));
+    r.set("size", content.len());
+    r.set("state", "file");
+    if let Some(after) = &w.after {
+        if let Some(m) = &after.mode {
+            r.set("mode", m.clone());
+        }
+        if let Some(o) = &after.owner {
+            r.set("owner", o.clone());
+        }
+        if let Some(g) = &after.group {
+            r.set("group", g.clone());
+        }
+        if let Some(u) = after.uid {
+            r.set("uid", u);
+        }
+        if let Some(g) = after.gid {
+            r.set("gid", g);
+        }
+    }
+    if let Some(b) = w.backup_file {
+        r.set("backup_file", b);
+    }
+    if let Some(mut d) = w.diff {
+        d.after_header = src_name.unwrap_or("dynamically generated").to_owned();
+        r.diffs.push(d);
+    }
+    Ok(r)
+}
+
+/// Copies a controller directory: `src/` copies what is inside, `src` the directory itself.
+async fn copy_tree(
+    ctx: &ModuleContext<'_>,
+    a: &Args<'_>,
+    src: &str,
+    root: &Path,
+    dest: &str,
+) -> Result<TaskResult, TaskResult> {
+    let mut top = dest.trim_end_matches('/').to_owned();
+    if top.is_empty() {
+        top = "/".into();
+    }
+    if !src.ends_with('/') {
+        top = format!("{}/{}", top.trim_end_matches('/'), base_name(src));
+    }
+    let mut dirs = Vec::new();
+    let mut files = Vec::new();
+    walk(root, "", &mut dirs, &mut files)?;
+    let dir_mode = match a.mode("directory_mode")? {
+        Some(m) => Some(m.resolve(None, true, None).map_err(TaskResult::failed)?),
+        None => None,
+    };
+    // One script makes every missing directory and says whether it made any.
+    let mut script = String::from("set -f; made=0\n");
+    for d in std::iter::once(String::new()).chain(dirs) {
+        let path = if d.is_empty() {
+            top.clone()
+        } else {
+            format!("{top}/{d}")
+        };
+        let q = shell_quote(&safe_path(&path));
+        let mk = if ctx.check_mode {
+            String::new()
+        } else {
+            format!("mkdir -p -- {q} || exit 1; ")
+        };
+        let chmod = match (dir_mode, ctx.check_mode) {
+            (Some(m), false) => format!("chmod {m:o} -- {q} || exit 1; "),
+            _ => String::new(),
+        };
+        script.push_str(&format!("if [ ! -d {q} ]; then {mk}{chmod}made=1; fi\n"));
+    }
+    script.push_str("echo $made\n");
+    let out = run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "could not create `{top}`: {}",
+            out.stderr_text().trim()
+        )));
+    }
+    let mut changed = out.stdout.starts_with(b"1");
+    let mut result = TaskResult::changed(false);
+    for rel in files {
+        let local = root.join(&rel);
+        let bytes = std::fs::read(&local).map_err(|e| {
+            TaskResult::failed(format!("could not read source `{}`: {e}", local.display()))
+        })?;
+        let mode = std::fs::metadata(&local)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777);
+        let shown = local.display().to_string();
+        let r = put_content(ctx, a, &format!("{top}/{rel}"), &bytes, mode, Some(&shown)).await?;
+        changed |= r.changed;
+        result.diffs.extend(r.diffs);
+    }
+    result.changed = changed;
+    result.set("dest", dest.to_owned());
+    result.set("src", root.display().to_string());
+    Ok(result)
+}
+
+/// Lists a controller tree: directories and files, relative, parents first, sorted.
+fn walk(
+    root: &Path,
+    rel: &str,
+    dirs: &mut Vec<String>,
+    files: &mut Vec<String>,
+) -> Result<(), TaskResult> {
+    let dir = root.join(rel);
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| TaskResult::failed(format!("could not read `{}`: {e}", dir.display())))?
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let sub = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        // Symlinks are followed (local_follow), as Ansible does by default.
+        if e.path().is_dir() {
+            dirs.push(sub.clone());
+            walk(root, &sub, dirs, files)?;
+        } else {
+            files.push(sub);
+        }
+    }
+    Ok(())
 }

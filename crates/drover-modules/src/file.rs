@@ -1,15 +1,56 @@
-//! The `file` module.
+//! The `file` module: a path's type (file, directory, symlink, hard link, absent, touched),
+//! mode, owner, group and timestamps.
+//!
+//! One script reads the path (and the link source, and for `recurse` whether anything below
+//! differs); drover decides in Rust; a second script applies the change only when one is
+//! needed, and reads the result back. Diffs are Ansible's `{path, state, mode...}` dicts as
+//! JSON text.
 
+use crate::args::{Args, ModeSpec, format_mode};
+use crate::files::{parent_dir, parse_octal, run, safe_path};
 use async_trait::async_trait;
-use drover_types::{ArgSpec, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult, Value,
+    shell_quote,
+};
+use std::collections::HashMap;
 
 static SPEC: ArgSpec = ArgSpec {
-    args: &[],
+    args: &[
+        ArgSpecEntry::new("path", ArgKind::Path)
+            .required()
+            .aliases(&["dest", "name"]),
+        ArgSpecEntry::new("state", ArgKind::Str).choices(&[
+            "absent",
+            "directory",
+            "file",
+            "hard",
+            "link",
+            "touch",
+        ]),
+        ArgSpecEntry::new("src", ArgKind::Path),
+        ArgSpecEntry::new("mode", ArgKind::Mode),
+        ArgSpecEntry::new("owner", ArgKind::Str),
+        ArgSpecEntry::new("group", ArgKind::Str),
+        ArgSpecEntry::new("recurse", ArgKind::Bool),
+        ArgSpecEntry::new("force", ArgKind::Bool),
+        ArgSpecEntry::new("follow", ArgKind::Bool),
+        ArgSpecEntry::new("modification_time", ArgKind::Str),
+        ArgSpecEntry::new("modification_time_format", ArgKind::Str),
+        ArgSpecEntry::new("access_time", ArgKind::Str),
+        ArgSpecEntry::new("access_time_format", ArgKind::Str),
+        ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
+        ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
+        ArgSpecEntry::new("seuser", ArgKind::Str),
+        ArgSpecEntry::new("serole", ArgKind::Str),
+        ArgSpecEntry::new("setype", ArgKind::Str),
+        ArgSpecEntry::new("selevel", ArgKind::Str),
+    ],
     free_form: false,
-    any_args: true,
+    any_args: false,
 };
 
-/// `file`.
+/// `file`: makes a path be what the task says.
 pub(crate) struct File;
 
 #[async_trait]
@@ -20,7 +61,722 @@ impl Module for File {
     fn spec(&self) -> &'static ArgSpec {
         &SPEC
     }
-    async fn run(&self, _ctx: &ModuleContext<'_>, _args: &Map) -> TaskResult {
-        TaskResult::failed("not implemented")
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_file(ctx, args).await.unwrap_or_else(|e| e)
     }
+}
+
+/// One path as the probe saw it (`lstat`, or `stat` for the `follow` record).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Probe {
+    /// absent, file, directory, link, other.
+    pub(crate) kind: String,
+    pub(crate) mode: u32,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) size: u64,
+    pub(crate) owner: String,
+    pub(crate) group: String,
+    pub(crate) inode: u64,
+    pub(crate) dev: u64,
+    pub(crate) nlink: u64,
+    pub(crate) atime: i64,
+    pub(crate) mtime: i64,
+}
+
+impl Probe {
+    fn exists(&self) -> bool {
+        self.kind != "absent"
+    }
+    /// Ansible's state name: a file with more than one link is `hard`.
+    fn state(&self) -> &str {
+        if self.kind == "file" && self.nlink > 1 {
+            "hard"
+        } else {
+            &self.kind
+        }
+    }
+}
+
+/// The shell function `probe PATH LABEL [-L]`, printing `LABEL\0KIND MODE UID GID SIZE OWNER
+/// GROUP INODE DEV NLINK ATIME MTIME\0`.
+pub(crate) const PROBE_FN: &str = "probe(){
+if [ -L \"$1\" ] && [ \"$3\" != -L ]; then t=link; elif [ -d \"$1\" ]; then t=directory; \
+elif [ -f \"$1\" ]; then t=file; elif [ -e \"$1\" ]; then t=other; else printf '%s\\000absent\\000' \"$2\"; return 0; fi
+s=$(stat $3 -c '%a %u %g %s %U %G %i %d %h %X %Y' -- \"$1\") || exit 1
+printf '%s\\000%s %s\\000' \"$2\" \"$t\" \"$s\"
+}
+";
+
+fn parse_probe(s: &str) -> Option<Probe> {
+    let w: Vec<&str> = s.split(' ').collect();
+    if w.first() == Some(&"absent") {
+        return Some(Probe {
+            kind: "absent".into(),
+            ..Probe::default()
+        });
+    }
+    let [
+        kind,
+        mode,
+        uid,
+        gid,
+        size,
+        owner,
+        group,
+        inode,
+        dev,
+        nlink,
+        atime,
+        mtime,
+    ] = w[..]
+    else {
+        return None;
+    };
+    Some(Probe {
+        kind: kind.into(),
+        mode: parse_octal(mode)?,
+        uid: uid.parse().ok()?,
+        gid: gid.parse().ok()?,
+        size: size.parse().ok()?,
+        owner: owner.into(),
+        group: group.into(),
+        inode: inode.parse().ok()?,
+        dev: dev.parse().ok()?,
+        nlink: nlink.parse().ok()?,
+        atime: atime.parse().ok()?,
+        mtime: mtime.parse().ok()?,
+    })
+}
+
+pub(crate) fn parse_records(out: &[u8]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    let mut parts = out.split(|&b| b == 0);
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        map.insert(
+            String::from_utf8_lossy(k).into_owned(),
+            String::from_utf8_lossy(v).into_owned(),
+        );
+    }
+    map
+}
+
+/// A timestamp request: keep it, set it to now, or set it to a given time.
+#[derive(Debug, Clone, PartialEq)]
+enum Stamp {
+    Preserve,
+    Now,
+    At(String, i64),
+}
+
+fn stamp(a: &Args<'_>, name: &str, fmt_name: &str, default: Stamp) -> Result<Stamp, TaskResult> {
+    match a.str(name)?.as_deref() {
+        None => Ok(default),
+        Some("preserve") => Ok(Stamp::Preserve),
+        Some("now") => Ok(Stamp::Now),
+        Some(t) => {
+            let fmt = a.str_or(fmt_name, "%Y%m%d%H%M.%S")?;
+            if fmt != "%Y%m%d%H%M.%S" {
+                return Err(TaskResult::failed(format!(
+                    "{fmt_name}: only the default format %Y%m%d%H%M.%S is supported"
+                )));
+            }
+            let epoch = parse_stamp(t).ok_or_else(|| {
+                TaskResult::failed(format!(
+                    "Error while obtaining timestamp for time {t} using format {fmt}"
+                ))
+            })?;
+            Ok(Stamp::At(t.to_owned(), epoch))
+        }
+    }
+}
+
+/// Parses `YYYYmmddHHMM.SS` as local time.
+fn parse_stamp(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    if b.len() != 15
+        || b[12] != b'.'
+        || !t
+            .bytes()
+            .enumerate()
+            .all(|(i, c)| i == 12 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i32>().ok();
+    // SAFETY: mktime only reads and normalises the `tm` we own.
+    let epoch = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        tm.tm_year = n(0..4)? - 1900;
+        tm.tm_mon = n(4..6)? - 1;
+        tm.tm_mday = n(6..8)?;
+        tm.tm_hour = n(8..10)?;
+        tm.tm_min = n(10..12)?;
+        tm.tm_sec = n(13..15)?;
+        tm.tm_isdst = -1;
+        libc::mktime(&mut tm)
+    };
+    Some(epoch as i64)
+}
+
+/// The parsed task.
+struct Want {
+    path: String,
+    state: Option<String>,
+    src: Option<String>,
+    mode: Option<ModeSpec>,
+    owner: Option<String>,
+    group: Option<String>,
+    recurse: bool,
+    force: bool,
+    follow: bool,
+    mtime: Stamp,
+    atime: Stamp,
+}
+
+fn same(want: &str, name: &str, id: u32) -> bool {
+    match want.parse::<u32>() {
+        Ok(n) => n == id,
+        Err(_) => want == name,
+    }
+}
+
+fn diff_json(map: &Map) -> String {
+    let mut sorted: Vec<(&String, &Value)> = map.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut s = String::from("{\n");
+    for (i, (k, v)) in sorted.iter().enumerate() {
+        let sep = if i + 1 < sorted.len() { "," } else { "" };
+        s.push_str(&format!("    {}: {}{sep}\n", Value::from(k.as_str()), v));
+    }
+    s.push_str("}\n");
+    s
+}
+
+async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
+    let a = Args::new(args);
+    let recurse = a.bool("recurse", false)?;
+    let state = a.str("state")?;
+    let touch = state.as_deref() == Some("touch");
+    let default_time = if touch { Stamp::Now } else { Stamp::Preserve };
+    let w = Want {
+        path: a.req_str("path")?,
+        src: a.str("src")?,
+        mode: a.mode("mode")?,
+        owner: a.str("owner")?,
+        group: a.str("group")?,
+        recurse,
+        force: a.bool("force", false)?,
+        follow: a.bool("follow", true)?,
+        mtime: stamp(
+            &a,
+            "modification_time",
+            "modification_time_format",
+            default_time.clone(),
+        )?,
+        atime: stamp(&a, "access_time", "access_time_format", default_time)?,
+        state,
+    };
+    if w.mode == Some(ModeSpec::Preserve) {
+        return Err(TaskResult::failed(
+            "mode=preserve is only valid for the copy and template modules",
+        ));
+    }
+    if w.src.is_some() && !matches!(w.state.as_deref(), Some("link" | "hard") | None) {
+        return Err(TaskResult::failed(
+            "src option requires state to be 'link' or 'hard'",
+        ));
+    }
+    let p = shell_quote(&safe_path(&w.path));
+    // Relative symlink sources are relative to the link's directory.
+    let src_probe_path = w.src.as_ref().map(|s| {
+        if w.state.as_deref() == Some("link") && !s.starts_with('/') {
+            format!("{}/{s}", parent_dir(&w.path))
+        } else {
+            s.clone()
+        }
+    });
+    let mut script = format!("set -f; p={p}\n{PROBE_FN}probe \"$p\" path\n");
+    script.push_str("if [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; probe \"$p\" follow -L; fi\n");
+    if let Some(sp) = &src_probe_path {
+        script.push_str(&format!("probe {} src -L\n", shell_quote(&safe_path(sp))));
+    }
+    if w.recurse {
+        script.push_str(&format!(
+            "if [ -d \"$p\" ]; then printf 'tree\\000'; find \"$p\" ! -type l {} -print 2>/dev/null | head -n 1 | wc -l; printf '\\000'; fi\n",
+            recurse_filter(&w)?
+        ));
+    }
+    let out = run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "could not inspect `{}`: {}",
+            w.path,
+            out.stderr_text().trim()
+        )));
+    }
+    let rec = parse_records(&out.stdout);
+    let bad = || TaskResult::failed(format!("could not inspect `{}`: unexpected output", w.path));
+    let path_p = rec
+        .get("path")
+        .and_then(|s| parse_probe(s))
+        .ok_or_else(bad)?;
+    let follow_p = rec.get("follow").and_then(|s| parse_probe(s));
+    let src_p = rec.get("src").and_then(|s| parse_probe(s));
+    let tree_differs = rec.get("tree").is_some_and(|s| s.trim() != "0");
+    plan_and_apply(
+        ctx,
+        &w,
+        &p,
+        path_p,
+        follow_p,
+        src_p,
+        rec.get("target").cloned(),
+        tree_differs,
+    )
+    .await
+}
+
+/// `find` tests that match a file whose attributes differ from the task's (octal modes only;
+/// a symbolic mode is checked on the top directory alone).
+fn recurse_filter(w: &Want) -> Result<String, TaskResult> {
+    let mut tests = Vec::new();
+    if let Some(ModeSpec::Bits(m)) = &w.mode {
+        tests.push(format!("! -perm {:04o}", m));
+    }
+    if let Some(o) = &w.owner {
+        tests.push(format!("! -user {}", shell_quote(o)));
+    }
+    if let Some(g) = &w.group {
+        tests.push(format!("! -group {}", shell_quote(g)));
+    }
+    if tests.is_empty() {
+        return Ok("-false".into());
+    }
+    Ok(format!("\\( {} \\)", tests.join(" -o ")))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_and_apply(
+    ctx: &ModuleContext<'_>,
+    w: &Want,
+    p: &str,
+    path_p: Probe,
+    follow_p: Option<Probe>,
+    src_p: Option<Probe>,
+    target: Option<String>,
+    tree_differs: bool,
+) -> Result<TaskResult, TaskResult> {
+    let prev_state = path_p.state().to_owned();
+    let state = match w.state.clone() {
+        Some(s) => s,
+        None if w.src.is_some() => "link".into(),
+        None if path_p.exists() => {
+            if prev_state == "hard" {
+                "file".into()
+            } else {
+                prev_state.clone()
+            }
+        }
+        None if w.recurse => "directory".into(),
+        None => "file".into(),
+    };
+    if w.recurse && state != "directory" {
+        return Err(TaskResult::failed(
+            "recurse option requires state to be 'directory'",
+        ));
+    }
+    let mut before = Map::new();
+    let mut after = Map::new();
+    before.insert("path".into(), w.path.clone().into());
+    after.insert("path".into(), w.path.clone().into());
+    // The object whose attributes we manage: the link's target when following.
+    let is_link = path_p.kind == "link";
+    let attr_obj = if is_link && w.follow {
+        follow_p.clone()
+    } else {
+        Some(path_p.clone())
+    };
+    let mut apply = String::new();
+    let mut changed = false;
+    let mut end_state = state.clone();
+    match state.as_str() {
+        "absent" => {
+            if path_p.exists() {
+                before.insert("state".into(), prev_state.clone().into());
+                after.insert("state".into(), "absent".into());
+                apply.push_str("rm -rf -- \"$p\" || exit 1\n");
+                changed = true;
+            }
+            if !changed {
+                return Ok(finish(ctx, w, changed, "absent", None, before, after, None));
+            }
+        }
+        "file" => {
+            let ok_kind = match (&attr_obj, is_link) {
+                (Some(o), _) => o.kind == "file",
+                _ => false,
+            };
+            if !ok_kind {
+                let shown = if path_p.exists() {
+                    prev_state.as_str()
+                } else {
+                    "absent"
+                };
+                return Err(TaskResult::failed(format!(
+                    "file ({}) is {shown}, cannot continue",
+                    w.path
+                ))
+                .with("path", w.path.clone()));
+            }
+            end_state = prev_state.clone();
+        }
+        "directory" => {
+            let target_kind = attr_obj
+                .as_ref()
+                .map(|o| o.kind.as_str())
+                .unwrap_or("absent");
+            if !path_p.exists() {
+                before.insert("state".into(), "absent".into());
+                after.insert("state".into(), "directory".into());
+                changed = true;
+                let mode = match &w.mode {
+                    Some(m) => Some(m.resolve(None, true, None).map_err(TaskResult::failed)?),
+                    None => None,
+                };
+                apply.push_str(&mkdir_chain(&w.path, mode, w));
+            } else if target_kind != "directory" {
+                return Err(TaskResult::failed(format!(
+                    "{} already exists as a {prev_state}",
+                    w.path
+                ))
+                .with("path", w.path.clone()));
+            }
+        }
+        "touch" => {
+            if !path_p.exists() {
+                before.insert("state".into(), "absent".into());
+                after.insert("state".into(), "file".into());
+                changed = true;
+                apply.push_str("touch -- \"$p\" || exit 1\n");
+            }
+            end_state = if path_p.exists() {
+                prev_state.clone()
+            } else {
+                "file".into()
+            };
+        }
+        "link" => {
+            let src = w.src.clone().or_else(|| target.clone()).ok_or_else(|| {
+                TaskResult::failed("src is required for creating new symlinks")
+                    .with("path", w.path.clone())
+            })?;
+            let src_missing = src_p.as_ref().is_none_or(|s| !s.exists());
+            if src_missing && !w.force && w.src.is_some() {
+                return Err(TaskResult::failed(format!(
+                    "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+                    src_probe_display(&w.path, &src)
+                ))
+                .with("path", w.path.clone())
+                .with("src", src));
+            }
+            let same_link = is_link && target.as_deref() == Some(src.as_str());
+            if !same_link {
+                match path_p.kind.as_str() {
+                    "absent" | "link" => {}
+                    "directory" => {
+                        if !w.force {
+                            return Err(TaskResult::failed(format!(
+                                "refusing to convert from directory to symlink for {}",
+                                w.path
+                            )));
+                        }
+                        apply.push_str("rmdir -- \"$p\" 2>/dev/null || { echo \"the directory $p is not empty, refusing to convert it\" >&2; exit 1; }\n");
+                    }
+                    _ if !w.force => {
+                        return Err(TaskResult::failed(format!(
+                            "refusing to convert from {prev_state} to symlink for {}",
+                            w.path
+                        )));
+                    }
+                    _ => {}
+                }
+                before.insert("state".into(), prev_state.clone().into());
+                after.insert("state".into(), "link".into());
+                if is_link {
+                    before.insert("src".into(), target.clone().unwrap_or_default().into());
+                    after.insert("src".into(), src.clone().into());
+                }
+                apply.push_str(&format!(
+                    "ln -sfn -- {} \"$p\" || exit 1\n",
+                    shell_quote(&safe_path(&src))
+                ));
+                changed = true;
+            }
+        }
+        "hard" => {
+            let src = w
+                .src
+                .clone()
+                .ok_or_else(|| TaskResult::failed("src is required for creating new hard links"))?;
+            let Some(sp) = src_p.as_ref().filter(|s| s.exists()) else {
+                return Err(TaskResult::failed(format!("src does not exist: {src}"))
+                    .with("path", w.path.clone()));
+            };
+            let same_inode = path_p.exists() && path_p.inode == sp.inode && path_p.dev == sp.dev;
+            if !same_inode {
+                match path_p.kind.as_str() {
+                    "absent" => {}
+                    "directory" => {
+                        return Err(TaskResult::failed(format!(
+                            "refusing to convert from directory to hard link for {}",
+                            w.path
+                        )));
+                    }
+                    _ if !w.force && path_p.kind != "link" => {
+                        return Err(TaskResult::failed(format!(
+                            "Cannot link, {prev_state} exists at destination: {}",
+                            w.path
+                        )));
+                    }
+                    _ => {}
+                }
+                before.insert("state".into(), prev_state.clone().into());
+                after.insert("state".into(), "hard".into());
+                apply.push_str(&format!(
+                    "ln -f -- {} \"$p\" || exit 1\n",
+                    shell_quote(&safe_path(&src))
+                ));
+                changed = true;
+            }
+            end_state = "hard".into();
+        }
+        other => return Err(TaskResult::failed(format!("unknown state {other}"))),
+    }
+
+    // Attributes, on the existing object (or on the new one, which starts from defaults).
+    let existing =
+        attr_obj.filter(|o| o.exists() && !(state == "link" && !w.follow && o.kind != "link"));
+    let applies_to_link = (state == "link" || is_link) && !w.follow;
+    let chown_flag = if applies_to_link || state == "link" {
+        "-h "
+    } else {
+        ""
+    };
+    let mut attr_changed = false;
+    if state != "absent" {
+        let obj_is_dir =
+            existing.as_ref().is_some_and(|o| o.kind == "directory") || state == "directory";
+        if let Some(spec) = &w.mode {
+            // Links have no mode of their own on Linux; a new directory's mode is set by mkdir_chain.
+            let skip = state == "link" || (state == "directory" && !path_p.exists());
+            if !skip {
+                let current = existing.as_ref().map(|o| o.mode);
+                let new = spec
+                    .resolve(current, obj_is_dir, None)
+                    .map_err(TaskResult::failed)?;
+                if current != Some(new) || (w.recurse && tree_differs) {
+                    if let Some(c) = current {
+                        before.insert("mode".into(), format_mode(c).into());
+                    }
+                    after.insert("mode".into(), format_mode(new).into());
+                    attr_changed = true;
+                }
+                let recurse = if w.recurse { "-R " } else { "" };
+                let mode_arg = match spec {
+                    ModeSpec::Symbolic(s) if w.recurse => shell_quote(s),
+                    _ => format!("{new:o}"),
+                };
+                if attr_changed {
+                    apply.push_str(&format!("chmod {recurse}{mode_arg} -- \"$p\" || exit 1\n"));
+                }
+            }
+        }
+        for (want, key, cmd) in [(&w.owner, "owner", "chown"), (&w.group, "group", "chgrp")] {
+            let Some(want) = want else { continue };
+            let matches = existing.as_ref().is_some_and(|o| {
+                if key == "owner" {
+                    same(want, &o.owner, o.uid)
+                } else {
+                    same(want, &o.group, o.gid)
+                }
+            });
+            let new_dir_chain = state == "directory" && !path_p.exists();
+            if (!matches || (w.recurse && tree_differs)) && !new_dir_chain {
+                if let Some(o) = &existing {
+                    let cur = if key == "owner" { &o.owner } else { &o.group };
+                    before.insert(key.into(), cur.clone().into());
+                }
+                after.insert(key.into(), want.clone().into());
+                let recurse = if w.recurse { "-R " } else { "" };
+                apply.push_str(&format!(
+                    "{cmd} {recurse}{chown_flag}{} -- \"$p\" || exit 1\n",
+                    shell_quote(&safe_path(want))
+                ));
+                attr_changed = true;
+            }
+        }
+        // Timestamps.
+        let h = if applies_to_link { "-h " } else { "" };
+        for (st, flag, key) in [(&w.mtime, "-m", "mtime"), (&w.atime, "-a", "atime")] {
+            match st {
+                Stamp::Preserve => {}
+                Stamp::Now => {
+                    apply.push_str(&format!("touch {h}{flag} -c -- \"$p\" || exit 1\n"));
+                    attr_changed = true;
+                }
+                Stamp::At(text, epoch) => {
+                    let cur = existing
+                        .as_ref()
+                        .map(|o| if key == "mtime" { o.mtime } else { o.atime });
+                    if cur != Some(*epoch) {
+                        apply.push_str(&format!(
+                            "touch {h}{flag} -c -t {} -- \"$p\" || exit 1\n",
+                            shell_quote(text)
+                        ));
+                        if let Some(c) = cur {
+                            before.insert(key.into(), c.into());
+                        }
+                        after.insert(key.into(), (*epoch).into());
+                        attr_changed = true;
+                    }
+                }
+            }
+        }
+    }
+    changed |= attr_changed;
+    if !changed {
+        let probe = if is_link && w.follow && state != "link" {
+            follow_p.or(Some(path_p))
+        } else {
+            Some(path_p)
+        };
+        return Ok(finish(
+            ctx, w, false, &end_state, probe, before, after, target,
+        ));
+    }
+    if ctx.check_mode {
+        return Ok(finish(ctx, w, true, &end_state, None, before, after, None));
+    }
+    let follow_flag = if is_link && w.follow && state != "link" {
+        "-L"
+    } else {
+        ""
+    };
+    let script = format!(
+        "set -f; p={p}\n{PROBE_FN}{apply}probe \"$p\" path {follow_flag}\nif [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; fi\n"
+    );
+    let out = run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(
+            TaskResult::failed(out.stderr_text().trim().to_owned()).with("path", w.path.clone())
+        );
+    }
+    let rec = parse_records(&out.stdout);
+    let now = rec.get("path").and_then(|s| parse_probe(s));
+    let target = rec.get("target").cloned();
+    Ok(finish(ctx, w, true, &end_state, now, before, after, target))
+}
+
+fn src_probe_display(path: &str, src: &str) -> String {
+    if src.starts_with('/') {
+        src.to_owned()
+    } else {
+        format!("{}/{src}", parent_dir(path))
+    }
+}
+
+/// Creates each missing directory of `path` in turn, setting the task's attributes on every
+/// directory it creates (as Ansible does).
+fn mkdir_chain(path: &str, mode: Option<u32>, w: &Want) -> String {
+    let mut prefixes = Vec::new();
+    let mut cur = String::new();
+    for (i, part) in path.split('/').enumerate() {
+        if i == 0 && part.is_empty() {
+            cur.push('/');
+            continue;
+        }
+        if part.is_empty() {
+            continue;
+        }
+        if !cur.is_empty() && !cur.ends_with('/') {
+            cur.push('/');
+        }
+        cur.push_str(part);
+        prefixes.push(shell_quote(&safe_path(&cur)));
+    }
+    let mut body = String::from("mkdir -- \"$d\" || exit 1\n");
+    if let Some(m) = mode {
+        body.push_str(&format!("chmod {m:o} -- \"$d\" || exit 1\n"));
+    }
+    if let Some(o) = &w.owner {
+        body.push_str(&format!(
+            "chown {} -- \"$d\" || exit 1\n",
+            shell_quote(&safe_path(o))
+        ));
+    }
+    if let Some(g) = &w.group {
+        body.push_str(&format!(
+            "chgrp {} -- \"$d\" || exit 1\n",
+            shell_quote(&safe_path(g))
+        ));
+    }
+    format!(
+        "for d in {}; do if [ ! -d \"$d\" ]; then\n{body}fi; done\n",
+        prefixes.join(" ")
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    ctx: &ModuleContext<'_>,
+    w: &Want,
+    changed: bool,
+    state: &str,
+    probe: Option<Probe>,
+    before: Map,
+    after: Map,
+    target: Option<String>,
+) -> TaskResult {
+    let mut r = TaskResult::changed(changed);
+    r.set("path", w.path.clone());
+    if state == "link" || state == "hard" {
+        r.set("dest", w.path.clone());
+        if let Some(src) = w.src.clone().or(target) {
+            r.set("src", src);
+        }
+    }
+    match probe {
+        Some(p) if p.exists() => {
+            r.set(
+                "state",
+                if state == "absent" {
+                    "absent".to_owned()
+                } else {
+                    p.state().to_owned()
+                },
+            );
+            if p.kind == "link" {
+                r.set("state", "link");
+            } else if state == "hard" {
+                r.set("state", "hard");
+            }
+            r.set("mode", format_mode(p.mode));
+            r.set("owner", p.owner);
+            r.set("group", p.group);
+            r.set("uid", p.uid);
+            r.set("gid", p.gid);
+            r.set("size", p.size);
+        }
+        _ => r.set("state", state.to_owned()),
+    }
+    if ctx.diff && (before.len() > 1 || after.len() > 1) {
+        r.diffs.push(FileDiff {
+            before_header: w.path.clone(),
+            after_header: w.path.clone(),
+            before: diff_json(&before),
+            after: diff_json(&after),
+        });
+    }
+    r
 }

@@ -9,8 +9,6 @@
 use crate::args::{Args, ModeSpec, format_mode};
 use drover_types::{Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, shell_quote};
 
-/// Files larger than this are compared by checksum instead of being read back whole.
-const MAX_READ: u64 = 16 << 20;
 /// Ansible's default `max_diff_size`: larger contents are not diffed.
 const MAX_DIFF: usize = 104_448;
 
@@ -64,19 +62,19 @@ pub(crate) struct FileState {
     pub(crate) checksum: Option<String>,
 }
 
-impl FileState {
-    /// Whether it exists and is something other than a regular file or a directory.
-    pub(crate) fn is_special(&self) -> bool {
-        self.exists && !self.is_dir && self.content.is_none() && self.checksum.is_none()
-    }
-}
-
-/// A path safe to put after a command's options: relative paths starting with `-` get `./`.
+/// A path safe to put where a command expects an operand: relative paths get a `./` prefix, so
+/// that `-rf` or `!` is never taken for an option or a `find` expression.
 pub(crate) fn safe_path(path: &str) -> String {
-    if path.starts_with('-') {
-        format!("./{path}")
-    } else {
+    let plain = path.is_empty()
+        || path.starts_with('/')
+        || path.starts_with("./")
+        || path.starts_with("../")
+        || path == "."
+        || path == "..";
+    if plain {
         path.to_owned()
+    } else {
+        format!("./{path}")
     }
 }
 
@@ -119,27 +117,33 @@ pub(crate) fn parse_octal(s: &str) -> Option<u32> {
 /// name, group name.
 pub(crate) const STAT_FMT: &str = "'%a %u %g %s %U %G'";
 
+/// The shell function `drover_read PATH`: prints `drover-state KIND ATTRS` and, for a regular
+/// file, `content` and the bytes (or `sha1 SUM` for a file too large to read back).
+pub(crate) const READ_FN: &str = concat!(
+    "drover_read(){\n",
+    "if [ -d \"$1\" ]; then t=directory\n",
+    "elif [ -f \"$1\" ]; then t=file\n",
+    "elif [ -L \"$1\" ] || [ ! -e \"$1\" ]; then echo 'drover-state absent'; return 0\n",
+    "else t=other; fi\n",
+    "s=$(stat -L -c '%a %u %g %s %U %G' -- \"$1\") || exit 1\n",
+    "set -f; set -- \"$1\" $s\n",
+    "if [ \"$t\" = file ] && [ \"$5\" -gt 16777216 ]; then\n",
+    "  c=$(sha1sum < \"$1\") || exit 1\n",
+    "  printf 'drover-state %s %s\\nsha1 %s\\n' \"$t\" \"$s\" \"${c%% *}\"; return 0\n",
+    "fi\n",
+    "printf 'drover-state %s %s\\n' \"$t\" \"$s\"\n",
+    "if [ \"$t\" = file ]; then printf 'content\\n'; cat -- \"$1\" || exit 1; fi\n",
+    "}\n",
+);
+
 /// Reads a file's existence, type, content, mode, owner and group in one round trip.
 pub(crate) async fn read_state(
     ctx: &ModuleContext<'_>,
     path: &str,
 ) -> Result<FileState, TaskResult> {
     let script = format!(
-        "set -f; p={p}
-if [ -d \"$p\" ]; then t=directory
-elif [ -f \"$p\" ]; then t=file
-elif [ -L \"$p\" ]; then echo 'drover-state absent'; exit 0
-elif [ -e \"$p\" ]; then t=other
-else echo 'drover-state absent'; exit 0; fi
-s=$(stat -L -c {STAT_FMT} -- \"$p\") || exit 1
-set -- $s
-if [ \"$t\" = file ] && [ \"$4\" -gt {MAX_READ} ]; then
-  c=$(sha1sum < \"$p\") || exit 1
-  printf 'drover-state %s %s\\nsha1 %s\\n' \"$t\" \"$s\" \"${{c%% *}}\"; exit 0
-fi
-printf 'drover-state %s %s\\n' \"$t\" \"$s\"
-if [ \"$t\" = file ]; then printf 'content\\n'; exec cat -- \"$p\"; fi",
-        p = shell_quote(&safe_path(path)),
+        "set -f\n{READ_FN}drover_read {}",
+        shell_quote(&safe_path(path))
     );
     let out = run(ctx, &script, None).await?;
     if out.rc != 0 {
@@ -177,7 +181,7 @@ fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-fn parse_state(stdout: &[u8]) -> Option<FileState> {
+pub(crate) fn parse_state(stdout: &[u8]) -> Option<FileState> {
     let (header, rest) = split_line(stdout);
     let header = std::str::from_utf8(header).ok()?;
     let words: Vec<&str> = header.split_whitespace().collect();
@@ -206,8 +210,6 @@ fn parse_state(stdout: &[u8]) -> Option<FileState> {
 pub(crate) struct Written {
     /// Changed (or would change, in check mode).
     pub(crate) changed: bool,
-    /// The content changed (not only the attributes).
-    pub(crate) content_changed: bool,
     /// The file's attributes afterwards, when known (not in check mode).
     pub(crate) after: Option<FileState>,
     /// The backup made, if any.
@@ -313,7 +315,6 @@ pub(crate) async fn write_file(
     let attrs_changed = before.exists && !attrs_match(before, attrs);
     let mut written = Written {
         changed: content_changed || attrs_changed,
-        content_changed,
         ..Written::default()
     };
     if ctx.diff && content_changed {

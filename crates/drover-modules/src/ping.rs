@@ -1,15 +1,17 @@
-//! The `ping` module.
+//! The `ping` module: proves the host runs a shell for us, returns `ping: <data>`.
 
+use crate::args::Args;
+use crate::files::run;
 use async_trait::async_trait;
-use drover_types::{ArgSpec, Map, Module, ModuleContext, TaskResult};
+use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
 
 static SPEC: ArgSpec = ArgSpec {
-    args: &[],
+    args: &[ArgSpecEntry::new("data", ArgKind::Str)],
     free_form: false,
-    any_args: true,
+    any_args: false,
 };
 
-/// `ping`.
+/// `ping`: one round trip to the host; `data: crash` fails on purpose, as in Ansible.
 pub(crate) struct Ping;
 
 #[async_trait]
@@ -20,7 +22,21 @@ impl Module for Ping {
     fn spec(&self) -> &'static ArgSpec {
         &SPEC
     }
-    async fn run(&self, _ctx: &ModuleContext<'_>, _args: &Map) -> TaskResult {
-        TaskResult::failed("not implemented")
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        let data = match Args::new(args).str_or("data", "pong") {
+            Ok(d) => d,
+            Err(e) => return e,
+        };
+        let out = match run(ctx, "echo pong", None).await {
+            Ok(out) => out,
+            Err(e) => return e,
+        };
+        if out.rc != 0 || out.stdout != b"pong\n" {
+            return TaskResult::failed(format!("ping failed: {}", out.stderr_text().trim()));
+        }
+        if data == "crash" {
+            return TaskResult::failed("boom");
+        }
+        TaskResult::ok().with("ping", data)
     }
 }

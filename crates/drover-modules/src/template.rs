@@ -1,15 +1,40 @@
-//! The `template` module.
+//! The `template` module: renders a controller template with the task's variables, then
+//! writes it on the host exactly as `copy` writes content.
 
+use crate::args::Args;
+use crate::copy::{FILE_ARGS, find_source, put_content};
 use async_trait::async_trait;
-use drover_types::{ArgSpec, Map, Module, ModuleContext, TaskResult};
+use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value};
+use std::os::unix::fs::PermissionsExt;
 
 static SPEC: ArgSpec = ArgSpec {
-    args: &[],
+    args: &[
+        FILE_ARGS[0],
+        FILE_ARGS[1],
+        FILE_ARGS[2],
+        FILE_ARGS[3],
+        FILE_ARGS[4],
+        FILE_ARGS[5],
+        FILE_ARGS[6],
+        FILE_ARGS[7],
+        FILE_ARGS[8],
+        ArgSpecEntry::new("src", ArgKind::Path).required(),
+        ArgSpecEntry::new("newline_sequence", ArgKind::Str).choices(&["\n", "\r", "\r\n"]),
+        ArgSpecEntry::new("output_encoding", ArgKind::Str),
+        ArgSpecEntry::new("trim_blocks", ArgKind::Bool),
+        ArgSpecEntry::new("lstrip_blocks", ArgKind::Bool),
+        ArgSpecEntry::new("block_start_string", ArgKind::Str),
+        ArgSpecEntry::new("block_end_string", ArgKind::Str),
+        ArgSpecEntry::new("variable_start_string", ArgKind::Str),
+        ArgSpecEntry::new("variable_end_string", ArgKind::Str),
+        ArgSpecEntry::new("comment_start_string", ArgKind::Str),
+        ArgSpecEntry::new("comment_end_string", ArgKind::Str),
+    ],
     free_form: false,
-    any_args: true,
+    any_args: false,
 };
 
-/// `template`.
+/// `template`: a rendered controller template onto the host.
 pub(crate) struct Template;
 
 #[async_trait]
@@ -20,7 +45,49 @@ impl Module for Template {
     fn spec(&self) -> &'static ArgSpec {
         &SPEC
     }
-    async fn run(&self, _ctx: &ModuleContext<'_>, _args: &Map) -> TaskResult {
-        TaskResult::failed("not implemented")
+    async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
+        run_template(ctx, args).await.unwrap_or_else(|e| e)
     }
+}
+
+async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
+    let a = Args::new(args);
+    let src = a.req_str("src")?;
+    let dest = a.req_str("dest")?;
+    let path = find_source(ctx, &src, "templates")?;
+    let full = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    // The variables Ansible adds for a template.
+    let mut vars = ctx.vars.clone();
+    vars.insert("template_path".into(), Value::from(src.clone()));
+    vars.insert(
+        "template_fullpath".into(),
+        Value::from(full.display().to_string()),
+    );
+    vars.insert("template_destpath".into(), Value::from(dest.clone()));
+    vars.insert(
+        "template_host".into(),
+        ctx.vars
+            .get("inventory_hostname")
+            .cloned()
+            .unwrap_or(Value::from("localhost")),
+    );
+    let uid = std::fs::metadata(&path)
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(0);
+    vars.insert("template_uid".into(), Value::from(uid));
+    let mut text = ctx
+        .templar
+        .render_file(&path, &vars)
+        .map_err(|e| TaskResult::failed(format!("AnsibleError: {e}")))?;
+    let nl = a.str_or("newline_sequence", "\n")?;
+    if nl != "\n" {
+        text = text.replace('\n', &nl);
+    }
+    let mode = std::fs::metadata(&path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
+    let shown = path.display().to_string();
+    let mut r = put_content(ctx, &a, &dest, text.as_bytes(), mode, Some(&shown)).await?;
+    r.set("src", shown);
+    Ok(r)
 }
