@@ -509,7 +509,7 @@ async fn plan_and_apply(
                 }
                 apply.push_str(&format!(
                     "ln -sfn -- {} \"$p\" || exit 1\n",
-                    shell_quote(&safe_path(&src))
+                    shell_quote(&src)
                 ));
                 changed = true;
             }
@@ -555,21 +555,31 @@ async fn plan_and_apply(
     }
 
     // Attributes, on the existing object (or on the new one, which starts from defaults).
-    let existing =
-        attr_obj.filter(|o| o.exists() && !(state == "link" && !w.follow && o.kind != "link"));
-    let applies_to_link = (state == "link" || is_link) && !w.follow;
-    let chown_flag = if applies_to_link || state == "link" {
-        "-h "
+    // For a link that is followed, that is the (new) target; unfollowed, the link itself.
+    let existing = if state == "link" {
+        if w.follow {
+            if w.src.is_some() {
+                src_p.clone()
+            } else {
+                follow_p.clone()
+            }
+        } else {
+            Some(path_p.clone())
+        }
+        .filter(Probe::exists)
     } else {
-        ""
+        attr_obj.filter(Probe::exists)
     };
+    let applies_to_link = (state == "link" || is_link) && !w.follow;
+    let chown_flag = if applies_to_link { "-h " } else { "" };
     let mut attr_changed = false;
     if state != "absent" {
         let obj_is_dir =
             existing.as_ref().is_some_and(|o| o.kind == "directory") || state == "directory";
         if let Some(spec) = &w.mode {
             // Links have no mode of their own on Linux; a new directory's mode is set by mkdir_chain.
-            let skip = state == "link" || (state == "directory" && !path_p.exists());
+            let skip = (state == "link" && (!w.follow || existing.is_none()))
+                || (state == "directory" && !path_p.exists());
             if !skip {
                 let current = existing.as_ref().map(|o| o.mode);
                 let new = spec
