@@ -14,6 +14,9 @@ pub struct Playbook {
     pub dir: PathBuf,
     /// The plays, in order.
     pub plays: Vec<Play>,
+    /// Things worth telling the user that did not stop the load (`FILE:LINE:COL: message`),
+    /// such as a key written twice in one mapping.
+    pub warnings: Vec<String>,
 }
 
 /// Keywords that set privilege escalation; `None` means "inherit".

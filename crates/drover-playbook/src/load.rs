@@ -1,0 +1,307 @@
+//! Reading a playbook file into [`Playbook`]: the file must be one YAML document holding a list
+//! of plays; each play's keywords are read here, its task lists in [`crate::task`].
+
+use crate::error::{Error, Reporter};
+use crate::fields::{Loader, Modules, entries, is_template};
+use crate::keywords::{self, COMMON, PLAY, PLAY_UNSUPPORTED, nearest};
+use crate::{Common, Play, Playbook};
+use drover_types::{ArgSpec, Value};
+use drover_yaml::{Node, NodeValue, python_str};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Reads and checks the playbook at `path`. `modules` gives a module's argument spec by its short
+/// name (`copy`), `None` for a module drover does not have.
+pub fn load(
+    path: &Path,
+    modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+) -> Result<Playbook, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    load_str(&text, path, modules)
+}
+
+/// [`load`] for a playbook already read; `path` names it in errors and gives `playbook_dir`.
+pub fn load_str(
+    source: &str,
+    path: &Path,
+    modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+) -> Result<Playbook, Error> {
+    let mut loader = Loader {
+        modules: modules as Modules<'_>,
+        report: Reporter::new(source, &path.display().to_string()),
+        warnings: Vec::new(),
+    };
+    let file = Arc::new(path.to_owned());
+    let (docs, yaml_warnings) = drover_yaml::load_str_with_warnings(source, file.clone())
+        .map_err(|e| loader.report.yaml(&e))?;
+    loader.warnings.extend(
+        yaml_warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.span, w.message)),
+    );
+    let start = drover_types::Span {
+        file,
+        line: 1,
+        column: 1,
+        offset: 0,
+    };
+    let root = match docs.as_slice() {
+        [] => {
+            return Err(loader.report.invalid(
+                &start,
+                "the playbook is empty",
+                "expected a list of plays",
+                None,
+            ));
+        }
+        [root] => root,
+        [_, second, ..] => {
+            return Err(loader.report.invalid(
+                &second.span,
+                "a playbook must be a single YAML document",
+                "second document",
+                None,
+            ));
+        }
+    };
+    let NodeValue::Seq(items) = &root.value else {
+        return Err(loader.report.invalid(
+            &root.span,
+            format!(
+                "a playbook must be a list of plays, found {}",
+                root.kind_name()
+            ),
+            "expected a list of plays",
+            Some("start each play with `- hosts: ...`".into()),
+        ));
+    };
+    let mut plays = Vec::with_capacity(items.len());
+    for item in items {
+        plays.push(loader.play(item)?);
+    }
+    Ok(Playbook {
+        path: path.to_owned(),
+        dir: playbook_dir(path),
+        plays,
+        warnings: loader.warnings,
+    })
+}
+
+/// The absolute directory of the playbook.
+fn playbook_dir(path: &Path) -> PathBuf {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let absolute = std::path::absolute(&parent).unwrap_or(parent);
+    // `a/./b` and a trailing `.` are noise in `playbook_dir`.
+    absolute.components().collect()
+}
+
+impl Loader<'_> {
+    fn play(&mut self, node: &Node) -> Result<Play, Error> {
+        let items = entries(self, node, "a play")?;
+        if let Some((key, _)) = items.iter().find(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| matches!(keywords::short_name(k), "import_playbook" | "include"))
+        }) {
+            return Err(self.report.unsupported(
+                &key.span,
+                format!("`{}` is not supported by drover yet", python_str(key)),
+                None,
+            ));
+        }
+        let mut play = Play {
+            name: None,
+            hosts: String::new(),
+            vars: Default::default(),
+            vars_files: Vec::new(),
+            gather_facts: None,
+            pre_tasks: Vec::new(),
+            tasks: Vec::new(),
+            post_tasks: Vec::new(),
+            handlers: Vec::new(),
+            become_: Default::default(),
+            strategy: None,
+            serial: None,
+            any_errors_fatal: None,
+            max_fail_percentage: None,
+            force_handlers: None,
+            common: Common::default(),
+            span: node.span.clone(),
+        };
+        let mut hosts_seen = false;
+        for (k, v) in items {
+            let key = python_str(k);
+            if key != "when"
+                && key != "delegate_to"
+                && self.common(&key, v, &mut play.common, "the play")?
+            {
+                continue;
+            }
+            match key.as_str() {
+                "name" => play.name = self.text(v, "name")?,
+                "hosts" => {
+                    play.hosts = self.hosts(v)?;
+                    hosts_seen = true;
+                }
+                "vars_files" => play.vars_files = self.vars_files(v)?,
+                "gather_facts" => play.gather_facts = self.boolean(v, "gather_facts")?,
+                "pre_tasks" => play.pre_tasks = self.task_list(v, "pre_tasks", false)?,
+                "tasks" => play.tasks = self.task_list(v, "tasks", false)?,
+                "post_tasks" => play.post_tasks = self.task_list(v, "post_tasks", false)?,
+                "handlers" => play.handlers = self.task_list(v, "handlers", true)?,
+                "strategy" => play.strategy = self.strategy(v)?,
+                "serial" => play.serial = self.opt_value(v)?,
+                "max_fail_percentage" => play.max_fail_percentage = self.opt_value(v)?,
+                "force_handlers" => play.force_handlers = self.boolean(v, "force_handlers")?,
+                "order" => self.order(v)?,
+                _ => return Err(self.play_keyword_error(k, &key)),
+            }
+        }
+        if !hosts_seen {
+            return Err(self.report.invalid(
+                &node.span,
+                "a play must have `hosts`",
+                "play without `hosts`",
+                Some("add `hosts: all` (or a host pattern) to the play".into()),
+            ));
+        }
+        play.become_ = play.common.become_.clone();
+        play.any_errors_fatal = play.common.any_errors_fatal.clone();
+        Ok(play)
+    }
+
+    fn play_keyword_error(&self, k: &Node, key: &str) -> Error {
+        if PLAY_UNSUPPORTED.contains(&key) {
+            return self.report.unsupported(
+                &k.span,
+                format!("`{key}` is not supported by drover yet"),
+                None,
+            );
+        }
+        let known = PLAY.iter().chain(COMMON).chain(PLAY_UNSUPPORTED).copied();
+        let help = match nearest(key, known) {
+            Some(near) => Some(format!("did you mean `{near}`?")),
+            None if (self.modules)(keywords::short_name(key)).is_some() || is_task_keyword(key) => {
+                Some("tasks go in a play's `tasks:` list".into())
+            }
+            None => None,
+        };
+        let message = match key {
+            "when" | "delegate_to" => format!("`{key}` is not a valid play keyword"),
+            _ => format!("unknown play keyword `{key}`"),
+        };
+        self.report
+            .invalid(&k.span, message, "unknown keyword", help)
+    }
+
+    /// `hosts`: a pattern, or a list of them joined with `:`.
+    fn hosts(&self, node: &Node) -> Result<String, Error> {
+        let pattern = match &node.value {
+            NodeValue::Seq(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    match self.text(item, "hosts")? {
+                        Some(p) => parts.push(p),
+                        None => {
+                            return Err(self.report.invalid(
+                                &item.span,
+                                "empty host pattern",
+                                "empty",
+                                None,
+                            ));
+                        }
+                    }
+                }
+                parts.join(":")
+            }
+            _ => self.text(node, "hosts")?.unwrap_or_default(),
+        };
+        if pattern.trim().is_empty() {
+            return Err(self.report.invalid(
+                &node.span,
+                "`hosts` must not be empty",
+                "empty host pattern",
+                Some("use `all` to target every host".into()),
+            ));
+        }
+        Ok(pattern)
+    }
+
+    /// `vars_files`: a file or a list of them (an entry may itself be a list: the first that
+    /// exists).
+    fn vars_files(&self, node: &Node) -> Result<Vec<Value>, Error> {
+        match &node.value {
+            NodeValue::Null => Ok(Vec::new()),
+            NodeValue::Seq(items) => items
+                .iter()
+                .map(|item| match item.value {
+                    NodeValue::Map(_) | NodeValue::Null => Err(self.report.invalid(
+                        &item.span,
+                        format!(
+                            "`vars_files` entries must be file names, found {}",
+                            item.kind_name()
+                        ),
+                        "expected a file name",
+                        None,
+                    )),
+                    _ => self.value(item),
+                })
+                .collect(),
+            NodeValue::Map(_) => Err(self.report.invalid(
+                &node.span,
+                "`vars_files` must be a file name or a list of them, found a mapping",
+                "expected a list",
+                Some("variables given inline go in `vars:`".into()),
+            )),
+            _ => Ok(vec![self.value(node)?]),
+        }
+    }
+
+    fn strategy(&self, node: &Node) -> Result<Option<String>, Error> {
+        let Some(name) = self.text(node, "strategy")? else {
+            return Ok(None);
+        };
+        let short = keywords::short_name(&name);
+        match short {
+            "linear" | "free" => Ok(Some(short.to_owned())),
+            _ if is_template(short) => Ok(Some(name)),
+            "debug" | "host_pinned" => Err(self.report.unsupported(
+                &node.span,
+                format!("strategy `{short}` is not supported by drover yet"),
+                Some("drover has the `linear` and `free` strategies".into()),
+            )),
+            _ => Err(self.report.invalid(
+                &node.span,
+                format!("unknown strategy `{short}`"),
+                "unknown strategy",
+                Some("drover has the `linear` and `free` strategies".into()),
+            )),
+        }
+    }
+
+    /// `order`: only the default, inventory order, is supported.
+    fn order(&self, node: &Node) -> Result<(), Error> {
+        match self.text(node, "order")?.as_deref() {
+            None | Some("inventory") => Ok(()),
+            Some(other @ ("sorted" | "reverse_sorted" | "reverse_inventory" | "shuffle")) => {
+                Err(self.report.unsupported(&node.span, format!("`order: {other}` is not supported by drover yet"), None))
+            }
+            Some(other) => Err(self.report.invalid(
+                &node.span,
+                format!("invalid `order` `{other}`"),
+                "invalid value",
+                Some("`order` is one of `inventory`, `reverse_inventory`, `sorted`, `reverse_sorted`, `shuffle`".into()),
+            )),
+        }
+    }
+}
+
+/// Whether `key` is a task (not play) keyword, for hints.
+fn is_task_keyword(key: &str) -> bool {
+    keywords::TASK.contains(&key) || keywords::TASK_UNSUPPORTED.contains(&key)
+}

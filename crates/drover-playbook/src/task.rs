@@ -1,0 +1,424 @@
+//! Task lists: each entry is a block (it has `block:`) or a task (one module and task keywords).
+//! Every key of a task that is not a keyword must be a module; which one, and whether the others
+//! are typos, unsupported keywords or a second module, is decided here.
+
+use crate::error::Error;
+use crate::fields::{Loader, entries, is_template};
+use crate::keywords::{
+    self, ANSIBLE_MODULES, BLOCK, BLOCK_UNSUPPORTED, COMMON, INCLUDES, LISTEN, LOOP_CONTROL,
+    LOOP_CONTROL_UNSUPPORTED, TASK, TASK_UNSUPPORTED, is_identifier, nearest,
+};
+use crate::{Block, Common, Loop, LoopKind, Task, TaskItem};
+use drover_types::ArgSpec;
+use drover_yaml::{Node, NodeValue, python_str};
+
+/// How a key of a task was understood.
+enum Key<'n> {
+    Keyword,
+    Module(&'static ArgSpec),
+    Unknown(&'n Node),
+}
+
+impl Loader<'_> {
+    /// A list of tasks and blocks (`tasks`, `handlers`, `block`, `rescue`...).
+    pub(crate) fn task_list(
+        &mut self,
+        node: &Node,
+        keyword: &str,
+        handlers: bool,
+    ) -> Result<Vec<TaskItem>, Error> {
+        match &node.value {
+            NodeValue::Null => Ok(Vec::new()),
+            NodeValue::Seq(items) => items
+                .iter()
+                .map(|item| self.task_item(item, handlers))
+                .collect(),
+            _ => Err(self.report.invalid(
+                &node.span,
+                format!(
+                    "`{keyword}` must be a list of tasks, found {}",
+                    node.kind_name()
+                ),
+                "expected a list",
+                Some("start each task with `- name: ...`".into()),
+            )),
+        }
+    }
+
+    fn task_item(&mut self, node: &Node, handlers: bool) -> Result<TaskItem, Error> {
+        let items = match &node.value {
+            NodeValue::Map(items) => items,
+            _ => {
+                return Err(self.report.invalid(
+                    &node.span,
+                    format!("a task must be a mapping, found {}", node.kind_name()),
+                    "expected a mapping",
+                    Some(
+                        "write a task as `- name: ...` followed by a module, e.g. `debug: msg=hi`"
+                            .into(),
+                    ),
+                ));
+            }
+        };
+        let has = |name: &str| items.iter().any(|(k, _)| k.as_str() == Some(name));
+        if has("block") {
+            return Ok(TaskItem::Block(Box::new(
+                self.block(node, items, handlers)?,
+            )));
+        }
+        if let Some((k, _)) = items
+            .iter()
+            .find(|(k, _)| matches!(k.as_str(), Some("rescue" | "always")))
+        {
+            return Err(self.report.invalid(
+                &k.span,
+                format!("`{}` needs a `block`", python_str(k)),
+                "without `block`",
+                None,
+            ));
+        }
+        Ok(TaskItem::Task(Box::new(self.task(node, items, handlers)?)))
+    }
+
+    fn block(
+        &mut self,
+        node: &Node,
+        items: &[(Node, Node)],
+        handlers: bool,
+    ) -> Result<Block, Error> {
+        let mut block = Block {
+            name: None,
+            block: Vec::new(),
+            rescue: Vec::new(),
+            always: Vec::new(),
+            common: Common::default(),
+            span: node.span.clone(),
+        };
+        for (k, v) in items {
+            let key = python_str(k);
+            if self.common(&key, v, &mut block.common, "the block")? {
+                continue;
+            }
+            match key.as_str() {
+                "name" => block.name = self.text(v, "name")?,
+                "block" => block.block = self.task_list(v, "block", handlers)?,
+                "rescue" => block.rescue = self.task_list(v, "rescue", handlers)?,
+                "always" => block.always = self.task_list(v, "always", handlers)?,
+                _ if BLOCK_UNSUPPORTED.contains(&key.as_str()) => {
+                    return Err(self.report.unsupported(
+                        &k.span,
+                        format!("`{key}` on a block is not supported by drover yet"),
+                        None,
+                    ));
+                }
+                _ => {
+                    let known = BLOCK.iter().chain(COMMON).chain(BLOCK_UNSUPPORTED).copied();
+                    let help = match nearest(&key, known) {
+                        Some(near) => Some(format!("did you mean `{near}`?")),
+                        None => Some("a block takes block keywords only; put modules in tasks inside `block:`".into()),
+                    };
+                    return Err(self.report.invalid(
+                        &k.span,
+                        format!("unknown block keyword `{key}`"),
+                        "unknown keyword",
+                        help,
+                    ));
+                }
+            }
+        }
+        Ok(block)
+    }
+
+    fn classify<'n>(&self, key: &str, k: &'n Node, handlers: bool) -> Result<Key<'n>, Error> {
+        let is_keyword =
+            TASK.contains(&key) || COMMON.contains(&key) || (handlers && key == LISTEN);
+        if is_keyword {
+            return Ok(Key::Keyword);
+        }
+        if key == LISTEN {
+            return Err(self.report.invalid(
+                &k.span,
+                "`listen` is only valid on handlers",
+                "not a handler",
+                None,
+            ));
+        }
+        if TASK_UNSUPPORTED.contains(&key) {
+            return Err(self.report.unsupported(
+                &k.span,
+                format!("`{key}` is not supported by drover yet"),
+                None,
+            ));
+        }
+        if key.starts_with("with_") {
+            return Err(self.report.unsupported(
+                &k.span,
+                format!("`{key}` is not supported by drover yet"),
+                Some("drover has `loop`, `with_items`, `with_list` and `with_dict`".into()),
+            ));
+        }
+        let short = keywords::short_name(key);
+        if let Some(spec) = (self.modules)(short) {
+            return Ok(Key::Module(spec));
+        }
+        if INCLUDES.contains(&short) {
+            return Err(self.report.unsupported(
+                &k.span,
+                format!("`{key}` is not supported by drover yet"),
+                None,
+            ));
+        }
+        if ANSIBLE_MODULES.contains(&short) {
+            return Err(self.report.unsupported(
+                &k.span,
+                format!("module `{key}` is not supported by drover yet"),
+                None,
+            ));
+        }
+        if short.contains('.') && !short.starts_with('.') && !short.ends_with('.') {
+            return Err(self.report.unsupported(
+                &k.span,
+                format!("module `{key}` is not supported by drover yet"),
+                Some("drover has only `ansible.builtin` modules".into()),
+            ));
+        }
+        Ok(Key::Unknown(k))
+    }
+
+    /// The modules drover has, for suggestions.
+    fn module_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        ANSIBLE_MODULES
+            .iter()
+            .copied()
+            .filter(|m| (self.modules)(m).is_some())
+    }
+
+    fn task(&mut self, node: &Node, items: &[(Node, Node)], handlers: bool) -> Result<Task, Error> {
+        let mut module: Option<(&Node, &Node, &'static ArgSpec)> = None;
+        let mut unknown: Option<&Node> = None;
+        for (k, v) in items {
+            match self.classify(&python_str(k), k, handlers)? {
+                Key::Keyword => {}
+                Key::Unknown(k) => {
+                    unknown = unknown.or(Some(k));
+                }
+                Key::Module(spec) => {
+                    if let Some((first, _, _)) = module {
+                        return Err(self.report.invalid(
+                            &k.span,
+                            format!(
+                                "conflicting action statements: `{}`, `{}`",
+                                python_str(first),
+                                python_str(k)
+                            ),
+                            "second module",
+                            Some("a task runs exactly one module; split it into two tasks".into()),
+                        ));
+                    }
+                    module = Some((k, v, spec));
+                }
+            }
+        }
+        let keywords_known = || {
+            let listen: &[&str] = if handlers { &[LISTEN] } else { &[] };
+            TASK.iter()
+                .chain(COMMON)
+                .chain(TASK_UNSUPPORTED)
+                .chain(listen)
+                .copied()
+        };
+        if let Some(k) = unknown {
+            let key = python_str(k);
+            let (message, help) = match module {
+                Some(_) => (
+                    format!("unknown task keyword `{key}`"),
+                    nearest(&key, keywords_known()).map(|n| format!("did you mean `{n}`?")),
+                ),
+                None => {
+                    let near_module = nearest(&key, self.module_names());
+                    let near_keyword = nearest(&key, keywords_known());
+                    match (near_module, near_keyword) {
+                        (None, Some(kw)) => (
+                            format!("unknown task keyword `{key}`"),
+                            Some(format!("did you mean `{kw}`?")),
+                        ),
+                        (Some(m), _) => (
+                            format!("unknown module `{key}`"),
+                            Some(format!("did you mean `{m}`?")),
+                        ),
+                        (None, None) => (format!("unknown module `{key}`"), None),
+                    }
+                }
+            };
+            return Err(self.report.invalid(&k.span, message, "unknown", help));
+        }
+        let Some((module_key, module_value, spec)) = module else {
+            return Err(self.report.invalid(
+                &node.span,
+                "no module given in the task",
+                "task without a module",
+                Some("a task needs one module, e.g. `debug: msg=hi`".into()),
+            ));
+        };
+        let module_name = keywords::short_name(&python_str(module_key)).to_owned();
+        let mut task = Task {
+            name: None,
+            module: module_name,
+            args: Default::default(),
+            register: None,
+            changed_when: Vec::new(),
+            failed_when: Vec::new(),
+            loop_: None,
+            until: Vec::new(),
+            retries: None,
+            delay: None,
+            notify: Vec::new(),
+            listen: Vec::new(),
+            common: Common::default(),
+            span: node.span.clone(),
+            module_span: module_key.span.clone(),
+        };
+        let mut args_keyword: Option<&Node> = None;
+        let mut loop_control: Option<&Node> = None;
+        for (k, v) in items {
+            let key = python_str(k);
+            if std::ptr::eq(k, module_key) {
+                continue;
+            }
+            if self.common(&key, v, &mut task.common, "the task")? {
+                continue;
+            }
+            match key.as_str() {
+                "name" => task.name = self.text(v, "name")?,
+                "args" => args_keyword = Some(v),
+                "register" => task.register = self.variable_name(v, "register")?,
+                "changed_when" => task.changed_when = self.conditions(v, "changed_when")?,
+                "failed_when" => task.failed_when = self.conditions(v, "failed_when")?,
+                "until" => task.until = self.conditions(v, "until")?,
+                "retries" => task.retries = self.opt_value(v)?,
+                "delay" => task.delay = self.opt_value(v)?,
+                "notify" => task.notify = self.names(v, "notify")?,
+                "listen" => task.listen = self.names(v, "listen")?,
+                "loop_control" => loop_control = Some(v),
+                "loop" | "with_items" | "with_list" | "with_dict" => {
+                    if task.loop_.is_some() {
+                        return Err(self.report.invalid(
+                            &k.span,
+                            format!("`{key}` conflicts with another loop in the same task"),
+                            "second loop",
+                            Some("a task takes one of `loop` and `with_*`".into()),
+                        ));
+                    }
+                    task.loop_ = Some(self.loop_items(&key, v)?);
+                }
+                _ => {}
+            }
+        }
+        if let Some(control) = loop_control {
+            match task.loop_.as_mut() {
+                Some(l) => self.loop_control(control, l)?,
+                None => self.warnings.push(format!(
+                    "{}: `loop_control` without a loop is ignored",
+                    control.span
+                )),
+            }
+        }
+        task.args = self.module_args(&task.module, module_key, module_value, spec, args_keyword)?;
+        Ok(task)
+    }
+
+    /// `register`, `loop_var`: a variable name.
+    fn variable_name(&self, node: &Node, keyword: &str) -> Result<Option<String>, Error> {
+        let Some(name) = self.text(node, keyword)? else {
+            return Ok(None);
+        };
+        if !is_template(&name) && !is_identifier(&name) {
+            return Err(self.report.invalid(
+                &node.span,
+                format!("`{keyword}` needs a variable name, `{name}` is not one"),
+                "invalid variable name",
+                Some(
+                    "variable names are letters, digits and `_`, not starting with a digit".into(),
+                ),
+            ));
+        }
+        Ok(Some(name))
+    }
+
+    fn loop_items(&self, keyword: &str, node: &Node) -> Result<Loop, Error> {
+        let kind = match keyword {
+            "with_items" => LoopKind::WithItems,
+            "with_list" => LoopKind::WithList,
+            "with_dict" => LoopKind::WithDict,
+            _ => LoopKind::Loop,
+        };
+        let template = node.as_str().is_some_and(is_template);
+        let ok = match (&kind, &node.value) {
+            (_, NodeValue::Str(_)) if template => true,
+            (LoopKind::WithDict, value) => matches!(value, NodeValue::Map(_)),
+            (LoopKind::WithItems, value) => !matches!(value, NodeValue::Map(_)),
+            (_, value) => matches!(value, NodeValue::Seq(_)),
+        };
+        if !ok {
+            let expected = match kind {
+                LoopKind::WithDict => "a mapping (or a template that gives one)",
+                _ => "a list (or a template that gives one)",
+            };
+            let help = match (&kind, &node.value) {
+                (LoopKind::Loop, NodeValue::Map(_)) => {
+                    Some("to loop over a mapping use `loop: \"{{ x | dict2items }}\"`".into())
+                }
+                _ => None,
+            };
+            return Err(self.report.invalid(
+                &node.span,
+                format!("`{keyword}` must be {expected}, found {}", node.kind_name()),
+                "expected a list",
+                help,
+            ));
+        }
+        Ok(Loop {
+            kind,
+            items: self.value(node)?,
+            loop_var: "item".to_owned(),
+            index_var: None,
+            label: None,
+            pause: None,
+            extended: None,
+        })
+    }
+
+    fn loop_control(&self, node: &Node, l: &mut Loop) -> Result<(), Error> {
+        for (k, v) in entries(self, node, "`loop_control`")? {
+            let key = python_str(k);
+            match key.as_str() {
+                "loop_var" => {
+                    if let Some(name) = self.variable_name(v, "loop_var")? {
+                        l.loop_var = name;
+                    }
+                }
+                "index_var" => l.index_var = self.variable_name(v, "index_var")?,
+                "label" => l.label = self.opt_value(v)?,
+                "pause" => l.pause = self.opt_value(v)?,
+                "extended" => l.extended = self.boolean(v, "extended")?,
+                _ if LOOP_CONTROL_UNSUPPORTED.contains(&key.as_str()) => {
+                    return Err(self.report.unsupported(
+                        &k.span,
+                        format!("`loop_control.{key}` is not supported by drover yet"),
+                        None,
+                    ));
+                }
+                _ => {
+                    let known = LOOP_CONTROL.iter().chain(LOOP_CONTROL_UNSUPPORTED).copied();
+                    return Err(self.report.invalid(
+                        &k.span,
+                        format!("unknown `loop_control` keyword `{key}`"),
+                        "unknown keyword",
+                        nearest(&key, known).map(|n| format!("did you mean `{n}`?")),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
