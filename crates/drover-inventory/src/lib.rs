@@ -136,6 +136,13 @@ impl Inventory {
             parsed |= source::load_source(&mut inventory.data, src, &mut inventory.warnings)?;
         }
         inventory.data.reconcile();
+        for host in inventory.data.hosts.keys() {
+            if inventory.data.groups.contains_key(host) {
+                inventory
+                    .warnings
+                    .push(format!("Found both group and host with same name: {host}"));
+            }
+        }
         if !parsed && !sources.is_empty() {
             inventory
                 .warnings
@@ -188,6 +195,12 @@ impl Inventory {
     /// A pattern that matches nothing gives an empty list (the caller warns).
     pub fn select(&self, pattern: &str) -> Result<Vec<String>, Error> {
         pattern::evaluate(&self.data, &pattern::split(pattern))
+    }
+
+    /// The parts of `pattern` that match no group and no host, for the caller's warning
+    /// ("Could not match supplied host pattern, ignoring: web"); `all` is never reported.
+    pub fn unmatched_patterns(&self, pattern: &str) -> Result<Vec<String>, Error> {
+        pattern::unmatched(&self.data, &pattern::split(pattern))
     }
 
     /// `--limit`: the hosts of `hosts` (in their order) that `limit` also selects. `limit` has
@@ -536,6 +549,11 @@ web3
         assert_eq!(sel(&inv, "prod[1:2]"), ["web2", "web3"]);
         assert_eq!(sel(&inv, "prod[3:]"), ["db1", "db2"]);
         assert!(sel(&inv, "nothing").is_empty());
+        assert_eq!(
+            inv.unmatched_patterns("web:nothing:!gone*:all:db1:localhost")
+                .unwrap(),
+            ["nothing", "gone*"]
+        );
         assert!(sel(&inv, "nothing*").is_empty());
         assert!(matches!(
             inv.select("~web(").unwrap_err(),
@@ -803,9 +821,74 @@ web3
     }
 
     #[test]
+    fn yaml_vars_files_and_unsafe_values() {
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = write(
+            tmp.path(),
+            "hosts.yaml",
+            "web:\n  hosts:\n    w1:\n      ansible_host: 10.0.0.5\n",
+        );
+        write(
+            tmp.path(),
+            "group_vars/all.yml",
+            "---\nplain: yes\nraw: !unsafe '{{ not_templated }}'\n",
+        );
+        write(
+            tmp.path(),
+            "group_vars/web/main.yaml",
+            "listed:\n  - 1\n  - two\n",
+        );
+        write(tmp.path(), "host_vars/w1", "mode: 0755\n");
+        write(tmp.path(), "host_vars/localhost.yml", "local_only: true\n");
+        let inv = Inventory::load(&[hosts]).unwrap();
+        let v = inv.host_vars("w1");
+        assert_eq!(v["plain"], json!(true));
+        assert_eq!(
+            v["raw"],
+            drover_types::mark_unsafe(json!("{{ not_templated }}"))
+        );
+        assert_eq!(v["listed"], json!([1, "two"]));
+        assert_eq!(v["mode"], json!(493));
+        assert_eq!(v["ansible_host"], json!("10.0.0.5"));
+        let local = inv.host_vars("localhost");
+        assert_eq!(local["local_only"], json!(true));
+        assert_eq!(local["plain"], json!(true));
+
+        let bad = tempfile::tempdir().unwrap();
+        let hosts = write(bad.path(), "hosts.ini", "h1\n");
+        write(bad.path(), "host_vars/h1.yml", "key: [unclosed\n");
+        let err = Inventory::load(&[hosts]).unwrap_err().to_string();
+        assert!(err.contains("h1.yml:"), "{err}");
+    }
+
+    #[test]
+    fn host_and_group_with_the_same_name_warns() {
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = write(tmp.path(), "hosts.ini", "[db]\ndb\n");
+        let inv = Inventory::load(&[hosts]).unwrap();
+        assert_eq!(
+            inv.warnings(),
+            ["Found both group and host with same name: db"]
+        );
+        assert_eq!(sel(&inv, "db"), ["db"]);
+    }
+
+    #[test]
+    fn deep_yaml_nesting_is_an_error_not_a_crash() {
+        let mut text = String::new();
+        for depth in 0..300 {
+            let pad = "  ".repeat(depth * 2);
+            text.push_str(&format!("{pad}g{depth}:\n{pad}  children:\n"));
+        }
+        let result = parse_str(&text, Path::new("deep.yml"), false);
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("deep"), "{err}");
+    }
+
+    #[test]
     fn parse_str_survives_garbage() {
         let mut seed: u64 = 0x9e3779b97f4a7c15;
-        let alphabet: &[u8] = b"[]:=,#;'\"\\ \n\tabcxyz019-_.{}!&*~|%@`>-?";
+        let alphabet: &[u8] = b"[]:=,#;'\"\\ \n\tabcxyz019-_.{}!&*~|%@`>-?hostsvarchildren";
         for round in 0..3000 {
             seed ^= seed << 13;
             seed ^= seed >> 7;

@@ -273,6 +273,15 @@ fn push_escaped(out: &mut String, c: char) {
 
 /// What one part (no prefix, no subscript) matches: groups' hosts, then hosts by name.
 fn enumerate(data: &Data, pattern: &str, original: &str) -> Result<Vec<String>, Error> {
+    Ok(enumerate_with_groups(data, pattern, original)?.0)
+}
+
+/// [`enumerate`], and whether any group name matched.
+fn enumerate_with_groups(
+    data: &Data,
+    pattern: &str,
+    original: &str,
+) -> Result<(Vec<String>, bool), Error> {
     let matcher = if let Some(re) = pattern.strip_prefix('~') {
         Regex::new(&format!("^(?:{re})")).map_err(|e| Error::Pattern {
             pattern: original.to_owned(),
@@ -297,7 +306,28 @@ fn enumerate(data: &Data, pattern: &str, original: &str) -> Result<Vec<String>, 
         let name = data.defined_localhost().unwrap_or(pattern);
         results.push(name.to_owned());
     }
-    Ok(results)
+    Ok((results, !groups.is_empty()))
+}
+
+/// The parts (without `&`/`!` or subscript) that match no group and no host: Ansible warns
+/// "Could not match supplied host pattern, ignoring: ..." for each.
+pub(crate) fn unmatched(data: &Data, parts: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for part in order(parts) {
+        if data.hosts.contains_key(&part) {
+            continue;
+        }
+        let bare = part.strip_prefix(['&', '!']).unwrap_or(&part);
+        if bare.is_empty() {
+            continue;
+        }
+        let (expr, _) = split_subscript(bare);
+        let (hosts, any_group) = enumerate_with_groups(data, expr, bare)?;
+        if hosts.is_empty() && !any_group && expr != "all" && !out.iter().any(|o| o == expr) {
+            out.push(expr.to_owned());
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
