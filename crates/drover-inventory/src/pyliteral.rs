@@ -86,7 +86,20 @@ pub(crate) fn literal_eval(text: &str) -> Option<Value> {
         pos: 0,
         depth: 0,
     };
-    let value = parser.expr()?;
+    let first = parser.expr()?;
+    // A bare tuple: `80, 443` (or `1,`).
+    let value = if parser.eat(',') {
+        let mut items = vec![first];
+        while parser.pos < parser.tokens.len() {
+            items.push(parser.expr()?);
+            if !parser.eat(',') {
+                break;
+            }
+        }
+        Py::List(items)
+    } else {
+        first
+    };
     if parser.pos != parser.tokens.len() {
         return None;
     }
@@ -676,6 +689,8 @@ mod tests {
         assert_eq!(ini_value("..."), json!("..."));
         assert_eq!(ini_value("1+2j"), json!("(1+2j)"));
         assert_eq!(ini_value("set()"), json!([]));
+        assert_eq!(ini_value("80, 443"), json!([80, 443]));
+        assert_eq!(ini_value("'a',"), json!(["a"]));
     }
 
     #[test]
