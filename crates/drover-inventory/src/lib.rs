@@ -108,6 +108,7 @@ pub fn parse_str(text: &str, path: &Path, ini: bool) -> Result<Inventory, Error>
     )?;
     inventory.data.current_source = None;
     inventory.data.reconcile();
+    inventory.check_names();
     Ok(inventory)
 }
 
@@ -136,13 +137,7 @@ impl Inventory {
             parsed |= source::load_source(&mut inventory.data, src, &mut inventory.warnings)?;
         }
         inventory.data.reconcile();
-        for host in inventory.data.hosts.keys() {
-            if inventory.data.groups.contains_key(host) {
-                inventory
-                    .warnings
-                    .push(format!("Found both group and host with same name: {host}"));
-            }
-        }
+        inventory.check_names();
         if !parsed && !sources.is_empty() {
             inventory
                 .warnings
@@ -155,6 +150,26 @@ impl Inventory {
             }
         }
         Ok(inventory)
+    }
+
+    /// Ansible's warnings about names: group names that are not valid variable names (it does
+    /// not rename them by default, but says so), and a name used for both a host and a group.
+    fn check_names(&mut self) {
+        let invalid = |name: &str| {
+            name.starts_with(|c: char| c.is_ascii_digit())
+                || name.chars().any(|c| !(c == '_' || c.is_alphanumeric()))
+        };
+        if self.data.groups.keys().any(|g| invalid(g)) {
+            self.warnings.push(
+                "Invalid characters were found in group names but not replaced, use -vvvv to see details".to_owned(),
+            );
+        }
+        for host in self.data.hosts.keys() {
+            if self.data.groups.contains_key(host) {
+                self.warnings
+                    .push(format!("Found both group and host with same name: {host}"));
+            }
+        }
     }
 
     fn load_root(&self, dir: &Path) -> Result<VarsRoot, Error> {
@@ -871,6 +886,13 @@ web3
             ["Found both group and host with same name: db"]
         );
         assert_eq!(sel(&inv, "db"), ["db"]);
+        let inv = parse_str("[web-servers]\nw1\n", Path::new("h"), true).unwrap();
+        assert_eq!(
+            inv.warnings(),
+            [
+                "Invalid characters were found in group names but not replaced, use -vvvv to see details"
+            ]
+        );
     }
 
     #[test]

@@ -47,9 +47,10 @@ pub(crate) fn load_source(
         return load_dir(data, source, warnings, 0);
     }
     if !source.exists() {
+        // Ansible's wording, absolute path included.
         warnings.push(format!(
-            "Unable to parse {} as an inventory source: it does not exist",
-            source.display()
+            "Unable to parse {} as an inventory source",
+            absolute(source).display()
         ));
         return Ok(false);
     }
