@@ -142,6 +142,7 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
         _ => a.str("cmd")?,
     };
     let argv = if shell { None } else { a.list("argv")? };
+    let expand = a.bool("expand_argument_vars", true)?;
     match (text, argv) {
         (Some(_), Some(_)) => Err(TaskResult::failed(
             "only command or argv can be given, not both",
@@ -157,13 +158,13 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
         }
         (Some(t), None) => {
             let words = shlex_split(&t).map_err(TaskResult::failed)?;
-            argv_line(words)
+            argv_line(words, expand)
         }
-        (None, Some(words)) => argv_line(words),
+        (None, Some(words)) => argv_line(words, expand),
     }
 }
 
-fn argv_line(words: Vec<String>) -> Result<(String, Value), TaskResult> {
+fn argv_line(words: Vec<String>, expand: bool) -> Result<(String, Value), TaskResult> {
     let Some(first) = words.first() else {
         return Err(TaskResult::failed("no command given"));
     };
@@ -172,19 +173,84 @@ fn argv_line(words: Vec<String>) -> Result<(String, Value), TaskResult> {
             "refusing to run a program whose name starts with '-': {first}"
         )));
     }
-    let quoted: Vec<String> = words.iter().map(|w| expand_tilde(w)).collect();
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if expand {
+                expand_word(w)
+            } else {
+                shell_quote(w)
+            }
+        })
+        .collect();
     Ok((format!("exec {}", quoted.join(" ")), Value::from(words)))
 }
 
-/// Quotes a word, keeping Ansible's expansion of a leading `~` to the home directory.
-fn expand_tilde(word: &str) -> String {
-    if word == "~" {
-        "\"$HOME\"".into()
-    } else if let Some(rest) = word.strip_prefix("~/") {
-        format!("\"$HOME\"/{}", shell_quote(rest))
-    } else {
-        shell_quote(word)
+/// Shell variables that are not environment variables: Python's `expandvars` would not see them.
+const SHELL_ONLY: &[&str] = &[
+    "IFS", "PS1", "PS2", "PS4", "PPID", "OPTIND", "OPTARG", "LINENO",
+];
+
+/// Shell code for one argument with Ansible's `expand_argument_vars`: a leading `~` or `~user`
+/// becomes the home directory, `$NAME` and `${NAME}` the environment variable when it is set
+/// (and stay as written when it is not), everything else is quoted. Nothing else expands.
+pub(crate) fn expand_word(word: &str) -> String {
+    let mut out = String::new();
+    let mut rest = word;
+    if let Some(after) = word.strip_prefix('~') {
+        let end = after.find('/').unwrap_or(after.len());
+        let user = &after[..end];
+        if user.is_empty() {
+            out.push_str("\"$HOME\"");
+            rest = &after[end..];
+        } else if user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            && !user.starts_with('-')
+        {
+            out.push('~');
+            out.push_str(user);
+            rest = &after[end..];
+        }
     }
+    let mut literal = String::new();
+    let flush = |lit: &mut String, out: &mut String| {
+        if !lit.is_empty() {
+            out.push_str(&shell_quote(lit));
+            lit.clear();
+        }
+    };
+    while let Some(i) = rest.find('$') {
+        literal.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, written, len) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(e) => (&inner[..e], &rest[i..i + e + 3], e + 3),
+                None => ("", "$", 1),
+            }
+        } else {
+            let e = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..e], &rest[i..i + 1 + e], 1 + e)
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !SHELL_ONLY.contains(&name);
+        if valid {
+            flush(&mut literal, &mut out);
+            // Set: its value, quoted. Unset: the text as written (`$`, `{`, `}` escaped).
+            let lit = written.replace('$', "\\$").replace('}', "\\}");
+            out.push_str(&format!("\"${{{name}-{lit}}}\""));
+        } else {
+            literal.push_str(written);
+        }
+        rest = &rest[i + len..];
+    }
+    literal.push_str(rest);
+    flush(&mut literal, &mut out);
+    if out.is_empty() { "''".into() } else { out }
 }
 
 /// The test for `creates`/`removes`: a glob on the host, no other expansion.
@@ -268,43 +334,31 @@ async fn run_command(
             .with("cmd", r.data["cmd"].clone()));
         }
         "drover:creates" | "drover:removes" => {
-            let (what, msg) = if status == "drover:creates" {
+            let shoulda = if ctx.check_mode { "Would" } else { "Did" };
+            let (msg, stdout) = if status == "drover:creates" {
                 let c = creates.unwrap_or_default();
-                (c.clone(), format!("Did not run command since '{c}' exists"))
+                (
+                    format!("{shoulda} not run command since '{c}' exists"),
+                    format!("skipped, since {c} exists"),
+                )
             } else {
                 let rm = removes.unwrap_or_default();
                 (
-                    rm.clone(),
-                    format!("Did not run command since '{rm}' does not exist"),
+                    format!("{shoulda} not run command since '{rm}' does not exist"),
+                    format!("skipped, since {rm} does not exist"),
                 )
             };
-            let mut r = TaskResult::changed(false);
-            r.set("cmd", cmd);
-            r.set("rc", 0);
-            add_output(
-                &mut r,
-                "stdout",
-                &format!(
-                    "skipped, since {what} {}",
-                    if status == "drover:creates" {
-                        "exists"
-                    } else {
-                        "does not exist"
-                    }
-                ),
-            );
-            add_output(&mut r, "stderr", "");
+            let mut r = not_run(cmd, false);
+            add_output(&mut r, "stdout", &stdout);
             r.msg = Some(msg);
             return Ok(r);
         }
         "drover:check" => {
-            let mut r = TaskResult::skipped("Command would have run if not in check mode");
-            r.set("cmd", cmd);
-            r.set("rc", 0);
-            if creates.is_some() || removes.is_some() {
-                r.skipped = false;
-                r.changed = true;
-            }
+            // Only creates/removes can tell; without them the task is skipped.
+            let decided = creates.is_some() || removes.is_some();
+            let mut r = not_run(cmd, decided);
+            r.skipped = !decided;
+            r.msg = Some("Command would have run if not in check mode".into());
             return Ok(r);
         }
         _ => {
@@ -336,6 +390,19 @@ async fn run_command(
         r.msg = Some(String::new());
     }
     Ok(r)
+}
+
+/// The result of a command that did not run: every key Ansible always returns.
+fn not_run(cmd: Value, changed: bool) -> TaskResult {
+    let mut r = TaskResult::changed(changed);
+    r.set("cmd", cmd);
+    r.set("rc", 0);
+    add_output(&mut r, "stdout", "");
+    add_output(&mut r, "stderr", "");
+    for key in ["start", "end", "delta"] {
+        r.set(key, Value::Null);
+    }
+    r
 }
 
 /// Sets `key` and `key_lines`.

@@ -9,15 +9,18 @@ async fn command_runs_argv_without_a_shell() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(
         "command",
-        json!({"_raw_params": "echo 'a  b' $HOME \"c\"", "chdir": s(dir.path())}),
+        json!({"_raw_params": "echo 'a  b' $DROVER_TEST_UNSET \"c\"", "chdir": s(dir.path())}),
     )
     .await;
     ok(&r);
     assert!(r.changed);
-    assert_eq!(r.data["stdout"], "a  b $HOME c");
+    assert_eq!(r.data["stdout"], "a  b $DROVER_TEST_UNSET c");
     assert_eq!(r.data["rc"], 0);
-    assert_eq!(r.data["cmd"], json!(["echo", "a  b", "$HOME", "c"]));
-    assert_eq!(r.data["stdout_lines"], json!(["a  b $HOME c"]));
+    assert_eq!(
+        r.data["cmd"],
+        json!(["echo", "a  b", "$DROVER_TEST_UNSET", "c"])
+    );
+    assert_eq!(r.data["stdout_lines"], json!(["a  b $DROVER_TEST_UNSET c"]));
     assert_eq!(r.msg.as_deref(), Some(""));
     let delta = r.data["delta"].as_str().unwrap();
     assert!(delta.starts_with("0:00:"), "{delta}");
@@ -133,4 +136,25 @@ async fn errors_name_the_problem() {
     let r = run("command", json!({"argv": ["/nonexistent/program"]})).await;
     assert!(r.failed);
     assert_eq!(r.data["rc"], 127);
+}
+
+#[tokio::test]
+async fn argument_vars_expand_like_ansible() {
+    let home = std::env::var("HOME").unwrap();
+    let r = run(
+        "command",
+        json!({"argv": ["printf", "%s|", "~", "~/x y", "$HOME", "${HOME}/z", "$NOPE_X ${NOPE_Y}", "$(id)$", "a~"]}),
+    )
+    .await;
+    ok(&r);
+    assert_eq!(
+        r.data["stdout"].as_str().unwrap(),
+        format!("{home}|{home}/x y|{home}|{home}/z|$NOPE_X ${{NOPE_Y}}|$(id)$|a~|")
+    );
+    let r = run(
+        "command",
+        json!({"argv": ["printf", "%s", "$HOME"], "expand_argument_vars": false}),
+    )
+    .await;
+    assert_eq!(r.data["stdout"], "$HOME");
 }

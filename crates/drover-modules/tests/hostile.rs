@@ -67,7 +67,11 @@ fn assert_no_pwned(dir: &Path) {
 async fn command_argv_words_arrive_verbatim() {
     let dir = tempfile::tempdir().unwrap();
     for value in hostile(dir.path()) {
-        let r = run("command", json!({"argv": ["printf", "%s", value]})).await;
+        let r = run(
+            "command",
+            json!({"argv": ["printf", "%s", value], "expand_argument_vars": false}),
+        )
+        .await;
         ok(&r);
         assert_eq!(
             r.data["stdout"].as_str().unwrap(),
@@ -77,11 +81,14 @@ async fn command_argv_words_arrive_verbatim() {
         let quoted = format!("printf %s '{}'", value.replace('\'', "'\"'\"'"));
         let r = run(
             "command",
-            json!({"_raw_params": quoted, "chdir": s(dir.path())}),
+            json!({"_raw_params": quoted, "chdir": s(dir.path()), "expand_argument_vars": false}),
         )
         .await;
         ok(&r);
         assert_eq!(r.data["stdout"].as_str().unwrap(), value);
+        // With Ansible's expansion of $VARS and ~, still nothing runs.
+        let r = run("command", json!({"argv": ["printf", "%s", value]})).await;
+        ok(&r);
         // As stdin, and as creates/removes patterns.
         let r = run(
             "command",
