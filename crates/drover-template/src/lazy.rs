@@ -111,16 +111,6 @@ impl Root {
         Some(self.wrap(value, false))
     }
 
-    /// The raw (unrendered) value of a top-level variable.
-    pub(crate) fn raw(&self, name: &str) -> Option<&JValue> {
-        self.extra.get(name).or_else(|| self.vars()?.get(name))
-    }
-
-    /// Whether a top-level variable exists.
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.raw(name).is_some()
-    }
-
     /// Turns one stored value into a template value: scalars directly, strings rendered (unless
     /// `raw`), containers as lazy objects. Errors become invalid values, which minijinja raises
     /// where they are used.

@@ -145,35 +145,11 @@ impl Templates {
     ) -> Result<String, String> {
         let (syntax, body) = parse_header(source)?;
         let base = self.file_env(&syntax)?;
-        let mut env = (*base).clone();
         let dir = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let search = vec![dir];
-        env.set_loader(move |name| {
-            for dir in &search {
-                let candidate = dir.join(name);
-                if candidate.is_file() {
-                    // Jinja drops one trailing newline of included templates (ansible-core
-                    // keeps it only for the template itself).
-                    return std::fs::read_to_string(&candidate)
-                        .map(|mut s| {
-                            if s.ends_with('\n') {
-                                s.pop();
-                            }
-                            Some(s)
-                        })
-                        .map_err(|e| {
-                            minijinja::Error::new(
-                                minijinja::ErrorKind::TemplateNotFound,
-                                format!("could not read {}: {e}", candidate.display()),
-                            )
-                        });
-                }
-            }
-            Ok(None)
-        });
+        let env = with_loader(&base, dir);
         let mut extra = Map::new();
         let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         extra.insert("template_path".into(), path.display().to_string().into());
@@ -196,6 +172,36 @@ impl Templates {
             .map_err(|e| format!("{}: {}", name, render::message(&e, "")))?;
         Ok(out)
     }
+}
+
+/// A copy of `base` that loads `{% include %}`/`{% import %}` names from `dir`.
+pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environment<'static> {
+    let mut env = base.clone();
+    let search = vec![dir];
+    env.set_loader(move |name| {
+        for dir in &search {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                // Jinja drops one trailing newline of included templates (ansible-core keeps
+                // it only for the template itself).
+                return std::fs::read_to_string(&candidate)
+                    .map(|mut s| {
+                        if s.ends_with('\n') {
+                            s.pop();
+                        }
+                        Some(s)
+                    })
+                    .map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("could not read {}: {e}", candidate.display()),
+                        )
+                    });
+            }
+        }
+        Ok(None)
+    });
+    env
 }
 
 /// Whether a value holds anything to render.

@@ -1,8 +1,360 @@
-//! Ansible's Jinja tests (`is defined`, `is version`, `is failed`, `is file`...).
+//! Ansible's Jinja tests: type tests with Python's meaning (`string`, `sequence`, `mapping`...),
+//! task-result tests (`failed`, `changed`, `succeeded`, `skipped`...), regex tests (`match`,
+//! `search`, `regex`), `version`, set tests (`subset`, `superset`, `contains`), `truthy`/`falsy`
+//! and path tests on the controller (`file`, `directory`, `link`, `exists`, `abs`).
 
-use minijinja::Environment;
+use crate::convert::py_str;
+use crate::filters::core::{ansible_bool, fail};
+use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::{Environment, Error};
+use std::cmp::Ordering;
+use std::path::Path;
 
 /// Registers every test.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_test("undefined", |v: &minijinja::Value| v.is_undefined());
+    env.add_test("defined", |v: &Value| !v.is_undefined());
+    env.add_test("undefined", |v: &Value| v.is_undefined());
+    env.add_test("none", |v: &Value| v.is_none());
+    env.add_test("string", |v: &Value| v.kind() == ValueKind::String);
+    env.add_test("number", |v: &Value| {
+        matches!(v.kind(), ValueKind::Number | ValueKind::Bool)
+    });
+    env.add_test("integer", |v: &Value| {
+        v.kind() == ValueKind::Number && v.is_integer()
+    });
+    env.add_test("float", |v: &Value| {
+        v.kind() == ValueKind::Number && !v.is_integer()
+    });
+    env.add_test("boolean", |v: &Value| v.kind() == ValueKind::Bool);
+    env.add_test("mapping", |v: &Value| v.kind() == ValueKind::Map);
+    env.add_test("sequence", |v: &Value| {
+        matches!(
+            v.kind(),
+            ValueKind::Seq | ValueKind::String | ValueKind::Map | ValueKind::Bytes
+        )
+    });
+    env.add_test("iterable", |v: &Value| {
+        matches!(
+            v.kind(),
+            ValueKind::Seq
+                | ValueKind::Iterable
+                | ValueKind::String
+                | ValueKind::Map
+                | ValueKind::Bytes
+        )
+    });
+    env.add_test("callable", |v: &Value| v.kind() == ValueKind::Plain);
+    for name in ["failed", "failure"] {
+        env.add_test(name, |v: &Value| result_flag(v, "failed"));
+    }
+    for name in ["succeeded", "success", "successful"] {
+        env.add_test(name, |v: &Value| result_flag(v, "failed").map(|f| !f));
+    }
+    for name in ["changed", "change"] {
+        env.add_test(name, changed);
+    }
+    for name in ["skipped", "skip"] {
+        env.add_test(name, |v: &Value| result_flag(v, "skipped"));
+    }
+    env.add_test("unreachable", |v: &Value| result_flag(v, "unreachable"));
+    env.add_test("reachable", |v: &Value| {
+        result_flag(v, "unreachable").map(|f| !f)
+    });
+    for name in ["finished", "started"] {
+        let key = if name == "finished" {
+            "finished"
+        } else {
+            "started"
+        };
+        env.add_test(name, move |v: &Value| -> Result<bool, Error> {
+            if v.kind() != ValueKind::Map {
+                return Err(fail(format!("The '{key}' test expects a dictionary")));
+            }
+            let x = v.get_attr(key)?;
+            Ok(x.is_undefined() || x.is_true())
+        });
+    }
+    env.add_test("match", |v: &Value, p: Option<String>, k: Kwargs| {
+        regex_test(v, p, k, "match")
+    });
+    env.add_test("search", |v: &Value, p: Option<String>, k: Kwargs| {
+        regex_test(v, p, k, "search")
+    });
+    env.add_test("regex", |v: &Value, p: Option<String>, k: Kwargs| {
+        let kind: Option<String> = k.get("match_type")?;
+        regex_test(v, p, k, kind.as_deref().unwrap_or("search"))
+    });
+    for name in ["version", "version_compare"] {
+        env.add_test(name, version_test);
+    }
+    env.add_test(
+        "contains",
+        |seq: &Value, v: &Value| -> Result<bool, Error> {
+            Ok(crate::filters::collections::items(seq)?.contains(v))
+        },
+    );
+    for name in ["subset", "issubset"] {
+        env.add_test(name, |a: &Value, b: &Value| subset(a, b));
+    }
+    for name in ["superset", "issuperset"] {
+        env.add_test(name, |a: &Value, b: &Value| subset(b, a));
+    }
+    for name in ["nan", "isnan"] {
+        env.add_test(name, |v: &Value| {
+            f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+        });
+    }
+    env.add_test("truthy", |v: &Value, k: Kwargs| -> Result<bool, Error> {
+        truthy(v, k)
+    });
+    env.add_test("falsy", |v: &Value, k: Kwargs| -> Result<bool, Error> {
+        truthy(v, k).map(|t| !t)
+    });
+    env.add_test("any", |v: &Value| -> Result<bool, Error> {
+        Ok(v.try_iter()?.any(|x| x.is_true()))
+    });
+    env.add_test("all", |v: &Value| -> Result<bool, Error> {
+        Ok(v.try_iter()?.all(|x| x.is_true()))
+    });
+    for name in ["file", "is_file"] {
+        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_file());
+    }
+    for name in ["directory", "is_dir"] {
+        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_dir());
+    }
+    for name in ["link", "is_link"] {
+        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_symlink());
+    }
+    env.add_test("exists", |v: &Value| {
+        Path::new(&crate::filters::paths::expanduser(&py_str(v))).exists()
+    });
+    env.add_test("link_exists", |v: &Value| {
+        std::fs::symlink_metadata(py_str(v)).is_ok()
+    });
+    for name in ["abs", "is_abs"] {
+        env.add_test(name, |v: &Value| py_str(v).starts_with('/'));
+    }
+    for name in ["same_file", "is_same_file"] {
+        env.add_test(name, |a: &Value, b: &Value| {
+            use std::os::unix::fs::MetadataExt;
+            match (std::fs::metadata(py_str(a)), std::fs::metadata(py_str(b))) {
+                (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+                _ => false,
+            }
+        });
+    }
+    for name in ["mount", "is_mount"] {
+        env.add_test(name, |v: &Value| {
+            let p = py_str(v);
+            std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| {
+                m.lines().any(|l| {
+                    l.split_whitespace().nth(1) == Some(p.trim_end_matches('/'))
+                        || (p == "/" && l.split_whitespace().nth(1) == Some("/"))
+                })
+            })
+        });
+    }
+}
+
+fn result_flag(v: &Value, key: &str) -> Result<bool, Error> {
+    if v.kind() != ValueKind::Map {
+        return Err(fail(format!("The '{key}' test expects a dictionary")));
+    }
+    Ok(v.get_attr(key)?.is_true())
+}
+
+fn changed(v: &Value) -> Result<bool, Error> {
+    if v.kind() != ValueKind::Map {
+        return Err(fail("The 'changed' test expects a dictionary"));
+    }
+    let c = v.get_attr("changed")?;
+    if !c.is_undefined() {
+        return Ok(c.is_true());
+    }
+    let results = v.get_attr("results")?;
+    if results.kind() == ValueKind::Seq {
+        for r in results.try_iter()? {
+            if r.kind() == ValueKind::Map && r.get_attr("changed")?.is_true() {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn regex_test(
+    v: &Value,
+    pattern: Option<String>,
+    kwargs: Kwargs,
+    kind: &str,
+) -> Result<bool, Error> {
+    let pattern = kwargs
+        .get::<Option<String>>("pattern")?
+        .or(pattern)
+        .unwrap_or_default();
+    let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
+    let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    let text = py_str(v);
+    let re = crate::filters::regex::compile(&pattern, ignorecase, multiline)?;
+    kwargs.assert_all_used()?;
+    Ok(match kind {
+        "match" => {
+            crate::filters::regex::compile(&format!("\\A(?:{pattern})"), ignorecase, multiline)?
+                .is_match(&text)
+        }
+        "fullmatch" => {
+            crate::filters::regex::compile(&format!("\\A(?:{pattern})\\z"), ignorecase, multiline)?
+                .is_match(&text)
+        }
+        _ => re.is_match(&text),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Part {
+    Num(u64),
+    Str(String),
+}
+
+/// distutils' LooseVersion components: runs of digits (numbers) and of letters.
+fn loose_parts(v: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut digits = false;
+    let flush = |cur: &mut String, digits: bool, parts: &mut Vec<Part>| {
+        if !cur.is_empty() {
+            parts.push(if digits {
+                Part::Num(cur.parse().unwrap_or(0))
+            } else {
+                Part::Str(std::mem::take(cur))
+            });
+            cur.clear();
+        }
+    };
+    for c in v.chars() {
+        if c.is_ascii_digit() {
+            if !digits {
+                flush(&mut cur, digits, &mut parts);
+            }
+            digits = true;
+            cur.push(c);
+        } else if c == '.' {
+            flush(&mut cur, digits, &mut parts);
+        } else {
+            if digits {
+                flush(&mut cur, digits, &mut parts);
+            }
+            digits = false;
+            cur.push(c);
+        }
+    }
+    flush(&mut cur, digits, &mut parts);
+    parts
+}
+
+fn cmp_loose(a: &str, b: &str) -> Result<Ordering, Error> {
+    let (x, y) = (loose_parts(a), loose_parts(b));
+    for (p, q) in x.iter().zip(&y) {
+        let o = match (p, q) {
+            (Part::Num(m), Part::Num(n)) => m.cmp(n),
+            (Part::Str(m), Part::Str(n)) => m.cmp(n),
+            _ => {
+                return Err(fail(
+                    "Version comparison failed: '<' not supported between instances of 'str' and 'int'",
+                ));
+            }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(x.len().cmp(&y.len()))
+}
+
+/// Semantic versions: numeric core, then a pre-release sorts before the release.
+fn cmp_semver(a: &str, b: &str) -> Result<Ordering, Error> {
+    let split = |v: &str| -> (Vec<u64>, Option<String>) {
+        let v = v.split('+').next().unwrap_or(v);
+        let (core, pre) = match v.split_once('-') {
+            Some((c, p)) => (c, Some(p.to_owned())),
+            None => (v, None),
+        };
+        (
+            core.split('.').map(|n| n.parse().unwrap_or(0)).collect(),
+            pre,
+        )
+    };
+    let (ca, pa) = split(a);
+    let (cb, pb) = split(b);
+    Ok(ca.cmp(&cb).then_with(|| match (pa, pb) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => cmp_loose(&x, &y).unwrap_or_else(|_| x.cmp(&y)),
+    }))
+}
+
+fn version_test(
+    value: &Value,
+    version: &Value,
+    operator: Option<String>,
+    kwargs: Kwargs,
+) -> Result<bool, Error> {
+    let operator = kwargs
+        .get::<Option<String>>("operator")?
+        .or(operator)
+        .unwrap_or_else(|| "eq".into());
+    let strict: Option<bool> = kwargs.get("strict")?;
+    let version_type: Option<String> = kwargs.get("version_type")?;
+    kwargs.assert_all_used()?;
+    let (a, b) = (py_str(value), py_str(version));
+    if a.is_empty() {
+        return Err(fail("Input version value cannot be empty"));
+    }
+    if b.is_empty() {
+        return Err(fail("Version parameter to compare against cannot be empty"));
+    }
+    let ord = match (strict, version_type.as_deref()) {
+        (_, Some("semver" | "semantic")) => cmp_semver(&a, &b)?,
+        (_, Some("loose" | "strict" | "pep440") | None) => cmp_loose(&a, &b)?,
+        (_, Some(other)) => {
+            return Err(fail(format!(
+                "Invalid version type ({other}). Must be one of 'loose', 'strict', 'semver', 'semantic', 'pep440'"
+            )));
+        }
+    };
+    Ok(match operator.as_str() {
+        "==" | "=" | "eq" => ord == Ordering::Equal,
+        "<" | "lt" => ord == Ordering::Less,
+        "<=" | "le" => ord != Ordering::Greater,
+        ">" | "gt" => ord == Ordering::Greater,
+        ">=" | "ge" => ord != Ordering::Less,
+        "!=" | "<>" | "ne" => ord != Ordering::Equal,
+        other => {
+            return Err(fail(format!(
+                "Invalid operator type ({other}). Must be one of '==', '=', 'eq', '<', 'lt', '<=', 'le', '>', 'gt', '>=', 'ge', '!=', '<>', 'ne'"
+            )));
+        }
+    })
+}
+
+fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
+    let bs = crate::filters::collections::items(b)?;
+    Ok(crate::filters::collections::items(a)?
+        .iter()
+        .all(|x| bs.contains(x)))
+}
+
+fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {
+    let convert: Option<bool> = kwargs.get("convert_bool")?;
+    kwargs.assert_all_used()?;
+    if convert.unwrap_or(false)
+        && matches!(
+            v.kind(),
+            ValueKind::String | ValueKind::Bool | ValueKind::Number
+        )
+    {
+        return Ok(ansible_bool(v));
+    }
+    Ok(v.is_true())
 }

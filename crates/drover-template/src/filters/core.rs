@@ -66,20 +66,15 @@ fn mandatory(value: &Value, msg: Option<String>) -> Result<Value, Error> {
     Ok(value.clone())
 }
 
-/// Ansible's boolean reading of a value (`yes`, `on`, `1`, `true`, `y`, `t`).
+/// Ansible's `bool` filter: `yes`/`on`/`true`/`1` (any case) are true, anything else false
+/// (ansible-core 2.19 still maps other values through `value == 1`).
 pub(crate) fn ansible_bool(value: &Value) -> bool {
     match value.kind() {
         ValueKind::Bool => value.is_true(),
-        ValueKind::None | ValueKind::Undefined => false,
         ValueKind::Number => f64::try_from(value.clone()).is_ok_and(|f| f == 1.0),
         ValueKind::String => matches!(
-            value
-                .as_str()
-                .unwrap_or_default()
-                .trim()
-                .to_lowercase()
-                .as_str(),
-            "yes" | "on" | "1" | "true" | "y" | "t" | "1.0"
+            value.as_str().unwrap_or_default().to_lowercase().as_str(),
+            "yes" | "on" | "true" | "1"
         ),
         _ => false,
     }

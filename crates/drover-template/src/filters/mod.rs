@@ -1,12 +1,25 @@
 //! Ansible's filters, registered over minijinja's built-in ones where the semantics differ.
 
+pub(crate) mod collections;
 pub(crate) mod core;
+pub(crate) mod data;
+pub(crate) mod hash;
+pub(crate) mod misc;
+pub(crate) mod paths;
+pub(crate) mod regex;
+pub(crate) mod yaml_emit;
 
 use minijinja::Environment;
 
 /// Registers every filter.
 pub(crate) fn register(env: &mut Environment<'static>) {
     core::register(env);
+    collections::register(env);
+    data::register(env);
+    hash::register(env);
+    misc::register(env);
+    paths::register(env);
+    regex::register(env);
 }
 
 /// A Unix time as Python's `str(datetime)`: `2024-01-31 12:34:56.123456`.
