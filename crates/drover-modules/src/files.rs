@@ -189,9 +189,9 @@ pub(crate) fn parse_state(stdout: &[u8]) -> Option<FileState> {
         return None;
     }
     let mut state = FileState::default();
-    match words.get(1)? {
-        &"absent" => return Some(state),
-        &"directory" => state.is_dir = true,
+    match *words.get(1)? {
+        "absent" => return Some(state),
+        "directory" => state.is_dir = true,
         _ => {}
     }
     state.exists = true;
@@ -404,10 +404,14 @@ fn replace_script(
             _ => s.push_str("chmod \"$(printf '%o' $((0666 & ~$(umask))))\" -- \"$t\" || { rm -f -- \"$t\"; exit 21; }\n"),
         }
     }
-    if before.exists && attrs.owner.is_none() && attrs.group.is_none() {
-        if let (Some(uid), Some(gid)) = (before.uid, before.gid) {
-            s.push_str(&format!("chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"));
-        }
+    if let (true, None, None, Some(uid), Some(gid)) = (
+        before.exists,
+        &attrs.owner,
+        &attrs.group,
+        before.uid,
+        before.gid,
+    ) {
+        s.push_str(&format!("chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"));
     }
     s.push_str(&attr_commands(&attrs, "t", "rm -f -- \"$t\";")?);
     if let Some(v) = validate {

@@ -140,7 +140,11 @@ async fn errors_name_the_problem() {
 
 #[tokio::test]
 async fn argument_vars_expand_like_ansible() {
-    let home = std::env::var("HOME").unwrap();
+    let home = std::process::Command::new("/bin/sh")
+        .args(["-c", "printf %s \"$HOME\""])
+        .output()
+        .unwrap();
+    let home = String::from_utf8(home.stdout).unwrap();
     let r = run(
         "command",
         json!({"argv": ["printf", "%s|", "~", "~/x y", "$HOME", "${HOME}/z", "$NOPE_X ${NOPE_Y}", "$(id)$", "a~"]}),
