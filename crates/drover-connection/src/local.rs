@@ -167,4 +167,72 @@ mod tests {
         assert!(matches!(err, ConnectionError::Timeout(_)));
         assert!(start.elapsed() < Duration::from_secs(10));
     }
+
+    /// sudo tests need root (so sudo asks no password) and sudo itself.
+    fn can_sudo() -> bool {
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() == 0 };
+        root && std::path::Path::new("/usr/bin/sudo").exists()
+    }
+
+    #[tokio::test]
+    async fn become_with_sudo_runs_as_the_user_and_keeps_stdin() {
+        if !can_sudo() {
+            return;
+        }
+        use drover_types::{Become, BecomeMethod};
+        let b = Become {
+            user: "nobody".into(),
+            method: BecomeMethod::Sudo,
+            password: None,
+        };
+        let out = Local
+            .exec(
+                Exec::script("id -un; cat")
+                    .with_stdin(b"in'put")
+                    .with_become(Some(&b)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.stdout_text(), "nobody\nin'put", "{}", out.stderr_text());
+        // With a password sudo does not need: the password line never reaches the script.
+        let b = Become {
+            user: "root".into(),
+            method: BecomeMethod::Sudo,
+            password: Some("pw".into()),
+        };
+        let out = Local
+            .exec(
+                Exec::script("cat")
+                    .with_stdin(b"data\nmore")
+                    .with_become(Some(&b)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.stdout_text(), "data\nmore", "{}", out.stderr_text());
+        let out = Local
+            .exec(Exec::script("id -u").with_become(Some(&b)))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout_text(), "0\n");
+    }
+
+    #[tokio::test]
+    async fn become_with_su_from_root() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return;
+        }
+        use drover_types::{Become, BecomeMethod};
+        let b = Become {
+            user: "root".into(),
+            method: BecomeMethod::Su,
+            password: None,
+        };
+        let out = Local
+            .exec(Exec::script("echo \"it's $(id -u)\"").with_become(Some(&b)))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout_text(), "it's 0\n", "{}", out.stderr_text());
+    }
 }

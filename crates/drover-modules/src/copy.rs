@@ -7,7 +7,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use crate::files::{
-    FileAttrs, FileState, READ_FN, parse_octal, parse_state, run, safe_path, sha1_hex, write_file,
+    FileAttrs, FileState, READ_FN, md5_hex, parse_octal, parse_state, run, safe_path, sha1_hex,
+    write_file,
 };
 use async_trait::async_trait;
 use drover_types::{
@@ -260,6 +261,11 @@ pub(crate) async fn put_content(
     .await?;
     let mut r = TaskResult::changed(w.changed);
     r.set("dest", final_dest.clone());
+    if w.changed {
+        r.set("md5sum", md5_hex(content));
+    } else {
+        r.set("path", final_dest.clone());
+    }
     r.set("checksum", sha1_hex(content));
     r.set("size", content.len());
     r.set("state", "file");
