@@ -107,7 +107,7 @@ pub(crate) fn from_plain(value: &JValue) -> Value {
             if let Some(inner) = drover_types::as_unsafe(value) {
                 return from_plain(inner);
             }
-            Value::from_iter(
+            map_value(
                 map.iter()
                     .map(|(k, v)| (Value::from(k.as_str()), from_plain(v))),
             )
@@ -220,4 +220,15 @@ pub(crate) fn py_quote(s: &str, out: &mut String) {
         }
     }
     out.push(quote);
+}
+
+/// A template mapping from key/value pairs, in order.
+pub(crate) fn map_value<K: Into<Value>, V: Into<Value>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> Value {
+    let map: indexmap::IndexMap<Value, Value> = pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    Value::from_object(map)
 }

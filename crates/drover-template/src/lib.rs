@@ -8,6 +8,8 @@
 //! for lookups and the `template` module's source, and never contacts a host.
 
 mod chain;
+#[cfg(test)]
+mod compat_tests;
 mod convert;
 mod env;
 mod filters;

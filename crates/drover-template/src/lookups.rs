@@ -227,7 +227,7 @@ fn dispatch(
                 }
                 for k in t.try_iter()? {
                     let v = t.get_item(&k)?;
-                    out.push(Value::from_iter([
+                    out.push(crate::convert::map_value([
                         (Value::from("key"), k),
                         (Value::from("value"), v),
                     ]));

@@ -24,13 +24,73 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
     if !crate::Templates::is_template(source) {
         return Ok(Value::from(source));
     }
-    let rewritten = rewrite_chains(source);
+    let escaped = escape_backslashes(source);
+    let rewritten = rewrite_chains(&escaped);
     let source: &str = &rewritten;
     if let Some(expr) = single_expression(env, source) {
         return eval_in(env, expr, ctx);
     }
     let tmpl = env.template_from_str(source)?;
     tmpl.render(ctx).map(Value::from)
+}
+
+/// ansible-core keeps backslashes in string constants inside `{{ }}` of templates that come from
+/// YAML (`'\\d'` stays two characters, `'a\\nb'` is no newline): their string tokens are
+/// pre-escaped before Jinja unescapes them. This re-encodes such literals so minijinja's
+/// unescaping gives the raw text back. `{% %}` blocks, conditionals and template files are not
+/// affected, as in ansible-core.
+pub(crate) fn escape_backslashes(source: &str) -> Cow<'_, str> {
+    if !source.contains('\\') {
+        return Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start + 2]);
+        rest = &rest[start + 2..];
+        let mut chars = rest.char_indices().peekable();
+        let mut end = rest.len();
+        let mut quote: Option<char> = None;
+        let mut buf = String::new();
+        while let Some((i, c)) = chars.next() {
+            match quote {
+                Some(q) => {
+                    if c == '\\' {
+                        buf.push_str("\\\\");
+                        if let Some(&(_, n)) = chars.peek() {
+                            if n == q {
+                                buf.push('\\');
+                                buf.push(n);
+                                chars.next();
+                            } else if n == '\\' {
+                                buf.push_str("\\\\");
+                                chars.next();
+                            }
+                        }
+                    } else {
+                        if c == q {
+                            quote = None;
+                        }
+                        buf.push(c);
+                    }
+                }
+                None => {
+                    if c == '}' && rest[i..].starts_with("}}") {
+                        end = i;
+                        break;
+                    }
+                    if c == '\'' || c == '"' {
+                        quote = Some(c);
+                    }
+                    buf.push(c);
+                }
+            }
+        }
+        out.push_str(&buf);
+        rest = &rest[end.min(rest.len())..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Evaluates a bare expression; an undefined result is an error naming the variable.

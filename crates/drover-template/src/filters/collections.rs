@@ -203,7 +203,7 @@ fn dict2items(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let mut out = Vec::new();
     for key in value.try_iter()? {
         let item = value.get_item(&key)?;
-        out.push(Value::from_iter([
+        out.push(crate::convert::map_value([
             (Value::from(k.as_str()), key),
             (Value::from(v.as_str()), item),
         ]));
@@ -239,7 +239,7 @@ fn items2dict(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
             }
         }
     }
-    Ok(Value::from_iter(out))
+    Ok(crate::convert::map_value(out))
 }
 
 fn dedup(
@@ -794,7 +794,7 @@ fn rekey_on_member(data: &Value, key: String, duplicates: Option<String>) -> Res
             out.push((k, item));
         }
     }
-    Ok(Value::from_iter(out))
+    Ok(crate::convert::map_value(out))
 }
 
 /// `dict(a=1, ...)` or `dict(pairs)`: Python's `dict()`.
@@ -829,5 +829,5 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
         let v: Value = kwargs.get(&k)?;
         put(Value::from(k), v);
     }
-    Ok(Value::from_iter(out))
+    Ok(crate::convert::map_value(out))
 }

@@ -37,6 +37,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let left = total / 2 + (total & width & 1);
         format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left))
     });
+    env.add_filter("urlencode", urlencode);
     env.add_filter("wordcount", |s: String| s.split_whitespace().count());
 }
 
@@ -103,9 +104,22 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
     Some(if neg { -n } else { n })
 }
 
-fn to_int(value: &Value, default: Option<Value>, base: Option<u32>) -> Value {
-    let default = default.unwrap_or_else(|| Value::from(0));
-    let base = base.unwrap_or(10);
+fn to_int(
+    value: &Value,
+    default: Option<Value>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let default = kwargs
+        .get::<Option<Value>>("default")?
+        .or(default)
+        .unwrap_or_else(|| Value::from(0));
+    let base = kwargs.get::<Option<u32>>("base")?.or(base).unwrap_or(10);
+    kwargs.assert_all_used()?;
+    Ok(int_of(value, default, base))
+}
+
+fn int_of(value: &Value, default: Value, base: u32) -> Value {
     match value.kind() {
         ValueKind::Bool => Value::from(i64::from(value.is_true())),
         ValueKind::Number => {
@@ -133,8 +147,16 @@ fn to_int(value: &Value, default: Option<Value>, base: Option<u32>) -> Value {
     }
 }
 
-fn to_float(value: &Value, default: Option<Value>) -> Value {
-    let default = default.unwrap_or_else(|| Value::from(0.0));
+fn to_float(value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let default = kwargs
+        .get::<Option<Value>>("default")?
+        .or(default)
+        .unwrap_or_else(|| Value::from(0.0));
+    kwargs.assert_all_used()?;
+    Ok(float_of(value, default))
+}
+
+fn float_of(value: &Value, default: Value) -> Value {
     match value.kind() {
         ValueKind::Bool => Value::from(if value.is_true() { 1.0 } else { 0.0 }),
         ValueKind::Number => f64::try_from(value.clone()).map_or(default, Value::from),
@@ -502,4 +524,51 @@ fn comment(text: String, style: Option<String>, kwargs: Kwargs) -> Result<String
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Python's `urllib.parse.quote` (`for_qs`: nothing safe and spaces as `+`).
+fn url_quote(s: &str, for_qs: bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) || (!for_qs && b == b'/') {
+            out.push(b as char);
+        } else if for_qs && b == b' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Jinja's `urlencode`: strings quoted keeping `/`; mappings and pair lists as a query string.
+fn urlencode(value: &Value) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::Map => {
+            let mut parts = Vec::new();
+            for k in value.try_iter()? {
+                let v = value.get_item(&k)?;
+                parts.push(format!(
+                    "{}={}",
+                    url_quote(&py_str(&k), true),
+                    url_quote(&py_str(&v), true)
+                ));
+            }
+            Ok(parts.join("&"))
+        }
+        ValueKind::Seq => {
+            let mut parts = Vec::new();
+            for pair in value.try_iter()? {
+                let k = pair.get_item_by_index(0)?;
+                let v = pair.get_item_by_index(1)?;
+                parts.push(format!(
+                    "{}={}",
+                    url_quote(&py_str(&k), true),
+                    url_quote(&py_str(&v), true)
+                ));
+            }
+            Ok(parts.join("&"))
+        }
+        _ => Ok(url_quote(&py_str(value), false)),
+    }
 }

@@ -436,7 +436,7 @@ fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
         ("username", username),
     ];
     match query {
-        None => Ok(Value::from_iter(
+        None => Ok(crate::convert::map_value(
             fields.into_iter().map(|(k, v)| (Value::from(k), v)),
         )),
         Some(q) => fields
