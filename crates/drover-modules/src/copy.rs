@@ -7,8 +7,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use crate::files::{
-    FileAttrs, FileState, READ_FN, md5_hex, parse_octal, parse_state, run, safe_path, sha1_hex,
-    write_file,
+    FileAttrs, FileState, READ_FN, md5_hex, parent_dir, parse_octal, parse_state, run, safe_path,
+    sha1_hex, write_file,
 };
 use async_trait::async_trait;
 use drover_types::{
@@ -177,12 +177,31 @@ pub(crate) async fn put_content(
     src_mode: Option<u32>,
     src_name: Option<&str>,
 ) -> Result<TaskResult, TaskResult> {
+    put_content_in(ctx, a, dest, content, src_mode, src_name, false).await
+}
+
+/// [`put_content`]; with `dir_pending` a missing parent directory is one that check mode
+/// would have created (a recursive copy), so the file counts as new.
+async fn put_content_in(
+    ctx: &ModuleContext<'_>,
+    a: &Args<'_>,
+    dest: &str,
+    content: &[u8],
+    src_mode: Option<u32>,
+    src_name: Option<&str>,
+    dir_pending: bool,
+) -> Result<TaskResult, TaskResult> {
     let force = a.bool("force", true)?;
     let backup = a.bool("backup", false)?;
     let validate = a.str("validate")?;
     // One round trip: the destination, or when it is a directory the file inside it.
     let base = src_name.map(base_name);
     let q = shell_quote(&safe_path(dest));
+    let parent = parent_dir(dest);
+    let no_dir = format!(
+        "[ -d {} ] || {{ echo no-dir; exit 0; }}; ",
+        shell_quote(&safe_path(&parent))
+    );
     let mut script = format!("set -f\n{READ_FN}p={q}\n");
     match (&base, dest.ends_with('/')) {
         (Some(b), true) => script.push_str(&format!(
@@ -191,10 +210,10 @@ pub(crate) async fn put_content(
         )),
         (None, true) => return Err(TaskResult::failed("can not use content with a dir as dest")),
         (Some(b), false) => script.push_str(&format!(
-            "if [ -d \"$p\" ]; then echo inside; drover_read \"$p\"/{}; else echo direct; drover_read \"$p\"; fi\n",
+            "if [ -d \"$p\" ]; then echo inside; drover_read \"$p\"/{}; else {no_dir}echo direct; drover_read \"$p\"; fi\n",
             shell_quote(b)
         )),
-        (None, false) => script.push_str("echo direct; drover_read \"$p\"\n"),
+        (None, false) => script.push_str(&format!("{no_dir}echo direct; drover_read \"$p\"\n")),
     }
     let out = run(ctx, &script, None).await?;
     if out.rc != 0 {
@@ -203,7 +222,17 @@ pub(crate) async fn put_content(
             out.stderr_text().trim()
         )));
     }
-    let mut stdout = &out.stdout[..];
+    let pending = out.stdout == b"no-dir\n";
+    if pending && !dir_pending {
+        return Err(TaskResult::failed(format!(
+            "Destination directory {parent} does not exist"
+        )));
+    }
+    let mut stdout: &[u8] = if pending {
+        b"direct\ndrover-state absent\n"
+    } else {
+        &out.stdout[..]
+    };
     let missing_parent = stdout.starts_with(b"no-parent\n");
     if missing_parent {
         stdout = &stdout[10..];
@@ -290,7 +319,8 @@ pub(crate) async fn put_content(
         r.set("backup_file", b);
     }
     if let Some(mut d) = w.diff {
-        d.after_header = src_name.unwrap_or("dynamically generated").to_owned();
+        // Inline content is named after the destination, a source file after itself.
+        d.after_header = src_name.unwrap_or(&final_dest).to_owned();
         r.diffs.push(d);
     }
     Ok(r)
@@ -357,7 +387,8 @@ async fn copy_tree(
             .ok()
             .map(|m| m.permissions().mode() & 0o7777);
         let shown = local.display().to_string();
-        let r = put_content(ctx, a, &format!("{top}/{rel}"), &bytes, mode, Some(&shown)).await?;
+        let dest = format!("{top}/{rel}");
+        let r = put_content_in(ctx, a, &dest, &bytes, mode, Some(&shown), ctx.check_mode).await?;
         changed |= r.changed;
         result.diffs.extend(r.diffs);
     }

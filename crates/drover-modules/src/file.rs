@@ -370,7 +370,6 @@ async fn plan_and_apply(
     let prev_state = path_p.state().to_owned();
     let state = match w.state.clone() {
         Some(s) => s,
-        None if w.src.is_some() => "link".into(),
         None if path_p.exists() => {
             if prev_state == "hard" {
                 "file".into()
@@ -381,6 +380,12 @@ async fn plan_and_apply(
         None if w.recurse => "directory".into(),
         None => "file".into(),
     };
+    if w.src.is_some() && !matches!(state.as_str(), "link" | "hard") {
+        return Err(
+            TaskResult::failed("src option requires state to be 'link' or 'hard'")
+                .with("path", w.path.clone()),
+        );
+    }
     if w.recurse && state != "directory" {
         return Err(TaskResult::failed(
             "recurse option requires state to be 'directory'",
@@ -474,7 +479,7 @@ async fn plan_and_apply(
             let src_missing = src_p.as_ref().is_none_or(|s| !s.exists());
             if src_missing && !w.force && w.src.is_some() {
                 return Err(TaskResult::failed(format!(
-                    "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+                    "src file does not exist, use 'force=yes' if you really want to create the link: {}",
                     src_probe_display(&w.path, &src)
                 ))
                 .with("path", w.path.clone())
@@ -515,13 +520,24 @@ async fn plan_and_apply(
             }
         }
         "hard" => {
-            let src = w
-                .src
-                .clone()
-                .ok_or_else(|| TaskResult::failed("src is required for creating new hard links"))?;
-            let Some(sp) = src_p.as_ref().filter(|s| s.exists()) else {
-                return Err(TaskResult::failed(format!("src does not exist: {src}"))
-                    .with("path", w.path.clone()));
+            let src = match w.src.clone() {
+                Some(src) => src,
+                // An existing hard link without src: only its attributes are managed.
+                None if prev_state == "hard" => String::new(),
+                None => {
+                    return Err(TaskResult::failed(
+                        "src is required for creating new hardlinks",
+                    ));
+                }
+            };
+            let sp = match src_p.as_ref().filter(|s| s.exists()) {
+                Some(sp) => sp.clone(),
+                None if src.is_empty() => path_p.clone(),
+                None => {
+                    return Err(TaskResult::failed("src does not exist")
+                        .with("dest", w.path.clone())
+                        .with("src", src));
+                }
             };
             let same_inode = path_p.exists() && path_p.inode == sp.inode && path_p.dev == sp.dev;
             if !same_inode {
@@ -533,11 +549,19 @@ async fn plan_and_apply(
                             w.path
                         )));
                     }
+                    _ if !w.force && prev_state == "hard" => {
+                        return Err(TaskResult::failed(
+                            "Cannot link, different hard link exists at destination",
+                        )
+                        .with("dest", w.path.clone())
+                        .with("src", src));
+                    }
                     _ if !w.force && path_p.kind != "link" => {
                         return Err(TaskResult::failed(format!(
-                            "Cannot link, {prev_state} exists at destination: {}",
-                            w.path
-                        )));
+                            "Cannot link, {prev_state} exists at destination"
+                        ))
+                        .with("dest", w.path.clone())
+                        .with("src", src));
                     }
                     _ => {}
                 }
@@ -782,8 +806,8 @@ fn finish(
     }
     if ctx.diff && (before.len() > 1 || after.len() > 1) {
         r.diffs.push(FileDiff {
-            before_header: w.path.clone(),
-            after_header: w.path.clone(),
+            before_header: String::new(),
+            after_header: String::new(),
             before: diff_json(&before),
             after: diff_json(&after),
         });

@@ -323,10 +323,15 @@ pub(crate) async fn write_file(
         } else {
             Some(&[][..])
         };
-        written.diff = Some(match old {
+        let mut d = match old {
             Some(old) => text_diff(path, old, content),
             None => placeholder_diff(path, "(file too large to diff)"),
-        });
+        };
+        if !before.exists {
+            // Ansible names no old side for a new file: the header reads just `before`.
+            d.before_header.clear();
+        }
+        written.diff = Some(d);
     }
     if !written.changed {
         written.after = Some(before.clone());

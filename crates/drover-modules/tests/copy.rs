@@ -122,6 +122,20 @@ async fn src_file_into_directory_and_preserve() {
     assert_eq!(std::fs::read(deep.join("data.bin")).unwrap(), bytes);
     let r = run_with(
         "copy",
+        json!({"src": "data.bin", "dest": s(&host.path().join("no/such"))}),
+        &opts,
+    )
+    .await;
+    assert!(r.failed);
+    assert!(
+        r.msg
+            .as_deref()
+            .unwrap()
+            .starts_with("Destination directory "),
+        "{r:?}"
+    );
+    let r = run_with(
+        "copy",
         json!({"src": "nope.txt", "dest": s(host.path())}),
         &opts,
     )
