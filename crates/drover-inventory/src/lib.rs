@@ -755,6 +755,12 @@ web3
         assert_eq!(inv.host_vars("db-b")["port"], json!(22));
         assert_eq!(inv.group_names("solo"), ["ungrouped"]);
 
+        let numeric = write(tmp.path(), "numeric.yml", "web:\n  hosts:\n    1234:\n");
+        let err = Inventory::load(&[numeric]).unwrap_err().to_string();
+        assert!(
+            err.contains("numeric.yml:3:5: host pattern 1234 must be a string"),
+            "{err}"
+        );
         let bad = write(tmp.path(), "bad.yaml", "web:\n  hosts:\n    - a\n    - b\n");
         let err = Inventory::load(&[bad]).unwrap_err().to_string();
         assert!(err.contains("bad.yaml:3:"), "{err}");

@@ -58,7 +58,7 @@ fn parse_group(
     value: &Node,
     warnings: &mut Vec<String>,
     depth: usize,
-) -> Result<bool, Error> {
+) -> Result<(), Error> {
     if depth > MAX_DEPTH {
         return Err(invalid(
             &key.span,
@@ -74,7 +74,7 @@ fn parse_group(
                 key.span,
                 value.kind_name()
             ));
-            return Ok(false);
+            return Ok(());
         }
     };
     data.add_group(name);
@@ -114,15 +114,23 @@ fn parse_group(
             "children" => {
                 for (k, v) in items {
                     let child = group_name(&k)?;
-                    if parse_group(data, &child, &k, &v, warnings, depth + 1)? {
-                        data.add_child(name, &child).map_err(|m| invalid(&k.span, m))?;
-                    }
+                    parse_group(data, &child, &k, &v, warnings, depth + 1)?;
+                    // As in Ansible, a child that is no valid group (and not defined elsewhere)
+                    // is an error after the warning.
+                    data.add_child(name, &child).map_err(|m| invalid(&k.span, m))?;
                 }
             }
             "hosts" => {
                 for (k, v) in items {
-                    let pattern = scalar_text(&k)
-                        .ok_or_else(|| invalid(&k.span, format!("expected a host name, found {}", k.kind_name())))?;
+                    let Some(pattern) = k.as_str().map(str::to_owned) else {
+                        let shown = scalar_text(&k).unwrap_or_else(|| k.kind_name().to_owned());
+                        return Err(invalid(
+                            &k.span,
+                            format!(
+                                "host pattern {shown} must be a string; enclose integers and floats in quotation marks"
+                            ),
+                        ));
+                    };
                     let (hosts, port) = expand_host_pattern(&pattern).map_err(|m| invalid(&k.span, m))?;
                     let vars = match &v.value {
                         NodeValue::Null => Map::new(),
@@ -154,7 +162,7 @@ fn parse_group(
             )),
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// A section's entries: a mapping's pairs, one entry for a plain string, none for null; `None`
@@ -176,11 +184,14 @@ fn section_items(node: &Node) -> Option<Vec<(Node, Node)>> {
 }
 
 fn group_name(node: &Node) -> Result<String, Error> {
-    match scalar_text(node) {
-        Some(name) if !name.is_empty() => Ok(name),
+    match node.as_str() {
+        Some(name) if !name.is_empty() => Ok(name.to_owned()),
         _ => Err(invalid(
             &node.span,
-            format!("expected a group name, found {}", node.kind_name()),
+            format!(
+                "expected a group name (a string), found {}",
+                node.kind_name()
+            ),
         )),
     }
 }
@@ -367,6 +378,12 @@ mod tests {
         let (r, w) = load(json!({"web": "oops", "db": {"hosts": {"d": null}, "extra": {"x": 1}}}));
         assert!(r.is_ok());
         assert_eq!(w.len(), 2, "{w:?}");
+        let (r, _) = load(json!({"web": {"children": {"bad": [1]}}}));
+        assert!(
+            r.unwrap_err()
+                .to_string()
+                .contains("`bad` is not a known host nor group")
+        );
         let (r, _) = load(json!({"a": {"children": {"b": {"children": {"a": null}}}}}));
         assert!(r.unwrap_err().to_string().contains("recursive"));
     }
