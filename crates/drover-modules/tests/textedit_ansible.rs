@@ -59,19 +59,27 @@ async fn run(module: &str, args: &Map, check: bool, diff: bool) -> TaskResult {
         search_paths: &[],
         timeout: None,
     };
-    let m = drover_modules::all().into_iter().find(|m| m.name() == module).expect("module exists");
+    let m = drover_modules::all()
+        .into_iter()
+        .find(|m| m.name() == module)
+        .expect("module exists");
     m.run(&ctx, args).await
 }
 
 /// The case's arguments for a file at `path`.
 fn args_for(case: &Case, path: &str) -> Map {
-    let json = case.args.replace("@PATH@", &path.replace('\\', "\\\\").replace('"', "\\\""));
+    let json = case
+        .args
+        .replace("@PATH@", &path.replace('\\', "\\\\").replace('"', "\\\""));
     serde_json::from_str(&json).expect("case args are JSON")
 }
 
 /// A result's message, wherever it is kept.
 fn msg_of(r: &TaskResult) -> String {
-    r.msg.clone().or_else(|| r.data.get("msg").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default()
+    r.msg
+        .clone()
+        .or_else(|| r.data.get("msg").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Differences between what ansible-core did and what drover did, in words.
@@ -84,10 +92,22 @@ fn compare(case: &str, run_no: &str, want: &Outcome, got: &TaskResult, path: &Pa
             errors.push(format!("{case} ({run_no} run): {what}: {detail}"));
         }
     };
-    check("changed", got.changed == want.changed, format!("want {} got {}", want.changed, got.changed));
-    check("failed", got.failed == want.failed, format!("want {} got {} ({:?})", want.failed, got.failed, got.msg));
+    check(
+        "changed",
+        got.changed == want.changed,
+        format!("want {} got {}", want.changed, got.changed),
+    );
+    check(
+        "failed",
+        got.failed == want.failed,
+        format!("want {} got {} ({:?})", want.failed, got.failed, got.msg),
+    );
     let want_msg = want.msg.replace("@PATH@", p);
-    check("msg", msg_of(got) == want_msg, format!("want {want_msg:?} got {:?}", msg_of(got)));
+    check(
+        "msg",
+        msg_of(got) == want_msg,
+        format!("want {want_msg:?} got {:?}", msg_of(got)),
+    );
     check(
         "content",
         content.as_deref() == want.content,
@@ -128,7 +148,10 @@ async fn matches_ansible_core_byte_for_byte() {
             let text = |b: &[u8]| std::str::from_utf8(b).map(str::to_owned).ok();
             if let (Some(b), Some(a)) = (text(before), text(after)) {
                 if before != after {
-                    let ok = first.diffs.first().is_some_and(|d| d.before == b && d.after == a);
+                    let ok = first
+                        .diffs
+                        .first()
+                        .is_some_and(|d| d.before == b && d.after == a);
                     if !ok {
                         errors.push(format!("{}: diff {:?}", case.name, first.diffs));
                     }
@@ -138,7 +161,12 @@ async fn matches_ansible_core_byte_for_byte() {
         let second = run(case.module, &args, false, false).await;
         errors.extend(compare(case.name, "second", &case.second, &second, &path));
     }
-    assert!(errors.is_empty(), "{} mismatches:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -149,7 +177,10 @@ async fn check_mode_reports_and_touches_nothing() {
         let args = args_for(case, path.to_str().unwrap());
         let r = run(case.module, &args, true, false).await;
         if r.changed != case.first.changed || r.failed != case.first.failed {
-            errors.push(format!("{}: check mode changed={} failed={} ({:?})", case.name, r.changed, r.failed, r.msg));
+            errors.push(format!(
+                "{}: check mode changed={} failed={} ({:?})",
+                case.name, r.changed, r.failed, r.msg
+            ));
         }
         if std::fs::read(&path).ok().as_deref() != case.initial {
             errors.push(format!("{}: check mode touched the file", case.name));
@@ -159,7 +190,12 @@ async fn check_mode_reports_and_touches_nothing() {
             errors.push(format!("{}: check mode left {entries} entries", case.name));
         }
     }
-    assert!(errors.is_empty(), "{} mismatches:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 #[tokio::test]
