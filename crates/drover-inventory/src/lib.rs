@@ -11,6 +11,15 @@
 //! Host order is Ansible's: a group's hosts are its own, then its children's (breadth first, in
 //! the order children were added), so `all` lists hosts of `all` itself, then `ungrouped`, then
 //! each top-level group. That is the order hosts were defined for most inventories.
+//!
+//! Where drover differs from Ansible, on purpose:
+//! - a source that fails to parse is an error with a file, line and column (Ansible warns,
+//!   keeps whatever it had parsed, and goes on);
+//! - dynamic inventory scripts are skipped with a warning, and inventory plugin configurations
+//!   (`plugin: ...`) are errors;
+//! - the implicit localhost is named as the pattern that asked for it (Ansible reuses the first
+//!   one it made under any localhost name);
+//! - INI integers beyond 64 bits become floats.
 
 mod data;
 mod ini;
