@@ -1,0 +1,345 @@
+//! lineinfile, blockinfile and replace on real files: backups, validate, modes, hostile paths,
+//! clear regex errors, and one round trip when nothing changes.
+
+use async_trait::async_trait;
+use drover_types::{
+    Connection, ConnectionError, Exec, ExecOutput, Map, ModuleContext, TaskResult, Templar, Value,
+};
+use serde_json::json;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// These modules never template.
+struct NoTemplar;
+
+impl Templar for NoTemplar {
+    fn render(&self, _: &str, _: &Map) -> Result<Value, String> {
+        Err("no templating here".into())
+    }
+    fn eval(&self, _: &str, _: &Map) -> Result<Value, String> {
+        Err("no templating here".into())
+    }
+    fn render_file(&self, _: &Path, _: &Map) -> Result<String, String> {
+        Err("no templating here".into())
+    }
+}
+
+/// The local connection, counting the scripts it runs.
+#[derive(Default)]
+struct Counting {
+    inner: drover_connection::Local,
+    execs: AtomicUsize,
+}
+
+#[async_trait]
+impl Connection for Counting {
+    async fn exec(&self, exec: Exec<'_>) -> Result<ExecOutput, ConnectionError> {
+        self.execs.fetch_add(1, Ordering::SeqCst);
+        self.inner.exec(exec).await
+    }
+}
+
+/// Runs a module by name; returns the result and how many scripts it ran.
+async fn run_counted(module: &str, args: Value, check: bool) -> (TaskResult, usize) {
+    let conn = Counting::default();
+    let vars = Map::new();
+    let ctx = ModuleContext {
+        conn: &conn,
+        templar: &NoTemplar,
+        vars: &vars,
+        check_mode: check,
+        diff: true,
+        become_: None,
+        search_paths: &[],
+        timeout: None,
+    };
+    let m = drover_modules::all()
+        .into_iter()
+        .find(|m| m.name() == module)
+        .expect("module exists");
+    let args = args.as_object().cloned().expect("args are a map");
+    let r = m.run(&ctx, &args).await;
+    (r, conn.execs.load(Ordering::SeqCst))
+}
+
+async fn run(module: &str, args: Value) -> TaskResult {
+    run_counted(module, args, false).await.0
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[tokio::test]
+async fn unchanged_costs_one_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    std::fs::write(
+        &p,
+        "a\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n# END ANSIBLE MANAGED BLOCK\n",
+    )
+    .unwrap();
+    let path = p.to_str().unwrap();
+    for (module, args) in [
+        ("lineinfile", json!({"path": path, "line": "a"})),
+        (
+            "lineinfile",
+            json!({"path": path, "regexp": "^zz", "line": "q", "backrefs": true}),
+        ),
+        ("blockinfile", json!({"path": path, "block": "b"})),
+        (
+            "replace",
+            json!({"path": path, "regexp": "zz", "replace": "y"}),
+        ),
+    ] {
+        let (r, execs) = run_counted(module, args, false).await;
+        assert!(!r.changed && !r.failed, "{module}: {r:?}");
+        assert_eq!(execs, 1, "{module}");
+    }
+}
+
+#[tokio::test]
+async fn backups_keep_the_old_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    let path = p.to_str().unwrap();
+    std::fs::write(&p, "old\n").unwrap();
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "new", "backup": true}),
+    )
+    .await;
+    let backup = r.data["backup"].as_str().unwrap().to_owned();
+    assert!(
+        backup.starts_with(path) && backup.len() > path.len(),
+        "{r:?}"
+    );
+    assert_eq!(std::fs::read(&backup).unwrap(), b"old\n");
+    // Nothing to change: no backup, and lineinfile still returns the key, empty.
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "new", "backup": true}),
+    )
+    .await;
+    assert_eq!(r.data["backup"], "");
+
+    std::fs::write(&p, "x\n").unwrap();
+    let r = run(
+        "replace",
+        json!({"path": path, "regexp": "x", "replace": "y", "backup": true}),
+    )
+    .await;
+    assert_eq!(
+        std::fs::read(r.data["backup_file"].as_str().unwrap()).unwrap(),
+        b"x\n"
+    );
+    let r = run(
+        "blockinfile",
+        json!({"path": path, "block": "b", "backup": true}),
+    )
+    .await;
+    assert_eq!(
+        std::fs::read(r.data["backup_file"].as_str().unwrap()).unwrap(),
+        b"y\n"
+    );
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        b"y\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n# END ANSIBLE MANAGED BLOCK\n"
+    );
+    let r = run(
+        "blockinfile",
+        json!({"path": path, "block": "b", "backup": true}),
+    )
+    .await;
+    assert!(!r.data.contains_key("backup_file"));
+}
+
+#[tokio::test]
+async fn failed_validation_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    let path = p.to_str().unwrap();
+    std::fs::write(&p, "a\n").unwrap();
+    for (module, args) in [
+        (
+            "lineinfile",
+            json!({"path": path, "line": "b", "validate": "false %s"}),
+        ),
+        (
+            "blockinfile",
+            json!({"path": path, "block": "b", "validate": "false %s"}),
+        ),
+        (
+            "replace",
+            json!({"path": path, "regexp": "a", "replace": "b", "validate": "false %s"}),
+        ),
+    ] {
+        let r = run(module, args).await;
+        assert!(r.failed, "{module}: {r:?}");
+        assert!(
+            r.msg.as_deref().unwrap().starts_with("failed to validate"),
+            "{module}: {r:?}"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"a\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "{module}: temp file left"
+        );
+    }
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "b", "validate": "true"}),
+    )
+    .await;
+    assert_eq!(r.msg.as_deref(), Some("validate must contain %s: true"));
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "b", "validate": "grep -q b %s"}),
+    )
+    .await;
+    assert!(r.changed && !r.failed, "{r:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"a\nb\n");
+}
+
+#[tokio::test]
+async fn modes_and_created_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sub/dir/f");
+    let path = p.to_str().unwrap();
+    let (r, _) = run_counted(
+        "lineinfile",
+        json!({"path": path, "line": "a", "create": true}),
+        true,
+    )
+    .await;
+    assert!(
+        r.changed && !dir.path().join("sub").exists(),
+        "check mode creates nothing: {r:?}"
+    );
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "a", "create": true, "mode": "0600"}),
+    )
+    .await;
+    assert_eq!(
+        r.msg.as_deref(),
+        Some("line added and ownership, perms or SE linux context changed")
+    );
+    assert_eq!(mode_of(&p), 0o600);
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": "a", "mode": "u=rw,g=r"}),
+    )
+    .await;
+    assert_eq!(
+        r.msg.as_deref(),
+        Some("ownership, perms or SE linux context changed")
+    );
+    assert_eq!(mode_of(&p), 0o640);
+    let r = run(
+        "replace",
+        json!({"path": path, "regexp": "a", "replace": "b", "mode": 0o640}),
+    )
+    .await;
+    assert_eq!(r.msg.as_deref(), Some("1 replacements made"));
+    assert_eq!(mode_of(&p), 0o640);
+    let r = run(
+        "lineinfile",
+        json!({"path": dir.path().to_str().unwrap(), "line": "a"}),
+    )
+    .await;
+    assert!(r.failed && r.data["rc"] == 256, "{r:?}");
+}
+
+#[tokio::test]
+async fn hostile_paths_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("-d $(touch PWNED) `touch PWNED`; '\"");
+    std::fs::create_dir(&sub).unwrap();
+    let p = sub.join("-f;touch PWNED");
+    let path = p.to_str().unwrap();
+    let evil = "$(touch PWNED) `touch PWNED`; touch PWNED '\" \\";
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "line": evil, "create": true}),
+    )
+    .await;
+    assert!(r.changed && !r.failed, "{r:?}");
+    let r = run(
+        "blockinfile",
+        json!({"path": path, "block": evil, "marker": format!("# {{mark}} {evil}")}),
+    )
+    .await;
+    assert!(r.changed && !r.failed, "{r:?}");
+    let r = run(
+        "replace",
+        json!({"path": path, "regexp": "PWNED", "replace": "pwned", "validate": "test -f %s"}),
+    )
+    .await;
+    assert!(r.changed && !r.failed, "{r:?}");
+    let want = "$(touch pwned) `touch pwned`; touch pwned '\" \\\n";
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        format!("{want}# BEGIN {want}{want}# END {want}")
+    );
+    // Non-UTF-8 bytes survive untouched.
+    std::fs::write(&p, b"\xff\xfe a\n\x80\n").unwrap();
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "regexp": "a$", "line": "b"}),
+    )
+    .await;
+    assert!(r.changed, "{r:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"b\n\x80\n");
+    for d in [dir.path(), sub.as_path(), Path::new(".")] {
+        assert!(!d.join("PWNED").exists(), "{}", d.display());
+    }
+}
+
+#[tokio::test]
+async fn unsupported_regex_features_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    std::fs::write(&p, "a\n").unwrap();
+    let path = p.to_str().unwrap();
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "regexp": "^(?!a)", "line": "x"}),
+    )
+    .await;
+    assert!(r.failed);
+    assert!(
+        r.msg
+            .as_deref()
+            .unwrap()
+            .contains("look-ahead is not supported"),
+        "{r:?}"
+    );
+    let r = run(
+        "replace",
+        json!({"path": path, "regexp": r"(a)\1", "replace": "x"}),
+    )
+    .await;
+    assert!(
+        r.msg.as_deref().unwrap().contains("backreferences"),
+        "{r:?}"
+    );
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "insertafter": "(?<=a)", "line": "x"}),
+    )
+    .await;
+    assert!(r.msg.as_deref().unwrap().contains("look-behind"), "{r:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"a\n");
+    let r = run(
+        "lineinfile",
+        json!({"path": path, "insertafter": "a", "insertbefore": "b", "line": "x"}),
+    )
+    .await;
+    assert_eq!(
+        r.msg.as_deref(),
+        Some("parameters are mutually exclusive: insertbefore|insertafter")
+    );
+}
