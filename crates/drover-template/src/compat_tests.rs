@@ -375,3 +375,128 @@ fn password_hash_matches_passlib() {
         )
     );
 }
+
+/// PyYAML output recorded from ansible-core 2.19's venv: `yaml.dump(x, Dumper=AnsibleDumper,
+/// allow_unicode=True, default_flow_style=None)` (to_yaml) and with `default_flow_style=False,
+/// indent=4` (to_nice_yaml).
+#[test]
+fn yaml_emitter_matches_pyyaml() {
+    use crate::filters::yaml_emit::{Options, dump};
+    use serde_json::json;
+    let flow = Options {
+        default_flow_style: None,
+        indent: 2,
+        sort_keys: true,
+        width: 80,
+    };
+    let nice = Options {
+        default_flow_style: Some(false),
+        indent: 4,
+        sort_keys: true,
+        width: 80,
+    };
+    let cases = [
+        (
+            json!({"b": 1, "a": [1, 2, {"c": "d", "e": [3]}], "x": {"y": null, "z": true}}),
+            "a:\n- 1\n- 2\n- c: d\n  e: [3]\nb: 1\nx: {y: null, z: true}\n",
+            "a:\n- 1\n- 2\n-   c: d\n    e:\n    - 3\nb: 1\nx:\n    y: null\n    z: true\n",
+        ),
+        (json!("scalar"), "scalar\n", "scalar\n"),
+        (json!("yes"), "'yes'\n", "'yes'\n"),
+        (json!([]), "[]\n", "[]\n"),
+        (
+            json!([[1, [2, 3]], []]),
+            "- - 1\n  - [2, 3]\n- []\n",
+            "-   - 1\n    -   - 2\n        - 3\n- []\n",
+        ),
+        (json!({"k": []}), "k: []\n", "k: []\n"),
+        (
+            json!({"multi": "line1\nline2\n"}),
+            "{multi: 'line1\n\n    line2\n\n    '}\n",
+            "multi: 'line1\n\n    line2\n\n    '\n",
+        ),
+    ];
+    for (value, want_flow, want_nice) in cases {
+        assert_eq!(dump(&value, &flow), want_flow, "to_yaml {value}");
+        assert_eq!(dump(&value, &nice), want_nice, "to_nice_yaml {value}");
+    }
+    let strings = json!([
+        "yes",
+        "no",
+        "1",
+        "1.5",
+        "",
+        "a: b",
+        "- x",
+        "#c",
+        "a #b",
+        "x\ny",
+        " lead",
+        "trail ",
+        "tab\there",
+        "ü",
+        "null",
+        "~",
+        "2001-01-01",
+        "0o17",
+        "0x1f",
+        "1e3",
+        "1_000",
+        ".inf",
+        "@x",
+        "a'b",
+        "{x}",
+        "x,y",
+        "[",
+        "x?",
+        "?x",
+        "a:b",
+        1.0,
+        1e20,
+        -0.5,
+        null,
+        true,
+        "long long long long long long long long long long long long long long long long long long long long "
+    ]);
+    assert_eq!(
+        dump(&strings, &nice),
+        "- 'yes'\n- 'no'\n- '1'\n- '1.5'\n- ''\n- 'a: b'\n- '- x'\n- '#c'\n- 'a #b'\n- 'x\n\n    y'\n- ' lead'\n- 'trail '\n- \"tab\\there\"\n- ü\n- 'null'\n- '~'\n- '2001-01-01'\n- 0o17\n- '0x1f'\n- 1e3\n- '1_000'\n- '.inf'\n- '@x'\n- a'b\n- '{x}'\n- x,y\n- '['\n- x?\n- ?x\n- a:b\n- 1.0\n- 1.0e+20\n- -0.5\n- null\n- true\n- 'long long long long long long long long long long long long long long long long\n    long long long long '\n"
+    );
+}
+
+#[test]
+fn backslashes_in_string_constants_stay_as_written() {
+    // ansible-core 2.19: `{{ 'a\nb' | indent(2) }}` gives the four characters `a\nb`.
+    let t = Templates::new();
+    let v = Map::new();
+    assert_eq!(t.render(r"{{ 'a\nb' }}", &v).unwrap(), Value::from(r"a\nb"));
+    assert_eq!(t.render(r"x{{ '\d+' }}", &v).unwrap(), Value::from(r"x\d+"));
+    assert_eq!(
+        t.render(r"{{ 'it\'s' }}", &v).unwrap(),
+        Value::from(r"it\'s")
+    );
+    // Conditionals are not escaped.
+    assert_eq!(
+        t.eval(r"'a\nb' | length == 3", &v).unwrap(),
+        Value::from(true)
+    );
+}
+
+#[test]
+fn template_lookup_and_file_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/t.j2"), "v={{ myvar }}\n").unwrap();
+    let t = Templates::new();
+    let v = vars(dir.path());
+    assert_eq!(
+        t.render("{{ lookup('template', 't.j2') }}", &v).unwrap(),
+        Value::from("v=2\n")
+    );
+    assert!(t.render("{{ lookup('file', 'missing.txt') }}", &v).is_err());
+    assert_eq!(
+        t.render("{{ lookup('file', 'missing.txt', errors='ignore') }}", &v)
+            .unwrap(),
+        Value::Array(vec![])
+    );
+}

@@ -12,7 +12,7 @@ mod chain;
 mod compat_tests;
 mod convert;
 mod env;
-mod filters;
+pub(crate) mod filters;
 mod lazy;
 mod lookups;
 mod pycompat;
