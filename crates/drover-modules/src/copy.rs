@@ -192,6 +192,16 @@ async fn put_content_in(
     dir_pending: bool,
 ) -> Result<TaskResult, TaskResult> {
     let force = a.bool("force", true)?;
+    if let Some(expected) = a.str("checksum")? {
+        let actual = sha1_hex(content);
+        if !expected.eq_ignore_ascii_case(&actual) {
+            return Err(TaskResult::failed(
+                "Copied file does not match the expected checksum. Transfer failed.",
+            )
+            .with("checksum", actual)
+            .with("expected_checksum", expected));
+        }
+    }
     let backup = a.bool("backup", false)?;
     let validate = a.str("validate")?;
     // One round trip: the destination, or when it is a directory the file inside it.
@@ -287,7 +297,18 @@ async fn put_content_in(
         backup,
         validate.as_deref(),
     )
-    .await?;
+    .await
+    .map_err(|mut failed| {
+        // copy and template say just this; lineinfile and friends add rc and error.
+        if failed
+            .msg
+            .as_deref()
+            .is_some_and(|m| m.starts_with("failed to validate"))
+        {
+            failed.msg = Some("failed to validate".into());
+        }
+        failed
+    })?;
     let mut r = TaskResult::changed(w.changed);
     r.set("dest", final_dest.clone());
     if w.changed {

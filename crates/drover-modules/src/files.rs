@@ -359,8 +359,24 @@ pub(crate) async fn write_file(
     let out = run(ctx, &script, content_changed.then_some(content)).await?;
     if out.rc != 0 {
         let err = out.stderr_text();
+        if out.rc == 13 {
+            // The script's last stderr line is `rc:N`, the validator's own output comes before.
+            let (text, rc) = match err.trim_end().rsplit_once('\n') {
+                Some((text, last)) => (text.to_owned(), last),
+                None => (String::new(), err.trim_end()),
+            };
+            let rc: i64 = rc
+                .strip_prefix("rc:")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            return Err(
+                TaskResult::failed(format!("failed to validate: rc:{rc} error:{text}"))
+                    .with("exit_status", rc)
+                    .with("stdout", "")
+                    .with("stderr", text),
+            );
+        }
         let msg = match out.rc {
-            13 => format!("failed to validate: {}", err.trim()),
             14 => format!("could not make a backup of `{path}`: {}", err.trim()),
             _ => format!("could not write `{path}`: {}", err.trim()),
         };

@@ -205,6 +205,8 @@ async fn validate_failure_leaves_dest_untouched() {
     )
     .await;
     assert!(r.failed, "{r:?}");
+    assert_eq!(r.msg.as_deref(), Some("failed to validate"));
+    assert_eq!(r.data["exit_status"], 1);
     assert_eq!(std::fs::read(&dest).unwrap(), b"old");
     assert_eq!(listing(dir.path()), vec!["conf"]);
     let r = run(
