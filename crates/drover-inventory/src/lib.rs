@@ -59,6 +59,14 @@ pub enum Error {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A change to groups at run time that cannot be made (a loop of parent groups).
+    #[error("cannot change group `{group}`: {message}")]
+    Group {
+        /// The group.
+        group: String,
+        /// Why.
+        message: String,
+    },
     /// A host pattern that cannot be understood (a bad `~regex`).
     #[error("invalid host pattern `{pattern}`: {message}")]
     Pattern {
@@ -460,6 +468,25 @@ impl Inventory {
         self.refresh_vars_roots()
     }
 
+    /// Makes group `child` a child of group `parent`, creating either below `all` if needed
+    /// (`group_by`'s `parents`). A link that would make a loop is an error.
+    pub fn add_child_group(&mut self, parent: &str, child: &str) -> Result<(), Error> {
+        for group in [parent, child] {
+            if !self.data.groups.contains_key(group) {
+                self.data.add_group(group);
+                let _ = self.data.add_child("all", group);
+            }
+        }
+        self.data
+            .add_child(parent, child)
+            .map_err(|message| Error::Pattern {
+                pattern: child.to_owned(),
+                message,
+            })?;
+        self.data.reconcile();
+        self.refresh_vars_roots()
+    }
+
     fn refresh_vars_roots(&mut self) -> Result<(), Error> {
         let groups: Vec<String> = self.data.groups.keys().cloned().collect();
         let hosts: Vec<String> = self.entity_host_names().map(str::to_owned).collect();
@@ -847,6 +874,10 @@ web3
         );
         inv.add_group_member("by_os", "w1").unwrap();
         assert_eq!(sel(&inv, "by_os"), ["w1"]);
+        inv.add_child_group("linux", "by_os").unwrap();
+        assert_eq!(sel(&inv, "linux"), ["w1"]);
+        assert_eq!(inv.group_names("w1"), ["by_os", "linux", "web"]);
+        assert!(inv.add_child_group("by_os", "linux").is_err());
         assert_eq!(inv.group_names("new1"), ["fresh"]);
     }
 
