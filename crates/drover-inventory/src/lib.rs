@@ -459,8 +459,8 @@ impl Inventory {
         if self.data.hosts.contains_key(host) {
             self.data
                 .add_child(group, host)
-                .map_err(|message| Error::Pattern {
-                    pattern: group.to_owned(),
+                .map_err(|message| Error::Group {
+                    group: group.to_owned(),
                     message,
                 })?;
         }
@@ -479,8 +479,8 @@ impl Inventory {
         }
         self.data
             .add_child(parent, child)
-            .map_err(|message| Error::Pattern {
-                pattern: child.to_owned(),
+            .map_err(|message| Error::Group {
+                group: child.to_owned(),
                 message,
             })?;
         self.data.reconcile();
