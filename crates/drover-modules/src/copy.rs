@@ -215,16 +215,23 @@ async fn put_content_in(
     let mut script = format!("set -f\n{READ_FN}p={q}\n");
     match (&base, dest.ends_with('/')) {
         (Some(b), true) => script.push_str(&format!(
-            "[ -d \"$p\" ] || echo no-parent; echo inside; drover_read \"$p\"/{}\n",
+            "[ -d \"$p\" ] || echo no-parent; echo inside; f=\"$p\"/{}\n",
             shell_quote(b)
         )),
         (None, true) => return Err(TaskResult::failed("can not use content with a dir as dest")),
         (Some(b), false) => script.push_str(&format!(
-            "if [ -d \"$p\" ]; then echo inside; drover_read \"$p\"/{}; else {no_dir}echo direct; drover_read \"$p\"; fi\n",
+            "if [ -d \"$p\" ]; then echo inside; f=\"$p\"/{}; else {no_dir}echo direct; f=\"$p\"; fi\n",
             shell_quote(b)
         )),
-        (None, false) => script.push_str(&format!("{no_dir}echo direct; drover_read \"$p\"\n")),
+        (None, false) => script.push_str(&format!("{no_dir}echo direct; f=\"$p\"\n")),
     }
+    if a.bool("follow", false)? {
+        // A symlinked destination: write where it points (Ansible's `follow`).
+        script.push_str(
+            "if [ -L \"$f\" ]; then f=$(readlink -f -- \"$f\") || exit 1; printf 'real\\n%s\\000' \"$f\"; fi\n",
+        );
+    }
+    script.push_str("drover_read \"$f\"\n");
     let out = run(ctx, &script, None).await?;
     if out.rc != 0 {
         return Err(TaskResult::failed(format!(
@@ -261,6 +268,16 @@ async fn put_content_in(
             dest.to_owned(),
             stdout.strip_prefix(b"direct\n").unwrap_or(stdout),
         )
+    };
+    let (final_dest, state_bytes) = match state_bytes.strip_prefix(b"real\n") {
+        Some(rest) => match rest.iter().position(|&b| b == 0) {
+            Some(i) => (
+                String::from_utf8_lossy(&rest[..i]).into_owned(),
+                &rest[i + 1..],
+            ),
+            None => (final_dest, state_bytes),
+        },
+        None => (final_dest, state_bytes),
     };
     let before: FileState = parse_state(state_bytes)
         .ok_or_else(|| TaskResult::failed(format!("could not read `{dest}`: unexpected output")))?;

@@ -286,3 +286,36 @@ fn clone_opts(o: &Opts) -> Opts {
         search: o.search.clone(),
     }
 }
+
+#[tokio::test]
+async fn follow_writes_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink("real", &link).unwrap();
+    let r = run(
+        "copy",
+        json!({"content": "new", "dest": s(&link), "follow": true}),
+    )
+    .await;
+    ok(&r);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    assert_eq!(r.data["dest"], s(&std::fs::canonicalize(&real).unwrap()));
+    // Without follow the link is replaced by a file.
+    let r = run("copy", json!({"content": "newer", "dest": s(&link)})).await;
+    ok(&r);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+}
