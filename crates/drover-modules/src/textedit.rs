@@ -751,3 +751,145 @@ async fn make_parent(ctx: &ModuleContext<'_>, path: &str) -> Result<(), TaskResu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Patterns and the span Python's `re.search` gives (recorded with Python 3.11's `re`:
+    /// bytes patterns for `Line`, text with MULTILINE for `Multiline`, spans in UTF-8 bytes).
+    #[test]
+    #[rustfmt::skip]
+    fn translation_matches_python() {
+        let cases: &[(Flavor, &str, &[u8], Option<(usize, usize)>)] = &[
+            (Flavor::Line, r#"foo$"#, b"foo\x0a", Some((0, 3))),
+            (Flavor::Line, r#"^foo\Z"#, b"foo", Some((0, 3))),
+            (Flavor::Line, r#"^foo\Z"#, b"foo\x0a", None),
+            (Flavor::Line, r#"a{"#, b"xa{y", Some((1, 3))),
+            (Flavor::Line, r#"{foo}"#, b"a{foo}b", Some((1, 6))),
+            (Flavor::Line, r#"x{,2}y"#, b"xxxy", Some((1, 4))),
+            (Flavor::Line, r#"x{2,}"#, b"axxxb", Some((1, 4))),
+            (Flavor::Line, r#"a{}"#, b"a{}", Some((0, 3))),
+            (Flavor::Line, r#"[[]"#, b"a[b", Some((1, 2))),
+            (Flavor::Line, r#"[]a]+"#, b"x]a]", Some((1, 4))),
+            (Flavor::Line, r#"[^]a]"#, b"]ab", Some((2, 3))),
+            (Flavor::Line, r#"\0"#, b"a\x00b", Some((1, 2))),
+            (Flavor::Line, r#"\101"#, b"zA", Some((1, 2))),
+            (Flavor::Line, r#"\x41"#, b"zA", Some((1, 2))),
+            (Flavor::Line, r#"a(?#comment)b"#, b"ab", Some((0, 2))),
+            (Flavor::Line, r#"\d+"#, b"x 42", Some((2, 4))),
+            (Flavor::Line, r#"caf."#, b"caf\xc3\xa9", Some((0, 4))),
+            (Flavor::Line, r#"\w+"#, b"caf\xc3\xa9", Some((0, 3))),
+            (Flavor::Line, r#"(?i)FOO"#, b"xfoo", Some((1, 4))),
+            (Flavor::Line, r#"a\-b\<\>"#, b"a-b<>", Some((0, 5))),
+            (Flavor::Line, r#"(?P<n>x+)"#, b"axxb", Some((1, 3))),
+            (Flavor::Line, r#"[a&&b]"#, b"&", Some((0, 1))),
+            (Flavor::Line, r#"[~~]"#, b"~", Some((0, 1))),
+            (Flavor::Line, r#"a]"#, b"a]", Some((0, 2))),
+            (Flavor::Line, r#"x}"#, b"x}", Some((0, 2))),
+            (Flavor::Line, r#"\s+$"#, b"a  \x0a", Some((1, 4))),
+            (Flavor::Line, r#"[\b]"#, b"a\x08", Some((1, 2))),
+            (Flavor::Line, r#"\bfoo\b"#, b"a foo b", Some((2, 5))),
+            (Flavor::Line, r#"(?x) a b # c"#, b"ab", Some((0, 2))),
+            (Flavor::Line, r#"(?s)."#, b"\x0a", Some((0, 1))),
+            (Flavor::Line, r#"^\s*#"#, b"  # c", Some((0, 3))),
+            (Flavor::Line, "é", b"caf\xc3\xa9", Some((3, 5))),
+            (Flavor::Line, "[é]", b"\xa9", Some((0, 1))),
+            (Flavor::Line, r#"(?a)\w"#, b"x", Some((0, 1))),
+            (Flavor::Line, r#"\$\{HOME\}"#, b"${HOME}", Some((0, 7))),
+            (Flavor::Line, r#"(?m)^b$"#, b"a\x0ab\x0ac", Some((2, 3))),
+            (Flavor::Line, r#"a|b$"#, b"b\x0a", Some((0, 1))),
+            (Flavor::Line, r#".*"#, b"ab\x0a", Some((0, 2))),
+            (Flavor::Multiline, r#"\w+"#, b"caf\xc3\xa9 ok", Some((0, 5))),
+            (Flavor::Multiline, r#"^b$"#, b"a\x0ab\x0ac", Some((2, 3))),
+            (Flavor::Multiline, r#"\d"#, b"\xd9\xa3", Some((0, 2))),
+            (Flavor::Multiline, "é+", b"\xc3\xa9\xc3\xa9", Some((0, 4))),
+            (Flavor::Multiline, "[à-ÿ]+", b"x\xc3\xa9y", Some((1, 3))),
+            (Flavor::Multiline, r#"(?a)\w+"#, b"\xc3\xa9a", Some((2, 3))),
+            (Flavor::Multiline, r#"\u00e9"#, b"\xc3\xa9", Some((0, 2))),
+            (Flavor::Multiline, r#"\U000000e9"#, b"\xc3\xa9", Some((0, 2))),
+            (Flavor::Multiline, r#"\Z"#, b"a\x0a", Some((2, 2))),
+            (Flavor::Multiline, r#"$"#, b"a\x0a", Some((1, 1))),
+            (Flavor::Multiline, r#"(?s)a.b"#, b"a\x0ab", Some((0, 3))),
+            (Flavor::Multiline, r#"a.b"#, b"a\x0ab", None),
+        ];
+        for (flavor, pattern, hay, want) in cases {
+            let re = compile(pattern, *flavor).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+            let got = re.find(hay).map(|m| (m.start(), m.end()));
+            assert_eq!(got, *want, "{pattern:?} on {hay:?} ({})", translate(pattern, *flavor).unwrap());
+        }
+    }
+
+    #[test]
+    fn unsupported_features_are_named() {
+        for (pattern, what) in [
+            ("a(?=b)", "look-ahead"),
+            ("(?<!a)b", "look-behind"),
+            (r"(a)\1", "backreferences"),
+            ("(?P<x>a)(?P=x)", "backreference"),
+            ("(?(1)a|b)", "conditional"),
+            ("(?>a)", "atomic"),
+            (r"\q", "bad escape"),
+        ] {
+            let err = compile(pattern, Flavor::Line).unwrap_err();
+            assert!(err.contains(what), "{pattern}: {err}");
+        }
+        assert_eq!(leading_flags("(?i)(?m)x(?s)"), "im");
+    }
+
+    fn expand(pattern: &str, template: &str, hay: &str) -> Result<String, String> {
+        let re = compile(pattern, Flavor::Multiline).unwrap();
+        let tpl = Template::parse(template, &re, false)?;
+        let (out, _) = py_subn(&re, &tpl, hay.as_bytes(), true);
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// Expected values from Python 3.11's `re.sub`.
+    #[test]
+    fn templates_follow_python() {
+        assert_eq!(expand("(a)", r"\1\g<0>\g<1>", "a").unwrap(), "aaa");
+        assert_eq!(expand("(a)(b)?", r"[\2]", "a").unwrap(), "[]");
+        assert_eq!(expand("(a)", r"\-\%\n\0\101", "a").unwrap(), "\\-\\%\n\0A");
+        assert_eq!(expand("(?P<w>a)", r"<\g<w>>", "a").unwrap(), "<a>");
+        assert_eq!(
+            expand("(a)", r"\2", "a").unwrap_err(),
+            "invalid group reference 2 at position 1"
+        );
+        assert_eq!(
+            expand("(a)", r"\q", "a").unwrap_err(),
+            "bad escape \\q at position 0"
+        );
+        assert_eq!(
+            expand("(a)", "\\", "a").unwrap_err(),
+            "bad escape (end of pattern) at position 0"
+        );
+        assert_eq!(
+            expand("(a)", r"\g<x>", "a").unwrap_err(),
+            "unknown group name 'x'"
+        );
+        assert_eq!(expand("x*", "-", "abxd").unwrap(), "-a-b--d-");
+        assert_eq!(expand("^", ">", "a\nb\n").unwrap(), ">a\n>b\n>");
+        assert_eq!(expand("$", "<", "a\nb\n").unwrap(), "a<\nb<\n<");
+        assert_eq!(expand("", "-", "é").unwrap(), "-é-");
+    }
+
+    #[test]
+    fn line_splitting() {
+        assert_eq!(
+            readlines(b"a\nb\r\nc"),
+            vec![b"a\n".to_vec(), b"b\r\n".to_vec(), b"c".to_vec()]
+        );
+        assert!(readlines(b"").is_empty());
+        assert_eq!(
+            splitlines_keepends(b"a\rb\r\nc\n\nd"),
+            vec![
+                b"a\r".to_vec(),
+                b"b\r\n".to_vec(),
+                b"c\n".to_vec(),
+                b"\n".to_vec(),
+                b"d".to_vec()
+            ]
+        );
+        assert_eq!(rstrip_eol(b"a\r\n\r"), b"a");
+    }
+}
