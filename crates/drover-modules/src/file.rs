@@ -459,9 +459,10 @@ async fn plan_and_apply(
             }
         }
         "touch" => {
+            // Ansible's diff names the requested state: `file` (or `absent`) to `touch`.
+            before.insert("state".into(), prev_state.clone().into());
+            after.insert("state".into(), "touch".into());
             if !path_p.exists() {
-                before.insert("state".into(), "absent".into());
-                after.insert("state".into(), "file".into());
                 changed = true;
                 apply.push_str("touch -- \"$p\" || exit 1\n");
             }
@@ -739,7 +740,9 @@ fn mkdir_chain(path: &str, mode: Option<u32>, w: &Want) -> String {
         cur.push_str(part);
         prefixes.push(shell_quote(&safe_path(&cur)));
     }
-    let mut body = String::from("mkdir -- \"$d\" || exit 1\n");
+    // Another host or task may create the same directory at the same moment: that is success.
+    let mut body =
+        String::from("mkdir -- \"$d\" 2>/dev/null || [ -d \"$d\" ] || mkdir -- \"$d\" || exit 1\n");
     if let Some(m) = mode {
         body.push_str(&format!("chmod {m:o} -- \"$d\" || exit 1\n"));
     }
@@ -804,7 +807,7 @@ fn finish(
         }
         _ => r.set("state", state.to_owned()),
     }
-    if ctx.diff && (before.len() > 1 || after.len() > 1) {
+    if ctx.diff && changed && (before.len() > 1 || after.len() > 1) {
         r.diffs.push(FileDiff {
             before_header: String::new(),
             after_header: String::new(),

@@ -75,6 +75,13 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
         .unwrap_or(0);
     vars.insert("template_uid".into(), Value::from(uid));
+    vars.insert(
+        "template_run_date".into(),
+        Value::from(crate::command::format_time(std::time::SystemTime::now())),
+    );
+    if !vars.contains_key("ansible_managed") {
+        vars.insert("ansible_managed".into(), Value::from("Ansible managed"));
+    }
     let mut text = ctx
         .templar
         .render_file(&path, &vars)
