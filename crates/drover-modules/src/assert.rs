@@ -40,10 +40,9 @@ fn conditions(ctx: &ModuleContext<'_>, that: &Value) -> Vec<Value> {
     match that {
         Value::Array(items) => items.clone(),
         Value::String(s) => {
-            if whole_template(s).is_some() {
-                if let Ok(Value::Array(items)) = ctx.templar.render(s, ctx.vars) {
-                    return items;
-                }
+            let rendered = whole_template(s).map(|_| ctx.templar.render(s, ctx.vars));
+            if let Some(Ok(Value::Array(items))) = rendered {
+                return items;
             }
             vec![that.clone()]
         }

@@ -682,7 +682,7 @@ fn attrs_differ(attrs: &FileAttrs, state: &FileState) -> bool {
 pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult {
     let attrs_changed = attrs_differ(&edit.attrs, edit.state);
     let mut msg = edit.msg;
-    if attrs_changed && !(ctx.check_mode && !edit.state.exists) {
+    if attrs_changed && (!ctx.check_mode || edit.state.exists) {
         if edit.changed {
             msg.push_str(" and ");
         }
@@ -700,17 +700,20 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
         result.msg = Some(msg);
         return result;
     }
-    if edit.changed {
-        if let Some(v) = &edit.validate {
-            if !v.contains("%s") {
-                return TaskResult::failed(format!("validate must contain %s: {v}"));
-            }
-        }
+    let bad_validate = edit
+        .validate
+        .as_ref()
+        .filter(|v| edit.changed && !v.contains("%s"));
+    if let Some(v) = bad_validate {
+        return TaskResult::failed(format!("validate must contain %s: {v}"));
     }
-    if !edit.state.exists {
-        if let Err(failed) = make_parent(ctx, edit.path).await {
-            return failed;
-        }
+    let parent = if edit.state.exists {
+        Ok(())
+    } else {
+        make_parent(ctx, edit.path).await
+    };
+    if let Err(failed) = parent {
+        return failed;
     }
     let backup = edit.backup && edit.changed && edit.state.exists;
     let written = files::write_content(
@@ -758,10 +761,13 @@ mod tests {
 
     /// Patterns and the span Python's `re.search` gives (recorded with Python 3.11's `re`:
     /// bytes patterns for `Line`, text with MULTILINE for `Multiline`, spans in UTF-8 bytes).
+    /// A pattern, a haystack and the span Python finds.
+    type RxCase = (Flavor, &'static str, &'static [u8], Option<(usize, usize)>);
+
     #[test]
     #[rustfmt::skip]
     fn translation_matches_python() {
-        let cases: &[(Flavor, &str, &[u8], Option<(usize, usize)>)] = &[
+        let cases: &[RxCase] = &[
             (Flavor::Line, r#"foo$"#, b"foo\x0a", Some((0, 3))),
             (Flavor::Line, r#"^foo\Z"#, b"foo", Some((0, 3))),
             (Flavor::Line, r#"^foo\Z"#, b"foo\x0a", None),
