@@ -645,8 +645,8 @@ async fn plan_and_apply(
                 after.insert(key.into(), want.clone().into());
                 let recurse = if w.recurse { "-R " } else { "" };
                 apply.push_str(&format!(
-                    "{cmd} {recurse}{chown_flag}{} -- \"$p\" || exit 1\n",
-                    shell_quote(&safe_path(want))
+                    "{cmd} {recurse}{chown_flag}-- {} \"$p\" || exit 1\n",
+                    shell_quote(want)
                 ));
                 attr_changed = true;
             }
@@ -747,16 +747,10 @@ fn mkdir_chain(path: &str, mode: Option<u32>, w: &Want) -> String {
         body.push_str(&format!("chmod {m:o} -- \"$d\" || exit 1\n"));
     }
     if let Some(o) = &w.owner {
-        body.push_str(&format!(
-            "chown {} -- \"$d\" || exit 1\n",
-            shell_quote(&safe_path(o))
-        ));
+        body.push_str(&format!("chown -- {} \"$d\" || exit 1\n", shell_quote(o)));
     }
     if let Some(g) = &w.group {
-        body.push_str(&format!(
-            "chgrp {} -- \"$d\" || exit 1\n",
-            shell_quote(&safe_path(g))
-        ));
+        body.push_str(&format!("chgrp -- {} \"$d\" || exit 1\n", shell_quote(g)));
     }
     format!(
         "for d in {}; do if [ ! -d \"$d\" ]; then\n{body}fi; done\n",

@@ -264,14 +264,14 @@ fn attr_commands(attrs: &FileAttrs, var: &str, cleanup: &str) -> Result<String, 
     }
     if let Some(owner) = &attrs.owner {
         s.push_str(&format!(
-            "chown {} -- \"${var}\" || {{ {cleanup} exit 22; }}\n",
-            shell_quote(&safe_path(owner))
+            "chown -- {} \"${var}\" || {{ {cleanup} exit 22; }}\n",
+            shell_quote(owner)
         ));
     }
     if let Some(group) = &attrs.group {
         s.push_str(&format!(
-            "chgrp {} -- \"${var}\" || {{ {cleanup} exit 23; }}\n",
-            shell_quote(&safe_path(group))
+            "chgrp -- {} \"${var}\" || {{ {cleanup} exit 23; }}\n",
+            shell_quote(group)
         ));
     }
     Ok(s)

@@ -238,3 +238,74 @@ async fn stat_reports() {
     ok(&r);
     assert_eq!(r.data["stat"], json!({"exists": false}));
 }
+
+/// Owner and group changes need root; without it these tests only check the no-op case.
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn owner_and_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("owned");
+    std::fs::write(&f, "x").unwrap();
+    let me = std::fs::metadata(&f).unwrap();
+    // Numeric ids naming the current owner: nothing to do.
+    let r = run(
+        "file",
+        json!({"path": s(&f), "owner": me.uid().to_string(), "group": me.gid().to_string()}),
+    )
+    .await;
+    ok(&r);
+    assert!(!r.changed);
+    if !is_root() {
+        return;
+    }
+    let args = json!({"path": s(&f), "owner": "nobody", "group": "65534"});
+    let r = run("file", args.clone()).await;
+    ok(&r);
+    assert!(r.changed);
+    assert_eq!(std::fs::metadata(&f).unwrap().uid(), 65534);
+    assert_eq!(std::fs::metadata(&f).unwrap().gid(), 65534);
+    assert_eq!(r.data["owner"], "nobody");
+    let r = run("file", args).await;
+    assert!(!r.changed);
+    let c = dir.path().join("c");
+    let args = json!({"content": "c", "dest": s(&c), "owner": "nobody"});
+    let r = run("copy", args.clone()).await;
+    ok(&r);
+    assert_eq!(std::fs::metadata(&c).unwrap().uid(), 65534);
+    assert_eq!(r.data["owner"], "nobody");
+    let r = run("copy", args).await;
+    assert!(!r.changed);
+    // A new directory chain gets the owner on every directory it creates.
+    let d = dir.path().join("d1/d2");
+    let r = run(
+        "file",
+        json!({"path": s(&d), "state": "directory", "owner": "nobody"}),
+    )
+    .await;
+    ok(&r);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("d1")).unwrap().uid(),
+        65534
+    );
+    assert_eq!(std::fs::metadata(&d).unwrap().uid(), 65534);
+    // Recursive ownership.
+    std::fs::write(d.join("inner"), "").unwrap();
+    let r = run("file", json!({"path": s(&dir.path().join("d1")), "state": "directory", "owner": "root", "recurse": true})).await;
+    ok(&r);
+    assert!(r.changed);
+    assert_eq!(std::fs::metadata(d.join("inner")).unwrap().uid(), 0);
+    let r = run("file", json!({"path": s(&dir.path().join("d1")), "state": "directory", "owner": "root", "recurse": true})).await;
+    assert!(!r.changed);
+    // An unknown user fails with the tool's message.
+    let r = run(
+        "file",
+        json!({"path": s(&f), "owner": "no-such-user-drover"}),
+    )
+    .await;
+    assert!(r.failed);
+}
