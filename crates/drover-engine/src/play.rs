@@ -116,10 +116,14 @@ impl<'r> Runner<'r> {
             name: name.clone(),
             check_mode: config.check,
         });
+        for pattern in config.inventory.unmatched_patterns(&play.hosts)? {
+            self.reporter.event(&Event::Warning(format!(
+                "could not match supplied host pattern, ignoring: {pattern}"
+            )));
+        }
         let mut selected = config.inventory.select(&play.hosts)?;
         if let Some(limit) = &config.limit {
-            let allowed = config.inventory.select(limit)?;
-            selected.retain(|h| allowed.contains(h));
+            selected = config.inventory.select_limit(selected, limit)?;
         }
         for host in &selected {
             if !self.hosts.contains_key(host) {
@@ -323,6 +327,7 @@ impl<'r> Runner<'r> {
             diff: self.config.diff,
             search_paths: &self.search_paths,
             connector: self.connector,
+            verbosity: self.config.verbosity,
         };
         let env = &env;
         let futures = hosts.iter().zip(all_vars).map(|(host, vars)| {
@@ -413,6 +418,19 @@ impl<'r> Runner<'r> {
             Status::Failed => {
                 if scope.rescuable {
                     stats.rescued += 1;
+                    let failed_task = serde_json::json!({
+                        "name": task.name.clone().unwrap_or_default(),
+                        "action": task.module,
+                        "args": Value::Object(task.args.clone()),
+                    });
+                    state.facts.insert(
+                        "ansible_failed_task".into(),
+                        drover_types::mark_unsafe(failed_task),
+                    );
+                    state.facts.insert(
+                        "ansible_failed_result".into(),
+                        drover_types::mark_unsafe(result.to_value()),
+                    );
                 } else {
                     stats.failed += 1;
                 }

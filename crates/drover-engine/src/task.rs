@@ -38,6 +38,7 @@ pub(crate) struct TaskEnv<'a> {
     pub(crate) diff: bool,
     pub(crate) search_paths: &'a [PathBuf],
     pub(crate) connector: &'a dyn Connector,
+    pub(crate) verbosity: u8,
 }
 
 /// One loop item's (or the only) result, for the reporter.
@@ -74,24 +75,19 @@ pub(crate) fn status_of(result: &TaskResult) -> Status {
     }
 }
 
-/// Evaluates one condition (`when`, `changed_when`...) as Ansible does.
+/// Evaluates one condition (`when`, `changed_when`...) as ansible-core 2.19 does: the result
+/// must be a boolean; text, numbers, lists and `None` are refused rather than guessed at.
 pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Map) -> Result<bool, String> {
-    match cond {
-        Value::String(text) => {
-            let value = if Templates::is_template(text) {
-                let rendered = templates.render(text, vars)?;
-                match rendered {
-                    Value::String(s) => templates.eval(&s, vars)?,
-                    other => other,
-                }
-            } else {
-                templates.eval(text, vars)?
-            };
-            Ok(drover_types::truthy(&value))
-        }
-        other => Ok(drover_types::truthy(other)),
+    let value = match cond {
+        Value::String(text) if Templates::is_template(text) => match templates.render(text, vars) {
+            Ok(Value::String(s)) => templates.eval(&s, vars),
+            other => other,
+        },
+        Value::String(text) => templates.eval(text, vars),
+        other => Ok(other.clone()),
     }
-    .map_err(|err: String| format!("the conditional check `{}` failed: {err}", cond_text(cond)))
+    .map_err(|err| format!("the conditional check `{}` failed: {err}", cond_text(cond)))?;
+    drover_types::conditional_result(&drover_types::strip_unsafe(value), &cond_text(cond))
 }
 
 fn cond_text(cond: &Value) -> String {
@@ -339,6 +335,7 @@ async fn run_single(
         if result.unreachable {
             return result;
         }
+        apply_verbosity(env, &mut result);
         if let Err(err) = apply_overrides(env, &mut result, vars) {
             return TaskResult::failed(err);
         }
@@ -364,6 +361,22 @@ async fn run_single(
             Ok(false) => tokio::time::sleep(Duration::from_secs_f64(delay)).await,
             Err(err) => return TaskResult::failed(err),
         }
+    }
+}
+
+/// Internal keys a module may return (`_verbosity`, `_ansible_*`) are the engine's to act on and
+/// are never registered or shown; `debug`'s `verbosity` above `-v` turns the result into a skip.
+fn apply_verbosity(env: &TaskEnv<'_>, result: &mut TaskResult) {
+    let wanted = result
+        .data
+        .get("_verbosity")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    result.data.retain(|k, _| !k.starts_with('_'));
+    if wanted > u64::from(env.verbosity) {
+        *result = TaskResult::default();
+        result.skipped = true;
+        result.set("skipped_reason", "Verbosity threshold not met.");
     }
 }
 

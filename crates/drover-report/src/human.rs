@@ -168,12 +168,13 @@ fn display_value(result: &TaskResult, no_log: bool, verbose_always: bool) -> Val
         return serde_json::json!({ "censored": NO_LOG, "changed": result.changed });
     }
     let mut value = drover_types::strip_unsafe(result.to_value());
+    if let Value::Object(map) = &mut value {
+        // ansible-playbook leaves `failed` out of what it prints for a failure.
+        map.remove("failed");
+    }
     if verbose_always {
         if let Value::Object(map) = &mut value {
             map.remove("changed");
-            if !result.failed {
-                map.remove("failed");
-            }
         }
     }
     sorted(value)

@@ -37,7 +37,10 @@ pub struct Exec<'a> {
 impl<'a> Exec<'a> {
     /// A plain script with no input.
     pub fn script(script: &'a str) -> Self {
-        Exec { script, ..Exec::default() }
+        Exec {
+            script,
+            ..Exec::default()
+        }
     }
 
     /// The same command with `stdin` as its input.
@@ -109,7 +112,11 @@ pub trait Connection: Send + Sync {
     ) -> Result<(), ConnectionError> {
         let script = format!("cat > {}", crate::shell_quote(path));
         let out = self
-            .exec(Exec::script(&script).with_stdin(content).with_become(become_))
+            .exec(
+                Exec::script(&script)
+                    .with_stdin(content)
+                    .with_become(become_),
+            )
             .await?;
         if out.rc != 0 {
             return Err(ConnectionError::Other(format!(
@@ -121,10 +128,16 @@ pub trait Connection: Send + Sync {
     }
 
     /// Reads a whole file from the host; `Ok(None)` when it does not exist.
-    async fn get(&self, path: &str, become_: Option<&Become>) -> Result<Option<Vec<u8>>, ConnectionError> {
+    async fn get(
+        &self,
+        path: &str,
+        become_: Option<&Become>,
+    ) -> Result<Option<Vec<u8>>, ConnectionError> {
         let q = crate::shell_quote(path);
         let script = format!("if [ -e {q} ]; then exec cat -- {q}; else exit 3; fi");
-        let out = self.exec(Exec::script(&script).with_become(become_)).await?;
+        let out = self
+            .exec(Exec::script(&script).with_become(become_))
+            .await?;
         match out.rc {
             0 => Ok(Some(out.stdout)),
             3 => Ok(None),

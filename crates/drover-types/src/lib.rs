@@ -14,7 +14,9 @@ mod result;
 mod span;
 mod templar;
 
-pub use connection::{Become, BecomeMethod, Connection, ConnectionError, Connector, Exec, ExecOutput};
+pub use connection::{
+    Become, BecomeMethod, Connection, ConnectionError, Connector, Exec, ExecOutput,
+};
 pub use event::{Event, HostStats, Reporter, Status};
 pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{FileDiff, TaskResult};
@@ -106,6 +108,37 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
+/// The boolean a conditional (`when`, `assert`'s `that`...) evaluated to, as ansible-core 2.19
+/// requires: text, numbers, lists and `None` are refused, with a message naming the condition.
+pub fn conditional_result(value: &Value, condition: &str) -> Result<bool, String> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        other => Err(format!(
+            "conditional result ({}) was derived from value of type `{}` in `{condition}`; \
+             conditionals must have a boolean result\nhint: compare explicitly, or convert with `| bool`",
+            if truthy(other) { "True" } else { "False" },
+            python_type(other),
+        )),
+    }
+}
+
+/// The name Python gives the type of a value (`str`, `int`, `dict`...), for messages that users
+/// compare with Ansible's.
+pub fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(map) if map.len() == 1 && map.contains_key(UNSAFE_KEY) => {
+            map.get(UNSAFE_KEY).map_or("NoneType", python_type)
+        }
+        Value::Object(_) => "dict",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +147,18 @@ mod tests {
     fn quote_survives_single_quotes() {
         assert_eq!(shell_quote("a'b"), "'a'\\''b'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn conditionals_must_be_booleans() {
+        assert_eq!(conditional_result(&Value::Bool(true), "x"), Ok(true));
+        let err = conditional_result(&Value::from("yes"), "x").unwrap_err();
+        assert!(err.contains("type `str`"), "{err}");
+        assert!(
+            conditional_result(&Value::Null, "x")
+                .unwrap_err()
+                .contains("NoneType")
+        );
     }
 
     #[test]

@@ -45,7 +45,14 @@ pub struct ArgSpecEntry {
 impl ArgSpecEntry {
     /// An optional argument of `kind`.
     pub const fn new(name: &'static str, kind: ArgKind) -> Self {
-        ArgSpecEntry { name, aliases: &[], kind, required: false, choices: &[], raw: false }
+        ArgSpecEntry {
+            name,
+            aliases: &[],
+            kind,
+            required: false,
+            choices: &[],
+            raw: false,
+        }
     }
     /// The same argument, required.
     pub const fn required(mut self) -> Self {
@@ -83,7 +90,9 @@ pub struct ArgSpec {
 impl ArgSpec {
     /// Finds an argument by its name or one of its aliases.
     pub fn find(&self, name: &str) -> Option<&ArgSpecEntry> {
-        self.args.iter().find(|a| a.name == name || a.aliases.contains(&name))
+        self.args
+            .iter()
+            .find(|a| a.name == name || a.aliases.contains(&name))
     }
 }
 

@@ -44,17 +44,28 @@ impl TaskResult {
 
     /// A successful result, changed or not.
     pub fn changed(changed: bool) -> Self {
-        TaskResult { changed, ..TaskResult::default() }
+        TaskResult {
+            changed,
+            ..TaskResult::default()
+        }
     }
 
     /// A failed result with a message.
     pub fn failed(msg: impl Into<String>) -> Self {
-        TaskResult { failed: true, msg: Some(msg.into()), ..TaskResult::default() }
+        TaskResult {
+            failed: true,
+            msg: Some(msg.into()),
+            ..TaskResult::default()
+        }
     }
 
     /// A skipped result with a message.
     pub fn skipped(msg: impl Into<String>) -> Self {
-        TaskResult { skipped: true, msg: Some(msg.into()), ..TaskResult::default() }
+        TaskResult {
+            skipped: true,
+            msg: Some(msg.into()),
+            ..TaskResult::default()
+        }
     }
 
     /// Adds a return value.

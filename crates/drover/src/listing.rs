@@ -72,8 +72,13 @@ pub(crate) fn print(args: &RunArgs, loaded: &Loaded) -> u8 {
                     }
                 };
                 if let Some(limit) = &args.limit {
-                    let allowed = loaded.inventory.select(limit).unwrap_or_default();
-                    hosts.retain(|h| allowed.contains(h));
+                    hosts = match loaded.inventory.select_limit(hosts, limit) {
+                        Ok(h) => h,
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return 4;
+                        }
+                    };
                 }
                 println!("    pattern: ['{}']", play.hosts);
                 println!("    hosts ({}):", hosts.len());

@@ -71,6 +71,9 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     } else {
         Inventory::load(&sources).map_err(|e| Failure::invalid(format!("error: {e}")))?
     };
+    for warning in inventory.warnings() {
+        eprintln!("[WARNING]: {warning}");
+    }
     let table = modules();
     let lookup = |name: &str| -> Option<&'static ArgSpec> { table.get(name).map(|m| m.spec()) };
     let color = false;
