@@ -35,6 +35,14 @@ fn step() -> &'static Regex {
 
 /// Rewrites the chains in `source` that need undefined-tolerant lookups.
 pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
+    match crate::pyops::rewrite_percent(source) {
+        Cow::Borrowed(s) => rewrite_defaults(s),
+        Cow::Owned(s) => Cow::Owned(rewrite_defaults(&s).into_owned()),
+    }
+}
+
+/// The `default`/`defined` part of [`rewrite_chains`].
+fn rewrite_defaults(source: &str) -> Cow<'_, str> {
     if !(source.contains("default")
         || source.contains("defined")
         || source.contains("|d")

@@ -321,6 +321,182 @@ const CASES: &[(&str, &str)] = &[
     (r#"{{ none }}"#, r#"null"#),
 ];
 
+/// A second batch, recorded the same way with `d: {a: 1}` and `files/a.txt` holding "hello\n".
+const CASES_2: &[(&str, &str)] = &[
+    (r#"{{ 'é' | to_json }}"#, r#""\"\\u00e9\"""#),
+    (
+        r#"{{ {'é': 'ü'} | to_nice_json }}"#,
+        r#""{\n    \"\\u00e9\": \"\\u00fc\"\n}""#,
+    ),
+    (r#"{{ 'x' | comment }}"#, "\"#\\n# x\\n#\""),
+    (r#"{{ 'a\nb' | comment('c') }}"#, r#""//\n// a\\nb\n//""#),
+    (
+        r#"{{ ('2024-03-01 10:00:00' | to_datetime) }}"#,
+        r#""2024-03-01T10:00:00""#,
+    ),
+    (
+        r#"{{ ('2024-03-01' | to_datetime('%Y-%m-%d')).year }}"#,
+        r#"2024"#,
+    ),
+    (r#"{{ [1,2] | map('int') | list }}"#, r#"[1, 2]"#),
+    (r#"{{ 'x' in 'xyz' }}"#, r#"true"#),
+    (r#"{{ 3 in [1, 2, 3] }}"#, r#"true"#),
+    (r#"{{ 'a' in {'a': 1} }}"#, r#"true"#),
+    (r#"{{ [1,2,3] | select('gt', 1) | list }}"#, r#"[2, 3]"#),
+    (r#"{{ [1,2,3] | select('in', [1,2]) | list }}"#, r#"[1, 2]"#),
+    (
+        r#"{{ [{'a': 'x'}, {'a': 'y'}] | selectattr('a', 'match', 'x') | list }}"#,
+        r#"[{"a": "x"}]"#,
+    ),
+    (
+        r#"{{ [{'a': {'b': 1}}] | map(attribute='a.b') | list }}"#,
+        r#"[1]"#,
+    ),
+    (
+        r#"{{ [{'a': 1}, {}] | map(attribute='a', default=0) | list }}"#,
+        r#"[1, 0]"#,
+    ),
+    (r#"{{ ['b', 'a'] | sort | first }}"#, r#""a""#),
+    (
+        r#"{{ {'b': 2, 'a': 1} | dictsort(reverse=true) }}"#,
+        r#"[["b", 2], ["a", 1]]"#,
+    ),
+    (
+        r#"{{ [1, 2, 3] | batch(2, 'x') | list }}"#,
+        r#"[[1, 2], [3, "x"]]"#,
+    ),
+    (r#"{{ [1, 2, 3] | slice(2) | list }}"#, r#"[[1, 2], [3]]"#),
+    (r#"{{ 'abc' | reverse }}"#, r#""cba""#),
+    (
+        r#"{{ ['x', 'y'] | groupby('0') }}"#,
+        r#"[["x", ["x"]], ["y", ["y"]]]"#,
+    ),
+    (
+        r#"{{ [{'k': 'a', 'v': 1}, {'k': 'a', 'v': 2}] | groupby('k') }}"#,
+        r#"[["a", [{"k": "a", "v": 1}, {"k": "a", "v": 2}]]]"#,
+    ),
+    (r#"{{ 'a-b' | split('-') | join('+') }}"#, r#""a+b""#),
+    (r#"{{ 'Hello %s' % 'you' }}"#, r#""Hello you""#),
+    (r#"{{ '%(a)s' % {'a': 1} }}"#, r#""1""#),
+    (r#"{{ '{} and {}'.format(1, 'b') }}"#, r#""1 and b""#),
+    (r#"{{ 'abc' | wordcount }}"#, r#"1"#),
+    (r#"{{ 'abc' is lower }}"#, r#"true"#),
+    (r#"{{ 10 is divisibleby 5 }}"#, r#"true"#),
+    (r#"{{ 3 is odd }}"#, r#"true"#),
+    (r#"{{ 'a' is sameas 'a' }}"#, r#"true"#),
+    (r#"{{ 0.1 + 0.2 }}"#, r#"0.30000000000000004"#),
+    (r#"{{ 10 / 3 }}"#, r#"3.3333333333333335"#),
+    (r#"{{ 2 * 'ab' }}"#, r#""abab""#),
+    (r#"{{ [1] + [2] }}"#, r#"[1, 2]"#),
+    (r#"{{ 'a' + 'b' }}"#, r#""ab""#),
+    (r#"{{ true and 'x' }}"#, r#""x""#),
+    (r#"{{ false or 'y' }}"#, r#""y""#),
+    (r#"{{ not none }}"#, r#"true"#),
+    (r#"{{ 5 > 3 > 1 }}"#, r#"true"#),
+    (r#"{{ 1 == 1.0 }}"#, r#"true"#),
+    (r#"{{ '1' == 1 }}"#, r#"false"#),
+    (r#"{{ [1, 2] == [1, 2] }}"#, r#"true"#),
+    (r#"{{ {'a': 1}['a'] }}"#, r#"1"#),
+    (r#"{{ {'a': 1}.a }}"#, r#"1"#),
+    (r#"{{ [1, 2, 3] | sum(start=10) }}"#, r#"16"#),
+    (r#"{{ [[1], [2]] | sum(start=[]) }}"#, r#"[1, 2]"#),
+    (r#"{{ range(5) | reject('odd') | list }}"#, r#"[0, 2, 4]"#),
+    (
+        r#"{{ lookup('first_found', {'files': ['nope', 'a.txt'], 'paths': ['files']}) | basename }}"#,
+        r#""a.txt""#,
+    ),
+    (
+        r#"{{ lookup('fileglob', '*.txt') | basename }}"#,
+        r#""a.txt""#,
+    ),
+    (
+        r#"{{ query('fileglob', '*.txt') | map('basename') | list }}"#,
+        r#"["a.txt"]"#,
+    ),
+    (r#"{{ lookup('env', 'HOME') is string }}"#, r#"true"#),
+    (r#"{{ lookup('vars', 'nope', default='dv') }}"#, r#""dv""#),
+    (r#"{{ lookup('sequence', 'start=1 end=3') }}"#, r#""1,2,3""#),
+    (
+        r#"{{ query('sequence', 'start=0 end=6 stride=2 format=n%02d') }}"#,
+        r#"["n00", "n02", "n04", "n06"]"#,
+    ),
+    (
+        r#"{{ query('dict', {'a': 1}) }}"#,
+        r#"[{"key": "a", "value": 1}]"#,
+    ),
+    (
+        r#"{{ 'abc' | regex_replace('B', 'x', ignorecase=true) }}"#,
+        r#""axc""#,
+    ),
+    (
+        r#"{{ 'line1\nline2' | regex_findall('^l', multiline=true) }}"#,
+        r#"["l"]"#,
+    ),
+    (r#"{{ {'a': 1} | to_yaml }}"#, r#""{a: 1}\n""#),
+    (r#"{{ 'plain' | to_yaml }}"#, r#""plain\n""#),
+    (r#"{{ 5 | to_nice_yaml }}"#, r#""5\n""#),
+    (r#"{{ [1, 2] | to_json }}"#, r#""[1, 2]""#),
+    (r#"{{ none | to_json }}"#, r#""null""#),
+    (r#"{{ 1.5 | to_nice_json }}"#, r#""1.5""#),
+    (r#"{{ 'a"b' | quote }}"#, r#""'a\"b'""#),
+    (r#"{{ 'x y' | quote }}"#, r#""'x y'""#),
+    (r#"{{ '' | quote }}"#, r#""''""#),
+    (r#"{{ '~/x' | expanduser != '~/x' }}"#, r#"true"#),
+    (r#"{{ 'a.b' | splitext }}"#, r#"["a", ".b"]"#),
+    (r#"{{ '.bashrc' | splitext }}"#, r#"[".bashrc", ""]"#),
+    (r#"{{ '/a/b/' | basename }}"#, r#""""#),
+    (r#"{{ '/a/b/' | dirname }}"#, r#""/a/b""#),
+    (r#"{{ 'a' | relpath('a') }}"#, r#"".""#),
+    (
+        r#"{{ ['a', 'b'] | product(['c'], repeat=1) | list }}"#,
+        r#"[["a", "c"], ["b", "c"]]"#,
+    ),
+    (r#"{{ [1, 2, 3] | random(seed=1) }}"#, r#"1"#),
+    (r#"{{ 'x' | mandatory('custom msg') }}"#, r#""x""#),
+    (
+        r#"{{ {'a': 1} | combine({'b': 2}, {'a': 3}) }}"#,
+        r#"{"a": 3, "b": 2}"#,
+    ),
+    (
+        r#"{{ [{'a': 1}, {'b': 2}] | combine }}"#,
+        r#"{"a": 1, "b": 2}"#,
+    ),
+    (r#"{{ [1, none, 'None', [2]] | flatten }}"#, r#"[1, 2]"#),
+    (r#"{{ 'ABC' | lower | title }}"#, r#""Abc""#),
+    (r#"{{ 42 | string | length }}"#, r#"2"#),
+    (r#"{{ 'x' | default('y', true) }}"#, r#""x""#),
+    (r#"{{ none | default('y') }}"#, r#"null"#),
+    (r#"{{ none | default('y', true) }}"#, r#""y""#),
+    (r#"{{ false | d('y', true) }}"#, r#""y""#),
+    (r#"{{ [] | default(['z'], true) }}"#, r#"["z"]"#),
+    (r#"{{ 1 | int + '2' | int }}"#, r#"3"#),
+    (r#"{{ '08' | int }}"#, r#"8"#),
+    (r#"{{ '0o10' | int(base=8) }}"#, r#"8"#),
+    (r#"{{ '1e3' | float }}"#, r#"1000.0"#),
+    (r#"{{ 'nan' | float is nan }}"#, r#"true"#),
+    (r#"{{ 'True' | bool }}"#, r#"true"#),
+    (r#"{{ 'y' | bool }}"#, r#"false"#),
+    (r#"{{ 0 | bool }}"#, r#"false"#),
+    (r#"{{ 'x' | ternary(1, 2) }}"#, r#"1"#),
+    (r#"{{ '' | ternary(1, 2) }}"#, r#"2"#),
+    (r#"{{ omit is defined }}"#, r#"true"#),
+    (r#"{{ hostvars is defined }}"#, r#"true"#),
+    (r#"{{ [3,1,2] | sort | list | first }}"#, r#"1"#),
+    (
+        r#"{{ {'b': 1, 'a': 2} | dict2items | map(attribute='key') | list }}"#,
+        r#"["b", "a"]"#,
+    ),
+    (
+        r#"{{ ['a','b','c'] | zip([1,2,3], ['x','y','z']) | list }}"#,
+        r#"[["a", 1, "x"], ["b", 2, "y"], ["c", 3, "z"]]"#,
+    ),
+    (r#"{{ {'a': {'b': {'c': 1}}}.a.b.c }}"#, r#"1"#),
+    (r#"{{ {'a': {'b': {'c': 1}}}['a']['b'] }}"#, r#"{"c": 1}"#),
+    (r#"{{ 'a' ~ none ~ 'b' }}"#, r#""aNoneb""#),
+    (r#"{{ [none] }}"#, r#"[null]"#),
+    (r#"{{ 'x%sy' | format(none) }}"#, r#""xNoney""#),
+];
+
 fn vars(dir: &std::path::Path) -> Map {
     let mut m = Map::new();
     m.insert("myvar".into(), Value::from("{{ 1 + 1 }}"));
@@ -331,15 +507,17 @@ fn vars(dir: &std::path::Path) -> Map {
     m
 }
 
-#[test]
-fn filters_tests_and_lookups_match_ansible_core() {
+fn check(cases: &[(&str, &str)], file: &str, content: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("files")).unwrap();
-    std::fs::write(dir.path().join("files/hello.txt"), "hello file\n\n").unwrap();
+    std::fs::write(dir.path().join("files").join(file), content).unwrap();
     let t = Templates::new();
-    let v = vars(dir.path());
+    let mut v = vars(dir.path());
+    v.insert("d".into(), serde_json::json!({"a": 1}));
+    v.insert("omit".into(), Value::from(crate::OMIT));
+    v.insert("hostvars".into(), serde_json::json!({}));
     let mut failures = Vec::new();
-    for (expr, want) in CASES {
+    for (expr, want) in cases {
         let want: Value = serde_json::from_str(want).unwrap();
         match t.render(expr, &v) {
             Ok(got) if got == want => {}
@@ -347,12 +525,47 @@ fn filters_tests_and_lookups_match_ansible_core() {
             Err(e) => failures.push(format!("{expr}\n   want {want}\n   error {e}")),
         }
     }
+    failures
+}
+
+#[test]
+fn filters_tests_and_lookups_match_ansible_core() {
+    let mut failures = check(CASES, "hello.txt", "hello file\n\n");
+    failures.extend(check(CASES_2, "a.txt", "hello\n"));
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Templates that ansible-core 2.19 refuses (recorded in the same runs): drover must fail too.
+#[test]
+fn errors_where_ansible_core_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Templates::new();
+    let mut v = vars(dir.path());
+    v.insert("d".into(), serde_json::json!({"a": 1}));
+    for expr in [
+        "{{ undefined_var == 1 }}",
+        "{{ undefined_var }}",
+        "{{ d.missing }}",
+        "{{ d.missing.deeper }}",
+        "{{ nope | mandatory }}",
+        "{{ nope | mandatory('custom msg') }}",
+        r"{{ 'foo' | regex_search('(?P<n>o+)', '\\g<n>') }}",
+    ] {
+        assert!(
+            t.render(expr, &v).is_err(),
+            "{expr} should fail, got {:?}",
+            t.render(expr, &v)
+        );
+    }
+    let err = t
+        .render("{{ nope | mandatory('custom msg') }}", &v)
+        .unwrap_err();
+    assert!(err.contains("custom msg"), "{err}");
 }
 
 #[test]

@@ -38,6 +38,9 @@ pub(crate) fn to_plain(value: &Value) -> Result<JValue, Error> {
             .collect::<Result<Vec<_>, _>>()
             .map(JValue::Array);
     }
+    if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
+        return Ok(JValue::String(dt.isoformat()));
+    }
     Ok(match value.kind() {
         ValueKind::Undefined => return Err(undefined_error()),
         ValueKind::Invalid => {

@@ -57,6 +57,7 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     });
     env.set_unknown_method_callback(crate::pycompat::call_method);
     env.add_function(crate::chain::CHAIN_FN, crate::chain::chain);
+    env.add_function(crate::pyops::PCT_FN, crate::pyops::pct);
     crate::filters::register(&mut env);
     crate::tests::register(&mut env);
     crate::lookups::register(&mut env);

@@ -16,6 +16,7 @@ pub(crate) mod filters;
 mod lazy;
 mod lookups;
 mod pycompat;
+mod pyops;
 mod render;
 mod tests;
 

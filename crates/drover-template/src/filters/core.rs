@@ -338,6 +338,15 @@ pub(crate) fn str_format(s: &str, args: &[Value]) -> Result<String, Error> {
 /// Python's `fmt % args`: `%s`, `%r`, `%d`, `%i`, `%f`, `%x`, `%o`, `%e`, with flags, width and
 /// precision.
 pub(crate) fn percent_format(fmt: &str, args: &[Value]) -> Result<String, Error> {
+    percent_format_with(fmt, args, None)
+}
+
+/// Python's `fmt % args`, with `%(name)s` fields taken from `named` when given.
+pub(crate) fn percent_format_with(
+    fmt: &str,
+    args: &[Value],
+    named: Option<&Value>,
+) -> Result<String, Error> {
     let mut out = String::new();
     let mut next = 0usize;
     let mut chars = fmt.chars().peekable();
@@ -345,6 +354,18 @@ pub(crate) fn percent_format(fmt: &str, args: &[Value]) -> Result<String, Error>
         if c != '%' {
             out.push(c);
             continue;
+        }
+        let mut key: Option<String> = None;
+        if chars.peek() == Some(&'(') {
+            chars.next();
+            let mut k = String::new();
+            for c in chars.by_ref() {
+                if c == ')' {
+                    break;
+                }
+                k.push(c);
+            }
+            key = Some(k);
         }
         let mut flags = String::new();
         while let Some(&f) = chars.peek() {
@@ -375,10 +396,22 @@ pub(crate) fn percent_format(fmt: &str, args: &[Value]) -> Result<String, Error>
             out.push('%');
             continue;
         }
-        let arg = args
-            .get(next)
-            .ok_or_else(|| fail("not enough arguments for format string"))?;
-        next += 1;
+        let keyed;
+        let arg = match (&key, named) {
+            (Some(k), Some(map)) => {
+                keyed = map.get_item(&Value::from(k.as_str()))?;
+                if keyed.is_undefined() {
+                    return Err(fail(format!("KeyError: '{k}'")));
+                }
+                &keyed
+            }
+            (Some(_), None) => return Err(fail("format requires a mapping")),
+            _ => {
+                next += 1;
+                args.get(next - 1)
+                    .ok_or_else(|| fail("not enough arguments for format string"))?
+            }
+        };
         let num = || {
             f64::try_from(arg.clone()).map_err(|_| {
                 fail(format!(
@@ -523,6 +556,7 @@ fn comment(text: String, style: Option<String>, kwargs: Kwargs) -> Result<String
         out.push_str(end);
         out.push('\n');
     }
+    out.pop();
     Ok(out)
 }
 

@@ -198,10 +198,9 @@ fn strftime(fmt: String, second: Option<f64>, utc: Option<bool>) -> String {
     format_time(&fmt, secs)
 }
 
-/// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: parses into a mapping-like value with the fields
-/// playbooks use (`year`... and `timestamp` via subtraction is not supported); returns the text
-/// as Python's `str(datetime)`.
-fn to_datetime(text: String, format: Option<String>) -> Result<String, Error> {
+/// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: a datetime value with `year`, `month`... fields
+/// and `strftime()`/`timestamp()` methods (subtracting two datetimes is not supported).
+fn to_datetime(text: String, format: Option<String>) -> Result<Value, Error> {
     let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".into());
     let mut fields = [1970i64, 1, 1, 0, 0, 0];
     let mut t = text.as_str();
@@ -242,8 +241,10 @@ fn to_datetime(text: String, format: Option<String>) -> Result<String, Error> {
     if !t.is_empty() {
         return Err(fail(format!("unconverted data remains: {t}")));
     }
-    Ok(format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]
-    ))
+    let days = days_from_civil(fields[0], fields[1] as u32, fields[2] as u32);
+    let secs = days * 86_400 + fields[3] * 3600 + fields[4] * 60 + fields[5];
+    Ok(Value::from_object(crate::pyops::DateTime {
+        secs,
+        micros: 0,
+    }))
 }

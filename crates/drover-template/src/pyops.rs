@@ -1,0 +1,227 @@
+//! Python behaviour minijinja's operators and types lack: `'fmt' % args` string formatting
+//! (rewritten to a helper call before compiling) and the `datetime` values `to_datetime` returns.
+
+use crate::filters::core::percent_format_with;
+use crate::filters::misc::format_time;
+use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
+use minijinja::{Error, State};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// The helper `'fmt' % x` is rewritten to.
+pub(crate) const PCT_FN: &str = "__drover_pct";
+
+/// `__drover_pct(fmt, operand)`: a tuple gives positional arguments, a mapping named ones, any
+/// other value is the single argument.
+pub(crate) fn pct(fmt: String, operand: Value) -> Result<String, Error> {
+    if operand.is_tuple() {
+        let args: Vec<Value> = operand.try_iter()?.collect();
+        percent_format_with(&fmt, &args, None)
+    } else if operand.kind() == ValueKind::Map {
+        percent_format_with(&fmt, std::slice::from_ref(&operand), Some(&operand))
+    } else {
+        percent_format_with(&fmt, &[operand], None)
+    }
+}
+
+/// The end (exclusive) of a string literal starting at `i` (a quote), if it closes.
+fn literal_end(b: &[u8], i: usize) -> Option<usize> {
+    let q = b[i];
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            c if c == q => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// The end of the operand after `%`: a bracketed group, a literal, or a dotted name.
+fn operand_end(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    let start = i;
+    match *b.get(i)? {
+        b'(' | b'{' | b'[' => {
+            let mut depth = 0i32;
+            while i < b.len() {
+                match b[i] {
+                    b'\'' | b'"' => {
+                        i = literal_end(b, i)?;
+                        continue;
+                    }
+                    b'(' | b'{' | b'[' => depth += 1,
+                    b')' | b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        b'\'' | b'"' => literal_end(b, i),
+        c if c.is_ascii_alphanumeric() || c == b'_' => {
+            while i < b.len() {
+                let c = b[i];
+                if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
+                    i += 1;
+                } else if c == b'[' {
+                    i = operand_end(b, i)?;
+                } else {
+                    break;
+                }
+            }
+            (i > start).then_some(i)
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites `'literal' % operand` inside `{{ }}`/`{% %}` into `__drover_pct('literal', operand)`.
+pub(crate) fn rewrite_percent(source: &str) -> Cow<'_, str> {
+    if !(source.contains("' %")
+        || source.contains("'%")
+        || source.contains("\" %")
+        || source.contains("\"%"))
+    {
+        return Cow::Borrowed(source);
+    }
+    let b = source.as_bytes();
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut i = 0;
+    let mut copied = 0;
+    let mut in_tag = false;
+    while i < b.len() {
+        if !in_tag {
+            if b[i] == b'{' && matches!(b.get(i + 1), Some(b'{') | Some(b'%')) {
+                in_tag = true;
+                i += 2;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        match b[i] {
+            b'}' | b'%' if b.get(i + 1) == Some(&b'}') => {
+                in_tag = false;
+                i += 2;
+            }
+            b'\'' | b'"' => {
+                let Some(end) = literal_end(b, i) else { break };
+                let mut k = end;
+                while k < b.len() && b[k] == b' ' {
+                    k += 1;
+                }
+                if b.get(k) == Some(&b'%') && b.get(k + 1) != Some(&b'}') {
+                    if let Some(op_end) = operand_end(b, k + 1) {
+                        out.push_str(&source[copied..i]);
+                        out.push_str(PCT_FN);
+                        out.push('(');
+                        out.push_str(&source[i..end]);
+                        out.push_str(", ");
+                        out.push_str(source[k + 1..op_end].trim());
+                        out.push(')');
+                        copied = op_end;
+                        i = op_end;
+                        continue;
+                    }
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(source);
+    }
+    out.push_str(&source[copied..]);
+    Cow::Owned(out)
+}
+
+/// A Python `datetime` (naive, as `to_datetime` makes it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DateTime {
+    /// Seconds since the epoch, the fields read as UTC.
+    pub(crate) secs: i64,
+    /// Microseconds.
+    pub(crate) micros: u32,
+}
+
+impl DateTime {
+    /// `isoformat()`: `2024-03-01T10:00:00`.
+    pub(crate) fn isoformat(&self) -> String {
+        crate::filters::format_datetime(self.secs, self.micros).replacen(' ', "T", 1)
+    }
+}
+
+impl Object for DateTime {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let text = crate::filters::format_datetime(self.secs, 0);
+        let field = |a: usize, b: usize| {
+            text.get(a..b)
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(Value::from)
+        };
+        match key.as_str()? {
+            "year" => field(0, 4),
+            "month" => field(5, 7),
+            "day" => field(8, 10),
+            "hour" => field(11, 13),
+            "minute" => field(14, 16),
+            "second" => field(17, 19),
+            "microsecond" => Some(Value::from(self.micros)),
+            _ => None,
+        }
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "strftime" => Ok(Value::from(format_time(
+                args.first().and_then(Value::as_str).unwrap_or(""),
+                self.secs,
+            ))),
+            "isoformat" => Ok(Value::from(self.isoformat())),
+            "timestamp" => Ok(Value::from(self.secs as f64 + f64::from(self.micros) / 1e6)),
+            _ => Err(Error::from(minijinja::ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::filters::format_datetime(self.secs, self.micros))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rewrite() {
+        assert_eq!(
+            rewrite_percent("{{ 'Hello %s' % name }}"),
+            "{{ __drover_pct('Hello %s', name) }}"
+        );
+        assert_eq!(
+            rewrite_percent("{{ '%s-%s' % (a, b) | upper }}"),
+            "{{ __drover_pct('%s-%s', (a, b)) | upper }}"
+        );
+        assert_eq!(rewrite_percent("50 '%' {{ x }}"), "50 '%' {{ x }}");
+        assert_eq!(rewrite_percent("{{ 7 % 2 }}"), "{{ 7 % 2 }}");
+    }
+}
