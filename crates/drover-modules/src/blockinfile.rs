@@ -71,7 +71,7 @@ impl Module for BlockInFile {
 
 async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResult> {
     let args = Args::new(map);
-    let path = args.req_str("path")?;
+    let path = textedit::expand_path(ctx, &args.req_str("path")?).await?;
     let present = args.choice("state", &["absent", "present"], "present")? == "present";
     exclusive(&args, &[("insertbefore", "insertafter")])?;
     let mut insertafter = args.str("insertafter")?;

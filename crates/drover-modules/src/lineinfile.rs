@@ -105,7 +105,7 @@ pub(crate) fn fail_rc(rc: i32, msg: String) -> TaskResult {
 
 async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResult> {
     let args = Args::new(map);
-    let path = args.req_str("path")?;
+    let path = textedit::expand_path(ctx, &args.req_str("path")?).await?;
     let state = args.choice("state", &["absent", "present"], "present")?;
     exclusive(
         &args,

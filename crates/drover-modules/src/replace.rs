@@ -109,7 +109,7 @@ impl Encoding {
 
 async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResult> {
     let args = Args::new(map);
-    let path = args.req_str("path")?;
+    let path = textedit::expand_path(ctx, &args.req_str("path")?).await?;
     let regexp = args.req_str("regexp")?;
     let replace = args.str_or("replace", "")?;
     let enc_name = args.str_or("encoding", "utf-8")?;

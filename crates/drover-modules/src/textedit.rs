@@ -623,6 +623,111 @@ pub(crate) fn rstrip_eol(line: &[u8]) -> &[u8] {
     &line[..end]
 }
 
+/// Expands a `path` argument as Ansible's `type: path` does on the target: environment
+/// variables (`$NAME`, `${NAME}`; unknown ones are kept) then `~` or `~user` (an unknown user is
+/// kept). Costs one round trip, only when the path has a `$` or starts with `~`.
+pub(crate) async fn expand_path(ctx: &ModuleContext<'_>, path: &str) -> Result<String, TaskResult> {
+    let refs = var_refs(path);
+    let tilde = tilde_user(path);
+    if refs.is_empty() && tilde.is_none() {
+        return Ok(path.to_owned());
+    }
+    let mut script = String::from("set -f\n");
+    for (_, _, name) in &refs {
+        script.push_str(&format!(
+            "if [ \"${{{name}+x}}\" = x ]; then printf 's%s\\0' \"${name}\"; else printf 'u\\0'; fi\n"
+        ));
+    }
+    if let Some(user) = tilde {
+        script.push_str(&format!("printf 'h%s\\0' ~{user}\n"));
+    }
+    let out = files::run(ctx, &script, None).await?;
+    if out.rc != 0 {
+        return Err(TaskResult::failed(format!(
+            "could not expand `{path}`: {}",
+            out.stderr_text().trim()
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut answers = text.split('\0');
+    let mut expanded = String::new();
+    let mut last = 0;
+    for (start, end, _) in &refs {
+        expanded.push_str(&path[last..*start]);
+        match answers.next().and_then(|a| a.strip_prefix('s')) {
+            Some(value) => expanded.push_str(value),
+            None => expanded.push_str(&path[*start..*end]),
+        }
+        last = *end;
+    }
+    expanded.push_str(&path[last..]);
+    if let Some(user) = tilde {
+        let home = answers
+            .next()
+            .and_then(|a| a.strip_prefix('h'))
+            .filter(|h| !h.starts_with('~'));
+        if let Some(home) = home {
+            let rest = &expanded[1 + user.len()..];
+            let joined = format!("{}{rest}", home.trim_end_matches('/'));
+            expanded = if joined.is_empty() {
+                "/".to_owned()
+            } else {
+                joined
+            };
+        }
+    }
+    Ok(expanded)
+}
+
+/// The environment variable references in a path that a shell can look up, as
+/// `(start, end, name)`: Python's `\$(\w+|\{[^}]*\})`, keeping only valid names.
+fn var_refs(path: &str) -> Vec<(usize, usize, &str)> {
+    let valid = |n: &str| {
+        n.chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+            && n.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+    };
+    let b = path.as_bytes();
+    let mut refs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let (name, end) = if b.get(i + 1) == Some(&b'{') {
+            match path[i + 2..].find('}') {
+                Some(close) => (&path[i + 2..i + 2 + close], i + 3 + close),
+                None => ("", i + 1),
+            }
+        } else {
+            let len = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            (&path[i + 1..i + 1 + len], i + 1 + len)
+        };
+        if valid(name) {
+            refs.push((i, end, name));
+        }
+        i = end.max(i + 1);
+    }
+    refs
+}
+
+/// For a path starting with `~`, the user name after it (empty for the current user), when it
+/// is one a shell can expand safely.
+fn tilde_user(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('~')?;
+    let user = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let safe = user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && !user.starts_with('-');
+    safe.then_some(user)
+}
+
 /// The content of a file `read_state` found (empty when it does not exist or is not a regular
 /// file); fails for files too large to have been read back.
 pub(crate) fn content_of(state: &FileState, path: &str) -> Result<Vec<u8>, TaskResult> {
@@ -877,6 +982,18 @@ mod tests {
         assert_eq!(expand("^", ">", "a\nb\n").unwrap(), ">a\n>b\n>");
         assert_eq!(expand("$", "<", "a\nb\n").unwrap(), "a<\nb<\n<");
         assert_eq!(expand("", "-", "é").unwrap(), "-é-");
+    }
+
+    #[test]
+    fn path_references() {
+        assert_eq!(
+            var_refs("$HOME/a${X}b$1$"),
+            vec![(0, 5, "HOME"), (7, 11, "X")]
+        );
+        assert_eq!(tilde_user("~/x"), Some(""));
+        assert_eq!(tilde_user("~bob/x"), Some("bob"));
+        assert_eq!(tilde_user("~$(id)/x"), None);
+        assert_eq!(tilde_user("/x~"), None);
     }
 
     #[test]

@@ -343,3 +343,35 @@ async fn unsupported_regex_features_say_so() {
         Some("parameters are mutually exclusive: insertbefore|insertafter")
     );
 }
+
+#[tokio::test]
+async fn paths_expand_home_and_variables() {
+    let home = std::env::var_os("HOME").expect("HOME is set");
+    let home = home.to_str().unwrap().trim_end_matches('/').to_owned();
+    let name = "drover-surely-missing-file-8f3a";
+    for (given, want) in [
+        (format!("~/{name}"), format!("{home}/{name}")),
+        (format!("$HOME/{name}"), format!("{home}/{name}")),
+        (format!("${{HOME}}/{name}"), format!("{home}/{name}")),
+        (
+            format!("/tmp/$DROVER_SURELY_UNSET/{name}"),
+            format!("/tmp/$DROVER_SURELY_UNSET/{name}"),
+        ),
+        (
+            format!("/tmp/$(touch PWNED)/{name}"),
+            format!("/tmp/$(touch PWNED)/{name}"),
+        ),
+    ] {
+        let r = run("lineinfile", json!({"path": given, "line": "x"})).await;
+        assert_eq!(
+            r.msg.as_deref(),
+            Some(format!("Destination {want} does not exist !").as_str())
+        );
+        let r = run("replace", json!({"path": given, "regexp": "x"})).await;
+        assert_eq!(
+            r.msg.as_deref(),
+            Some(format!("Path {want} does not exist !").as_str())
+        );
+    }
+    assert!(!Path::new("PWNED").exists());
+}
