@@ -40,18 +40,22 @@ impl Connection for Local {
             .spawn()
             .map_err(|e| ConnectionError::Other(format!("could not start /bin/sh: {e}")))?;
         let pid = child.id();
+        // If this future is dropped (the run is cancelled), the whole group goes with it.
+        let mut guard = GroupGuard(pid);
         let run = collect(&mut child, input);
         let result = match exec.timeout {
             Some(limit) => match tokio::time::timeout(limit, run).await {
                 Ok(r) => r,
                 Err(_) => {
                     kill_group(pid);
+                    guard.0 = None;
                     let _ = child.wait().await;
                     return Err(ConnectionError::Timeout(limit));
                 }
             },
             None => run.await,
         };
+        guard.0 = None;
         result.map_err(|e| ConnectionError::Other(format!("running a local command: {e}")))
     }
 }
@@ -88,6 +92,15 @@ async fn read_all<R: AsyncRead + Unpin>(pipe: Option<R>) -> std::io::Result<Vec<
         p.read_to_end(&mut buf).await?;
     }
     Ok(buf)
+}
+
+/// Kills the script's process group when dropped before the script finished.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0.take());
+    }
 }
 
 /// Kills the process group led by `pid` (the script and all it started).
@@ -234,5 +247,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out.stdout_text(), "it's 0\n", "{}", out.stderr_text());
+    }
+
+    #[tokio::test]
+    async fn cancelling_kills_the_group() {
+        let dir = std::env::temp_dir().join(format!("drover-cancel-{}", std::process::id()));
+        let marker = dir.to_str().unwrap().to_owned();
+        let script = format!("(sleep 1; touch '{marker}') & sleep 30");
+        let run = Local.exec(Exec::script(&script));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), run)
+                .await
+                .is_err()
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            !dir.exists(),
+            "the background job survived the cancelled run"
+        );
     }
 }
