@@ -782,7 +782,7 @@ fn attrs_differ(attrs: &FileAttrs, state: &FileState) -> bool {
 /// Writes an edit the way Ansible's text modules do: nothing (and no round trip) when neither
 /// content nor attributes change; in check mode only the report; otherwise the parent directory
 /// of a new file is created, then `files::write_content` writes atomically (backup only when the
-/// content changes and the file existed). The message gets Ansible's attribute suffix. The
+/// content changes and the file existed), through symlinks. The message gets Ansible's attribute suffix. The
 /// backup's path, when one was made, is under `backup_file`.
 pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult {
     let attrs_changed = attrs_differ(&edit.attrs, edit.state);
@@ -812,18 +812,14 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
     if let Some(v) = bad_validate {
         return TaskResult::failed(format!("validate must contain %s: {v}"));
     }
-    let parent = if edit.state.exists {
-        Ok(())
-    } else {
-        make_parent(ctx, edit.path).await
+    let target = match real_path(ctx, edit.path, edit.state.exists).await {
+        Ok(target) => target,
+        Err(failed) => return failed,
     };
-    if let Err(failed) = parent {
-        return failed;
-    }
     let backup = edit.backup && edit.changed && edit.state.exists;
     let written = files::write_content(
         ctx,
-        edit.path,
+        &target,
         edit.state,
         &edit.content,
         &edit.attrs,
@@ -846,18 +842,35 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
     result
 }
 
-/// `mkdir -p` of the directory holding `path` (Ansible creates it for `create: true`).
-async fn make_parent(ctx: &ModuleContext<'_>, path: &str) -> Result<(), TaskResult> {
-    let dir = files::parent_dir(path);
-    let q = shell_quote(&dir);
-    let out = files::run(ctx, &format!("[ -d {q} ] || mkdir -p -- {q}"), None).await?;
-    if out.rc != 0 {
-        return Err(TaskResult::failed(format!(
-            "Error creating {dir} ({})",
-            out.stderr_text().trim()
-        )));
+/// Where to write: the file a symlink points to (Ansible writes through links, even dangling
+/// ones, to their real path), with the parent directory of a new file created first as
+/// Ansible's `create: true` does. One round trip, made only when something is written.
+async fn real_path(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+    exists: bool,
+) -> Result<String, TaskResult> {
+    let mut script = format!(
+        "set -f; p={}\nif [ -L \"$p\" ]; then r=$(readlink -f -- \"$p\") || exit 1; else r=$p; fi\n",
+        shell_quote(path)
+    );
+    if !exists {
+        script.push_str("d=$(dirname -- \"$r\"); [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 2\n");
     }
-    Ok(())
+    script.push_str("printf '%s' \"$r\"");
+    let out = files::run(ctx, &script, None).await?;
+    match out.rc {
+        0 => Ok(out.stdout_text()),
+        2 => Err(TaskResult::failed(format!(
+            "Error creating {} ({})",
+            files::parent_dir(path),
+            out.stderr_text().trim()
+        ))),
+        _ => Err(TaskResult::failed(format!(
+            "could not resolve `{path}`: {}",
+            out.stderr_text().trim()
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -375,3 +375,59 @@ async fn paths_expand_home_and_variables() {
     }
     assert!(!Path::new("PWNED").exists());
 }
+
+#[tokio::test]
+async fn writes_go_through_symlinks() {
+    // ansible-core 2.19: lineinfile on a link edits the file it points to and keeps the link;
+    // on a dangling link with create=true it creates the target.
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    let link = dir.path().join("link");
+    std::fs::write(&real, "a\n").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let r = run(
+        "lineinfile",
+        json!({"path": link.to_str().unwrap(), "line": "b"}),
+    )
+    .await;
+    assert_eq!(r.msg.as_deref(), Some("line added"));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&real).unwrap(), b"a\nb\n");
+    let r = run(
+        "replace",
+        json!({"path": link.to_str().unwrap(), "regexp": "b", "replace": "c"}),
+    )
+    .await;
+    assert!(
+        r.changed
+            && std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+    );
+    assert_eq!(std::fs::read(&real).unwrap(), b"a\nc\n");
+    let dangling = dir.path().join("dangling");
+    let target = dir.path().join("target");
+    std::os::unix::fs::symlink(&target, &dangling).unwrap();
+    let r = run(
+        "blockinfile",
+        json!({"path": dangling.to_str().unwrap(), "block": "x", "create": true}),
+    )
+    .await;
+    assert_eq!(r.msg.as_deref(), Some("File created"));
+    assert!(
+        std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"
+    );
+}
