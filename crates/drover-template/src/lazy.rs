@@ -39,6 +39,8 @@ pub(crate) struct Root {
     memo: Mutex<HashMap<usize, Value>>,
     /// Extra names layered over the vars (template_* variables of the template module).
     pub(crate) extra: Map,
+    /// The controller's environment variables (for `lookup('env')`, `expanduser`...).
+    pub(crate) controller_env: Arc<HashMap<String, String>>,
 }
 
 // SAFETY: `vars` points to a `Map` (itself Send + Sync) that the owning `Scope` borrows for as long
@@ -61,7 +63,12 @@ pub(crate) struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     /// Borrows `vars` for one render call.
-    pub(crate) fn new(env: Arc<Environment<'static>>, vars: &'a Map, extra: Map) -> Self {
+    pub(crate) fn new(
+        env: Arc<Environment<'static>>,
+        vars: &'a Map,
+        extra: Map,
+        controller_env: Arc<HashMap<String, String>>,
+    ) -> Self {
         let root = Arc::new(Root {
             vars: vars as *const Map,
             alive: AtomicBool::new(true),
@@ -69,6 +76,7 @@ impl<'a> Scope<'a> {
             stack: Mutex::new(Vec::new()),
             memo: Mutex::new(HashMap::new()),
             extra,
+            controller_env,
         });
         Scope {
             root,

@@ -39,6 +39,8 @@ pub struct Templates {
     env: Arc<Environment<'static>>,
     /// Environments for template files, by their `#jinja2:` settings.
     file_envs: Mutex<HashMap<env::Syntax, Arc<Environment<'static>>>>,
+    /// The controller's environment variables, as the binary passed them.
+    controller_env: Arc<HashMap<String, String>>,
 }
 
 impl Templates {
@@ -48,7 +50,16 @@ impl Templates {
         Templates {
             env: Arc::new(env),
             file_envs: Mutex::new(HashMap::new()),
+            controller_env: Arc::new(HashMap::new()),
         }
+    }
+
+    /// The same templating with the controller's environment variables, which `lookup('env')`,
+    /// `expanduser` and `expandvars` read (the binary reads the environment and passes it here;
+    /// without it they see an empty environment and `~` comes from `/etc/passwd`).
+    pub fn with_controller_env(mut self, vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.controller_env = Arc::new(vars.into_iter().collect());
+        self
     }
 
     /// Whether `source` holds any template syntax (`{{`, `{%`, `{#`).
@@ -62,7 +73,12 @@ impl Templates {
         if !needs_render(value) {
             return Ok(drover_types::strip_unsafe(value.clone()));
         }
-        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        let scope = Scope::new(
+            self.env.clone(),
+            vars,
+            Map::new(),
+            self.controller_env.clone(),
+        );
         let out = self.render_value_in(&scope, value)?;
         Ok(out.unwrap_or(Value::Null))
     }
@@ -166,7 +182,7 @@ impl Templates {
         if !vars.contains_key("ansible_managed") {
             extra.insert("ansible_managed".into(), ANSIBLE_MANAGED.into());
         }
-        let scope = Scope::new(self.env.clone(), vars, extra);
+        let scope = Scope::new(self.env.clone(), vars, extra, self.controller_env.clone());
         let name = path.display().to_string();
         let body = chain::rewrite_chains(body);
         let out = env
@@ -309,7 +325,12 @@ impl Templar for Templates {
         if !Templates::is_template(source) {
             return Ok(Value::String(source.to_owned()));
         }
-        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        let scope = Scope::new(
+            self.env.clone(),
+            vars,
+            Map::new(),
+            self.controller_env.clone(),
+        );
         self.render_str_in(&scope, source)
     }
 
@@ -319,7 +340,12 @@ impl Templar for Templates {
             Some(inner) => inner,
             None => trimmed,
         };
-        let scope = Scope::new(self.env.clone(), vars, Map::new());
+        let scope = Scope::new(
+            self.env.clone(),
+            vars,
+            Map::new(),
+            self.controller_env.clone(),
+        );
         render::eval_in(&self.env, inner, scope.context())
             .and_then(|v| convert::to_plain(&v))
             .map_err(|e| render::message(&e, expr))

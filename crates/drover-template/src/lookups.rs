@@ -82,8 +82,7 @@ fn dispatch(
                 .iter()
                 .map(|t| {
                     Value::from(
-                        std::env::var(t)
-                            .ok()
+                        crate::filters::paths::controller_var(state, t)
                             .or_else(|| default.clone())
                             .unwrap_or_default(),
                     )
@@ -289,7 +288,7 @@ fn search_dirs(state: &State) -> Vec<PathBuf> {
 /// Finds `name` as Ansible's lookups do: absolute as given, else `<dir>/<subdir>/name` then
 /// `<dir>/name` for each search directory.
 fn find_file(state: &State, subdir: &str, name: &str) -> Option<PathBuf> {
-    let expanded = crate::filters::paths::expanduser(name);
+    let expanded = crate::filters::paths::expanduser(state, name);
     if expanded.starts_with('/') {
         let p = PathBuf::from(expanded);
         return p.exists().then_some(p);
@@ -331,20 +330,20 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
     }
     for term in flat(terms)? {
         if term.kind() == ValueKind::Map {
-            if let Ok(f) = term.get_attr("files") {
-                if !f.is_undefined() {
-                    files.extend(list_of(&f));
-                }
+            if let Ok(f) = term.get_attr("files")
+                && !f.is_undefined()
+            {
+                files.extend(list_of(&f));
             }
-            if let Ok(p) = term.get_attr("paths") {
-                if !p.is_undefined() {
-                    paths.extend(list_of(&p));
-                }
+            if let Ok(p) = term.get_attr("paths")
+                && !p.is_undefined()
+            {
+                paths.extend(list_of(&p));
             }
-            if let Ok(s) = term.get_attr("skip") {
-                if !s.is_undefined() {
-                    skip = s.is_true();
-                }
+            if let Ok(s) = term.get_attr("skip")
+                && !s.is_undefined()
+            {
+                skip = s.is_true();
             }
         } else {
             files.push(py_str(&term));
@@ -357,7 +356,7 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
             paths
                 .iter()
                 .map(|p| {
-                    let base = PathBuf::from(crate::filters::paths::expanduser(p));
+                    let base = PathBuf::from(crate::filters::paths::expanduser(state, p));
                     let base = if base.is_absolute() {
                         base
                     } else {

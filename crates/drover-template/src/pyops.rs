@@ -119,19 +119,20 @@ pub(crate) fn rewrite_percent(source: &str) -> Cow<'_, str> {
                 while k < b.len() && b[k] == b' ' {
                     k += 1;
                 }
-                if b.get(k) == Some(&b'%') && b.get(k + 1) != Some(&b'}') {
-                    if let Some(op_end) = operand_end(b, k + 1) {
-                        out.push_str(&source[copied..i]);
-                        out.push_str(PCT_FN);
-                        out.push('(');
-                        out.push_str(&source[i..end]);
-                        out.push_str(", ");
-                        out.push_str(source[k + 1..op_end].trim());
-                        out.push(')');
-                        copied = op_end;
-                        i = op_end;
-                        continue;
-                    }
+                if b.get(k) == Some(&b'%')
+                    && b.get(k + 1) != Some(&b'}')
+                    && let Some(op_end) = operand_end(b, k + 1)
+                {
+                    out.push_str(&source[copied..i]);
+                    out.push_str(PCT_FN);
+                    out.push('(');
+                    out.push_str(&source[i..end]);
+                    out.push_str(", ");
+                    out.push_str(source[k + 1..op_end].trim());
+                    out.push(')');
+                    copied = op_end;
+                    i = op_end;
+                    continue;
                 }
                 i = end;
             }

@@ -125,8 +125,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["link", "is_link"] {
         env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_symlink());
     }
-    env.add_test("exists", |v: &Value| {
-        Path::new(&crate::filters::paths::expanduser(&py_str(v))).exists()
+    env.add_test("exists", |state: &minijinja::State, v: &Value| {
+        Path::new(&crate::filters::paths::expanduser(state, &py_str(v))).exists()
     });
     env.add_test("link_exists", |v: &Value| {
         std::fs::symlink_metadata(py_str(v)).is_ok()

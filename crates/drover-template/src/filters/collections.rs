@@ -254,10 +254,8 @@ fn dedup(
             Some(a) => v.get_attr(a)?,
             None => v.clone(),
         };
-        if !case_sensitive {
-            if let Some(s) = key.as_str() {
-                key = Value::from(s.to_lowercase());
-            }
+        if !case_sensitive && let Some(s) = key.as_str() {
+            key = Value::from(s.to_lowercase());
         }
         if !seen.contains(&key) {
             seen.push(key);
@@ -347,10 +345,8 @@ fn zip_longest(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Val
 
 /// Python-like ordering: numbers by value, strings (optionally case-folded), then by kind.
 pub(crate) fn py_cmp(a: &Value, b: &Value, case_sensitive: bool) -> Ordering {
-    if !case_sensitive {
-        if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
-            return x.to_lowercase().cmp(&y.to_lowercase());
-        }
+    if !case_sensitive && let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
+        return x.to_lowercase().cmp(&y.to_lowercase());
     }
     a.cmp(b)
 }
@@ -414,10 +410,11 @@ fn sum(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
 }
 
 fn add_numbers(a: &Value, b: &Value) -> Result<Value, Error> {
-    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
-        if a.is_integer() && b.is_integer() {
-            return Ok(Value::from(x + y));
-        }
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64())
+        && a.is_integer()
+        && b.is_integer()
+    {
+        return Ok(Value::from(x + y));
     }
     let x = f64::try_from(a.clone()).map_err(|_| {
         fail(format!(

@@ -134,12 +134,11 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
             if let Some(n) = parse_int(s, base) {
                 return Value::from(n);
             }
-            if base == 10 {
-                if let Ok(f) = s.trim().parse::<f64>() {
-                    if f.is_finite() {
-                        return Value::from(f.trunc() as i64);
-                    }
-                }
+            if base == 10
+                && let Ok(f) = s.trim().parse::<f64>()
+                && f.is_finite()
+            {
+                return Value::from(f.trunc() as i64);
             }
             default
         }

@@ -274,7 +274,7 @@ fn b64decode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
         .or_else(|_| {
             // Python's b64decode tolerates missing padding only when lenient; try with padding.
             let mut padded = text.clone();
-            while padded.len() % 4 != 0 {
+            while !padded.len().is_multiple_of(4) {
                 padded.push('=');
             }
             engine.decode(padded.as_bytes())

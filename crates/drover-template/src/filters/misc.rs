@@ -7,16 +7,19 @@ use minijinja::{Environment, Error};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("log", |x: f64, base: Option<f64>| match base {
-        Some(b) if b == 10.0 => x.log10(),
-        Some(b) => x.ln() / b.ln(),
+        Some(b) => {
+            if b == 10.0 {
+                x.log10()
+            } else {
+                x.ln() / b.ln()
+            }
+        }
         None => x.ln(),
     });
     env.add_filter("pow", |x: f64, y: f64| x.powf(y));
     env.add_filter("root", |x: f64, base: Option<f64>| {
-        match base.unwrap_or(2.0) {
-            b if b == 2.0 => x.sqrt(),
-            b => x.powf(1.0 / b),
-        }
+        let b = base.unwrap_or(2.0);
+        if b == 2.0 { x.sqrt() } else { x.powf(1.0 / b) }
     });
     env.add_filter("human_readable", human_readable);
     env.add_filter("human_to_bytes", human_to_bytes);

@@ -5,14 +5,18 @@
 use super::core::fail;
 use crate::convert::py_str;
 use minijinja::value::Value;
-use minijinja::{Environment, Error};
+use minijinja::{Environment, Error, State};
 use std::path::Path;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("basename", |v: &Value| basename(&py_str(v)).to_owned());
     env.add_filter("dirname", |v: &Value| dirname(&py_str(v)).to_owned());
-    env.add_filter("expanduser", |v: &Value| expanduser(&py_str(v)));
-    env.add_filter("expandvars", |v: &Value| expandvars(&py_str(v)));
+    env.add_filter("expanduser", |state: &State, v: &Value| {
+        expanduser(state, &py_str(v))
+    });
+    env.add_filter("expandvars", |state: &State, v: &Value| {
+        expandvars(state, &py_str(v))
+    });
     env.add_filter("realpath", |v: &Value| realpath(&py_str(v)));
     env.add_filter("relpath", |v: &Value, start: Option<String>| {
         relpath(&py_str(v), start.as_deref())
@@ -75,8 +79,28 @@ fn home_of(user: &str) -> Option<String> {
     })
 }
 
+/// A controller environment variable, as the binary passed them in.
+pub(crate) fn controller_var(state: &State, name: &str) -> Option<String> {
+    crate::env::root(state)?.controller_env.get(name).cloned()
+}
+
+fn current_user_home() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 5 && f[2] == uid).then(|| f[5].to_owned())
+    })
+}
+
 /// `os.path.expanduser` on the controller.
-pub(crate) fn expanduser(p: &str) -> String {
+pub(crate) fn expanduser(state: &State, p: &str) -> String {
     let Some(rest) = p.strip_prefix('~') else {
         return p.to_owned();
     };
@@ -85,7 +109,7 @@ pub(crate) fn expanduser(p: &str) -> String {
         None => (rest, ""),
     };
     let home = if user.is_empty() {
-        std::env::var("HOME").ok()
+        controller_var(state, "HOME").or_else(current_user_home)
     } else {
         home_of(user)
     };
@@ -103,11 +127,11 @@ pub(crate) fn expanduser(p: &str) -> String {
 }
 
 /// `os.path.expandvars`: `$NAME` and `${NAME}` from the controller's environment.
-pub(crate) fn expandvars(p: &str) -> String {
+pub(crate) fn expandvars(state: &State, p: &str) -> String {
     let re = regex::Regex::new(r"\$(\w+|\{[^}]*\})").expect("valid regex");
     re.replace_all(p, |c: &regex::Captures<'_>| {
         let name = c[1].trim_start_matches('{').trim_end_matches('}');
-        std::env::var(name).unwrap_or_else(|_| c[0].to_owned())
+        controller_var(state, name).unwrap_or_else(|| c[0].to_owned())
     })
     .into_owned()
 }
