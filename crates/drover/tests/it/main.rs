@@ -1,0 +1,5 @@
+//! drover's integration tests: one test binary (`cargo test -p drover --test it`), a module per
+//! area.
+
+mod differential;
+mod modules;
