@@ -336,10 +336,7 @@ impl Templar for Templates {
 
     fn eval(&self, expr: &str, vars: &Map) -> Result<Value, String> {
         let trimmed = expr.trim();
-        let inner = match render::single_expression(&self.env, trimmed) {
-            Some(inner) => inner,
-            None => trimmed,
-        };
+        let inner = render::strip_braces(trimmed).unwrap_or(trimmed);
         let scope = Scope::new(
             self.env.clone(),
             vars,

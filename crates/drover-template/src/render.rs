@@ -4,19 +4,28 @@
 
 use crate::chain::rewrite_chains;
 use minijinja::value::Value;
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::{Environment, Error, ErrorKind, Expression};
 use std::borrow::Cow;
 
-/// The expression inside a string that is exactly one `{{ expr }}`, if it is one.
-pub(crate) fn single_expression<'a>(env: &Environment<'_>, source: &'a str) -> Option<&'a str> {
+/// The text inside `{{ }}` when `source` starts and ends with them and holds no other tag.
+pub(crate) fn strip_braces(source: &str) -> Option<&str> {
     let inner = source.strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
     if inner.contains("{{") || inner.contains("{%") || inner.contains("{#") {
         return None;
     }
+    Some(inner)
+}
+
+/// The compiled expression of a string that is exactly one `{{ expr }}`, if it is one.
+pub(crate) fn single_expression<'a>(
+    env: &'a Environment<'a>,
+    source: &'a str,
+) -> Option<(&'a str, Expression<'a, 'a>)> {
+    let inner = strip_braces(source)?;
     // `{{ a }} x {{ b }}` does not compile as one expression; `{{ {'a': {'b': 1}} }}` does.
-    env.compile_expression(inner).ok().map(|_| inner)
+    env.compile_expression(inner).ok().map(|e| (inner, e))
 }
 
 /// Renders `source` with `ctx` as the variables: native type for a lone expression.
@@ -27,8 +36,8 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
     let escaped = escape_backslashes(source);
     let rewritten = rewrite_chains(&escaped);
     let source: &str = &rewritten;
-    if let Some(expr) = single_expression(env, source) {
-        return eval_in(env, expr, ctx);
+    if let Some((text, compiled)) = single_expression(env, source) {
+        return eval_compiled(env, &compiled, text, ctx);
     }
     let tmpl = env.template_from_str(source)?;
     tmpl.render(ctx).map(Value::from)
@@ -97,15 +106,25 @@ pub(crate) fn escape_backslashes(source: &str) -> Cow<'_, str> {
 pub(crate) fn eval_in(env: &Environment<'_>, expr: &str, ctx: Value) -> Result<Value, Error> {
     let rewritten: Cow<'_, str> = rewrite_chains(expr);
     let compiled = env.compile_expression(&rewritten)?;
+    eval_compiled(env, &compiled, &rewritten, ctx)
+}
+
+/// Evaluates a compiled expression (`text` is its source, for error reporting).
+fn eval_compiled(
+    env: &Environment<'_>,
+    compiled: &Expression<'_, '_>,
+    text: &str,
+    ctx: Value,
+) -> Result<Value, Error> {
     let value = compiled.eval(ctx.clone())?;
     if value.is_undefined() {
         // Printing the expression makes minijinja report which part of it is undefined.
-        let source = format!("{{{{ {rewritten} }}}}");
+        let source = format!("{{{{ {text} }}}}");
         let tmpl = env.template_from_str(&source)?;
         tmpl.render(ctx)?;
         return Err(Error::new(
             ErrorKind::UndefinedError,
-            format!("`{}` is undefined", expr.trim()),
+            format!("`{}` is undefined", text.trim()),
         ));
     }
     Ok(value)
