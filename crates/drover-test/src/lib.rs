@@ -14,6 +14,8 @@
 //! * [`snapshot_tree`] / [`diff_trees`] — a directory's files, kinds, modes, contents and link
 //!   targets (not times), and a readable difference between two such snapshots.
 
+pub mod sshd;
+
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
@@ -78,7 +80,12 @@ impl Project {
     }
 
     /// Writes a file and sets its permission bits (e.g. `0o755` for a script).
-    pub fn file_with_mode(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>, mode: u32) -> &Self {
+    pub fn file_with_mode(
+        &self,
+        rel: impl AsRef<Path>,
+        contents: impl AsRef<[u8]>,
+        mode: u32,
+    ) -> &Self {
         let rel = rel.as_ref();
         self.file(rel, contents);
         let path = self.join(rel);
@@ -109,8 +116,9 @@ impl Project {
     /// Copies everything under `src` into the project root (see [`copy_tree`]).
     pub fn copy_from(&self, src: impl AsRef<Path>) -> &Self {
         let src = src.as_ref();
-        copy_tree(src, self.path())
-            .unwrap_or_else(|e| panic!("copy {} into {}: {e}", src.display(), self.path().display()));
+        copy_tree(src, self.path()).unwrap_or_else(|e| {
+            panic!("copy {} into {}: {e}", src.display(), self.path().display())
+        });
         self
     }
 
@@ -162,7 +170,10 @@ pub fn find_binary(name: &str) -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("path of the running test executable");
-    let mut dir = exe.parent().expect("test executable has a parent directory").to_path_buf();
+    let mut dir = exe
+        .parent()
+        .expect("test executable has a parent directory")
+        .to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
@@ -245,13 +256,17 @@ impl Cmd {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
     /// Sets an environment variable for the child.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_os_string(), Some(value.as_ref().to_os_string())));
+        self.env.push((
+            key.as_ref().to_os_string(),
+            Some(value.as_ref().to_os_string()),
+        ));
         self
     }
 
@@ -288,7 +303,10 @@ impl Cmd {
     /// Panics when the program cannot be started at all.
     pub fn run(&self) -> RunOutput {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in &self.env {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -339,7 +357,8 @@ impl Cmd {
 
 static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").unwrap());
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?").unwrap()
+    Regex::new(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
+        .unwrap()
 });
 static CLOCK_DURATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d+:\d{2}:\d{2}\.\d+\b").unwrap());
@@ -375,7 +394,15 @@ pub fn redact(text: &str, root: &Path) -> String {
 }
 
 /// The order of the counts in a [`Recap`] — the order of ansible-playbook's `PLAY RECAP` line.
-pub const RECAP_KEYS: [&str; 7] = ["ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"];
+pub const RECAP_KEYS: [&str; 7] = [
+    "ok",
+    "changed",
+    "unreachable",
+    "failed",
+    "skipped",
+    "rescued",
+    "ignored",
+];
 
 /// One host's `PLAY RECAP` counts, in [`RECAP_KEYS`] order.
 pub type Recap = [u32; 7];
@@ -493,12 +520,28 @@ fn walk(dir: &Path, prefix: &str, map: &mut BTreeMap<String, TreeEntry>) {
             }
         } else if ft.is_dir() {
             walk(&path, &format!("{rel}/"), map);
-            TreeEntry { kind: EntryKind::Dir, mode, data: Vec::new(), links: 0 }
+            TreeEntry {
+                kind: EntryKind::Dir,
+                mode,
+                data: Vec::new(),
+                links: 0,
+            }
         } else if ft.is_file() {
-            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-            TreeEntry { kind: EntryKind::File, mode, data, links: meta.nlink() }
+            let data =
+                std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            TreeEntry {
+                kind: EntryKind::File,
+                mode,
+                data,
+                links: meta.nlink(),
+            }
         } else {
-            TreeEntry { kind: EntryKind::Other, mode, data: Vec::new(), links: 0 }
+            TreeEntry {
+                kind: EntryKind::Other,
+                mode,
+                data: Vec::new(),
+                links: 0,
+            }
         };
         map.insert(rel, e);
     }
@@ -535,7 +578,12 @@ fn describe_entry(e: &TreeEntry) -> String {
     match e.kind {
         EntryKind::Symlink => format!("symlink -> {}", String::from_utf8_lossy(&e.data)),
         EntryKind::Dir => format!("directory, mode {:04o}", e.mode),
-        EntryKind::File => format!("file, mode {:04o}, {} bytes, {} link(s)", e.mode, e.data.len(), e.links),
+        EntryKind::File => format!(
+            "file, mode {:04o}, {} bytes, {} link(s)",
+            e.mode,
+            e.data.len(),
+            e.links
+        ),
         EntryKind::Other => format!("special file, mode {:04o}", e.mode),
     }
 }
@@ -579,7 +627,11 @@ pub fn diff_trees(
                 let _ = writeln!(out, "{path}: only in {right_label} ({})", describe_entry(r));
             }
             (Some(l), Some(r)) if l != r => {
-                if l.kind != r.kind || l.kind == EntryKind::Symlink || l.mode != r.mode || l.links != r.links {
+                if l.kind != r.kind
+                    || l.kind == EntryKind::Symlink
+                    || l.mode != r.mode
+                    || l.links != r.links
+                {
                     let _ = writeln!(
                         out,
                         "{path}: {left_label}: {}; {right_label}: {}",
@@ -589,7 +641,9 @@ pub fn diff_trees(
                 }
                 if l.kind == EntryKind::File && r.kind == EntryKind::File && l.data != r.data {
                     let _ = writeln!(out, "{path}: contents differ");
-                    if let (Ok(ls), Ok(rs)) = (std::str::from_utf8(&l.data), std::str::from_utf8(&r.data)) {
+                    if let (Ok(ls), Ok(rs)) =
+                        (std::str::from_utf8(&l.data), std::str::from_utf8(&r.data))
+                    {
                         let diff = text_diff(left_label, ls, right_label, rs);
                         for line in diff.lines() {
                             let _ = writeln!(out, "    {line}");
@@ -673,7 +727,11 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
     fn redact_uses_the_canonical_root_too() {
         let project = Project::new();
         let canonical = project.path().canonicalize().unwrap();
-        let text = format!("{}/x and {}/y", project.path().display(), canonical.display());
+        let text = format!(
+            "{}/x and {}/y",
+            project.path().display(),
+            canonical.display()
+        );
         assert_eq!(redact(&text, project.path()), "[ROOT]/x and [ROOT]/y");
     }
 
@@ -695,7 +753,10 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
         std::fs::hard_link(p.join("a/b.txt"), p.join("hard.txt")).unwrap();
         let tree = snapshot_tree(p.path());
         let keys: Vec<&str> = tree.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["a", "a/b.txt", "a/link", "empty", "hard.txt", "run.sh"]);
+        assert_eq!(
+            keys,
+            ["a", "a/b.txt", "a/link", "empty", "hard.txt", "run.sh"]
+        );
         assert_eq!(tree["a"].kind, EntryKind::Dir);
         assert_eq!(tree["a/b.txt"].data, b"hello\n");
         assert_eq!(tree["a/b.txt"].links, 2);
@@ -710,7 +771,8 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
     #[test]
     fn copy_tree_keeps_modes_and_symlinks() {
         let src = Project::new();
-        src.file_with_mode("x/script", "echo\n", 0o700).symlink("x/l", "../elsewhere");
+        src.file_with_mode("x/script", "echo\n", 0o700)
+            .symlink("x/l", "../elsewhere");
         let dst = Project::new();
         dst.copy_from(src.path());
         assert_eq!(snapshot_tree(src.path()), snapshot_tree(dst.path()));
@@ -724,16 +786,33 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
     #[test]
     fn diff_trees_reports_each_kind_of_difference() {
         let left = Project::new();
-        left.file("same", "1\n").file("text", "a\nb\n").file("only-left", "").symlink("l", "t1");
+        left.file("same", "1\n")
+            .file("text", "a\nb\n")
+            .file("only-left", "")
+            .symlink("l", "t1");
         let right = Project::new();
-        right.file("same", "1\n").file("text", "a\nc").file("only-right", "").symlink("l", "t2");
-        std::fs::set_permissions(right.join("same"), std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::set_permissions(left.join("same"), std::fs::Permissions::from_mode(0o644)).unwrap();
-        let diff = diff_trees("ansible", &snapshot_tree(left.path()), "drover", &snapshot_tree(right.path()))
-            .expect("trees differ");
+        right
+            .file("same", "1\n")
+            .file("text", "a\nc")
+            .file("only-right", "")
+            .symlink("l", "t2");
+        std::fs::set_permissions(right.join("same"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+        std::fs::set_permissions(left.join("same"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let diff = diff_trees(
+            "ansible",
+            &snapshot_tree(left.path()),
+            "drover",
+            &snapshot_tree(right.path()),
+        )
+        .expect("trees differ");
         assert!(diff.contains("only-left: only in ansible"), "{diff}");
         assert!(diff.contains("only-right: only in drover"), "{diff}");
-        assert!(diff.contains("l: ansible: symlink -> t1; drover: symlink -> t2"), "{diff}");
+        assert!(
+            diff.contains("l: ansible: symlink -> t1; drover: symlink -> t2"),
+            "{diff}"
+        );
         assert!(diff.contains("same: ansible: file, mode 0644"), "{diff}");
         assert!(diff.contains("text: contents differ"), "{diff}");
         assert!(diff.contains("-b"), "{diff}");
@@ -747,7 +826,8 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
     #[test]
     fn normalize_replaces_paths_in_contents_and_targets() {
         let p = Project::new();
-        p.file("f", "dest=/tmp/x/out/f /tmp/x/out\n").symlink("l", "/tmp/x/out/f");
+        p.file("f", "dest=/tmp/x/out/f /tmp/x/out\n")
+            .symlink("l", "/tmp/x/out/f");
         let mut tree = snapshot_tree(p.path());
         normalize_tree(&mut tree, "/tmp/x/out", "[OUT]");
         assert_eq!(tree["f"].data, b"dest=[OUT]/f [OUT]\n");
@@ -772,8 +852,14 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
         let p = Project::new();
         let out = Cmd::new("/bin/pwd").current_dir(p.path()).run();
         assert!(out.success());
-        assert_eq!(Path::new(out.stdout.trim()).canonicalize().unwrap(), p.path().canonicalize().unwrap());
-        let slow = Cmd::new("/bin/sleep").arg("10").timeout(Duration::from_millis(200)).run();
+        assert_eq!(
+            Path::new(out.stdout.trim()).canonicalize().unwrap(),
+            p.path().canonicalize().unwrap()
+        );
+        let slow = Cmd::new("/bin/sleep")
+            .arg("10")
+            .timeout(Duration::from_millis(200))
+            .run();
         assert!(slow.timed_out);
         assert_eq!(slow.code, None);
     }

@@ -1,0 +1,182 @@
+//! The command line of the `ssh` master process, and the shell-like splitting of the
+//! `ansible_ssh_common_args` / `ansible_ssh_extra_args` strings that go into it.
+//!
+//! Precedence follows ssh's own rule that the first value given for an option wins: the user's
+//! arguments come first, then drover's defaults (`BatchMode`, `ConnectTimeout`, host key policy,
+//! keep-alives), and `~/.ssh/config` is read by ssh after the whole command line. So an
+//! `-o ConnectTimeout=30` in `ansible_ssh_extra_args` beats drover's default, and both beat the
+//! config file, as with Ansible's ssh plugin.
+
+use super::{HostKeyChecking, SshTarget};
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Splits `text` into words as a POSIX shell would, without expansions: whitespace separates
+/// words, `'...'` is literal, `"..."` keeps everything but `\"`, `\\`, `\$` and `` \` `` escapes,
+/// and a backslash outside quotes escapes the next character. Unbalanced quotes are an error.
+pub fn split_args(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unterminated single quote in `{text}`")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '\\' | '$' | '`')) => word.push(e),
+                            Some('\n') => {}
+                            Some(other) => {
+                                word.push('\\');
+                                word.push(other);
+                            }
+                            None => return Err(format!("unterminated double quote in `{text}`")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unterminated double quote in `{text}`")),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some(e) => {
+                    in_word = true;
+                    word.push(e);
+                }
+                None => return Err(format!("trailing backslash in `{text}`")),
+            },
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// How the master process runs: as drover's own child for this run, or daemonised so that a
+/// later run can reuse it (`ControlPersist`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum MasterMode {
+    /// `-N` in the foreground, owned (and killed) by drover.
+    Owned,
+    /// `-f -N -o ControlPersist=Ns`: ssh backgrounds itself once authenticated.
+    Persist(u64),
+}
+
+/// The arguments (after `ssh`) that start a ControlMaster for `target` listening on `socket`,
+/// logging to `log`.
+pub(crate) fn master_args(
+    target: &SshTarget,
+    socket: &Path,
+    log: &Path,
+    mode: MasterMode,
+) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |a: &str| args.push(a.into());
+    push("-M");
+    push("-N");
+    let persist = match mode {
+        MasterMode::Owned => "ControlPersist=no".to_owned(),
+        MasterMode::Persist(secs) => {
+            push("-f");
+            format!("ControlPersist={secs}s")
+        }
+    };
+    // The user's own options first: for ssh the first value of an option wins.
+    for a in &target.ssh_args {
+        push(a);
+    }
+    for option in [
+        persist.as_str(),
+        "ControlMaster=yes",
+        "BatchMode=yes",
+        "PasswordAuthentication=no",
+        "KbdInteractiveAuthentication=no",
+        "ServerAliveInterval=15",
+        "ServerAliveCountMax=3",
+    ] {
+        push("-o");
+        push(option);
+    }
+    push("-o");
+    push(&format!(
+        "ConnectTimeout={}",
+        target.connect_timeout.as_secs().max(1)
+    ));
+    push("-o");
+    push(match target.host_key_checking {
+        HostKeyChecking::Strict => "StrictHostKeyChecking=yes",
+        HostKeyChecking::AcceptNew => "StrictHostKeyChecking=accept-new",
+        HostKeyChecking::Off => "StrictHostKeyChecking=no",
+    });
+    if let Some(port) = target.port {
+        push("-p");
+        push(&port.to_string());
+    }
+    if let Some(user) = &target.user {
+        push("-l");
+        push(user);
+    }
+    if let Some(key) = &target.private_key {
+        args.push("-i".into());
+        args.push(key.clone().into_os_string());
+    }
+    args.push("-S".into());
+    args.push(socket.as_os_str().to_owned());
+    args.push("-E".into());
+    args.push(log.as_os_str().to_owned());
+    // `--` so that a host name starting with `-` cannot be taken for an option.
+    args.push("--".into());
+    args.push(target.host.clone().into());
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_a_shell() {
+        let w = split_args(r#" -o ProxyCommand="ssh -W %h:%p jump" -o 'User=a b' x\ y "\$\a" "#)
+            .unwrap();
+        assert_eq!(
+            w,
+            [
+                "-o",
+                "ProxyCommand=ssh -W %h:%p jump",
+                "-o",
+                "User=a b",
+                "x y",
+                "$\\a"
+            ]
+        );
+        assert_eq!(split_args("''").unwrap(), [""]);
+        assert!(split_args("   ").unwrap().is_empty());
+        assert!(split_args("-o 'x").is_err());
+        assert!(split_args("\"x").is_err());
+        assert!(split_args("x\\").is_err());
+    }
+}
