@@ -177,33 +177,7 @@ pub(crate) async fn put_content(
     src_mode: Option<u32>,
     src_name: Option<&str>,
 ) -> Result<TaskResult, TaskResult> {
-    put_content_in(ctx, a, dest, content, src_mode, src_name, false).await
-}
-
-/// [`put_content`]; with `dir_pending` a missing parent directory is one that check mode
-/// would have created (a recursive copy), so the file counts as new.
-async fn put_content_in(
-    ctx: &ModuleContext<'_>,
-    a: &Args<'_>,
-    dest: &str,
-    content: &[u8],
-    src_mode: Option<u32>,
-    src_name: Option<&str>,
-    dir_pending: bool,
-) -> Result<TaskResult, TaskResult> {
     let force = a.bool("force", true)?;
-    if let Some(expected) = a.str("checksum")? {
-        let actual = sha1_hex(content);
-        if !expected.eq_ignore_ascii_case(&actual) {
-            return Err(TaskResult::failed(
-                "Copied file does not match the expected checksum. Transfer failed.",
-            )
-            .with("checksum", actual)
-            .with("expected_checksum", expected));
-        }
-    }
-    let backup = a.bool("backup", false)?;
-    let validate = a.str("validate")?;
     // One round trip: the destination, or when it is a directory the file inside it.
     let base = src_name.map(base_name);
     let q = shell_quote(&safe_path(dest));
@@ -239,17 +213,12 @@ async fn put_content_in(
             out.stderr_text().trim()
         )));
     }
-    let pending = out.stdout == b"no-dir\n";
-    if pending && !dir_pending {
+    if out.stdout == b"no-dir\n" {
         return Err(TaskResult::failed(format!(
             "Destination directory {parent} does not exist"
         )));
     }
-    let mut stdout: &[u8] = if pending {
-        b"direct\ndrover-state absent\n"
-    } else {
-        &out.stdout[..]
-    };
+    let mut stdout = &out.stdout[..];
     let missing_parent = stdout.starts_with(b"no-parent\n");
     if missing_parent {
         stdout = &stdout[10..];
@@ -286,17 +255,7 @@ async fn put_content_in(
             "dest `{final_dest}` is a directory"
         )));
     }
-    if before.exists && !force {
-        let mut r = TaskResult::changed(false);
-        r.set("dest", final_dest);
-        r.msg = Some("file already exists".into());
-        return Ok(r);
-    }
-    let mut attrs = FileAttrs::from_args(a, &before)?;
-    if a.mode("mode")? == Some(ModeSpec::Preserve) {
-        attrs.mode = src_mode.map(format_mode);
-    }
-    if missing_parent && !ctx.check_mode {
+    if missing_parent && !ctx.check_mode && !(before.exists && !force) {
         let out = run(ctx, &format!("mkdir -p -- {q}"), None).await?;
         if out.rc != 0 {
             return Err(TaskResult::failed(format!(
@@ -305,10 +264,47 @@ async fn put_content_in(
             )));
         }
     }
+    finish_put(ctx, a, final_dest, &before, content, src_mode, src_name).await
+}
+
+/// Brings one file whose state is known (`before`) to `content` with the task's attributes,
+/// and builds copy's result.
+async fn finish_put(
+    ctx: &ModuleContext<'_>,
+    a: &Args<'_>,
+    final_dest: String,
+    before: &FileState,
+    content: &[u8],
+    src_mode: Option<u32>,
+    src_name: Option<&str>,
+) -> Result<TaskResult, TaskResult> {
+    let force = a.bool("force", true)?;
+    let backup = a.bool("backup", false)?;
+    let validate = a.str("validate")?;
+    if let Some(expected) = a.str("checksum")? {
+        let actual = sha1_hex(content);
+        if !expected.eq_ignore_ascii_case(&actual) {
+            return Err(TaskResult::failed(
+                "Copied file does not match the expected checksum. Transfer failed.",
+            )
+            .with("checksum", actual)
+            .with("expected_checksum", expected));
+        }
+    }
+    if before.exists && !force {
+        let mut r = TaskResult::changed(false);
+        r.set("dest", final_dest);
+        r.msg = Some("file already exists".into());
+        return Ok(r);
+    }
+    let mut attrs = FileAttrs::from_args(a, before)?;
+    if a.mode("mode")? == Some(ModeSpec::Preserve) {
+        attrs.mode = src_mode.map(format_mode);
+    }
     let w = write_file(
         ctx,
         &final_dest,
-        &before,
+        before,
         content,
         &attrs,
         backup,
@@ -386,8 +382,9 @@ async fn copy_tree(
         Some(m) => Some(m.resolve(None, true, None).map_err(TaskResult::failed)?),
         None => None,
     };
-    // One script makes every missing directory and says whether it made any.
-    let mut script = String::from("set -f; made=0\n");
+    // One script makes every missing directory, says whether it made any, and reads every
+    // destination file; then only the files that differ are written, one round trip each.
+    let mut script = format!("set -f; made=0\n{READ_FN}");
     for d in std::iter::once(String::new()).chain(dirs) {
         let path = if d.is_empty() {
             top.clone()
@@ -407,6 +404,10 @@ async fn copy_tree(
         script.push_str(&format!("if [ ! -d {q} ]; then {mk}{chmod}made=1; fi\n"));
     }
     script.push_str("echo $made\n");
+    let dests: Vec<String> = files.iter().map(|rel| format!("{top}/{rel}")).collect();
+    for dest in &dests {
+        script.push_str(&format!("drover_read {}\n", shell_quote(&safe_path(dest))));
+    }
     let out = run(ctx, &script, None).await?;
     if out.rc != 0 {
         return Err(TaskResult::failed(format!(
@@ -415,9 +416,17 @@ async fn copy_tree(
         )));
     }
     let mut changed = out.stdout.starts_with(b"1");
+    let mut rest = out.stdout.get(2..).unwrap_or_default();
     let mut result = TaskResult::changed(false);
-    for rel in files {
-        let local = root.join(&rel);
+    for (rel, dest) in files.iter().zip(dests) {
+        let (before, tail) = next_state(rest).ok_or_else(|| {
+            TaskResult::failed(format!("could not read `{dest}`: unexpected output"))
+        })?;
+        rest = tail;
+        if before.is_dir {
+            return Err(TaskResult::failed(format!("dest `{dest}` is a directory")));
+        }
+        let local = root.join(rel);
         let bytes = std::fs::read(&local).map_err(|e| {
             TaskResult::failed(format!("could not read source `{}`: {e}", local.display()))
         })?;
@@ -425,8 +434,7 @@ async fn copy_tree(
             .ok()
             .map(|m| m.permissions().mode() & 0o7777);
         let shown = local.display().to_string();
-        let dest = format!("{top}/{rel}");
-        let r = put_content_in(ctx, a, &dest, &bytes, mode, Some(&shown), ctx.check_mode).await?;
+        let r = finish_put(ctx, a, dest, &before, &bytes, mode, Some(&shown)).await?;
         changed |= r.changed;
         result.diffs.extend(r.diffs);
     }
@@ -434,6 +442,27 @@ async fn copy_tree(
     result.set("dest", dest.to_owned());
     result.set("src", root.display().to_string());
     Ok(result)
+}
+
+/// Splits one `drover_read` output off the front of `bytes` (a regular file's content is as long
+/// as the size its header gives).
+fn next_state(bytes: &[u8]) -> Option<(FileState, &[u8])> {
+    let line_end = |b: &[u8]| b.iter().position(|&c| c == b'\n');
+    let h = line_end(bytes)?;
+    let header = std::str::from_utf8(&bytes[..h]).ok()?;
+    let words: Vec<&str> = header.split_whitespace().collect();
+    let mut end = h + 1;
+    if words.get(1) == Some(&"file") {
+        let size: usize = words.get(5)?.parse().ok()?;
+        let next = &bytes[end..];
+        let l = line_end(next)?;
+        end += l + 1;
+        if &next[..l] == b"content" {
+            end += size;
+        }
+    }
+    let chunk = bytes.get(..end)?;
+    Some((parse_state(chunk)?, &bytes[end..]))
 }
 
 /// Lists a controller tree: directories and files, relative, parents first, sorted.

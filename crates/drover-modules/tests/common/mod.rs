@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use drover_connection::Local;
+use drover_types::Connection as _;
 use drover_types::{Map, Module, ModuleContext, TaskResult, Templar, Value};
 use std::path::{Path, PathBuf};
 
@@ -82,6 +83,43 @@ pub async fn run_with(name: &str, args: Value, opts: &Opts) -> TaskResult {
     };
     let args = args.as_object().cloned().expect("args are a map");
     module(name).run(&ctx, &args).await
+}
+
+/// A [`Local`] that counts round trips.
+pub struct Counting {
+    pub calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl drover_types::Connection for Counting {
+    async fn exec(
+        &self,
+        exec: drover_types::Exec<'_>,
+    ) -> Result<drover_types::ExecOutput, drover_types::ConnectionError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Local.exec(exec).await
+    }
+}
+
+/// Runs a module and says how many round trips it made.
+pub async fn run_counted(name: &str, args: Value) -> (TaskResult, usize) {
+    let conn = Counting {
+        calls: Default::default(),
+    };
+    let vars = Map::new();
+    let ctx = ModuleContext {
+        conn: &conn,
+        templar: &TestTemplar,
+        vars: &vars,
+        check_mode: false,
+        diff: true,
+        become_: None,
+        search_paths: &[],
+        timeout: None,
+    };
+    let args = args.as_object().cloned().expect("args are a map");
+    let r = module(name).run(&ctx, &args).await;
+    (r, conn.calls.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 pub async fn run(name: &str, args: Value) -> TaskResult {
