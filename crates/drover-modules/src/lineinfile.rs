@@ -136,7 +136,6 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         warnings.push(w);
     }
     let compile = |p: &str| textedit::compile(p, Flavor::Line).map_err(TaskResult::failed);
-    let re = regexp.as_deref().map(compile).transpose()?;
 
     let st = files::read_state(ctx, &path).await?;
     if st.is_dir {
@@ -147,7 +146,7 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
     let mut lines = readlines(&content);
 
     let (msg, found) = if state == "present" {
-        if backrefs && re.is_none() {
+        if backrefs && regexp.is_none() {
             return Err(TaskResult::failed("regexp is required with backrefs=true"));
         }
         let Some(line) = line else {
@@ -158,14 +157,16 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         if insertafter.is_none() && insertbefore.is_none() {
             insertafter = Some("EOF".into());
         }
+        // Ansible checks the file before it compiles the expressions.
+        if !st.exists && !args.bool("create", false)? {
+            return Err(fail_rc(257, format!("Destination {path} does not exist !")));
+        }
+        let re = regexp.as_deref().map(compile).transpose()?;
         let insert_re = match (&insertafter, &insertbefore) {
             (Some(a), _) if a != "BOF" && a != "EOF" => Some(compile(a)?),
             (_, Some(b)) if b != "BOF" => Some(compile(b)?),
             _ => None,
         };
-        if !st.exists && !args.bool("create", false)? {
-            return Err(fail_rc(257, format!("Destination {path} does not exist !")));
-        }
         let request = Present {
             regexp: re.as_ref(),
             search_string: search_string.as_deref().map(str::as_bytes),
@@ -192,6 +193,7 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
             r.warnings = warnings;
             return Ok(r);
         }
+        let re = regexp.as_deref().map(compile).transpose()?;
         let n = absent(
             &mut lines,
             re.as_ref(),
