@@ -255,7 +255,7 @@ pub(crate) async fn put_content(
             "dest `{final_dest}` is a directory"
         )));
     }
-    if missing_parent && !ctx.check_mode && !(before.exists && !force) {
+    if missing_parent && !ctx.check_mode && (force || !before.exists) {
         let out = run(ctx, &format!("mkdir -p -- {q}"), None).await?;
         if out.rc != 0 {
             return Err(TaskResult::failed(format!(

@@ -3,7 +3,6 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use drover_connection::Local;
-use drover_types::Connection as _;
 use drover_types::{Map, Module, ModuleContext, TaskResult, Templar, Value};
 use std::path::{Path, PathBuf};
 
