@@ -1,0 +1,417 @@
+//! Differential tests: every case under `tests/differential/<NN-name>/` is run by the real
+//! `ansible-playbook` and by `drover`, twice each, and the results must be the same.
+//!
+//! A case directory holds `playbook.yml` plus whatever it needs (`files/`, `templates/`,
+//! `group_vars/`, `host_vars/`, `roles/`, vars files), optionally:
+//!
+//! * `inventory.yml` — else the shared `tests/differential/inventory.yml` (localhost, local
+//!   connection) is copied in;
+//! * `args` — extra command-line arguments, one per line (blank lines and `#` lines ignored),
+//!   e.g. `--check`, or `-e` followed by `k=v`;
+//! * `not-idempotent` — a note saying why ansible's second run still reports changes (only read
+//!   by the ansible-only self-check below).
+//!
+//! Playbooks write only under the directory passed as `-e out=<dir>`. For each tool the case is
+//! copied into a fresh temp dir (`project/`, with `out/`, and private `ANSIBLE_HOME` and temp
+//! dirs beside it) and run from there:
+//!
+//! ```text
+//! ansible-playbook -i inventory.yml playbook.yml -e out=<tmp>/out [args...]
+//! drover run playbook.yml -i inventory.yml -e out=<tmp>/out [args...]
+//! ```
+//!
+//! After each of the two runs the exit codes, the `PLAY RECAP` counts per host and the `out`
+//! trees (paths, kinds, permission bits, contents, symlink targets, hard-link counts; not times)
+//! must be equal. The run's own `out` and project paths are replaced by `[OUT]` and `[ROOT]` in
+//! file contents and link targets before comparing.
+//!
+//! Environment knobs:
+//!
+//! * `DROVER_ANSIBLE_PLAYBOOK` — the `ansible-playbook` to compare against (else the one on
+//!   `PATH`; none at all fails the test: run `./scripts/test.sh`, which installs it);
+//! * `DROVER_DIFF_ANSIBLE_ONLY=1` — a debugging aid for case authors: do not run drover; instead
+//!   check that ansible itself produces a recap, the same exit code and the same `out` tree on
+//!   both runs, and `changed=0` on the second run unless the case has a `not-idempotent` file;
+//! * `DROVER_DIFF_KEEP=1` — keep the temp dirs and name them in the failure message.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use drover_test::{
+    Cmd, Recap, RunOutput, TreeEntry, copy_tree, diff_trees, format_recap, normalize_tree,
+    parse_recap, snapshot_tree,
+};
+
+/// Generates one `#[test]` per case directory, plus the list used to check none is forgotten.
+macro_rules! cases {
+    ($($test:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                run_case($dir);
+            }
+        )*
+
+        /// Every case directory that has a test above.
+        const CASES: &[&str] = &[$($dir),*];
+    };
+}
+
+cases! {
+    case_01_copy => "01-copy",
+    case_02_template => "02-template",
+    case_03_filters => "03-filters",
+    case_04_file => "04-file",
+    case_05_file_churn => "05-file-churn",
+    case_06_lineinfile => "06-lineinfile",
+    case_07_blockinfile => "07-blockinfile",
+    case_08_replace => "08-replace",
+    case_09_command_shell => "09-command-shell",
+    case_10_stat_when => "10-stat-when",
+    case_11_loops => "11-loops",
+    case_12_vars_precedence => "12-vars-precedence",
+    case_13_handlers => "13-handlers",
+    case_14_block_rescue => "14-block-rescue",
+    case_15_tags => "15-tags",
+    case_16_assert_fail => "16-assert-fail",
+    case_17_yaml_quirks => "17-yaml-quirks",
+    case_18_check_mode => "18-check-mode",
+    case_19_when_omit => "19-when-omit",
+    case_20_undefined_variable => "20-undefined-variable",
+    case_21_multi_host => "21-multi-host",
+    case_22_multi_host_failure => "22-multi-host-failure",
+    case_23_include_import => "23-include-import",
+    case_24_roles => "24-roles",
+}
+
+/// `tests/differential` at the workspace root.
+fn cases_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential")
+}
+
+#[test]
+fn every_case_directory_has_a_test() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(cases_root())
+        .expect("read tests/differential")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.join("playbook.yml").is_file())
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|s| (*s).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "tests/differential/*/playbook.yml and the cases! list in differential.rs must match"
+    );
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The `ansible-playbook` to compare against; panics (never skips) when there is none.
+fn ansible_playbook() -> PathBuf {
+    if let Some(p) = std::env::var_os("DROVER_ANSIBLE_PLAYBOOK").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "DROVER_ANSIBLE_PLAYBOOK={} does not exist; run ./scripts/test.sh to install ansible-core",
+            p.display()
+        );
+        return p;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("ansible-playbook"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "ansible-playbook not found: the differential tests need it. Run ./scripts/test.sh \
+                 (it installs ansible-core 2.19 into .venv and sets DROVER_ANSIBLE_PLAYBOOK), or set \
+                 DROVER_ANSIBLE_PLAYBOOK=/path/to/ansible-playbook"
+            )
+        })
+}
+
+/// Extra CLI args from the case's `args` file: one per line, blank and `#` lines ignored.
+fn case_args(case_dir: &Path) -> Vec<String> {
+    match std::fs::read_to_string(case_dir.join("args")) {
+        Ok(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Which tool a [`Side`] runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Ansible,
+    Drover,
+}
+
+impl Tool {
+    fn label(self) -> &'static str {
+        match self {
+            Tool::Ansible => "ansible",
+            Tool::Drover => "drover",
+        }
+    }
+}
+
+/// One tool's private copy of a case: `<tmp>/project` (the case), `<tmp>/out`, and ansible's
+/// home, temp dirs and an empty config file.
+struct Side {
+    tool: Tool,
+    program: PathBuf,
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+/// What one run left behind.
+struct Outcome {
+    output: RunOutput,
+    recap: BTreeMap<String, Recap>,
+    tree: BTreeMap<String, TreeEntry>,
+    command: String,
+}
+
+impl Side {
+    fn new(tool: Tool, program: PathBuf, case_dir: &Path) -> Side {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("drover-diff-{}-", tool.label()))
+            .tempdir()
+            .expect("temp dir");
+        let side = Side {
+            tool,
+            program,
+            dir,
+            args: case_args(case_dir),
+        };
+        let project = side.project();
+        copy_tree(case_dir, &project)
+            .unwrap_or_else(|e| panic!("copy {}: {e}", case_dir.display()));
+        if !project.join("inventory.yml").exists() {
+            std::fs::copy(
+                cases_root().join("inventory.yml"),
+                project.join("inventory.yml"),
+            )
+            .expect("copy the shared inventory");
+        }
+        for sub in [
+            "out",
+            "ansible-home",
+            "ansible-local-tmp",
+            "ansible-remote-tmp",
+        ] {
+            std::fs::create_dir_all(side.dir.path().join(sub)).expect("create dir");
+        }
+        std::fs::write(side.dir.path().join("ansible.cfg"), "").expect("write empty ansible.cfg");
+        side
+    }
+
+    fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn run(&self) -> Outcome {
+        let root = self.dir.path();
+        let out_arg = format!("out={}", self.out().display());
+        let mut cmd = Cmd::new(&self.program);
+        cmd = match self.tool {
+            Tool::Ansible => cmd.args(["-i", "inventory.yml", "playbook.yml", "-e", &out_arg]),
+            Tool::Drover => {
+                cmd.args(["run", "playbook.yml", "-i", "inventory.yml", "-e", &out_arg])
+            }
+        };
+        cmd = cmd.args(&self.args).current_dir(self.project());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("ANSIBLE_") {
+                cmd = cmd.env_remove(key);
+            }
+        }
+        cmd = cmd
+            .env("ANSIBLE_CONFIG", root.join("ansible.cfg"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_STDOUT_CALLBACK", "default")
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+            .env("ANSIBLE_LOCALHOST_WARNING", "0")
+            .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "0")
+            .env("ANSIBLE_HOME", root.join("ansible-home"))
+            .env("ANSIBLE_LOCAL_TEMP", root.join("ansible-local-tmp"))
+            .env("ANSIBLE_REMOTE_TEMP", root.join("ansible-remote-tmp"))
+            .env("LC_ALL", "C.UTF-8")
+            .env("LANG", "C.UTF-8")
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        let command = format!("cd {} && {}", self.project().display(), cmd.display());
+        let output = cmd.run();
+        let recap = parse_recap(&output.stdout);
+        let mut tree = snapshot_tree(&self.out());
+        normalize_tree(&mut tree, &self.out().to_string_lossy(), "[OUT]");
+        normalize_tree(&mut tree, &self.project().to_string_lossy(), "[ROOT]");
+        Outcome {
+            output,
+            recap,
+            tree,
+            command,
+        }
+    }
+}
+
+/// Last `n` lines of a text, for failure messages.
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let skip = lines.len().saturating_sub(n);
+    let mut s = String::new();
+    if skip > 0 {
+        s.push_str(&format!("[... {skip} earlier lines ...]\n"));
+    }
+    s.push_str(&lines[skip..].join("\n"));
+    s
+}
+
+fn show_run(label: &str, o: &Outcome) -> String {
+    format!(
+        "===== {label}: {}\n{}\n--- stdout (tail) ---\n{}\n--- stderr (tail) ---\n{}\n",
+        o.command,
+        match o.output.code {
+            Some(c) => format!("exit code {c}"),
+            None => "killed (timeout or signal)".to_owned(),
+        },
+        tail(&o.output.stdout, 120),
+        tail(&o.output.stderr, 60),
+    )
+}
+
+fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
+    if recap.is_empty() {
+        return "    (no PLAY RECAP)\n".to_owned();
+    }
+    recap
+        .iter()
+        .map(|(h, c)| format!("    {h} : {}\n", format_recap(c)))
+        .collect()
+}
+
+/// Differences between the two tools' outcomes of one run, as readable text.
+fn compare(run: usize, ansible: &Outcome, drover: &Outcome) -> Vec<String> {
+    let mut problems = Vec::new();
+    if ansible.output.code != drover.output.code {
+        problems.push(format!(
+            "run {run}: exit codes differ: ansible {:?}, drover {:?}",
+            ansible.output.code, drover.output.code
+        ));
+    }
+    if ansible.recap != drover.recap {
+        problems.push(format!(
+            "run {run}: PLAY RECAP differs\n  ansible:\n{}  drover:\n{}",
+            show_recap(&ansible.recap),
+            show_recap(&drover.recap)
+        ));
+    }
+    if let Some(diff) = diff_trees("ansible", &ansible.tree, "drover", &drover.tree) {
+        problems.push(format!("run {run}: out trees differ\n{diff}"));
+    }
+    problems
+}
+
+/// Checks ansible against itself (the `DROVER_DIFF_ANSIBLE_ONLY` mode).
+fn self_check(case_dir: &Path, first: &Outcome, second: &Outcome) -> Vec<String> {
+    let mut problems = Vec::new();
+    if first.output.code != second.output.code {
+        problems.push(format!(
+            "exit code changed between runs: {:?} then {:?}",
+            first.output.code, second.output.code
+        ));
+    }
+    if let Some(diff) = diff_trees("run 1", &first.tree, "run 2", &second.tree) {
+        problems.push(format!("the out tree changed on the second run\n{diff}"));
+    }
+    if first.recap.keys().ne(second.recap.keys()) {
+        problems.push("the recap's hosts changed between runs".to_owned());
+    }
+    if !case_dir.join("not-idempotent").exists() {
+        for (host, counts) in &second.recap {
+            if counts[1] != 0 {
+                problems.push(format!(
+                    "second run is not idempotent on {host}: {} (add a `not-idempotent` file saying why, if intended)",
+                    format_recap(counts)
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn run_case(name: &str) {
+    let case_dir = cases_root().join(name);
+    assert!(
+        case_dir.join("playbook.yml").is_file(),
+        "{} has no playbook.yml",
+        case_dir.display()
+    );
+    let ansible_only = env_flag("DROVER_DIFF_ANSIBLE_ONLY");
+    let keep = env_flag("DROVER_DIFF_KEEP");
+
+    let ansible = Side::new(Tool::Ansible, ansible_playbook(), &case_dir);
+    let drover = (!ansible_only).then(|| {
+        Side::new(
+            Tool::Drover,
+            PathBuf::from(env!("CARGO_BIN_EXE_drover")),
+            &case_dir,
+        )
+    });
+
+    let mut problems = Vec::new();
+    let mut report = String::new();
+    let mut ansible_runs = Vec::new();
+    for run in 1..=2 {
+        let a = ansible.run();
+        report.push_str(&show_run(&format!("ansible run {run}"), &a));
+        if a.recap.is_empty() {
+            problems.push(format!(
+                "ansible run {run} printed no PLAY RECAP — the case itself is broken (or ansible is)"
+            ));
+        }
+        if let Some(drover) = &drover {
+            let d = drover.run();
+            report.push_str(&show_run(&format!("drover run {run}"), &d));
+            problems.extend(compare(run, &a, &d));
+        }
+        ansible_runs.push(a);
+    }
+    if ansible_only {
+        problems.extend(self_check(&case_dir, &ansible_runs[0], &ansible_runs[1]));
+    }
+
+    if problems.is_empty() {
+        return;
+    }
+    let mut kept = String::new();
+    if keep {
+        kept.push_str(&format!("kept: {}\n", ansible.dir.keep().display()));
+        if let Some(d) = drover {
+            kept.push_str(&format!("kept: {}\n", d.dir.keep().display()));
+        }
+    } else {
+        kept.push_str("(set DROVER_DIFF_KEEP=1 to keep the temp dirs)\n");
+    }
+    panic!(
+        "differential case {name} ({}): {} problem(s)\n\n{}\n\n{report}\n{kept}",
+        if ansible_only {
+            "ansible-only self-check"
+        } else {
+            "ansible vs drover"
+        },
+        problems.len(),
+        problems.join("\n\n"),
+    );
+}
