@@ -172,11 +172,11 @@ impl Loader<'_> {
     ) -> Result<(), Error> {
         let templated = args.iter().any(|a| a.name == VARIABLE_PARAMS);
         for arg in args {
-            if arg.name == VARIABLE_PARAMS || (arg.name == RAW_PARAMS && spec.free_form) {
+            if arg.name == VARIABLE_PARAMS {
                 continue;
             }
             let Some(entry) = spec.find(&arg.name) else {
-                if spec.any_args {
+                if spec.any_args || (arg.name == RAW_PARAMS && spec.free_form) {
                     continue;
                 }
                 let names = spec
@@ -205,15 +205,21 @@ impl Loader<'_> {
                 .iter()
                 .any(|a| a.name == entry.name || entry.aliases.contains(&a.name.as_str()));
             if !given {
-                return Err(self.report.invalid(
-                    &key.span,
-                    format!(
-                        "missing required argument `{}` for module `{module}`",
-                        entry.name
-                    ),
-                    &format!("needs `{}`", entry.name),
-                    None,
-                ));
+                let (message, label) = if entry.name == RAW_PARAMS {
+                    (
+                        format!("module `{module}` needs free-form text"),
+                        "needs free-form text".to_owned(),
+                    )
+                } else {
+                    (
+                        format!(
+                            "missing required argument `{}` for module `{module}`",
+                            entry.name
+                        ),
+                        format!("needs `{}`", entry.name),
+                    )
+                };
+                return Err(self.report.invalid(&key.span, message, &label, None));
             }
         }
         Ok(())
@@ -224,7 +230,7 @@ impl Loader<'_> {
         let Some(node) = arg.node else {
             // `key=value` text: always a string, which every kind accepts but `Bool`/`Int`/choices.
             return match arg.value.as_str() {
-                Some(s) => self.check_text(module, entry, s, &arg.span),
+                Some(s) => self.check_text(module, entry, &arg.name, s, &arg.span),
                 None => Ok(()),
             };
         };
@@ -233,7 +239,9 @@ impl Loader<'_> {
         }
         let ok = match (&entry.kind, &node.value) {
             (_, NodeValue::Null) | (ArgKind::Any, _) => true,
-            (_, NodeValue::Str(s)) => return self.check_text(module, entry, s, &node.span),
+            (_, NodeValue::Str(s)) => {
+                return self.check_text(module, entry, &arg.name, s, &node.span);
+            }
             (ArgKind::Str | ArgKind::Path, v) => {
                 !matches!(v, NodeValue::Seq(_) | NodeValue::Map(_))
             }
@@ -252,8 +260,8 @@ impl Loader<'_> {
             return Err(self.report.invalid(
                 &node.span,
                 format!(
-                    "argument `{}` of `{module}` must be {}, found {}",
-                    arg.name,
+                    "{} of `{module}` must be {}, found {}",
+                    arg_name(&arg.name),
                     kind_text(entry.kind),
                     describe(node)
                 ),
@@ -262,7 +270,7 @@ impl Loader<'_> {
             ));
         }
         if let NodeValue::Int(i) = node.value {
-            return self.check_choice(module, entry, &i.to_string(), &node.span);
+            return self.check_choice(module, entry, &arg.name, &i.to_string(), &node.span);
         }
         Ok(())
     }
@@ -272,6 +280,7 @@ impl Loader<'_> {
         &self,
         module: &str,
         entry: &ArgSpecEntry,
+        name: &str,
         text: &str,
         span: &Span,
     ) -> Result<(), Error> {
@@ -287,21 +296,22 @@ impl Loader<'_> {
             return Err(self.report.invalid(
                 span,
                 format!(
-                    "argument `{}` of `{module}` must be {}, found `{text}`",
-                    entry.name,
+                    "{} of `{module}` must be {}, found `{text}`",
+                    arg_name(name),
                     kind_text(entry.kind)
                 ),
                 &format!("expected {}", kind_text(entry.kind)),
                 (entry.kind == ArgKind::Bool).then(|| "use `true` or `false`".to_owned()),
             ));
         }
-        self.check_choice(module, entry, text, span)
+        self.check_choice(module, entry, name, text, span)
     }
 
     fn check_choice(
         &self,
         module: &str,
         entry: &ArgSpecEntry,
+        name: &str,
         text: &str,
         span: &Span,
     ) -> Result<(), Error> {
@@ -321,8 +331,8 @@ impl Loader<'_> {
         Err(self.report.invalid(
             span,
             format!(
-                "invalid value `{text}` for argument `{}` of `{module}`",
-                entry.name
+                "invalid value `{text}` for {} of `{module}`",
+                arg_name(name)
             ),
             "invalid choice",
             Some(help),
@@ -337,6 +347,15 @@ fn is_whole_template(text: &str) -> bool {
         && t.ends_with("}}")
         && t.matches("{{").count() == 1
         && t.matches("}}").count() == 1
+}
+
+/// How an argument is named in messages.
+fn arg_name(name: &str) -> String {
+    if name == RAW_PARAMS {
+        "the free-form text".to_owned()
+    } else {
+        format!("argument `{name}`")
+    }
 }
 
 fn kind_text(kind: ArgKind) -> &'static str {

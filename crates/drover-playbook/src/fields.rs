@@ -149,15 +149,12 @@ impl Loader<'_> {
         self.opt_value(node)
     }
 
-    /// `vars`: a mapping (or a list of mappings, merged) of valid variable names.
+    /// `vars`: a mapping of valid variable names.
     pub(crate) fn vars(&self, node: &Node, owner: &str) -> Result<Map, Error> {
         let mut out = Map::new();
         let maps: Vec<&Node> = match &node.value {
             NodeValue::Null => return Ok(out),
             NodeValue::Map(_) => vec![node],
-            NodeValue::Seq(items) if items.iter().all(|i| matches!(i.value, NodeValue::Map(_))) => {
-                items.iter().collect()
-            }
             _ => return Err(self.wrong(node, "vars", "a mapping of variable names to values")),
         };
         for map in maps {
@@ -168,10 +165,7 @@ impl Loader<'_> {
                         &k.span,
                         format!("invalid variable name `{name}` in the vars of {owner}"),
                         "not a valid variable name",
-                        Some(
-                            "variable names are letters, digits and `_`, not starting with a digit"
-                                .into(),
-                        ),
+                        Some(crate::fields::IDENTIFIER_HELP.into()),
                     ));
                 }
                 out.insert(name, self.value(v)?);
@@ -273,6 +267,10 @@ impl Loader<'_> {
         Ok(())
     }
 }
+
+/// What a variable name may be.
+pub(crate) const IDENTIFIER_HELP: &str =
+    "variable names are ASCII letters, digits and `_`, not starting with a digit";
 
 /// Ansible's boolean spellings (case-insensitive).
 pub(crate) fn is_boolean_text(text: &str) -> bool {

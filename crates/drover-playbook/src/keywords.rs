@@ -205,20 +205,19 @@ pub(crate) fn short_name(name: &str) -> &str {
         .unwrap_or(name)
 }
 
-/// Python's reserved words, which are not valid variable names.
-const PY_KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
+/// Names Jinja gives a meaning of their own, which Ansible refuses as variable names.
+const JINJA_KEYWORDS: &[&str] = &["true", "false", "none", "True", "False", "None", "not"];
 
-/// Whether `name` is a valid variable name (a Python identifier that is not a reserved word), as
-/// Ansible requires for `vars`, `register` and `loop_var`.
+/// Whether `name` is a valid variable name as Ansible 2.19 checks it (`vars`, `register`):
+/// an ASCII identifier that is not one of Jinja's own names.
 pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c == '_' || c.is_alphabetic());
-    first_ok && chars.all(|c| c == '_' || c.is_alphanumeric()) && !PY_KEYWORDS.contains(&name)
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    first_ok
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && !JINJA_KEYWORDS.contains(&name)
 }
 
 /// The nearest of `candidates` to `word`, when near enough to be a likely typo.
@@ -254,7 +253,9 @@ mod tests {
         assert!(is_identifier("_x"));
         assert!(!is_identifier("1x"));
         assert!(!is_identifier("a-b"));
-        assert!(!is_identifier("class"));
+        assert!(is_identifier("class"));
+        assert!(!is_identifier("None"));
+        assert!(!is_identifier("é"));
         assert!(!is_identifier(""));
     }
 

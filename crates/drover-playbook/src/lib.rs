@@ -79,6 +79,13 @@ mod tests {
         free_form: false,
         any_args: false,
     };
+    static META: ArgSpec = ArgSpec {
+        args: &[ArgSpecEntry::new("_raw_params", ArgKind::Str)
+            .required()
+            .choices(&["flush_handlers", "noop"])],
+        free_form: true,
+        any_args: false,
+    };
     static SET_FACT: ArgSpec = ArgSpec {
         args: &[],
         free_form: false,
@@ -98,6 +105,7 @@ mod tests {
             "debug" => Some(&DEBUG),
             "set_fact" => Some(&SET_FACT),
             "ping" => Some(&PING),
+            "meta" => Some(&META),
             _ => None,
         }
     }
@@ -289,6 +297,51 @@ mod tests {
         assert!(e.contains("not free-form text"), "{e}");
         let e = err(&play("    - debug: {verbosity: lots}\n"));
         assert!(e.contains("must be an integer"), "{e}");
+    }
+
+    #[test]
+    fn free_form_text_can_be_an_argument() {
+        let p = ok(&play("    - meta: flush_handlers\n"));
+        assert_eq!(
+            Value::Object(task(&p, 0).args.clone()),
+            json!({"_raw_params": "flush_handlers"})
+        );
+        let e = err(&play("    - meta: flush_hndlers\n"));
+        assert!(
+            e.contains("invalid value `flush_hndlers` for the free-form text of `meta`"),
+            "{e}"
+        );
+        assert!(e.contains("did you mean `flush_handlers`?"), "{e}");
+        let e = err(&play("    - meta:\n"));
+        assert!(e.contains("module `meta` needs free-form text"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_or_fine_never_a_crash() {
+        let mut src = play("");
+        let mut indent = 4;
+        for _ in 0..120 {
+            src.push_str(&format!("{}- block:\n", " ".repeat(indent)));
+            indent += 4;
+        }
+        src.push_str(&format!("{}- ping:\n", " ".repeat(indent)));
+        let _ = load(&src);
+        let mut src = play("");
+        let mut indent = 4;
+        for _ in 0..40 {
+            src.push_str(&format!("{}- block:\n", " ".repeat(indent)));
+            indent += 4;
+        }
+        src.push_str(&format!("{}- ping:\n", " ".repeat(indent)));
+        ok(&src);
+    }
+
+    #[test]
+    fn hosts_must_be_patterns() {
+        assert!(err("- hosts: yes\n").contains("`hosts` must be a host pattern"));
+        assert!(err("- hosts: [a, 1]\n").contains("`hosts` must be a host pattern"));
+        assert!(err("- hosts: [a, null]\n").contains("`hosts` must be a host pattern"));
+        assert!(err("- hosts:\n").contains("`hosts` must be a host pattern"));
     }
 
     #[test]

@@ -205,21 +205,11 @@ impl Loader<'_> {
             NodeValue::Seq(items) => {
                 let mut parts = Vec::with_capacity(items.len());
                 for item in items {
-                    match self.text(item, "hosts")? {
-                        Some(p) => parts.push(p),
-                        None => {
-                            return Err(self.report.invalid(
-                                &item.span,
-                                "empty host pattern",
-                                "empty",
-                                None,
-                            ));
-                        }
-                    }
+                    parts.push(self.host_pattern(item)?);
                 }
                 parts.join(":")
             }
-            _ => self.text(node, "hosts")?.unwrap_or_default(),
+            _ => self.host_pattern(node)?,
         };
         if pattern.trim().is_empty() {
             return Err(self.report.invalid(
@@ -230,6 +220,25 @@ impl Loader<'_> {
             ));
         }
         Ok(pattern)
+    }
+
+    fn host_pattern(&self, node: &Node) -> Result<String, Error> {
+        match &node.value {
+            NodeValue::Str(s) if node.tag != Some(drover_yaml::Tag::Vault) => Ok(s.clone()),
+            NodeValue::Seq(items) if items.is_empty() => Ok(String::new()),
+            _ => Err(self.report.invalid(
+                &node.span,
+                format!(
+                    "`hosts` must be a host pattern or a list of them, found {}",
+                    node.kind_name()
+                ),
+                "expected a host pattern",
+                Some(
+                    "quote patterns YAML would read as something else, e.g. `hosts: \"yes\"`"
+                        .into(),
+                ),
+            )),
+        }
     }
 
     /// `vars_files`: a file or a list of them (an entry may itself be a list: the first that

@@ -332,14 +332,14 @@ impl Loader<'_> {
         let Some(name) = self.text(node, keyword)? else {
             return Ok(None);
         };
-        if !is_template(&name) && !is_identifier(&name) {
+        // `register` is never templated; `loop_var` and `index_var` may be.
+        let templated = keyword != "register" && is_template(&name);
+        if !templated && !is_identifier(&name) {
             return Err(self.report.invalid(
                 &node.span,
                 format!("`{keyword}` needs a variable name, `{name}` is not one"),
                 "invalid variable name",
-                Some(
-                    "variable names are letters, digits and `_`, not starting with a digit".into(),
-                ),
+                Some(crate::fields::IDENTIFIER_HELP.into()),
             ));
         }
         Ok(Some(name))
