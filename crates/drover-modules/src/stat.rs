@@ -47,7 +47,7 @@ impl Module for Stat {
 
 const FIELDS: &str = "%f %u %g %s %U %G %i %d %h %b %B %t %T";
 
-fn script(path: &str, follow: bool, checksum: Option<&str>, mime: bool) -> String {
+fn script(path: &str, follow: bool, checksum: Option<&str>, mime: bool, attrs: bool) -> String {
     let l = if follow { "-L " } else { "" };
     let mut s = format!(
         "set -f; p={p}
@@ -71,8 +71,12 @@ if [ -L \"$p\" ]; then f lnk_target \"$(readlink -- \"$p\")\"; f lnk_source \"$(
     }
     if mime {
         s.push_str(
-            "if command -v file >/dev/null 2>&1; then f mimetype \"$(file -b --mime-type -- \"$p\" 2>/dev/null)\"; \
-             f charset \"$(file -b --mime-encoding -- \"$p\" 2>/dev/null)\"; fi\n",
+            "if command -v file >/dev/null 2>&1; then f mime \"$(file -b --mime-type --mime-encoding -- \"$p\" 2>/dev/null)\"; fi\n",
+        );
+    }
+    if attrs {
+        s.push_str(
+            "if command -v lsattr >/dev/null 2>&1; then a=$(lsattr -vd -- \"$p\" 2>/dev/null) && f lsattr \"$a\"; fi\n",
         );
     }
     s.push_str("exit 0\n");
@@ -112,7 +116,8 @@ async fn run_stat(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
     )?;
     let checksum = a.bool("get_checksum", true)?.then_some(alg.as_str());
     let mime = a.bool("get_mime", true)?;
-    let out = run(ctx, &script(&path, follow, checksum, mime), None).await?;
+    let get_attrs = a.bool("get_attributes", true)?;
+    let out = run(ctx, &script(&path, follow, checksum, mime, get_attrs), None).await?;
     if out.rc != 0 {
         return Err(TaskResult::failed(format!(
             "could not stat `{path}`: {}",
@@ -210,12 +215,68 @@ async fn run_stat(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
     if let Some(c) = pairs.get("checksum") {
         put("checksum", c.clone().into());
     }
-    if let Some(m) = pairs.get("mimetype") {
-        put("mimetype", m.clone().into());
-        put(
-            "charset",
-            pairs.get("charset").cloned().unwrap_or_default().into(),
-        );
+    if mime {
+        // `text/plain; charset=us-ascii`, or `unknown` when `file` is missing or fails.
+        let (mut mimetype, mut charset) = ("unknown".to_owned(), "unknown".to_owned());
+        if let Some((t, c)) = pairs.get("mime").and_then(|m| m.split_once(';')) {
+            mimetype = t.trim().to_owned();
+            charset = c.split_once('=').map_or(c, |(_, v)| v).trim().to_owned();
+        }
+        put("mimetype", mimetype.into());
+        put("charset", charset.into());
+    }
+    if get_attrs {
+        // `lsattr -vd`: `VERSION FLAGS PATH`.
+        let mut words = pairs
+            .get("lsattr")
+            .map(|l| l.split_whitespace())
+            .into_iter()
+            .flatten();
+        let version = words
+            .next()
+            .map(|v| Value::from(v.to_owned()))
+            .unwrap_or(Value::Null);
+        let flags: String = words
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        let names: Vec<Value> = flags
+            .chars()
+            .filter_map(attribute_name)
+            .map(Value::from)
+            .collect();
+        put("version", version);
+        put("attributes", names.into());
+        put("attr_flags", flags.into());
     }
     Ok(TaskResult::ok().with("stat", st))
+}
+
+/// The name Ansible gives an `lsattr` flag.
+fn attribute_name(flag: char) -> Option<&'static str> {
+    Some(match flag {
+        'A' => "noatime",
+        'a' => "append",
+        'c' => "compressed",
+        'C' => "nocow",
+        'd' => "nodump",
+        'D' => "dirsync",
+        'e' => "extents",
+        'E' => "encrypted",
+        'h' => "blocksize",
+        'i' => "immutable",
+        'I' => "indexed",
+        'j' => "journalled",
+        'N' => "inline",
+        's' => "zero",
+        'S' => "synchronous",
+        't' => "notail",
+        'T' => "blockroot",
+        'u' => "undelete",
+        'X' => "compressedraw",
+        'Z' => "compresseddirty",
+        _ => return None,
+    })
 }

@@ -211,6 +211,11 @@ async fn stat_reports() {
     assert_eq!(st["readable"], true);
     assert_eq!(st["path"], s(&f));
     assert!(st["mtime"].is_number());
+    if std::path::Path::new("/usr/bin/file").exists() {
+        assert_eq!(st["mimetype"], "text/plain");
+        assert_eq!(st["charset"], "us-ascii");
+    }
+    assert!(st["attributes"].is_array());
     let md = std::fs::metadata(&f).unwrap();
     assert_eq!(st["inode"], md.ino());
     assert_eq!(st["uid"], md.uid());
