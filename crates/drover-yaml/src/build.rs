@@ -74,7 +74,7 @@ enum Frame {
     Map {
         /// Entries written in the mapping itself.
         entries: Vec<(Node, Node)>,
-        /// Entries brought in by `<<`, in the order they take effect (later ones win).
+        /// Entries brought in by `<<`, in order (earlier ones win).
         merged: Vec<(Node, Node)>,
         /// A key waiting for its value, and whether it is `<<`.
         key: Option<(Node, bool)>,
@@ -375,8 +375,9 @@ impl Builder {
         Ok(())
     }
 
-    /// Merged entries first, then the mapping's own; one entry per key, the last value winning
-    /// and the first position kept (a Python dict). A key written twice in the mapping itself is
+    /// Merged entries first, then the mapping's own; one entry per key, in the position it first
+    /// appears. Among merged entries the first wins (the YAML merge rule: earlier mappings win);
+    /// the mapping's own keys override them, and among those the last wins (a Python dict). A key written twice in the mapping itself is
     /// worth a warning, as Ansible gives one.
     fn collapse(
         &mut self,
@@ -392,6 +393,10 @@ impl Builder {
             let is_own = n >= merged_len;
             let id = key_id(&k)?;
             if let Some(&i) = index.get(&id) {
+                if !is_own {
+                    // Among merged entries the first one wins.
+                    continue;
+                }
                 if is_own && own.get(i).copied().unwrap_or(false) {
                     self.warnings.push(Warning {
                         span: k.span.clone(),
@@ -427,8 +432,8 @@ fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node) -> Result<(), Error> 
             Ok(())
         }
         NodeValue::Seq(items) => {
-            // Earlier mappings in the list win, so they are applied last.
-            for item in items.into_iter().rev() {
+            // In list order: the first mapping that has a key gives its value (see `collapse`).
+            for item in items {
                 match item.value {
                     NodeValue::Map(entries) => merged.extend(entries),
                     _ => {

@@ -223,10 +223,12 @@ mod tests {
         let src = "base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\nx:\n  <<: [*b, *o]\n  c: 5\n  d: 6\ny:\n  <<: *b\n  a: 9\nz: {'<<': 1}\n";
         assert_eq!(
             value(src).get("x").cloned(),
-            Some(json!({"b": 2, "c": 5, "a": 1, "d": 6}))
+            Some(json!({"a": 1, "b": 2, "c": 5, "d": 6}))
         );
         assert_eq!(value(src)["y"], json!({"a": 9, "b": 2}));
         assert_eq!(value(src)["z"], json!({"<<": 1}));
+        let two = "a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nd:\n  <<: *a\n  <<: *b\n  x: 9\n";
+        assert_eq!(value(two)["d"], json!({"x": 9, "y": 2, "z": 4}));
         assert!(matches!(
             load_str("a:\n  <<: 1\n", file()),
             Err(Error::Unsupported { .. })
