@@ -306,6 +306,12 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             "if [ -d \"$p\" ]; then printf 'tree\\000'; find \"$p\" ! -type l {} -print 2>/dev/null | head -n 1 | wc -l; printf '\\000'; fi\n",
             recurse_filter(&w)?
         ));
+        if let Some(ModeSpec::Symbolic(_)) = &w.mode {
+            // A symbolic mode depends on each file's own mode: list them all.
+            script.push_str(
+                "if [ -d \"$p\" ]; then printf 'modes\\000'; find \"$p\" ! -type l -exec stat -c '%a %F' -- {} + || exit 1; printf '\\000'; fi\n",
+            );
+        }
     }
     let out = run(ctx, &script, None).await?;
     if out.rc != 0 {
@@ -323,7 +329,20 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
         .ok_or_else(bad)?;
     let follow_p = rec.get("follow").and_then(|s| parse_probe(s));
     let src_p = rec.get("src").and_then(|s| parse_probe(s));
-    let tree_differs = rec.get("tree").is_some_and(|s| s.trim() != "0");
+    let mut tree_differs = rec.get("tree").is_some_and(|s| s.trim() != "0");
+    if let (Some(ModeSpec::Symbolic(spec)), Some(list)) = (&w.mode, rec.get("modes")) {
+        for line in list.lines() {
+            let Some((mode, kind)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(mode) = parse_octal(mode) else {
+                continue;
+            };
+            let want = crate::args::apply_symbolic(spec, mode, kind == "directory", 0o022)
+                .map_err(TaskResult::failed)?;
+            tree_differs |= want != mode;
+        }
+    }
     plan_and_apply(
         ctx,
         &w,

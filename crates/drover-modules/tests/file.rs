@@ -66,6 +66,26 @@ async fn recurse_sets_every_mode() {
     .await;
     assert!(r.changed);
     assert_eq!(mode_of(&top.join("x/f")), 0o644);
+    // Symbolic modes are judged per file: only a file deep inside differs here.
+    let args = json!({"path": s(&top), "mode": "go-rwx", "recurse": true});
+    let r = run("file", args.clone()).await;
+    ok(&r);
+    assert!(r.changed);
+    assert_eq!(mode_of(&top.join("x/f")), 0o600);
+    assert_eq!(mode_of(&top.join("x/y")), 0o700);
+    let r = run("file", args.clone()).await;
+    assert!(!r.changed);
+    std::fs::set_permissions(
+        top.join("x/f"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .unwrap();
+    let r = check("file", args.clone()).await;
+    assert!(r.changed);
+    assert_eq!(mode_of(&top.join("x/f")), 0o640);
+    let r = run("file", args).await;
+    assert!(r.changed);
+    assert_eq!(mode_of(&top.join("x/f")), 0o600);
 }
 
 #[tokio::test]
