@@ -9,7 +9,7 @@ use crate::vars::{self, PlayMagic};
 use crate::{Error, RunConfig, Runtime, Summary};
 use drover_playbook::{Play, Task, TaskItem};
 use drover_template::Templates;
-use drover_types::{Event, Map, Module, Status, Value};
+use drover_types::{Event, Map, Module, Status, TaskResult, Value};
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -111,7 +111,35 @@ fn playbook_mentions(config: &RunConfig, word: &str) -> bool {
 impl<'r> Runner<'r> {
     async fn run_play(&mut self, play: &'r Play) -> Result<(), Error> {
         let config = self.config;
-        let name = play.name.clone().unwrap_or_else(|| play.hosts.clone());
+        let play_level = self.play_level_vars(play);
+        let pattern = match self
+            .templates
+            .render_value(&Value::String(play.hosts.clone()), &play_level)
+        {
+            Ok(Value::String(s)) => s,
+            Ok(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(":"),
+            Ok(other) => other.to_string(),
+            Err(err) => {
+                self.reporter.event(&Event::Warning(format!(
+                    "could not template the play's `hosts`: {err}"
+                )));
+                play.hosts.clone()
+            }
+        };
+        let name = match &play.name {
+            Some(n) => match self
+                .templates
+                .render_value(&Value::String(n.clone()), &play_level)
+            {
+                Ok(Value::String(s)) => s,
+                _ => n.clone(),
+            },
+            None => pattern.clone(),
+        };
         self.reporter.event(&Event::PlayStart {
             name: name.clone(),
             check_mode: config.check,
@@ -235,7 +263,7 @@ impl<'r> Runner<'r> {
         vars::task_vars(
             host,
             host_state,
-            &state.play.vars,
+            &[&state.play.vars, &state.play.common.vars],
             &scope.vars,
             &self.config.extra_vars,
             &state.magic,
@@ -345,14 +373,31 @@ impl<'r> Runner<'r> {
     fn record(&mut self, task: &Task, scope: &Scope<'_>, host: &str, run: HostRun) {
         let HostRun {
             items,
-            result,
+            mut result,
             status,
             ignored,
             no_log,
             conn,
+            retries,
         } = run;
-        let is_debug = task.module == "debug";
+        let title = task.display_name();
+        for retries_left in retries {
+            self.reporter.event(&Event::Retrying {
+                host: host.to_owned(),
+                task: title.clone(),
+                retries_left,
+            });
+        }
+        let verbose = result
+            .data
+            .remove(task::VERBOSE_ALWAYS)
+            .is_some_and(|v| drover_types::truthy(&v));
         for item in &items {
+            let mut item_result = item.result.clone();
+            let item_verbose = item_result
+                .data
+                .remove(task::VERBOSE_ALWAYS)
+                .is_some_and(|v| drover_types::truthy(&v));
             let item_ignored = ignored && item.status == Status::Failed;
             self.reporter.event(&Event::HostResult {
                 host: host.to_owned(),
@@ -360,9 +405,10 @@ impl<'r> Runner<'r> {
                 item_label: item.label.clone(),
                 status: item.status,
                 ignored: item_ignored,
-                result: item.result.clone(),
+                result: item_result,
                 no_log,
-                verbose_always: is_debug,
+                verbose_always: item_verbose,
+                module: task.module.clone(),
             });
         }
         let show_final = items.is_empty()
@@ -383,7 +429,8 @@ impl<'r> Runner<'r> {
                 ignored,
                 result: shown,
                 no_log,
-                verbose_always: is_debug && items.is_empty(),
+                verbose_always: verbose,
+                module: task.module.clone(),
             });
         }
         let Some(state) = self.hosts.get_mut(host) else {
@@ -449,6 +496,20 @@ impl<'r> Runner<'r> {
         }
     }
 
+    /// Variables known before any host is considered: play vars and extra vars (what Ansible
+    /// templates play names, `hosts` and task names with).
+    fn play_level_vars(&self, play: &Play) -> Map {
+        let mut vars = play.vars.clone();
+        for (k, v) in play.common.vars.iter().chain(self.config.extra_vars.iter()) {
+            vars.insert(k.clone(), v.clone());
+        }
+        vars.insert(
+            "playbook_dir".into(),
+            self.config.playbook.dir.display().to_string().into(),
+        );
+        vars
+    }
+
     fn task_title(&self, state: &PlayState<'_>, task: &Task) -> String {
         let Some(name) = &task.name else {
             return task.module.clone();
@@ -456,10 +517,7 @@ impl<'r> Runner<'r> {
         if !Templates::is_template(name) {
             return name.clone();
         }
-        let mut vars = state.play.vars.clone();
-        for (k, v) in &self.config.extra_vars {
-            vars.insert(k.clone(), v.clone());
-        }
+        let vars = self.play_level_vars(state.play);
         match self
             .templates
             .render_value(&Value::String(name.clone()), &vars)
@@ -484,6 +542,12 @@ impl<'r> Runner<'r> {
             .trim()
             .to_owned();
         let keywords = scope.keywords_for(task);
+        let title = self.task_title(state, task);
+        self.reporter.event(&Event::TaskStart {
+            name: title,
+            handler: false,
+            span: Some(task.span.clone()),
+        });
         let mut chosen = Vec::new();
         for host in hosts {
             let vars = self.vars_for(state, host, scope);
@@ -493,6 +557,19 @@ impl<'r> Runner<'r> {
                 .all(|c| task::condition(&self.templates, c, &vars).unwrap_or(false));
             if ok {
                 chosen.push(host.clone());
+            } else {
+                // Shown, but not counted in the recap (as ansible-playbook does).
+                self.reporter.event(&Event::HostResult {
+                    host: host.clone(),
+                    delegated_to: None,
+                    item_label: None,
+                    status: Status::Skipped,
+                    ignored: false,
+                    result: TaskResult::skipped("Conditional result was False"),
+                    no_log: false,
+                    verbose_always: false,
+                    module: "meta".into(),
+                });
             }
         }
         match action.as_str() {

@@ -58,6 +58,8 @@ pub(crate) struct HostRun {
     pub(crate) ignored: bool,
     pub(crate) no_log: bool,
     pub(crate) conn: Option<Arc<dyn Connection>>,
+    /// For each failed `until` attempt that is retried, how many attempts are left.
+    pub(crate) retries: Vec<u32>,
 }
 
 /// How a result counts.
@@ -196,10 +198,20 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         }
         extra.insert(key.clone(), raw.clone());
     }
-    let rendered = env.templates.render_value(&Value::Object(extra), vars)?;
-    let Value::Object(rendered) = drover_types::strip_unsafe(rendered) else {
-        return Err("module arguments must be a mapping".into());
-    };
+    let mut rendered = Map::new();
+    for (key, raw) in extra {
+        let value = env.templates.render_value(&raw, vars).map_err(|err| {
+            format!(
+                "error while resolving value for `{key}` of `{}` (task at {}): {err}",
+                env.module.name(),
+                env.task.span
+            )
+        })?;
+        if value.as_str() == Some(drover_template::OMIT) {
+            continue;
+        }
+        rendered.insert(key, drover_types::strip_unsafe(value));
+    }
     let mut unknown = Vec::new();
     for (key, value) in rendered {
         if key == "_raw_params" || spec.any_args {
@@ -240,6 +252,7 @@ async fn run_single(
     host: &str,
     vars: &mut Map,
     conn: &mut Option<Arc<dyn Connection>>,
+    retries_log: &mut Vec<u32>,
 ) -> TaskResult {
     let t = env.templates;
     for cond in &env.keywords.when {
@@ -318,7 +331,7 @@ async fn run_single(
     } else {
         retries.max(1) + 1
     };
-    let mut attempt = 0;
+    let mut attempt: u32 = 0;
     loop {
         attempt += 1;
         let ctx = ModuleContext {
@@ -352,17 +365,25 @@ async fn run_single(
         match done {
             Ok(true) => return result,
             Ok(false) if attempt >= attempts_max => {
+                // ansible-core reports one attempt fewer than it made when every attempt failed.
+                result.set("attempts", attempt - 1);
                 result.failed = true;
                 if result.msg.is_none() {
                     result.msg = Some(format!("condition not met after {attempt} attempts"));
                 }
                 return result;
             }
-            Ok(false) => tokio::time::sleep(Duration::from_secs_f64(delay)).await,
+            Ok(false) => {
+                retries_log.push(attempts_max - attempt);
+                tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+            }
             Err(err) => return TaskResult::failed(err),
         }
     }
 }
+
+/// The key a module sets to have its result shown in full; the engine moves it into the event.
+pub(crate) const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
 
 /// Internal keys a module may return (`_verbosity`, `_ansible_*`) are the engine's to act on and
 /// are never registered or shown; `debug`'s `verbosity` above `-v` turns the result into a skip.
@@ -372,7 +393,9 @@ fn apply_verbosity(env: &TaskEnv<'_>, result: &mut TaskResult) {
         .get("_verbosity")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    result.data.retain(|k, _| !k.starts_with('_'));
+    result
+        .data
+        .retain(|k, _| !k.starts_with('_') || k == VERBOSE_ALWAYS);
     if wanted > u64::from(env.verbosity) {
         *result = TaskResult::default();
         result.skipped = true;
@@ -432,9 +455,10 @@ pub(crate) async fn run_on_host(
         .ok()
         .flatten()
         .unwrap_or(false);
+    let mut retries = Vec::new();
     let (result, items) = match &env.task.loop_ {
         None => (
-            run_single(env, host, &mut vars, &mut conn).await,
+            run_single(env, host, &mut vars, &mut conn, &mut retries).await,
             Vec::new(),
         ),
         Some(spec) => match loops::items(spec, t, &vars) {
@@ -453,10 +477,12 @@ pub(crate) async fn run_on_host(
                             .unwrap_or_else(|_| crate::repr::label(item)),
                         None => crate::repr::label(item),
                     };
-                    let result = run_single(env, host, &mut item_vars, &mut conn).await;
+                    let result =
+                        run_single(env, host, &mut item_vars, &mut conn, &mut retries).await;
                     let unreachable = result.unreachable;
                     let mut value = result.to_value();
                     if let Value::Object(map) = &mut value {
+                        map.remove(VERBOSE_ALWAYS);
                         map.insert(spec.loop_var.clone(), item.clone());
                         map.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
                         if let Some(index_var) = &spec.index_var {
@@ -498,6 +524,7 @@ pub(crate) async fn run_on_host(
         ignored,
         no_log,
         conn,
+        retries,
     }
 }
 

@@ -27,18 +27,19 @@ fn extend(target: &mut Map, layer: &Map) {
 pub(crate) fn task_vars(
     host: &str,
     state: &HostState,
-    play_vars: &Map,
+    play_vars: &[&Map],
     scope_vars: &[&Map],
     extra_vars: &Map,
     magic: &PlayMagic,
     group_names: &[String],
     inventory_dir: Option<&str>,
 ) -> Map {
-    let mut vars = Map::with_capacity(
-        state.inventory_vars.len() + play_vars.len() + state.facts.len() + extra_vars.len() + 24,
-    );
+    let mut vars =
+        Map::with_capacity(state.inventory_vars.len() + state.facts.len() + extra_vars.len() + 32);
     extend(&mut vars, &state.inventory_vars);
-    extend(&mut vars, play_vars);
+    for layer in play_vars {
+        extend(&mut vars, layer);
+    }
     extend(&mut vars, &state.vars_files);
     for layer in scope_vars {
         extend(&mut vars, layer);

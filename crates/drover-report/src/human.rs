@@ -48,6 +48,7 @@ impl Human {
         result: &TaskResult,
         no_log: bool,
         verbose_always: bool,
+        module: &str,
     ) {
         if !no_log {
             for d in &result.diffs {
@@ -64,7 +65,8 @@ impl Human {
         let item = item_label
             .map(|l| format!(" (item={l})"))
             .unwrap_or_default();
-        let value = display_value(result, no_log, verbose_always);
+        let value = display_value(result, no_log, module);
+        let verbose_always = verbose_always && !no_log;
         let (line, color) = match status {
             Status::Ok | Status::Changed | Status::Skipped => {
                 let word = match status {
@@ -80,7 +82,7 @@ impl Human {
                 if verbose_always && status != Status::Skipped {
                     line.push_str(" => ");
                     line.push_str(&pretty(&value));
-                } else if self.verbosity > 0 && status != Status::Skipped {
+                } else if self.verbosity > 0 {
                     line.push_str(" => ");
                     line.push_str(&compact(&value));
                 }
@@ -163,22 +165,39 @@ impl Human {
 }
 
 /// The dict ansible-playbook would print for a result.
-fn display_value(result: &TaskResult, no_log: bool, verbose_always: bool) -> Value {
-    if no_log {
-        return serde_json::json!({ "censored": NO_LOG, "changed": result.changed });
-    }
-    let mut value = drover_types::strip_unsafe(result.to_value());
+fn display_value(result: &TaskResult, no_log: bool, module: &str) -> Value {
+    let mut value = if no_log {
+        serde_json::json!({ "censored": NO_LOG, "changed": result.changed })
+    } else {
+        drover_types::strip_unsafe(result.to_value())
+    };
     if let Value::Object(map) = &mut value {
-        // ansible-playbook leaves `failed` out of what it prints for a failure.
+        // ansible-playbook leaves `failed` out of what it prints.
         map.remove("failed");
-    }
-    if verbose_always {
-        if let Value::Object(map) = &mut value {
-            map.remove("changed");
+        if module == "debug" {
+            if map.contains_key("msg") {
+                map.retain(|k, _| DEBUG_KEPT.contains(&k.as_str()));
+            } else {
+                map.retain(|k, _| !DEBUG_HIDDEN.contains(&k.as_str()));
+            }
         }
     }
     sorted(value)
 }
+
+/// What ansible-playbook keeps of a `debug` result that has `msg`...
+const DEBUG_KEPT: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+/// ...and what it drops from one that shows a `var`.
+const DEBUG_HIDDEN: &[&str] = &[
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
 
 fn sorted(value: Value) -> Value {
     match value {
@@ -265,6 +284,7 @@ impl Reporter for Human {
                 result,
                 no_log,
                 verbose_always,
+                module,
             } => self.host_result(
                 host,
                 delegated_to.as_deref(),
@@ -274,7 +294,17 @@ impl Reporter for Human {
                 result,
                 *no_log,
                 *verbose_always,
+                module,
             ),
+            Event::Retrying {
+                host,
+                task,
+                retries_left,
+            } => {
+                let line =
+                    format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
+                let _ = writeln!(self.out, "{}", paint(&line, Color::Red, self.color));
+            }
             Event::Warning(text) => {
                 let _ = writeln!(
                     self.err,
@@ -358,6 +388,7 @@ mod tests {
             result,
             no_log: false,
             verbose_always: false,
+            module: "fail".into(),
         }]);
         assert_eq!(
             out,
@@ -377,6 +408,7 @@ mod tests {
             result,
             no_log: true,
             verbose_always: false,
+            module: "copy".into(),
         }]);
         assert!(!out.contains("hunter2"), "{out}");
         assert!(out.contains("censored"));

@@ -73,8 +73,19 @@ pub enum Event {
         result: TaskResult,
         /// The task hides its values (`no_log`).
         no_log: bool,
-        /// `debug` output and other results always shown.
+        /// The result asks to be shown in full (`debug`, a passing `assert`).
         verbose_always: bool,
+        /// The module's short name (`debug` output is trimmed as Ansible trims it).
+        module: String,
+    },
+    /// An `until` attempt failed and the task will run again on this host.
+    Retrying {
+        /// The inventory hostname.
+        host: String,
+        /// The task's name as shown in its banner.
+        task: String,
+        /// Attempts still to come.
+        retries_left: u32,
     },
     /// A warning for the user.
     Warning(String),
