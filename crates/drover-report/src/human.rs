@@ -392,7 +392,7 @@ mod tests {
         }]);
         assert_eq!(
             out,
-            "fatal: [localhost]: FAILED! => {\"changed\": false, \"failed\": true, \"msg\": \"boom 1\"}\n...ignoring\n"
+            "fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"boom 1\"}\n...ignoring\n"
         );
     }
 
