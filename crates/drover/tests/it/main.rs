@@ -2,4 +2,5 @@
 //! area.
 
 mod differential;
+mod language;
 mod modules;

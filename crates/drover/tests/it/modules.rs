@@ -13,13 +13,20 @@ use std::os::unix::fs::PermissionsExt;
 use drover_test::{Cmd, Project, Recap, RunOutput, diff_trees, parse_recap, redact, snapshot_tree};
 
 /// An inventory with one host, `localhost`, on the local connection.
-pub(crate) const LOCAL_INVENTORY: &str = "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n";
+pub(crate) const LOCAL_INVENTORY: &str =
+    "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n";
 
 /// Indents every non-empty line of `text` by `n` spaces.
 pub(crate) fn indent(text: &str, n: usize) -> String {
     let pad = " ".repeat(n);
     text.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") })
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
@@ -27,13 +34,18 @@ pub(crate) fn indent(text: &str, n: usize) -> String {
 
 /// A one-play playbook on `localhost`, facts off, with `tasks` (written at column 0).
 pub(crate) fn play(tasks: &str) -> String {
-    format!("- name: test play\n  hosts: localhost\n  gather_facts: false\n  tasks:\n{}", indent(tasks, 4))
+    format!(
+        "- name: test play\n  hosts: localhost\n  gather_facts: false\n  tasks:\n{}",
+        indent(tasks, 4)
+    )
 }
 
 /// A project with `playbook.yml`, the local `inv.yml` and an empty `out/` directory.
 pub(crate) fn project(playbook: &str) -> Project {
     let p = Project::new();
-    p.file("playbook.yml", playbook).file("inv.yml", LOCAL_INVENTORY).dir("out");
+    p.file("playbook.yml", playbook)
+        .file("inv.yml", LOCAL_INVENTORY)
+        .dir("out");
     p
 }
 
@@ -66,18 +78,29 @@ pub(crate) fn recap_of(out: &RunOutput, host: &str) -> Recap {
 
 /// Asserts the exit code, showing the whole output when it differs.
 pub(crate) fn assert_code(out: &RunOutput, code: i32) {
-    assert_eq!(out.code, Some(code), "unexpected exit code\n{}", out.describe());
+    assert_eq!(
+        out.code,
+        Some(code),
+        "unexpected exit code\n{}",
+        out.describe()
+    );
 }
 
 /// Asserts that `lines` appear consecutively, in order, in `text`.
 pub(crate) fn assert_lines(text: &str, lines: &[&str]) {
     let needle = lines.join("\n");
-    assert!(text.contains(&needle), "expected these lines:\n{needle}\n--- in ---\n{text}");
+    assert!(
+        text.contains(&needle),
+        "expected these lines:\n{needle}\n--- in ---\n{text}"
+    );
 }
 
 /// Permission bits of `rel` in the project.
 pub(crate) fn mode_of(p: &Project, rel: &str) -> u32 {
-    std::fs::symlink_metadata(p.join(rel)).unwrap_or_else(|e| panic!("stat {rel}: {e}")).permissions().mode()
+    std::fs::symlink_metadata(p.join(rel))
+        .unwrap_or_else(|e| panic!("stat {rel}: {e}"))
+        .permissions()
+        .mode()
         & 0o7777
 }
 
@@ -93,7 +116,12 @@ fn cycle(tasks: &str, setup: impl Fn(&Project), changed: u32, diff: &[&str]) -> 
 
     let check = drover(&p, &["--check", "--diff"]);
     assert_code(&check, 0);
-    assert_eq!(recap_of(&check, "localhost")[1], changed, "changed count in --check\n{}", check.describe());
+    assert_eq!(
+        recap_of(&check, "localhost")[1],
+        changed,
+        "changed count in --check\n{}",
+        check.describe()
+    );
     if let Some(d) = diff_trees("before", &fresh, "after --check", &snapshot_tree(p.path())) {
         panic!("--check changed the tree:\n{d}\n{}", check.describe());
     }
@@ -104,7 +132,12 @@ fn cycle(tasks: &str, setup: impl Fn(&Project), changed: u32, diff: &[&str]) -> 
 
     let apply = drover(&p, &["--diff"]);
     assert_code(&apply, 0);
-    assert_eq!(recap_of(&apply, "localhost")[1], changed, "changed count on apply\n{}", apply.describe());
+    assert_eq!(
+        recap_of(&apply, "localhost")[1],
+        changed,
+        "changed count on apply\n{}",
+        apply.describe()
+    );
     let applied = snapshot_tree(p.path());
     let apply_text = redact(&apply.stdout, p.path());
     if !diff.is_empty() {
@@ -113,9 +146,23 @@ fn cycle(tasks: &str, setup: impl Fn(&Project), changed: u32, diff: &[&str]) -> 
 
     let again = drover(&p, &["--diff"]);
     assert_code(&again, 0);
-    assert_eq!(recap_of(&again, "localhost")[1], 0, "second run must change nothing\n{}", again.describe());
-    assert!(!again.stdout.contains("+++ after"), "second run printed a diff\n{}", again.describe());
-    if let Some(d) = diff_trees("first run", &applied, "second run", &snapshot_tree(p.path())) {
+    assert_eq!(
+        recap_of(&again, "localhost")[1],
+        0,
+        "second run must change nothing\n{}",
+        again.describe()
+    );
+    assert!(
+        !again.stdout.contains("+++ after"),
+        "second run printed a diff\n{}",
+        again.describe()
+    );
+    if let Some(d) = diff_trees(
+        "first run",
+        &applied,
+        "second run",
+        &snapshot_tree(p.path()),
+    ) {
         panic!("second run changed the tree:\n{d}");
     }
     (p, apply_text)
@@ -142,7 +189,10 @@ fn command_runs_argv_without_a_shell_and_registers_output() {
     // even inside single quotes: ansible-core 2.19's command has expand_argument_vars on.
     let root = p.join("out").display().to_string();
     let home = std::env::var("HOME").expect("HOME is set");
-    assert_eq!(p.read("out/result"), format!("a b|{home}|;|>|{root}/redirect|\n0\n7\n"));
+    assert_eq!(
+        p.read("out/result"),
+        format!("a b|{home}|;|>|{root}/redirect|\n0\n7\n")
+    );
     assert!(!p.join("out/redirect").exists());
     // command always reports changed (ansible-core 2.19).
     assert_eq!(recap_of(&out, "localhost"), [2, 2, 0, 0, 0, 0, 0]);
@@ -170,13 +220,26 @@ fn command_creates_and_removes_make_it_idempotent_and_check_mode_skips_the_run()
 
 #[test]
 fn command_failure_is_fatal_with_rc_and_exit_code_2() {
-    let p = project(&play("- command: sh -c 'echo boom >&2; exit 3'\n- copy: {content: x, dest: \"{{ out }}/after\"}\n"));
+    let p = project(&play(
+        "- command: sh -c 'echo boom >&2; exit 3'\n- copy: {content: x, dest: \"{{ out }}/after\"}\n",
+    ));
     let out = drover(&p, &[]);
     assert_code(&out, 2);
-    assert!(out.stdout.contains("fatal: [localhost]: FAILED!"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("fatal: [localhost]: FAILED!"),
+        "{}",
+        out.describe()
+    );
     assert!(out.stdout.contains("\"rc\": 3"), "{}", out.describe());
-    assert!(out.stdout.contains("\"stderr\": \"boom\""), "{}", out.describe());
-    assert!(!p.join("out/after").exists(), "a task after the failure ran");
+    assert!(
+        out.stdout.contains("\"stderr\": \"boom\""),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !p.join("out/after").exists(),
+        "a task after the failure ran"
+    );
     assert_eq!(recap_of(&out, "localhost"), [0, 0, 0, 1, 0, 0, 0]);
 }
 
@@ -204,7 +267,9 @@ fn shell_in_check_mode_without_creates_is_skipped() {
 
 #[test]
 fn raw_runs_through_the_shell_and_is_skipped_in_check_mode() {
-    let p = project(&play("- raw: echo raw-$((1+1)) > {{ out }}/r\n  register: r\n- debug: var=r.rc\n"));
+    let p = project(&play(
+        "- raw: echo raw-$((1+1)) > {{ out }}/r\n  register: r\n- debug: var=r.rc\n",
+    ));
     let check = drover(&p, &["--check"]);
     assert_code(&check, 0);
     assert_eq!(recap_of(&check, "localhost"), [1, 0, 0, 0, 1, 0, 0]);
@@ -212,7 +277,10 @@ fn raw_runs_through_the_shell_and_is_skipped_in_check_mode() {
     let out = drover(&p, &[]);
     assert_code(&out, 0);
     assert_eq!(p.read("out/r"), "raw-2\n");
-    assert_lines(&out.stdout, &["ok: [localhost] => {", "    \"r.rc\": 0", "}"]);
+    assert_lines(
+        &out.stdout,
+        &["ok: [localhost] => {", "    \"r.rc\": 0", "}"],
+    );
 }
 
 // ---------------------------------------------------------------- copy
@@ -223,7 +291,13 @@ fn copy_content_cycle() {
         "- copy: {content: \"hello\\nworld\\n\", dest: \"{{ out }}/c.txt\", mode: \"0640\"}\n",
         no_setup,
         1,
-        &["--- before", "+++ after: [ROOT]/out/c.txt", "@@ -0,0 +1,2 @@", "+hello", "+world"],
+        &[
+            "--- before",
+            "+++ after: [ROOT]/out/c.txt",
+            "@@ -0,0 +1,2 @@",
+            "+hello",
+            "+world",
+        ],
     );
     assert_eq!(p.read("out/c.txt"), "hello\nworld\n");
     assert_eq!(mode_of(&p, "out/c.txt"), 0o640);
@@ -238,7 +312,15 @@ fn copy_content_over_an_existing_file_shows_both_sides_of_the_diff() {
         },
         1,
         // ansible-core 2.19 labels both sides with the destination when the file existed.
-        &["--- before: [ROOT]/out/c.txt", "+++ after: [ROOT]/out/c.txt", "@@ -1,3 +1,3 @@", " one", "-two", "+TWO", " three"],
+        &[
+            "--- before: [ROOT]/out/c.txt",
+            "+++ after: [ROOT]/out/c.txt",
+            "@@ -1,3 +1,3 @@",
+            " one",
+            "-two",
+            "+TWO",
+            " three",
+        ],
     );
     assert_eq!(p.read("out/c.txt"), "one\nTWO\nthree\n");
     assert_eq!(mode_of(&p, "out/c.txt"), 0o600);
@@ -252,7 +334,12 @@ fn copy_src_from_files_dir_cycle() {
             p.file("files/a.txt", "from files/\n");
         },
         1,
-        &["--- before", "+++ after: [ROOT]/files/a.txt", "@@ -0,0 +1 @@", "+from files/"],
+        &[
+            "--- before",
+            "+++ after: [ROOT]/files/a.txt",
+            "@@ -0,0 +1 @@",
+            "+from files/",
+        ],
     );
     assert_eq!(p.read("out/a.txt"), "from files/\n");
     assert_eq!(mode_of(&p, "out/a.txt"), 0o604);
@@ -277,7 +364,8 @@ fn copy_directory_src_with_and_without_trailing_slash() {
     let (p, _) = cycle(
         "- copy: {src: tree, dest: \"{{ out }}/\"}\n- copy: {src: tree/, dest: \"{{ out }}/flat\"}\n",
         |p| {
-            p.file("files/tree/one", "1\n").file("files/tree/sub/two", "2\n");
+            p.file("files/tree/one", "1\n")
+                .file("files/tree/sub/two", "2\n");
         },
         2,
         &[],
@@ -299,7 +387,13 @@ fn copy_directory_src_prints_no_diff() {
     assert_code(&out, 0);
     assert_eq!(p.read("out/tree/one"), "1\n");
     assert!(!out.stdout.contains("+++ after"), "{}", out.describe());
-    assert_lines(&out.stdout, &["TASK [copy] ********************************************************************", "changed: [localhost]"]);
+    assert_lines(
+        &out.stdout,
+        &[
+            "TASK [copy] ********************************************************************",
+            "changed: [localhost]",
+        ],
+    );
 }
 
 #[test]
@@ -326,7 +420,15 @@ fn template_cycle_renders_vars_and_mode() {
             p.file("templates/t.j2", "x={{ x }}\n{% for i in items_ %}- {{ i }}\n{% endfor %}host={{ inventory_hostname }}\n");
         },
         1,
-        &["--- before", "+++ after: [ROOT]/templates/t.j2", "@@ -0,0 +1,4 @@", "+x=42", "+- a", "+- b", "+host=localhost"],
+        &[
+            "--- before",
+            "+++ after: [ROOT]/templates/t.j2",
+            "@@ -0,0 +1,4 @@",
+            "+x=42",
+            "+- a",
+            "+- b",
+            "+host=localhost",
+        ],
     );
     assert_eq!(p.read("out/t.txt"), "x=42\n- a\n- b\nhost=localhost\n");
     assert_eq!(mode_of(&p, "out/t.txt"), 0o640);
@@ -362,13 +464,21 @@ fn file_directory_touch_and_absent_cycle() {
     );
     assert_eq!(mode_of(&p, "out/d/e"), 0o750);
     assert!(!p.join("out/gone").exists());
-    assert_lines(&out, &["-    \"state\": \"directory\"", "+    \"state\": \"absent\""]);
+    assert_lines(
+        &out,
+        &[
+            "-    \"state\": \"directory\"",
+            "+    \"state\": \"absent\"",
+        ],
+    );
 }
 
 #[test]
 fn file_touch_changes_every_run() {
     // ansible-core 2.19: state=touch always reports changed (it updates the times).
-    let p = project(&play("- file: {path: \"{{ out }}/t\", state: touch, mode: \"0600\"}\n"));
+    let p = project(&play(
+        "- file: {path: \"{{ out }}/t\", state: touch, mode: \"0600\"}\n",
+    ));
     let check = drover(&p, &["--check"]);
     assert_eq!(recap_of(&check, "localhost")[1], 1);
     assert!(!p.join("out/t").exists());
@@ -392,10 +502,19 @@ fn file_link_and_hard_cycle() {
         2,
         &[],
     );
-    assert_eq!(std::fs::read_link(p.join("out/link")).unwrap().to_str(), Some("c.txt"));
+    assert_eq!(
+        std::fs::read_link(p.join("out/link")).unwrap().to_str(),
+        Some("c.txt")
+    );
     assert_eq!(snapshot_tree(&p.join("out"))["hard"].links, 2);
-    assert_lines(&out, &["-    \"state\": \"absent\"", "+    \"state\": \"link\""]);
-    assert_lines(&out, &["-    \"state\": \"absent\"", "+    \"state\": \"hard\""]);
+    assert_lines(
+        &out,
+        &["-    \"state\": \"absent\"", "+    \"state\": \"link\""],
+    );
+    assert_lines(
+        &out,
+        &["-    \"state\": \"absent\"", "+    \"state\": \"hard\""],
+    );
 }
 
 #[test]
@@ -407,12 +526,25 @@ fn file_modes_octal_string_and_symbolic() {
          - file: {path: \"{{ out }}/symbolic\", mode: \"u=rwx,g=rx,o=\"}\n\
          - file: {path: \"{{ out }}/relative\", mode: \"u+x,o-r\"}\n",
         |p| {
-            for f in ["yaml-octal", "string", "short-string", "symbolic", "relative"] {
+            for f in [
+                "yaml-octal",
+                "string",
+                "short-string",
+                "symbolic",
+                "relative",
+            ] {
                 p.file_with_mode(format!("out/{f}"), "", 0o644);
             }
         },
         5,
-        &["--- before", "+++ after", "@@ -1,4 +1,4 @@", " {", "-    \"mode\": \"0644\",", "+    \"mode\": \"0640\","],
+        &[
+            "--- before",
+            "+++ after",
+            "@@ -1,4 +1,4 @@",
+            " {",
+            "-    \"mode\": \"0644\",",
+            "+    \"mode\": \"0640\",",
+        ],
     );
     assert_eq!(mode_of(&p, "out/yaml-octal"), 0o640);
     assert_eq!(mode_of(&p, "out/string"), 0o604);
@@ -441,8 +573,13 @@ fn file_recurse_applies_symbolic_capital_x() {
     let (p, _) = cycle(
         "- file: {path: \"{{ out }}/tree\", state: directory, recurse: true, mode: \"u=rwX,g=rX,o=\"}\n",
         |p| {
-            p.file_with_mode("out/tree/f", "a", 0o600).file_with_mode("out/tree/sub/g", "b", 0o666);
-            std::fs::set_permissions(p.join("out/tree/sub"), std::fs::Permissions::from_mode(0o777)).unwrap();
+            p.file_with_mode("out/tree/f", "a", 0o600)
+                .file_with_mode("out/tree/sub/g", "b", 0o666);
+            std::fs::set_permissions(
+                p.join("out/tree/sub"),
+                std::fs::Permissions::from_mode(0o777),
+            )
+            .unwrap();
         },
         1,
         &[],
@@ -466,7 +603,15 @@ fn lineinfile_regexp_insertbefore_and_absent() {
             p.file_with_mode("out/conf", "a=1\nb=2\n# end\n", 0o644);
         },
         3,
-        &["--- before: [ROOT]/out/conf (content)", "+++ after: [ROOT]/out/conf (content)", "@@ -1,3 +1,3 @@", " a=1", "-b=2", "+b=3", " # end"],
+        &[
+            "--- before: [ROOT]/out/conf (content)",
+            "+++ after: [ROOT]/out/conf (content)",
+            "@@ -1,3 +1,3 @@",
+            " a=1",
+            "-b=2",
+            "+b=3",
+            " # end",
+        ],
     );
     assert_eq!(p.read("out/conf"), "b=3\nc=4\n# end\n");
 }
@@ -489,7 +634,11 @@ fn lineinfile_missing_file_without_create_fails() {
     let out = drover(&p, &[]);
     assert_code(&out, 2);
     // ansible-core 2.19: "Destination <path> does not exist !" with rc 257.
-    assert!(redact(&out.stdout, p.path()).contains("Destination [ROOT]/out/none does not exist !"), "{}", out.describe());
+    assert!(
+        redact(&out.stdout, p.path()).contains("Destination [ROOT]/out/none does not exist !"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
@@ -527,7 +676,16 @@ fn replace_with_backreferences() {
             p.file("out/conf", "a=1\nb=2\n# end\n");
         },
         1,
-        &["--- before: [ROOT]/out/conf", "+++ after: [ROOT]/out/conf", "@@ -1,3 +1,3 @@", "-a=1", "-b=2", "+1:a", "+2:b", " # end"],
+        &[
+            "--- before: [ROOT]/out/conf",
+            "+++ after: [ROOT]/out/conf",
+            "@@ -1,3 +1,3 @@",
+            "-a=1",
+            "-b=2",
+            "+1:a",
+            "+2:b",
+            " # end",
+        ],
     );
     assert_eq!(p.read("out/conf"), "1:a\n2:b\n# end\n");
 }
@@ -559,17 +717,33 @@ fn debug_msg_var_and_verbosity() {
     ));
     let out = drover(&p, &[]);
     assert_code(&out, 0);
-    assert_lines(&out.stdout, &["ok: [localhost] => {", "    \"msg\": \"sum=3\"", "}"]);
     assert_lines(
         &out.stdout,
-        &["ok: [localhost] => {", "    \"answer\": [", "        1,", "        {", "            \"a\": \"b\"", "        }", "    ]", "}"],
+        &["ok: [localhost] => {", "    \"msg\": \"sum=3\"", "}"],
+    );
+    assert_lines(
+        &out.stdout,
+        &[
+            "ok: [localhost] => {",
+            "    \"answer\": [",
+            "        1,",
+            "        {",
+            "            \"a\": \"b\"",
+            "        }",
+            "    ]",
+            "}",
+        ],
     );
     // ansible-core 2.19: verbosity above the current level is skipped.
     assert_lines(&out.stdout, &["skipping: [localhost]"]);
     assert!(!out.stdout.contains("\"msg\": \"hidden\""));
     assert_eq!(recap_of(&out, "localhost"), [2, 0, 0, 0, 1, 0, 0]);
     let verbose = drover(&p, &["-v"]);
-    assert!(verbose.stdout.contains("\"msg\": \"hidden\""), "{}", verbose.describe());
+    assert!(
+        verbose.stdout.contains("\"msg\": \"hidden\""),
+        "{}",
+        verbose.describe()
+    );
 }
 
 #[test]
@@ -591,24 +765,47 @@ fn assert_passes_and_fails_with_fail_msg() {
     let out = drover(&p, &[]);
     assert_code(&out, 2);
     // ansible-core 2.19 output for a passing and a failing assert.
-    assert_lines(&out.stdout, &["ok: [localhost] => {", "    \"changed\": false,", "    \"msg\": \"All assertions passed\"", "}"]);
-    assert!(out.stdout.contains("\"msg\": \"x was 1\""), "{}", out.describe());
-    assert!(out.stdout.contains("\"assertion\": \"x == 2\""), "{}", out.describe());
+    assert_lines(
+        &out.stdout,
+        &[
+            "ok: [localhost] => {",
+            "    \"changed\": false,",
+            "    \"msg\": \"All assertions passed\"",
+            "}",
+        ],
+    );
+    assert!(
+        out.stdout.contains("\"msg\": \"x was 1\""),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("\"assertion\": \"x == 2\""),
+        "{}",
+        out.describe()
+    );
     assert_eq!(recap_of(&out, "localhost"), [1, 0, 0, 1, 0, 0, 0]);
 }
 
 #[test]
 fn fail_stops_the_host_with_its_message() {
-    let p = project(&play("- fail: {msg: \"stop {{ 'here' }}\"}\n- copy: {content: x, dest: \"{{ out }}/after\"}\n"));
+    let p = project(&play(
+        "- fail: {msg: \"stop {{ 'here' }}\"}\n- copy: {content: x, dest: \"{{ out }}/after\"}\n",
+    ));
     let out = drover(&p, &[]);
     assert_code(&out, 2);
-    assert_lines(&out.stdout, &["fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"stop here\"}"]);
+    assert_lines(
+        &out.stdout,
+        &["fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"stop here\"}"],
+    );
     assert!(!p.join("out/after").exists());
 }
 
 #[test]
 fn ping_returns_pong() {
-    let p = project(&play("- ping:\n  register: r\n- copy: {content: \"{{ r.ping }}\", dest: \"{{ out }}/r\"}\n"));
+    let p = project(&play(
+        "- ping:\n  register: r\n- copy: {content: \"{{ r.ping }}\", dest: \"{{ out }}/r\"}\n",
+    ));
     let out = drover(&p, &["--check"]);
     assert_eq!(recap_of(&out, "localhost"), [2, 1, 0, 0, 0, 0, 0]);
     let out = drover(&p, &[]);
