@@ -431,3 +431,60 @@ async fn writes_go_through_symlinks() {
         b"# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"
     );
 }
+
+#[tokio::test]
+async fn argument_errors_match_ansible() {
+    // Messages recorded from ansible-core 2.19.14.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    std::fs::write(&p, "a\n").unwrap();
+    let path = p.to_str().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (module, args, msg) in [
+        (
+            "lineinfile",
+            json!({"path": path}),
+            "line is required with state=present".to_owned(),
+        ),
+        (
+            "lineinfile",
+            json!({"path": path, "backrefs": true, "line": "x"}),
+            "regexp is required with backrefs=true".to_owned(),
+        ),
+        (
+            "lineinfile",
+            json!({"path": path, "state": "absent"}),
+            "one of line, search_string, or regexp is required with state=absent".to_owned(),
+        ),
+        (
+            "lineinfile",
+            json!({"path": path, "line": "x", "regexp": "a", "search_string": "b"}),
+            "parameters are mutually exclusive: regexp|search_string".to_owned(),
+        ),
+        (
+            "lineinfile",
+            json!({"path": path, "line": "x", "state": "bogus"}),
+            "value of state must be one of: absent, present, got: bogus".to_owned(),
+        ),
+        (
+            "lineinfile",
+            json!({"path": d, "line": "x"}),
+            format!("Path {d} is a directory !"),
+        ),
+        (
+            "blockinfile",
+            json!({"path": d}),
+            format!("Path {d} is a directory !"),
+        ),
+        (
+            "replace",
+            json!({"path": d, "regexp": "x"}),
+            format!("Path {d} is a directory !"),
+        ),
+    ] {
+        let r = run(module, args).await;
+        assert!(r.failed, "{module}: {r:?}");
+        assert_eq!(r.msg.as_deref(), Some(msg.as_str()), "{module}");
+    }
+    assert_eq!(std::fs::read(&p).unwrap(), b"a\n");
+}
