@@ -322,12 +322,10 @@ async fn run_command(
     };
     let mut r = TaskResult::changed(true);
     r.set("cmd", cmd.clone());
-    if !shell {
-        if let Some(exe) = a.str("executable")? {
-            r.warnings.push(format!(
-                "As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'."
-            ));
-        }
+    if let (false, Some(exe)) = (shell, a.str("executable")?) {
+        r.warnings.push(format!(
+            "As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'."
+        ));
     }
     match status.as_str() {
         "drover:run" => {}
