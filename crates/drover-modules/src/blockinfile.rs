@@ -79,20 +79,6 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
     if insertafter.is_none() && insertbefore.is_none() {
         insertafter = Some("EOF".into());
     }
-    let insert_re = match (&insertafter, &insertbefore) {
-        (Some(a), _) if a != "EOF" => Some(a.as_str()),
-        (_, Some(b)) if b != "BOF" => Some(b.as_str()),
-        _ => None,
-    }
-    .map(|p| {
-        let re = textedit::compile(p, Flavor::Line).map_err(TaskResult::failed)?;
-        Ok::<_, TaskResult>((re, textedit::leading_flags(p).contains('m')))
-    })
-    .transpose()?;
-    let marker = args.str_or("marker", DEFAULT_MARKER)?;
-    let begin = marker_line(&marker, &args.str_or("marker_begin", "BEGIN")?)?;
-    let end = marker_line(&marker, &args.str_or("marker_end", "END")?)?;
-
     let st = files::read_state(ctx, &path).await?;
     if st.is_dir {
         return Err(fail_rc(256, format!("Path {path} is a directory !")));
@@ -110,6 +96,20 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         r.msg = Some(format!("File {path} not present"));
         return Ok(r);
     }
+    // Ansible checks the file before it compiles the expression and builds the markers.
+    let insert_re = match (&insertafter, &insertbefore) {
+        (Some(a), _) if a != "EOF" => Some(a.as_str()),
+        (_, Some(b)) if b != "BOF" => Some(b.as_str()),
+        _ => None,
+    }
+    .map(|p| {
+        let re = textedit::compile(p, Flavor::Line).map_err(TaskResult::failed)?;
+        Ok::<_, TaskResult>((re, textedit::leading_flags(p).contains('m')))
+    })
+    .transpose()?;
+    let marker = args.str_or("marker", DEFAULT_MARKER)?;
+    let begin = marker_line(&marker, &args.str_or("marker_begin", "BEGIN")?)?;
+    let end = marker_line(&marker, &args.str_or("marker_end", "END")?)?;
     let request = Request {
         present,
         block: args.str_or("block", "")?.into_bytes(),
