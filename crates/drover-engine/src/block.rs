@@ -44,9 +44,10 @@ impl<'p> Scope<'p> {
         inherit(&mut keywords.become_, &play.become_.become_);
         inherit(&mut keywords.become_user, &play.become_.become_user);
         inherit(&mut keywords.become_method, &play.become_.become_method);
+        // Play `vars` are not a scope layer: they rank below `vars_files` (see `vars::task_vars`).
         Scope {
             keywords,
-            vars: vec![&play.common.vars],
+            vars: Vec::new(),
             tags: play.common.tags.clone(),
             rescuable: false,
         }

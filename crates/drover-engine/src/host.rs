@@ -11,6 +11,8 @@ pub(crate) struct HostState {
     pub(crate) inventory_vars: Map,
     /// Play `vars_files`, loaded for this host at play start.
     pub(crate) vars_files: Map,
+    /// `include_vars` results, between task vars and facts.
+    pub(crate) included: Map,
     /// `set_fact` and `register` results, which outrank play and task vars.
     pub(crate) facts: Map,
     /// Opened on the first task that needs it.
@@ -32,6 +34,7 @@ impl HostState {
         HostState {
             inventory_vars,
             vars_files: Map::new(),
+            included: Map::new(),
             facts: Map::new(),
             conn: None,
             failed: false,

@@ -439,6 +439,9 @@ impl<'r> Runner<'r> {
         if conn.is_some() {
             state.conn = conn;
         }
+        for (k, v) in &result.vars {
+            state.included.insert(k.clone(), v.clone());
+        }
         for (k, v) in &result.facts {
             state.facts.insert(k.clone(), v.clone());
         }

@@ -539,6 +539,9 @@ fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
         for (k, v) in &run.result.facts {
             result.facts.insert(k.clone(), v.clone());
         }
+        for (k, v) in &run.result.vars {
+            result.vars.insert(k.clone(), v.clone());
+        }
     }
     if result.failed {
         result.msg = Some("One or more items failed".into());

@@ -44,6 +44,7 @@ pub(crate) fn task_vars(
     for layer in scope_vars {
         extend(&mut vars, layer);
     }
+    extend(&mut vars, &state.included);
     extend(&mut vars, &state.facts);
     extend(&mut vars, extra_vars);
 
@@ -93,6 +94,7 @@ pub(crate) fn hostvars<'a>(hosts: impl Iterator<Item = (&'a String, &'a HostStat
     for (name, state) in hosts {
         let mut vars = state.inventory_vars.clone();
         extend(&mut vars, &state.vars_files);
+        extend(&mut vars, &state.included);
         extend(&mut vars, &state.facts);
         vars.insert("inventory_hostname".into(), name.clone().into());
         all.insert(name.clone(), Value::Object(vars));

@@ -21,6 +21,7 @@ mod command;
 mod copy;
 mod debug;
 mod fail;
+mod include_vars;
 mod file;
 mod lineinfile;
 mod meta;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<&'static dyn Module> {
         &set_fact::SetFact,
         &assert::Assert,
         &fail::Fail,
+        &include_vars::IncludeVars,
         &ping::Ping,
         &meta::Meta,
     ]

@@ -32,6 +32,9 @@ pub struct TaskResult {
     pub diffs: Vec<FileDiff>,
     /// Variables to set on the host (`set_fact`'s `ansible_facts`).
     pub facts: Map,
+    /// Variables to set on the host one level below `facts` (`include_vars`: they outrank task
+    /// vars but not `set_fact` or registered results).
+    pub vars: Map,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
 }
