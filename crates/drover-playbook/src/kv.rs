@@ -329,4 +329,42 @@ mod tests {
     fn line_continuations() {
         assert_eq!(split_args("a \\\nb").expect("splits"), vec!["a", "b"]);
     }
+
+    /// Cases checked against ansible-core 2.19's `parse_kv` (without and with `check_raw`), one
+    /// JSON line each: input, options, free-form options (`null`: an error).
+    const GOLDEN: &str = r#"["a=1 b=\"two words\" c='x y'", {"a": "1", "b": "two words", "c": "x y"}, {"_raw_params": "a=1 b=\"two words\" c='x y'"}]
+["echo \"a   b\"  c", {"_raw_params": "echo \"a   b\"  c"}, {"_raw_params": "echo \"a   b\"  c"}]
+["msg={{ a  |  b }} x=1", {"msg": "{{ a  |  b }}", "x": "1"}, {"_raw_params": "msg={{ a  |  b }} x=1"}]
+["{% if x %}a=1{% endif %} b=2", {"{% if x %}a": "1{% endif %}", "b": "2"}, {"_raw_params": "{% if x %}a=1{% endif %} b=2"}]
+["a={# c d #} e", {"a": "{# c d #}", "_raw_params": "e"}, {"_raw_params": "a={# c d #} e"}]
+["a=b=c", {"a": "b=c"}, {"_raw_params": "a=b=c"}]
+["a=\"b c\" d", {"a": "b c", "_raw_params": "d"}, {"_raw_params": "a=\"b c\" d"}]
+["\"a=b\" c=d", {"\"a": "b\"", "c": "d"}, {"_raw_params": "\"a=b\" c=d"}]
+["a=\\\"x y\\\"", {"a": "\"x", "_raw_params": "y\\\""}, {"_raw_params": "a=\\\"x y\\\""}]
+["x=\"it's\" y='say \"hi\"'", {"x": "it's", "y": "say \"hi\""}, {"_raw_params": "x=\"it's\" y='say \"hi\"'"}]
+["line1\nline2 a=1\nline3", {"a": "1", "_raw_params": "line1\nline2 line3"}, {"_raw_params": "line1\nline2 a=1\nline3"}]
+["a \\\n b=2", {"b": "2", "_raw_params": "a"}, {"_raw_params": "a b=2"}]
+["k=\\u00e9\\x41\\t", {"k": "\u00e9A"}, {"_raw_params": "k=\\u00e9\\x41\\t"}]
+["k=\"\\\\\"", null, null]
+[" lead=1", {"lead": "1"}, {"_raw_params": "lead=1"}]
+["trail=1  ", {"trail": "1"}, {"_raw_params": "trail=1  "}]
+["a=  b=", {"a": "", "b": ""}, {"_raw_params": "a=  b="}]
+["chdir=/tmp echo hi creates=/x removes=/y executable=/bin/bash warn=no", {"chdir": "/tmp", "creates": "/x", "removes": "/y", "executable": "/bin/bash", "warn": "no", "_raw_params": "echo hi"}, {"chdir": "/tmp", "creates": "/x", "removes": "/y", "executable": "/bin/bash", "warn": "no", "_raw_params": "echo hi"}]
+["echo {{ \"a b\" }} chdir=/x", {"chdir": "/x", "_raw_params": "echo {{ \"a b\" }}"}, {"chdir": "/x", "_raw_params": "echo {{ \"a b\" }}"}]
+["=x a==b", {"a": "=b", "_raw_params": "=x"}, {"_raw_params": "=x a==b"}]"#;
+
+    #[test]
+    fn matches_ansible_parse_kv() {
+        for line in GOLDEN.lines() {
+            let case: Value = serde_json::from_str(line).expect("valid golden line");
+            let input = case[0].as_str().expect("input");
+            let plain = parse(input).ok().map(Value::Object).unwrap_or(Value::Null);
+            let free = parse_free_form(input)
+                .ok()
+                .map(Value::Object)
+                .unwrap_or(Value::Null);
+            assert_eq!(plain, case[1], "parse({input:?})");
+            assert_eq!(free, case[2], "parse_free_form({input:?})");
+        }
+    }
 }

@@ -175,7 +175,10 @@ pub struct Task {
     /// The module's short name (`copy`, also when written `ansible.builtin.copy`).
     pub module: String,
     /// The module's arguments, untemplated, keyed by the names the user wrote (aliases are
-    /// resolved by the engine after templating). Free-form text is under `_raw_params`.
+    /// resolved by the engine after templating). Free-form text is under `_raw_params`. When the
+    /// arguments are a template as a whole (`args: "{{ opts }}"`, `copy: "{{ opts }}"`), the
+    /// template is under [`crate::VARIABLE_PARAMS`] (`_variable_params`): the engine renders it
+    /// to a mapping and lays the other arguments over it, as Ansible does.
     pub args: Map,
     /// `register`.
     pub register: Option<String>,
@@ -201,11 +204,13 @@ pub struct Task {
     pub span: Span,
     /// Where the module name is written.
     pub module_span: Span,
+    /// The module name as written (`ansible.builtin.copy`), shown for unnamed tasks.
+    pub action: String,
 }
 
 impl Task {
     /// The name shown in output: `name`, or the module's name when there is none.
     pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.module.clone())
+        self.name.clone().unwrap_or_else(|| self.action.clone())
     }
 }

@@ -277,6 +277,7 @@ impl Loader<'_> {
             common: Common::default(),
             span: node.span.clone(),
             module_span: module_key.span.clone(),
+            action: python_str(module_key),
         };
         let mut args_keyword: Option<&Node> = None;
         let mut loop_control: Option<&Node> = None;
