@@ -1,6 +1,7 @@
 //! drover's integration tests: one test binary (`cargo test -p drover --test it`), a module per
 //! area.
 
+mod cli;
 mod differential;
 mod language;
 mod modules;
