@@ -713,3 +713,54 @@ fn template_lookup_and_file_lookup() {
         Value::Array(vec![])
     );
 }
+
+#[test]
+fn first_found_as_a_lookup_does_not_search_files_dir() {
+    // ansible-core 2.19: `lookup('first_found', 'a.txt')` with only files/a.txt fails ("No file
+    // was found when using first_found."); given `paths: ['files']` it finds it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    std::fs::write(dir.path().join("files/a.txt"), "x").unwrap();
+    let t = Templates::new();
+    let v = vars(dir.path());
+    let err = t
+        .render("{{ lookup('first_found', 'a.txt') }}", &v)
+        .unwrap_err();
+    assert!(
+        err.contains("No file was found when using first_found"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("b.txt"), "x").unwrap();
+    let found = t
+        .render("{{ lookup('first_found', ['nope', 'b.txt']) }}", &v)
+        .unwrap();
+    assert!(found.as_str().unwrap().ends_with("/b.txt"), "{found}");
+}
+
+#[test]
+fn template_module_options_and_header() {
+    // Expected bytes from ansible-core 2.19's template module (tests/differential/02-template).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lstrip.j2");
+    std::fs::write(&p, "<list>\n    {% for item in items %}\n    <item>{{ item }}</item>\n    {% endfor %}\n</list>\n").unwrap();
+    let t = Templates::new();
+    let mut v = Map::new();
+    v.insert("items".into(), serde_json::json!(["one", "two"]));
+    let with = |opts: Value| {
+        let mut v = v.clone();
+        v.insert(crate::TEMPLATE_OPTIONS_VAR.into(), opts);
+        t.render_file(&p, &v).unwrap()
+    };
+    assert_eq!(
+        with(serde_json::json!({"lstrip_blocks": true})),
+        "<list>\n    <item>one</item>\n    <item>two</item>\n</list>\n"
+    );
+    assert_eq!(
+        with(serde_json::json!({"trim_blocks": false})),
+        "<list>\n    \n    <item>one</item>\n    \n    <item>two</item>\n    \n</list>\n"
+    );
+    assert_eq!(
+        t.render_file(&p, &v).unwrap(),
+        "<list>\n        <item>one</item>\n        <item>two</item>\n    </list>\n"
+    );
+}

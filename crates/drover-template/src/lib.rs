@@ -30,6 +30,12 @@ use std::sync::{Arc, Mutex};
 /// The value of `omit`: a template that renders to it drops the module argument.
 pub const OMIT: &str = "__omit_place_holder__drover";
 
+/// A variable the `template` module may set (a mapping) to pass its task options to
+/// [`Templar::render_file`]: `trim_blocks`, `lstrip_blocks`, `variable_start_string`,
+/// `variable_end_string`, `block_start_string`, `block_end_string`, `comment_start_string`,
+/// `comment_end_string`. A `#jinja2:` header in the template still wins, as in ansible-core.
+pub const TEMPLATE_OPTIONS_VAR: &str = "__drover_template_options";
+
 /// The `ansible_managed` string templates see, as ansible-core's default.
 pub const ANSIBLE_MANAGED: &str = "Ansible managed";
 
@@ -162,7 +168,17 @@ impl Templates {
         path: &Path,
         vars: &Map,
     ) -> Result<String, String> {
-        let (syntax, body) = parse_header(source)?;
+        let mut syntax = env::Syntax::default();
+        if let Some(Value::Object(opts)) = vars.get(TEMPLATE_OPTIONS_VAR) {
+            for (key, value) in opts {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                apply_option(&mut syntax, key, &text, drover_types::truthy(value))?;
+            }
+        }
+        let (syntax, body) = parse_header(source, syntax)?;
         let base = self.file_env(&syntax)?;
         let dir = path
             .parent()
@@ -171,16 +187,19 @@ impl Templates {
         let env = with_loader(&base, dir);
         let mut extra = Map::new();
         let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        extra.insert("template_path".into(), path.display().to_string().into());
-        extra.insert(
-            "template_fullpath".into(),
-            full.display().to_string().into(),
-        );
-        extra.insert("template_host".into(), hostname().into());
-        extra.insert("template_uid".into(), file_owner(&full).into());
-        extra.insert("template_run_date".into(), run_date().into());
-        if !vars.contains_key("ansible_managed") {
-            extra.insert("ansible_managed".into(), ANSIBLE_MANAGED.into());
+        let defaults: [(&str, Value); 6] = [
+            ("template_path", path.display().to_string().into()),
+            ("template_fullpath", full.display().to_string().into()),
+            ("template_host", hostname().into()),
+            ("template_uid", file_owner(&full).into()),
+            ("template_run_date", run_date().into()),
+            ("ansible_managed", ANSIBLE_MANAGED.into()),
+        ];
+        for (name, value) in defaults {
+            // The caller's values (the template module sets some) win.
+            if !vars.contains_key(name) {
+                extra.insert(name.into(), value);
+            }
         }
         let scope = Scope::new(self.env.clone(), vars, extra, self.controller_env.clone());
         let name = path.display().to_string();
@@ -246,9 +265,9 @@ fn value_to_key(value: &Value) -> String {
     }
 }
 
-/// Splits a `#jinja2:` first line (`#jinja2: trim_blocks: False, lstrip_blocks: True`) off.
-fn parse_header(source: &str) -> Result<(env::Syntax, &str), String> {
-    let mut syntax = env::Syntax::default();
+/// Splits a `#jinja2:` first line (`#jinja2: trim_blocks: False, lstrip_blocks: True`) off and
+/// applies it over `syntax`.
+fn parse_header(source: &str, mut syntax: env::Syntax) -> Result<(env::Syntax, &str), String> {
     let Some(rest) = source.strip_prefix("#jinja2:") else {
         return Ok((syntax, source));
     };
@@ -260,25 +279,31 @@ fn parse_header(source: &str) -> Result<(env::Syntax, &str), String> {
         let Some((key, value)) = part.split_once(':') else {
             continue;
         };
-        let key = key.trim();
         let value = value.trim();
         let text = value.trim_matches(|c| c == '"' || c == '\'').to_owned();
         let flag = matches!(value.to_ascii_lowercase().as_str(), "true" | "yes" | "1");
-        match key {
-            "trim_blocks" => syntax.trim_blocks = flag,
-            "lstrip_blocks" => syntax.lstrip_blocks = flag,
-            "keep_trailing_newline" => syntax.keep_trailing_newline = flag,
-            "variable_start_string" => syntax.variable.0 = text,
-            "variable_end_string" => syntax.variable.1 = text,
-            "block_start_string" => syntax.block.0 = text,
-            "block_end_string" => syntax.block.1 = text,
-            "comment_start_string" => syntax.comment.0 = text,
-            "comment_end_string" => syntax.comment.1 = text,
-            "newline_sequence" => {}
-            other => return Err(format!("unsupported #jinja2: override `{other}`")),
-        }
+        apply_option(&mut syntax, key.trim(), &text, flag)?;
     }
     Ok((syntax, body))
+}
+
+/// Sets one Jinja environment option (from a `#jinja2:` header or the template module).
+fn apply_option(syntax: &mut env::Syntax, key: &str, text: &str, flag: bool) -> Result<(), String> {
+    let text = text.to_owned();
+    match key {
+        "trim_blocks" => syntax.trim_blocks = flag,
+        "lstrip_blocks" => syntax.lstrip_blocks = flag,
+        "keep_trailing_newline" => syntax.keep_trailing_newline = flag,
+        "variable_start_string" => syntax.variable.0 = text,
+        "variable_end_string" => syntax.variable.1 = text,
+        "block_start_string" => syntax.block.0 = text,
+        "block_end_string" => syntax.block.1 = text,
+        "comment_start_string" => syntax.comment.0 = text,
+        "comment_end_string" => syntax.comment.1 = text,
+        "newline_sequence" | "output_encoding" => {}
+        other => return Err(format!("unsupported template option `{other}`")),
+    }
+    Ok(())
 }
 
 fn hostname() -> String {

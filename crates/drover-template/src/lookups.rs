@@ -94,7 +94,7 @@ fn dispatch(
             let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
             let mut out = Vec::new();
             for t in strings() {
-                let path = find_file(state, "files", &t).ok_or_else(|| {
+                let path = find_file(state, Some("files"), &t).ok_or_else(|| {
                     fail(format!(
                         "The 'file' lookup had an issue accessing the file '{t}'"
                     ))
@@ -114,7 +114,7 @@ fn dispatch(
                 .ok_or_else(|| fail("template lookup needs the variables"))?;
             let mut out = Vec::new();
             for t in strings() {
-                let path = find_file(state, "templates", &t).ok_or_else(|| {
+                let path = find_file(state, Some("templates"), &t).ok_or_else(|| {
                     fail(format!(
                         "the template file {t} could not be found for the lookup"
                     ))
@@ -286,16 +286,17 @@ fn search_dirs(state: &State) -> Vec<PathBuf> {
 }
 
 /// Finds `name` as Ansible's lookups do: absolute as given, else `<dir>/<subdir>/name` then
-/// `<dir>/name` for each search directory.
-fn find_file(state: &State, subdir: &str, name: &str) -> Option<PathBuf> {
+/// `<dir>/name` for each search directory (`first_found` called as a lookup has no subdir).
+fn find_file(state: &State, subdir: Option<&str>, name: &str) -> Option<PathBuf> {
     let expanded = crate::filters::paths::expanduser(state, name);
     if expanded.starts_with('/') {
         let p = PathBuf::from(expanded);
         return p.exists().then_some(p);
     }
     for dir in search_dirs(state) {
-        for candidate in [dir.join(subdir).join(&expanded), dir.join(&expanded)] {
-            if candidate.is_file() {
+        let with_subdir = subdir.map(|s| dir.join(s).join(&expanded));
+        for candidate in with_subdir.into_iter().chain([dir.join(&expanded)]) {
+            if candidate.exists() {
                 return Some(candidate);
             }
         }
@@ -351,7 +352,7 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
     }
     for file in &files {
         let candidates: Vec<PathBuf> = if paths.is_empty() {
-            find_file(state, "files", file).into_iter().collect()
+            find_file(state, None, file).into_iter().collect()
         } else {
             paths
                 .iter()
