@@ -34,6 +34,7 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.become_user, &common.become_.become_user);
     inherit(&mut keywords.become_method, &common.become_.become_method);
     inherit(&mut keywords.timeout, &common.timeout);
+    inherit(&mut keywords.run_once, &common.run_once);
 }
 
 impl<'p> Scope<'p> {

@@ -17,8 +17,11 @@ pub(crate) struct HostState {
     pub(crate) facts: Map,
     /// Opened on the first task that needs it.
     pub(crate) conn: Option<Arc<dyn Connection>>,
-    /// A task failed and nothing rescued it: the host takes no further part.
+    /// A task failed and nothing rescued it: the host takes no further part in this play.
     pub(crate) failed: bool,
+    /// The host failed and no `meta: clear_host_errors` cleared it: it sits out later plays and
+    /// makes the run exit 2.
+    pub(crate) failed_run: bool,
     /// The host could not be reached.
     pub(crate) unreachable: bool,
     /// `meta: end_host`, or `end_play` for everyone: done with this play.
@@ -38,6 +41,7 @@ impl HostState {
             facts: Map::new(),
             conn: None,
             failed: false,
+            failed_run: false,
             unreachable: false,
             ended: false,
             notified: BTreeSet::new(),

@@ -10,7 +10,6 @@
 
 mod block;
 mod error;
-pub mod handlers;
 mod host;
 mod loops;
 mod play;
@@ -66,14 +65,18 @@ pub struct Runtime<'a> {
 pub struct Summary {
     /// The recap counters, in inventory order.
     pub stats: Vec<(String, HostStats)>,
+    /// Hosts that failed (and were not cleared by `meta: clear_host_errors`).
+    pub failed: Vec<String>,
+    /// Hosts that could not be reached.
+    pub unreachable: Vec<String>,
 }
 
 impl Summary {
     /// ansible-playbook's exit code: 4 when a host was unreachable, 2 when one failed, else 0.
     pub fn exit_code(&self) -> i32 {
-        if self.stats.iter().any(|(_, s)| s.unreachable > 0) {
+        if !self.unreachable.is_empty() {
             4
-        } else if self.stats.iter().any(|(_, s)| s.failed > 0) {
+        } else if !self.failed.is_empty() {
             2
         } else {
             0

@@ -91,7 +91,23 @@ pub(crate) async fn run_playbook(
         .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
         .collect();
     runner.reporter.event(&Event::Recap(stats.clone()));
-    Ok(Summary { stats })
+    let failed = runner
+        .order
+        .iter()
+        .filter(|h| runner.hosts[*h].failed_run)
+        .cloned()
+        .collect();
+    let unreachable = runner
+        .order
+        .iter()
+        .filter(|h| runner.hosts[*h].unreachable)
+        .cloned()
+        .collect();
+    Ok(Summary {
+        stats,
+        failed,
+        unreachable,
+    })
 }
 
 /// Whether any play, var or inventory text mentions `word` (cheap guard for costly magic vars).
@@ -165,7 +181,7 @@ impl<'r> Runner<'r> {
         selected.retain(|h| {
             self.hosts
                 .get(h)
-                .is_some_and(|s| !s.failed && !s.unreachable)
+                .is_some_and(|s| !s.failed_run && !s.unreachable)
         });
         if selected.is_empty() {
             self.reporter.event(&Event::NoHostsMatched);
@@ -174,6 +190,7 @@ impl<'r> Runner<'r> {
         for host in &selected {
             if let Some(state) = self.hosts.get_mut(host) {
                 state.ended = false;
+                state.failed = false;
                 state.notified.clear();
             }
         }
@@ -326,15 +343,46 @@ impl<'r> Runner<'r> {
             span: Some(task.span.clone()),
         });
 
-        let all_vars: Vec<Map> = active
+        let mut all_vars: Vec<Map> = active
             .iter()
             .map(|h| self.vars_for(state, h, scope))
             .collect();
+        let run_once =
+            task::keyword_bool(&self.templates, keywords.run_once.as_ref(), &all_vars[0])
+                .ok()
+                .flatten()
+                .unwrap_or(false);
+        let targets = if run_once {
+            all_vars.truncate(1);
+            &active[..1]
+        } else {
+            &active[..]
+        };
         let runs = self
-            .run_on_hosts(module, task, &keywords, &active, all_vars)
+            .run_on_hosts(module, task, &keywords, targets, all_vars)
             .await;
-        for (host, run) in active.iter().zip(runs) {
+        for (host, run) in targets.iter().zip(runs) {
+            let shared = run_once.then(|| run.result.clone());
             self.record(task, scope, host, run);
+            if let Some(result) = shared {
+                // `run_once` results and facts belong to every host of the play, as in Ansible.
+                for other in &active[1..] {
+                    self.share_result(task, other, &result);
+                }
+            }
+        }
+    }
+
+    fn share_result(&mut self, task: &Task, host: &str, result: &TaskResult) {
+        let Some(state) = self.hosts.get_mut(host) else {
+            return;
+        };
+        state.included.extend(result.vars.clone());
+        state.facts.extend(result.facts.clone());
+        if let Some(name) = &task.register {
+            state
+                .facts
+                .insert(name.clone(), drover_types::mark_unsafe(result.to_value()));
         }
     }
 
@@ -483,6 +531,7 @@ impl<'r> Runner<'r> {
                     );
                 } else {
                     stats.failed += 1;
+                    state.failed_run = true;
                 }
                 state.failed = true;
             }
@@ -515,7 +564,7 @@ impl<'r> Runner<'r> {
 
     fn task_title(&self, state: &PlayState<'_>, task: &Task) -> String {
         let Some(name) = &task.name else {
-            return task.module.clone();
+            return task.action.clone();
         };
         if !Templates::is_template(name) {
             return name.clone();
@@ -594,9 +643,11 @@ impl<'r> Runner<'r> {
                 }
             }
             "clear_host_errors" => {
+                // The hosts stay out of this play but take part in later ones, and no longer
+                // count as failed for the exit code (the recap keeps their failures).
                 for host in &state.hosts {
                     if let Some(s) = self.hosts.get_mut(host) {
-                        s.failed = false;
+                        s.failed_run = false;
                     }
                 }
             }

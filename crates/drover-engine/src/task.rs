@@ -26,6 +26,7 @@ pub(crate) struct Keywords {
     pub(crate) become_user: Option<Value>,
     pub(crate) become_method: Option<Value>,
     pub(crate) timeout: Option<Value>,
+    pub(crate) run_once: Option<Value>,
 }
 
 /// What every host shares while one task runs.
@@ -476,6 +477,11 @@ pub(crate) async fn run_on_host(
                             .map(|v| crate::repr::label(&v))
                             .unwrap_or_else(|_| crate::repr::label(item)),
                         None => crate::repr::label(item),
+                    };
+                    let label = if no_log {
+                        "(censored due to no_log)".to_owned()
+                    } else {
+                        label
                     };
                     let result =
                         run_single(env, host, &mut item_vars, &mut conn, &mut retries).await;

@@ -15,12 +15,14 @@ mod keywords;
 pub mod kv;
 mod load;
 pub mod model;
+mod notify;
 mod task;
 
 pub use args::VARIABLE_PARAMS;
 pub use error::{Details, Error};
 pub use load::{load, load_str};
 pub use model::*;
+pub use notify::{UnknownHandler, unknown_handlers};
 
 #[cfg(test)]
 mod tests {

@@ -26,9 +26,11 @@ fn parse_one(arg: &str) -> Result<Map> {
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return yaml_map(arg, Path::new("<extra vars>"));
     }
-    let parsed = drover_playbook::kv::parse(arg)
+    let mut parsed = drover_playbook::kv::parse(arg)
         .map_err(|e| anyhow::anyhow!("invalid extra vars `{arg}`: {e}"))?;
-    if parsed.contains_key("_raw_params") {
+    // Words without `=` are dropped, as ansible-playbook drops them (`-e "k=a b"` sets k=a).
+    parsed.remove("_raw_params");
+    if parsed.is_empty() {
         bail!("invalid extra vars `{arg}`: expected `key=value`, YAML/JSON, or `@file`");
     }
     Ok(parsed)

@@ -105,6 +105,5 @@ pub(crate) fn print(args: &RunArgs, loaded: &Loaded) -> u8 {
             }
         }
     }
-    println!();
     0
 }

@@ -64,6 +64,31 @@ fn render_diagnostic(diag: &dyn miette::Diagnostic, color: bool) -> String {
     out
 }
 
+/// A source-pointing error for a `notify` that names no handler.
+fn unknown_handler_error(unknown: drover_playbook::UnknownHandler) -> drover_playbook::Error {
+    let name = &unknown.name;
+    let text: std::sync::Arc<str> = std::fs::read_to_string(unknown.span.file.as_ref())
+        .unwrap_or_default()
+        .into();
+    let source = miette::NamedSource::new(unknown.span.file.display().to_string(), text);
+    let help = match &unknown.suggestion {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!(
+            "add a handler with `name: {name}` or `listen: {name}` to the play's `handlers`"
+        ),
+    };
+    drover_playbook::Error::Invalid(Box::new(drover_playbook::Details {
+        span: unknown.span,
+        message: format!(
+            "the handler `{name}` is notified but no handler has that name or `listen` topic"
+        ),
+        label: "notifies an unknown handler".into(),
+        help: Some(help),
+        len: 1,
+        source,
+    }))
+}
+
 pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     let sources: Vec<PathBuf> = args.inventory.iter().map(PathBuf::from).collect();
     let mut inventory = if sources.is_empty() {
@@ -73,6 +98,19 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     };
     for warning in inventory.warnings() {
         eprintln!("[WARNING]: {warning}");
+    }
+    if let Some(limit) = &args.limit {
+        let all = inventory.hosts();
+        let kept = inventory
+            .select_limit(all.clone(), limit)
+            .map_err(|e| Failure::invalid(format!("error: {e}")))?;
+        if !all.is_empty() && kept.is_empty() {
+            eprintln!("[WARNING]: could not match supplied host pattern, ignoring: {limit}");
+            return Err(Failure {
+                message: "error: specified inventory, host pattern and/or --limit leaves us with no hosts to target".into(),
+                code: 1,
+            });
+        }
     }
     let table = modules();
     let lookup = |name: &str| -> Option<&'static ArgSpec> { table.get(name).map(|m| m.spec()) };
@@ -88,12 +126,10 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
         let playbook = drover_playbook::load(path, &lookup)
             .map_err(|e| Failure::invalid(render_diagnostic(&e, color)))?;
         for play in &playbook.plays {
-            if let Some((name, span)) = drover_engine::handlers::unknown_notifications(play)
-                .into_iter()
-                .next()
-            {
-                return Err(Failure::invalid(format!(
-                    "error: {span}: the handler `{name}` is notified but not defined\nhint: add a handler with `name: {name}` or `listen: {name}` to the play's `handlers`"
+            if let Some(unknown) = drover_playbook::unknown_handlers(play).into_iter().next() {
+                return Err(Failure::invalid(render_diagnostic(
+                    &unknown_handler_error(unknown),
+                    color,
                 )));
             }
         }
