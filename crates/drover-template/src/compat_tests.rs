@@ -764,3 +764,56 @@ fn template_module_options_and_header() {
         "<list>\n        <item>one</item>\n        <item>two</item>\n    </list>\n"
     );
 }
+
+#[test]
+fn run_lookup_gives_loop_items() {
+    // ansible-core 2.19: `with_sequence: start=1 end=7 stride=3 format=n%02d` gives n01, n04, n07
+    // (tests/differential/11-loops); with_together pads with None; with_nested is the product.
+    let t = Templates::new();
+    let v = Map::new();
+    let items = t
+        .run_lookup(
+            "sequence",
+            &[Value::from("start=1 end=7 stride=3 format=n%02d")],
+            &Map::new(),
+            &v,
+        )
+        .unwrap();
+    assert_eq!(
+        items,
+        vec![Value::from("n01"), Value::from("n04"), Value::from("n07")]
+    );
+    let together = t
+        .run_lookup(
+            "together",
+            &[serde_json::json!([1, 2]), serde_json::json!(["a"])],
+            &Map::new(),
+            &v,
+        )
+        .unwrap();
+    assert_eq!(
+        Value::Array(together),
+        serde_json::json!([[1, "a"], [2, null]])
+    );
+    let nested = t
+        .run_lookup(
+            "nested",
+            &[serde_json::json!(["x", "y"]), serde_json::json!([1, 2])],
+            &Map::new(),
+            &v,
+        )
+        .unwrap();
+    assert_eq!(
+        Value::Array(nested),
+        serde_json::json!([["x", 1], ["x", 2], ["y", 1], ["y", 2]])
+    );
+    let raw = t
+        .run_lookup(
+            "items",
+            &[Value::from("{{ not_rendered }}")],
+            &Map::new(),
+            &v,
+        )
+        .unwrap();
+    assert_eq!(raw, vec![Value::from("{{ not_rendered }}")]);
+}

@@ -160,6 +160,38 @@ impl Templates {
         Ok(env)
     }
 
+    /// Runs a lookup plugin as `with_<name>:` does: `terms` are the (already templated) terms,
+    /// `kwargs` its options; the result is the list of loop items (`query(name, *terms)`).
+    /// Supported: env, file, template, vars, fileglob, pipe, lines, first_found, items, list,
+    /// indexed_items, dict, sequence, together, nested, subelements, random_choice.
+    pub fn run_lookup(
+        &self,
+        name: &str,
+        terms: &[Value],
+        kwargs: &Map,
+        vars: &Map,
+    ) -> Result<Vec<Value>, String> {
+        let mut extra = Map::new();
+        extra.insert(
+            "__drover_terms".into(),
+            drover_types::mark_unsafe(Value::Array(terms.to_vec())),
+        );
+        extra.insert(
+            "__drover_kwargs".into(),
+            drover_types::mark_unsafe(Value::Object(kwargs.clone())),
+        );
+        extra.insert("__drover_lookup".into(), Value::String(name.to_owned()));
+        let scope = Scope::new(self.env.clone(), vars, extra, self.controller_env.clone());
+        let expr = "query(__drover_lookup, *__drover_terms, **__drover_kwargs)";
+        let result = render::eval_in(&self.env, expr, scope.context())
+            .and_then(|v| convert::to_plain(&v))
+            .map_err(|e| render::message(&e, ""))?;
+        match result {
+            Value::Array(items) => Ok(items),
+            other => Ok(vec![other]),
+        }
+    }
+
     /// Renders template text as the `template` module does: `source` is the file's content,
     /// `path` where it was read (for includes and the `template_*` variables).
     pub fn render_template_text(

@@ -235,6 +235,58 @@ fn dispatch(
             out
         }
         "sequence" => sequence(terms, kwargs)?,
+        "together" => {
+            let lists: Vec<Vec<Value>> = terms
+                .iter()
+                .map(|t| t.try_iter().map(Iterator::collect))
+                .collect::<Result<_, _>>()?;
+            let n = lists.iter().map(Vec::len).max().unwrap_or(0);
+            (0..n)
+                .map(|i| {
+                    Value::from(
+                        lists
+                            .iter()
+                            .map(|l| l.get(i).cloned().unwrap_or(Value::from(())))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect()
+        }
+        "nested" | "cartesian" => {
+            let mut result: Vec<Vec<Value>> = vec![Vec::new()];
+            for t in terms {
+                let pool: Vec<Value> = if t.kind() == ValueKind::Seq {
+                    t.try_iter()?.collect()
+                } else {
+                    vec![t.clone()]
+                };
+                result = result
+                    .iter()
+                    .flat_map(|prefix| {
+                        pool.iter().map(move |x| {
+                            let mut p = prefix.clone();
+                            p.push(x.clone());
+                            p
+                        })
+                    })
+                    .collect();
+            }
+            if terms.is_empty() {
+                Vec::new()
+            } else {
+                result.into_iter().map(Value::from).collect()
+            }
+        }
+        "subelements" => {
+            let data = terms.first().cloned().unwrap_or_default();
+            let key = terms.get(1).cloned().unwrap_or_default();
+            let skip = terms
+                .get(2)
+                .and_then(|f| f.get_attr("skip_missing").ok())
+                .is_some_and(|v| v.is_true());
+            let pairs = crate::filters::collections::subelements_of(&data, &key, skip)?;
+            pairs.try_iter()?.collect()
+        }
         "random_choice" => {
             let items = flat(terms)?;
             if items.is_empty() {

@@ -671,6 +671,15 @@ fn shuffle(value: &Value, seed: Option<Value>, kwargs: Kwargs) -> Result<Value, 
     Ok(Value::from(list))
 }
 
+/// `subelements` for the lookup of the same name.
+pub(crate) fn subelements_of(
+    obj: &Value,
+    path: &Value,
+    skip_missing: bool,
+) -> Result<Value, Error> {
+    subelements(obj, path, Some(skip_missing))
+}
+
 fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<Value, Error> {
     let elements: Vec<Value> = match obj.kind() {
         ValueKind::Map => obj
