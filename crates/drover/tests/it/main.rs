@@ -5,3 +5,4 @@ mod cli;
 mod differential;
 mod language;
 mod modules;
+mod output;
