@@ -817,3 +817,24 @@ fn run_lookup_gives_loop_items() {
         .unwrap();
     assert_eq!(raw, vec![Value::from("{{ not_rendered }}")]);
 }
+
+#[test]
+fn trailing_newlines_like_ansible_core() {
+    // ansible-core 2.19 debug msg of each template, with n: 2 and s: abc
+    // (tests/differential/10-stat-when writes `content: "{{ item }}\n"` and gets "2").
+    let t = Templates::new();
+    let mut v = Map::new();
+    v.insert("n".into(), Value::from(2));
+    v.insert("s".into(), Value::from("abc"));
+    let cases: &[(&str, Value)] = &[
+        ("{{ n }}\n", Value::from(2)),
+        ("{{ s }}\n", Value::from("abc\n")),
+        ("{{ 'a' }}\n", Value::from("a\n")),
+        ("{{ n }}\n\n", Value::from("2\n\n")),
+        ("x{{ n }}\n", Value::from("x2\n")),
+        ("{{ [1] }}\n", serde_json::json!([1])),
+    ];
+    for (src, want) in cases {
+        assert_eq!(&t.render(src, &v).unwrap(), want, "{src:?}");
+    }
+}

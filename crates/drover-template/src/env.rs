@@ -22,7 +22,7 @@ impl Default for Syntax {
         Syntax {
             trim_blocks: true,
             lstrip_blocks: false,
-            keep_trailing_newline: true,
+            keep_trailing_newline: false,
             variable: ("{{".into(), "}}".into()),
             block: ("{%".into(), "%}".into()),
             comment: ("{#".into(), "#}".into()),

@@ -240,7 +240,9 @@ impl Templates {
             .template_from_named_str(&name, &body)
             .and_then(|t| t.render(scope.context()))
             .map_err(|e| format!("{}: {}", name, render::message(&e, "")))?;
-        Ok(out)
+        // Jinja drops one trailing newline (of included templates too); ansible-core gives the
+        // template's own back.
+        Ok(render::restore_trailing_newlines(source, &out, "\n"))
     }
 }
 
@@ -252,21 +254,12 @@ pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environm
         for dir in &search {
             let candidate = dir.join(name);
             if candidate.is_file() {
-                // Jinja drops one trailing newline of included templates (ansible-core keeps
-                // it only for the template itself).
-                return std::fs::read_to_string(&candidate)
-                    .map(|mut s| {
-                        if s.ends_with('\n') {
-                            s.pop();
-                        }
-                        Some(s)
-                    })
-                    .map_err(|e| {
-                        minijinja::Error::new(
-                            minijinja::ErrorKind::TemplateNotFound,
-                            format!("could not read {}: {e}", candidate.display()),
-                        )
-                    });
+                return std::fs::read_to_string(&candidate).map(Some).map_err(|e| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::TemplateNotFound,
+                        format!("could not read {}: {e}", candidate.display()),
+                    )
+                });
             }
         }
         Ok(None)

@@ -134,7 +134,9 @@ fn dispatch(
                 let rendered = env
                     .template_from_named_str(&path.display().to_string(), &body)?
                     .render(ctx)?;
-                out.push(Value::from(rendered));
+                out.push(Value::from(crate::render::restore_trailing_newlines(
+                    &text, &rendered, "\n",
+                )));
             }
             out
         }

@@ -29,18 +29,54 @@ pub(crate) fn single_expression<'a>(
 }
 
 /// Renders `source` with `ctx` as the variables: native type for a lone expression.
+///
+/// As Jinja (with `keep_trailing_newline` off) the source loses one trailing newline before it
+/// is read, so `"{{ n }}\n"` is a lone expression; ansible-core then gives a text result back
+/// the trailing newlines the source had and the result lacks.
 pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Result<Value, Error> {
     if !crate::Templates::is_template(source) {
         return Ok(Value::from(source));
     }
-    let escaped = escape_backslashes(source);
+    let body = strip_one_newline(source);
+    let escaped = escape_backslashes(body);
     let rewritten = rewrite_chains(&escaped);
-    let source: &str = &rewritten;
-    if let Some((text, compiled)) = single_expression(env, source) {
-        return eval_compiled(env, &compiled, text, ctx);
+    let text: &str = &rewritten;
+    let value = if let Some((expr, compiled)) = single_expression(env, text) {
+        eval_compiled(env, &compiled, expr, ctx)?
+    } else {
+        Value::from(env.template_from_str(text)?.render(ctx)?)
+    };
+    Ok(match value.as_str() {
+        Some(s) if value.kind() == minijinja::value::ValueKind::String => {
+            let fixed = restore_trailing_newlines(source, s, "\n");
+            if fixed.len() == s.len() {
+                value
+            } else {
+                Value::from(fixed)
+            }
+        }
+        _ => value,
+    })
+}
+
+/// The source as Jinja's lexer reads it: one trailing `\n` (or `\r\n`) removed.
+pub(crate) fn strip_one_newline(source: &str) -> &str {
+    source
+        .strip_suffix("\r\n")
+        .or_else(|| source.strip_suffix('\n'))
+        .unwrap_or(source)
+}
+
+/// ansible-core's `preserve_trailing_newlines`: appends the trailing newlines `source` has
+/// beyond those `rendered` has.
+pub(crate) fn restore_trailing_newlines(source: &str, rendered: &str, newline: &str) -> String {
+    let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = count(source).saturating_sub(count(rendered));
+    let mut out = rendered.to_owned();
+    for _ in 0..missing {
+        out.push_str(newline);
     }
-    let tmpl = env.template_from_str(source)?;
-    tmpl.render(ctx).map(Value::from)
+    out
 }
 
 /// ansible-core keeps backslashes in string constants inside `{{ }}` of templates that come from
