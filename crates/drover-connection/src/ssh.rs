@@ -140,9 +140,18 @@ impl Ssh {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        let mut child = match cmd.spawn().await {
-            Ok(c) => c,
-            Err(e) => return Err(self.lost(&e).await),
+        // sshd frees a session only after the channel-close exchange, which can lag behind the
+        // exit status that released our slot: a refused session is retried for a while.
+        let mut refused = 0u32;
+        let mut child = loop {
+            match cmd.spawn().await {
+                Ok(c) => break c,
+                Err(e) if is_session_refused(&e) && refused < 100 => {
+                    refused += 1;
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(refused.min(10)))).await;
+                }
+                Err(e) => return Err(self.lost(&e).await),
+            }
         };
         let stdin = child.stdin().take();
         let stdout = child.stdout().take();
@@ -176,6 +185,12 @@ impl Ssh {
         };
         Ok(ExecOutput { rc, stdout, stderr })
     }
+}
+
+/// Whether sshd refused to open one more session (its `MaxSessions`, or sessions of ours it
+/// has not finished closing).
+fn is_session_refused(err: &openssh::Error) -> bool {
+    matches!(err, openssh::Error::SshMux(_)) && source_text(err).contains("open refused")
 }
 
 /// ` (cause)` for an error with a source, else nothing.
