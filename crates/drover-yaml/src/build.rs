@@ -7,7 +7,7 @@
 use crate::{Error, Node, NodeValue, Tag, Warning, resolve};
 use drover_types::Span;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,7 +74,7 @@ enum Frame {
     Map {
         /// Entries written in the mapping itself.
         entries: Vec<(Node, Node)>,
-        /// Entries brought in by `<<`, in order (earlier ones win).
+        /// Entries brought in by `<<`, in order.
         merged: Vec<(Node, Node)>,
         /// A key waiting for its value, and whether it is `<<`.
         key: Option<(Node, bool)>,
@@ -376,9 +376,12 @@ impl Builder {
     }
 
     /// Merged entries first, then the mapping's own; one entry per key, in the position it first
-    /// appears. Among merged entries the first wins (the YAML merge rule: earlier mappings win);
-    /// the mapping's own keys override them, and among those the last wins (a Python dict). A key written twice in the mapping itself is
-    /// worth a warning, as Ansible gives one.
+    /// appears, the last value winning (a Python dict), so the mapping's own keys override merged
+    /// ones. Among merged entries this is what PyYAML 6.0.4 (Ansible's) does: it drops a merged
+    /// key only when it is the very same key object as one merged before, which happens for a
+    /// key reached twice through aliases, and for one-character keys (CPython shares those);
+    /// otherwise a later merged mapping wins over an earlier one. A key written twice in the
+    /// mapping itself is worth a warning, as Ansible gives one.
     fn collapse(
         &mut self,
         merged: Vec<(Node, Node)>,
@@ -388,15 +391,15 @@ impl Builder {
         // Per slot of `out`: whether its key was written in this mapping (not merged in).
         let mut own: Vec<bool> = Vec::with_capacity(out.capacity());
         let mut index: HashMap<KeyId, usize> = HashMap::new();
+        let mut merged_objects: HashSet<MergeObject> = HashSet::new();
         let merged_len = merged.len();
         for (n, (k, v)) in merged.into_iter().chain(entries).enumerate() {
             let is_own = n >= merged_len;
+            if !is_own && !merged_objects.insert(merge_object(&k)) {
+                continue;
+            }
             let id = key_id(&k)?;
             if let Some(&i) = index.get(&id) {
-                if !is_own {
-                    // Among merged entries the first one wins.
-                    continue;
-                }
                 if is_own && own.get(i).copied().unwrap_or(false) {
                     self.warnings.push(Warning {
                         span: k.span.clone(),
@@ -420,6 +423,28 @@ impl Builder {
     }
 }
 
+/// Which Python object a merged key's text would be: one shared by every equal one-character
+/// (Latin-1) text, else the key node itself (its alias copies keep its position).
+#[derive(Hash, PartialEq, Eq)]
+enum MergeObject {
+    Shared(String),
+    Node(usize),
+}
+
+fn merge_object(key: &Node) -> MergeObject {
+    let text = match &key.value {
+        NodeValue::Str(s) => Some(s.clone()),
+        NodeValue::Int(i) if (0..10).contains(i) => Some(i.to_string()),
+        _ => None,
+    };
+    match text {
+        Some(t) if t.chars().count() <= 1 && t.chars().all(|c| u32::from(c) < 256) => {
+            MergeObject::Shared(t)
+        }
+        _ => MergeObject::Node(key.span.offset),
+    }
+}
+
 fn grow(start: &mut Built, child: &Built) {
     start.depth = start.depth.max(child.depth + 1);
     start.count = start.count.saturating_add(child.count);
@@ -432,7 +457,7 @@ fn merge_into(merged: &mut Vec<(Node, Node)>, value: Node) -> Result<(), Error> 
             Ok(())
         }
         NodeValue::Seq(items) => {
-            // In list order: the first mapping that has a key gives its value (see `collapse`).
+            // In list order; which of two equal keys wins is decided in `collapse`.
             for item in items {
                 match item.value {
                     NodeValue::Map(entries) => merged.extend(entries),

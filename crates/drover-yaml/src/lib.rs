@@ -220,15 +220,33 @@ mod tests {
 
     #[test]
     fn merge_keys_follow_pyyaml() {
-        let src = "base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\nx:\n  <<: [*b, *o]\n  c: 5\n  d: 6\ny:\n  <<: *b\n  a: 9\nz: {'<<': 1}\n";
+        // Checked against Ansible 2.19 with PyYAML 6.0.4.
+        let src = "base: &b {a: 1, bb: 2, c: 0}\nother: &o {bb: 3, c: 4, e: 1}\nx:\n  <<: [*b, *o]\n  c: 5\n  d: 6\ny:\n  <<: *b\n  a: 9\nz: {'<<': 1}\n";
+        let v = value(src);
+        assert_eq!(v["x"], json!({"a": 1, "bb": 3, "c": 5, "e": 1, "d": 6}));
         assert_eq!(
-            value(src).get("x").cloned(),
-            Some(json!({"a": 1, "b": 2, "c": 5, "d": 6}))
+            v["x"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+            Some(vec![
+                "a".to_owned(),
+                "bb".into(),
+                "c".into(),
+                "e".into(),
+                "d".into()
+            ])
         );
-        assert_eq!(value(src)["y"], json!({"a": 9, "b": 2}));
-        assert_eq!(value(src)["z"], json!({"<<": 1}));
-        let two = "a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nd:\n  <<: *a\n  <<: *b\n  x: 9\n";
-        assert_eq!(value(two)["d"], json!({"x": 9, "y": 2, "z": 4}));
+        assert_eq!(v["y"], json!({"a": 9, "bb": 2, "c": 0}));
+        assert_eq!(v["z"], json!({"<<": 1}));
+        let quirk =
+            "a: &a {y: 1, yy: 1, 1: 1}\nb:\n  <<: [*a, {y: 2, yy: 2, 1: 2}]\nc:\n  <<: [*a, *a]\n";
+        let v = value(quirk);
+        assert_eq!(v["b"], json!({"y": 1, "yy": 2, "1": 1}));
+        assert_eq!(v["c"], json!({"y": 1, "yy": 1, "1": 1}));
+        let two = "a: &a {xx: 1, yy: 2}\nb: &b {yy: 3, zz: 4}\nd:\n  <<: *a\n  <<: *b\n  xx: 9\n";
+        assert_eq!(value(two)["d"], json!({"xx": 9, "yy": 3, "zz": 4}));
+        let (_, warnings) = load_str_with_warnings(two, file()).expect("valid");
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert!(matches!(
             load_str("a:\n  <<: 1\n", file()),
             Err(Error::Unsupported { .. })
