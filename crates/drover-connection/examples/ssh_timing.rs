@@ -6,6 +6,8 @@
 //! drover's and sshd's, not those of a login shell's rc files (a `~/.bashrc` that runs
 //! `pyenv init` costs more than the whole exec).
 
+#![allow(clippy::print_stdout)]
+
 use drover_connection::{ConnectOptions, Ssh, SshTarget};
 use drover_test::sshd::{SshdHost, TEST_USER, current_user, ensure_test_user, require_sshd};
 use drover_types::{Connection, Exec};

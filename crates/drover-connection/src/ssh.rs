@@ -83,6 +83,11 @@ impl Ssh {
         self.master.dir()
     }
 
+    /// The master's control socket (`ssh -S SOCKET -O check` works on it).
+    pub fn control_socket(&self) -> &std::path::Path {
+        self.master.socket()
+    }
+
     /// Whether the master is still connected.
     pub async fn is_alive(&self) -> bool {
         !self.closed.load(Ordering::Acquire) && self.master.is_alive().await

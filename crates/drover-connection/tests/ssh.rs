@@ -351,30 +351,32 @@ async fn control_persist_reuses_the_master_of_an_earlier_run() {
     let h = server(25);
     let mut t = target(&h, &user());
     t.control_persist = Some(Duration::from_secs(30));
+    // `ssh -O check` on the socket: "Master running (pid=N)" on stderr.
+    let master = |socket: &Path, op: &str| {
+        let out = std::process::Command::new("ssh")
+            .arg("-S")
+            .arg(socket)
+            .args(["-O", op, "x"])
+            .output()
+            .expect("ssh -O");
+        String::from_utf8_lossy(&out.stderr).trim().to_owned()
+    };
     let first = Ssh::connect(t.clone()).await.unwrap();
     first.exec(Exec::script("true")).await.unwrap();
-    let socket_dir = first.control_dir();
+    let socket = first.control_socket().to_path_buf();
+    let pid = master(&socket, "check");
+    assert!(pid.starts_with("Master running"), "{pid}");
+    // close() leaves a persistent master running, for the next run.
     first.close().await;
-    let start = Instant::now();
     let second = Ssh::connect(t).await.unwrap();
-    let reconnect = start.elapsed();
+    assert_eq!(second.control_socket(), socket);
     let out = second.exec(Exec::script("echo again")).await.unwrap();
     assert_eq!(out.stdout, b"again\n");
-    assert!(reconnect < Duration::from_millis(100), "{reconnect:?}");
-    // End the persistent master so that it does not outlive the test.
-    let sockets: Vec<_> = std::fs::read_dir(&socket_dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_none())
-        .collect();
-    for s in sockets {
-        let _ = std::process::Command::new("ssh")
-            .arg("-S")
-            .arg(&s)
-            .args(["-O", "exit", "x"])
-            .output();
-    }
+    second.close().await;
+    assert_eq!(master(&socket, "check"), pid, "the same master was reused");
+    // End it so that it does not outlive the test.
+    master(&socket, "exit");
+    let _ = std::fs::remove_file(socket.with_extension("log"));
 }
 
 fn become_(user: &str, password: Option<&str>) -> Become {

@@ -1,11 +1,17 @@
 //! The command line of the `ssh` master process, and the shell-like splitting of the
 //! `ansible_ssh_common_args` / `ansible_ssh_extra_args` strings that go into it.
 //!
-//! Precedence follows ssh's own rule that the first value given for an option wins: the user's
-//! arguments come first, then drover's defaults (`BatchMode`, `ConnectTimeout`, host key policy,
-//! keep-alives), and `~/.ssh/config` is read by ssh after the whole command line. So an
-//! `-o ConnectTimeout=30` in `ansible_ssh_extra_args` beats drover's default, and both beat the
-//! config file, as with Ansible's ssh plugin.
+//! Precedence follows ssh's own rule that the first value given for an option wins, and
+//! `~/.ssh/config` is read after the whole command line:
+//!
+//! 1. what the connection cannot work without comes first, so that nothing overrides it:
+//!    `ControlPersist` (a master that daemonises on its own would look like a failed one),
+//!    `BatchMode=yes` and no password or keyboard-interactive authentication (ssh must never
+//!    prompt), and the control socket (`-S`, which ssh applies whatever came before);
+//! 2. then the user's arguments (`ansible_ssh_common_args`, `ansible_ssh_extra_args`);
+//! 3. then drover's defaults (`ConnectTimeout`, host key policy, keep-alives), so an
+//!    `-o ConnectTimeout=30` in `ansible_ssh_extra_args` beats drover's default, and both beat
+//!    the config file, as with Ansible's ssh plugin.
 
 use super::{HostKeyChecking, SshTarget};
 use std::ffi::OsString;
@@ -105,19 +111,21 @@ pub(crate) fn master_args(
             format!("ControlPersist={secs}s")
         }
     };
-    // The user's own options first: for ssh the first value of an option wins.
-    for a in &target.ssh_args {
-        push(a);
-    }
+    // For ssh the first value of an option wins: what must hold, then the user's options,
+    // then defaults.
     for option in [
         persist.as_str(),
-        "ControlMaster=yes",
         "BatchMode=yes",
         "PasswordAuthentication=no",
         "KbdInteractiveAuthentication=no",
-        "ServerAliveInterval=15",
-        "ServerAliveCountMax=3",
     ] {
+        push("-o");
+        push(option);
+    }
+    for a in &target.ssh_args {
+        push(a);
+    }
+    for option in ["ServerAliveInterval=15", "ServerAliveCountMax=3"] {
         push("-o");
         push(option);
     }
@@ -157,6 +165,36 @@ pub(crate) fn master_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ConnectOptions;
+
+    #[test]
+    fn essential_options_come_before_the_users_and_defaults_after() {
+        let mut t = SshTarget::new("web", &ConnectOptions::default());
+        t.ssh_args = vec!["-o".into(), "ControlPersist=60s".into(), "-C".into()];
+        t.port = Some(2222);
+        let args: Vec<String> = master_args(
+            &t,
+            Path::new("/tmp/d/m"),
+            Path::new("/tmp/d/log"),
+            MasterMode::Owned,
+        )
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+        let at = |x: &str| args.iter().position(|a| a == x).unwrap_or(usize::MAX);
+        assert!(
+            at("ControlPersist=no") < at("ControlPersist=60s"),
+            "{args:?}"
+        );
+        assert!(at("BatchMode=yes") < at("-C"), "{args:?}");
+        assert!(at("-C") < at("ConnectTimeout=10"), "{args:?}");
+        assert!(at("-C") < at("StrictHostKeyChecking=yes"), "{args:?}");
+        assert_eq!(
+            &args[args.len() - 6..],
+            ["-S", "/tmp/d/m", "-E", "/tmp/d/log", "--", "web"]
+        );
+        assert!(args.windows(2).any(|w| w == ["-p", "2222"]), "{args:?}");
+    }
 
     #[test]
     fn splits_like_a_shell() {

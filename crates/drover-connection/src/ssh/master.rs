@@ -71,10 +71,9 @@ impl Master {
     pub(crate) async fn is_alive(&self) -> bool {
         let owned = {
             let mut guard = lock(&self.child);
-            match guard.as_mut() {
-                Some(child) => Some(matches!(child.try_wait(), Ok(None))),
-                None => None,
-            }
+            guard
+                .as_mut()
+                .map(|child| matches!(child.try_wait(), Ok(None)))
         };
         match owned {
             Some(running) => running && self.socket.exists(),
