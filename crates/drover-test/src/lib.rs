@@ -606,6 +606,36 @@ fn show_contents(data: &[u8]) -> String {
     }
 }
 
+/// Where two byte strings first differ: line, column and byte offset, with a little context
+/// from both sides (handy for long single-line files such as JSON).
+pub fn first_difference(left_label: &str, left: &[u8], right_label: &str, right: &[u8]) -> String {
+    let at = left.iter().zip(right).take_while(|(a, b)| a == b).count();
+    let line = left[..at].iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = left[..at]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let context = |data: &[u8]| {
+        let from = at.saturating_sub(30);
+        let to = (at + 30).min(data.len());
+        let mut s = String::new();
+        if from > 0 {
+            s.push('…');
+        }
+        s.push_str(&String::from_utf8_lossy(&data[from..to]));
+        if to < data.len() {
+            s.push('…');
+        }
+        format!("{s:?}")
+    };
+    format!(
+        "first difference at line {line}, column {} (byte {at}): {left_label} {}, {right_label} {}",
+        at - line_start + 1,
+        context(left),
+        context(right)
+    )
+}
+
 /// Describes every difference between two snapshots, or `None` when they are equal.
 ///
 /// Paths present on one side only, kind, mode or hard-link count differences, link target
@@ -649,8 +679,15 @@ pub fn diff_trees(
                             let _ = writeln!(out, "    {line}");
                         }
                     }
-                    let _ = writeln!(out, "    {left_label}: {}", show_contents(&l.data));
-                    let _ = writeln!(out, "    {right_label}: {}", show_contents(&r.data));
+                    let _ = writeln!(
+                        out,
+                        "    {}",
+                        first_difference(left_label, &l.data, right_label, &r.data)
+                    );
+                    if l.data.len().max(r.data.len()) <= 2000 {
+                        let _ = writeln!(out, "    {left_label}: {}", show_contents(&l.data));
+                        let _ = writeln!(out, "    {right_label}: {}", show_contents(&r.data));
+                    }
                 }
             }
             _ => {}
@@ -819,8 +856,31 @@ beta.example.com           : ok=3    changed=0    unreachable=1    failed=1    s
         assert!(diff.contains("+c"), "{diff}");
         assert!(diff.contains("No newline at end of file"), "{diff}");
         assert!(diff.contains(r#"ansible: "a\nb\n""#), "{diff}");
+        assert!(
+            diff.contains("first difference at line 2, column 1 (byte 2)"),
+            "{diff}"
+        );
         let same = snapshot_tree(left.path());
         assert_eq!(diff_trees("a", &same, "b", &same), None);
+    }
+
+    #[test]
+    fn first_difference_locates_and_quotes_context() {
+        let d = first_difference("a", b"line1\nabcdef", "b", b"line1\nabcXef");
+        assert_eq!(
+            d,
+            r#"first difference at line 2, column 4 (byte 9): a "line1\nabcdef", b "line1\nabcXef""#
+        );
+        let long_l = format!("{}1{}", "x".repeat(100), "y".repeat(100));
+        let long_r = format!("{}2{}", "x".repeat(100), "y".repeat(100));
+        let d = first_difference("a", long_l.as_bytes(), "b", long_r.as_bytes());
+        assert!(d.contains("column 101 (byte 100)"), "{d}");
+        assert!(
+            d.contains(&format!("\"…{}1{}…\"", "x".repeat(30), "y".repeat(29))),
+            "{d}"
+        );
+        let d = first_difference("a", b"abc", "b", b"abcd");
+        assert!(d.contains("byte 3"), "{d}");
     }
 
     #[test]
