@@ -1,9 +1,9 @@
 //! The `assert` module: evaluates each expression of `that` (passed untemplated by the engine)
 //! and fails on the first false one, with Ansible's result (`assertion`, `evaluated_to`, `msg`).
 //!
-//! A result is true by drover's `truthy` (Ansible 2.19 instead rejects non-boolean results
-//! unless `ALLOW_BROKEN_CONDITIONALS` is set). An expression wrapped in `{{ }}` is evaluated
-//! inside, with Ansible's deprecation warning.
+//! As in ansible-core 2.19, each result must be a boolean: text, numbers, lists and `None` are an
+//! error (`drover_types::conditional_result`), not guessed at. An expression wrapped in `{{ }}` is
+//! evaluated inside, with Ansible's deprecation warning.
 
 use crate::fail::set_msg;
 use async_trait::async_trait;
@@ -76,8 +76,11 @@ impl Module for Assert {
                         }
                         None => expr.as_str(),
                     };
-                    match ctx.templar.eval(expr, ctx.vars) {
-                        Ok(v) => drover_types::truthy(&v),
+                    let evaluated = ctx.templar.eval(expr, ctx.vars).and_then(|v| {
+                        drover_types::conditional_result(&drover_types::strip_unsafe(v), expr)
+                    });
+                    match evaluated {
+                        Ok(b) => b,
                         Err(e) => {
                             return TaskResult::failed(format!(
                                 "Task failed: Error while evaluating conditional: {e}"
@@ -85,7 +88,10 @@ impl Module for Assert {
                         }
                     }
                 }
-                other => drover_types::truthy(other),
+                other => match drover_types::conditional_result(other, &other.to_string()) {
+                    Ok(b) => b,
+                    Err(e) => return TaskResult::failed(format!("Task failed: {e}")),
+                },
             };
             if !ok {
                 let mut result = TaskResult::failed("")

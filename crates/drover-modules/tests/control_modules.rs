@@ -155,12 +155,23 @@ async fn set_fact_sets_values_as_given() {
 async fn assert_results() {
     // ansible-core: {"changed": false, "msg": "All assertions passed"} and, on failure,
     // {"assertion": "...", "changed": false, "evaluated_to": false, "failed": true, "msg": ...}.
-    let r = run("assert", json!({"that": ["one == 1", "lst"]})).await;
+    let r = run("assert", json!({"that": ["one == 1", "lst | length > 0"]})).await;
     assert_eq!(
         registered(&r),
         json!({"changed": false, "failed": false, "msg": "All assertions passed"})
     );
     assert_eq!(r.data["_ansible_verbose_always"], true);
+    // ansible-core 2.19: a condition whose result is not a boolean is an error, not "truthy".
+    let r = run("assert", json!({"that": ["lst"]})).await;
+    assert!(r.failed);
+    assert!(
+        r.msg
+            .as_deref()
+            .unwrap_or("")
+            .contains("must have a boolean result"),
+        "{:?}",
+        r.msg
+    );
     let r = run("assert", json!({"that": "one == 2", "fail_msg": "nope"})).await;
     assert_eq!(
         registered(&r),
