@@ -3,6 +3,7 @@
 
 mod cli;
 mod differential;
+mod hostile;
 mod language;
 mod modules;
 mod output;
