@@ -19,6 +19,10 @@ ANSIBLE_SPEC='ansible-core==2.19.*'
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Ansible refuses to run without a UTF-8 locale; C.UTF-8 exists on every Debian/Ubuntu.
+export LC_ALL=${LC_ALL:-C.UTF-8}
+export LANG=${LANG:-C.UTF-8}
+
 if [ "$(id -u)" -eq 0 ]; then
     SUDO=()
 elif command -v sudo >/dev/null 2>&1; then
@@ -76,11 +80,8 @@ if ! ansible_ok; then
     ansible_ok || { log "ansible-core 2.19 did not install into $VENV"; exit 1; }
 fi
 export DROVER_ANSIBLE_PLAYBOOK="$VENV/bin/ansible-playbook"
-log "using $("$DROVER_ANSIBLE_PLAYBOOK" --version | head -n1) ($DROVER_ANSIBLE_PLAYBOOK)"
-
-# Ansible refuses to run without a UTF-8 locale; C.UTF-8 exists on every Debian/Ubuntu.
-export LC_ALL=${LC_ALL:-C.UTF-8}
-export LANG=${LANG:-C.UTF-8}
+ansible_version=$("$DROVER_ANSIBLE_PLAYBOOK" --version)
+log "using ${ansible_version%%$'\n'*} ($DROVER_ANSIBLE_PLAYBOOK)"
 
 # --- rust --------------------------------------------------------------------------------------
 if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
