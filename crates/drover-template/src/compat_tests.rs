@@ -838,3 +838,33 @@ fn trailing_newlines_like_ansible_core() {
         assert_eq!(&t.render(src, &v).unwrap(), want, "{src:?}");
     }
 }
+
+#[test]
+fn lazy_variable_with_undefined_inside() {
+    // ansible-core 2.19 with x: "{{ nope }}", d: {a: "{{ nope }}"}: default and `is defined`
+    // treat x as undefined; using it fails with "'nope' is undefined"; `vars` is every variable.
+    let t = Templates::new();
+    let mut v = Map::new();
+    v.insert("x".into(), Value::from("{{ nope }}"));
+    v.insert("d".into(), serde_json::json!({"a": "{{ nope }}"}));
+    assert_eq!(
+        t.render("{{ x | default('dflt') }}", &v).unwrap(),
+        Value::from("dflt")
+    );
+    assert_eq!(
+        t.render("{{ x is defined }}", &v).unwrap(),
+        Value::from(false)
+    );
+    assert_eq!(
+        t.render("{{ d.a | default('dd') }}", &v).unwrap(),
+        Value::from("dd")
+    );
+    assert_eq!(
+        t.render("{{ vars['x'] | default('v') }}", &v).unwrap(),
+        Value::from("v")
+    );
+    let err = t.render("{{ x }}", &v).unwrap_err();
+    assert!(err.contains("`nope` is undefined"), "{err}");
+    let err = t.render("{{ vars.d }}", &v).unwrap_err();
+    assert!(err.contains("nope"), "{err}");
+}

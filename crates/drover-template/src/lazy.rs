@@ -41,6 +41,9 @@ pub(crate) struct Root {
     pub(crate) extra: Map,
     /// The controller's environment variables (for `lookup('env')`, `expanduser`...).
     pub(crate) controller_env: Arc<HashMap<String, String>>,
+    /// Why a variable read as undefined (its template used an undefined value), by name: the
+    /// message shown when the variable is then used.
+    causes: Mutex<HashMap<String, String>>,
 }
 
 // SAFETY: `vars` points to a `Map` (itself Send + Sync) that the owning `Scope` borrows for as long
@@ -77,6 +80,7 @@ impl<'a> Scope<'a> {
             memo: Mutex::new(HashMap::new()),
             extra,
             controller_env,
+            causes: Mutex::new(HashMap::new()),
         });
         Scope {
             root,
@@ -115,8 +119,44 @@ impl Root {
         if name == ROOT_NAME {
             return Some(Value::from_dyn_object(self.clone()));
         }
-        let value = self.extra.get(name).or_else(|| self.vars()?.get(name))?;
-        Some(self.wrap(value, false))
+        let Some(value) = self.extra.get(name).or_else(|| self.vars()?.get(name)) else {
+            // Ansible's `vars`: every variable, when nothing else is called so.
+            return (name == "vars").then(|| Value::from_dyn_object(self.clone()));
+        };
+        Some(self.wrap_named(value, false, name))
+    }
+
+    /// A reason some variable read as undefined, when any did.
+    pub(crate) fn any_undefined_cause(&self) -> Option<String> {
+        self.causes.lock().ok()?.values().next().cloned()
+    }
+
+    /// Why `name` read as undefined, when a lazy template made it so.
+    pub(crate) fn undefined_cause(&self, name: &str) -> Option<String> {
+        self.causes.lock().ok()?.get(name).cloned()
+    }
+
+    /// [`Root::wrap`] for a value stored under `name`: a template whose rendering hits an
+    /// undefined value reads as undefined (so `default` and `is defined` work, as in Ansible),
+    /// and the reason is kept for the error shown if it is used anyway.
+    pub(crate) fn wrap_named(self: &Arc<Self>, value: &JValue, raw: bool, name: &str) -> Value {
+        match value {
+            JValue::String(s) if !raw && crate::Templates::is_template(s) => {
+                match self.render_lazy(value as *const JValue as usize, s) {
+                    Ok(v) => v,
+                    Err(e) if e.kind() == ErrorKind::UndefinedError => {
+                        if let Ok(mut causes) = self.causes.lock() {
+                            causes
+                                .entry(name.to_owned())
+                                .or_insert_with(|| crate::render::describe(&e));
+                        }
+                        Value::UNDEFINED
+                    }
+                    Err(e) => Value::from(e),
+                }
+            }
+            other => self.wrap(other, raw),
+        }
     }
 
     /// Turns one stored value into a template value: scalars directly, strings rendered (unless
@@ -291,7 +331,7 @@ impl Object for LazyMap {
             return None;
         }
         let value = self.map()?.get(key)?;
-        Some(self.root.wrap(value, self.raw))
+        Some(self.root.wrap_named(value, self.raw, key))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -142,7 +142,7 @@ impl Templates {
         }
         let result = render::render_in(&self.env, source, scope.context())
             .and_then(|v| convert::to_plain(&v))
-            .map_err(|e| render::message(&e, source))?;
+            .map_err(|e| error_message(scope, &e, source))?;
         Ok(result)
     }
 
@@ -239,11 +239,38 @@ impl Templates {
         let out = env
             .template_from_named_str(&name, &body)
             .and_then(|t| t.render(scope.context()))
-            .map_err(|e| format!("{}: {}", name, render::message(&e, "")))?;
+            .map_err(|e| format!("{}: {}", name, error_message(&scope, &e, "")))?;
         // Jinja drops one trailing newline (of included templates too); ansible-core gives the
         // template's own back.
         Ok(render::restore_trailing_newlines(source, &out, "\n"))
     }
+}
+
+/// The message for a failed render: when the undefined value is a variable whose own template
+/// used an undefined value, that inner reason is what the user needs (`'nope' is undefined`).
+fn error_message(scope: &Scope<'_>, err: &minijinja::Error, source: &str) -> String {
+    let msg = render::message(err, source);
+    if err.kind() == minijinja::ErrorKind::UndefinedError {
+        if !msg.contains('`')
+            && let Some(cause) = scope.root.any_undefined_cause()
+        {
+            return format!("{cause}. String: {}", source.trim());
+        }
+        if let Some(name) = msg.split('`').nth(1) {
+            let last = name
+                .rsplit(['.', '['])
+                .next()
+                .unwrap_or(name)
+                .trim_matches(|c| c == ']' || c == '"' || c == '\'');
+            if let Some(cause) = scope.root.undefined_cause(last) {
+                return format!(
+                    "{cause} (while templating `{name}`). String: {}",
+                    source.trim()
+                );
+            }
+        }
+    }
+    msg
 }
 
 /// A copy of `base` that loads `{% include %}`/`{% import %}` names from `dir`.
@@ -395,7 +422,7 @@ impl Templar for Templates {
         );
         render::eval_in(&self.env, inner, scope.context())
             .and_then(|v| convert::to_plain(&v))
-            .map_err(|e| render::message(&e, expr))
+            .map_err(|e| error_message(&scope, &e, expr))
     }
 
     fn render_file(&self, path: &Path, vars: &Map) -> Result<String, String> {
