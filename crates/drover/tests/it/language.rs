@@ -1129,3 +1129,45 @@ fn project_paths_are_relative_to_the_playbook() {
     assert_eq!(p.read("out/t"), "2");
     assert!(Path::new(&p.join("out/t")).is_file());
 }
+
+#[test]
+fn hostvars_index_var_and_omit() {
+    let p = project_with_inventory(
+        r#"- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: {msg: "{{ ansible_index_var }} {{ n }} {{ ansible_loop_var }}"}
+      loop: [a]
+      loop_control: {index_var: n}
+      when: inventory_hostname == 'alpha'
+    - debug: {msg: "{{ hostvars['beta'].color }} {{ hostvars[groups.all | last]['color'] }} {{ ansible_play_hosts | join(',') }}"}
+      when: inventory_hostname == 'alpha'
+    - name: an omitted owner must not reach the module
+      copy: {content: x, dest: "{{ out }}/{{ inventory_hostname }}", owner: "{{ omit }}", group: "{{ nope | default(omit) }}"}
+    - set_fact: {shared: "{{ inventory_hostname }}-fact"}
+    - debug: {msg: "{{ hostvars['beta'].shared }}"}
+      when: inventory_hostname == 'alpha'
+"#,
+        "inv.yml",
+        "all:\n  vars:\n    ansible_connection: local\n  hosts:\n    alpha: {color: red}\n    beta: {color: blue}\n",
+    );
+    let out = drover_raw(
+        &p,
+        &[
+            "run",
+            "playbook.yml",
+            "-i",
+            "inv.yml",
+            "-e",
+            &format!("out={}", p.join("out").display()),
+        ],
+    );
+    assert_code(&out, 0);
+    // ansible-core 2.19 output for the same playbook.
+    assert_eq!(
+        msg_strings(&out),
+        ["n 0 item", "blue blue alpha,beta", "beta-fact"]
+    );
+    assert_eq!(p.read("out/alpha"), "x");
+    assert_eq!(p.read("out/beta"), "x");
+}

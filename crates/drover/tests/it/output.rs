@@ -292,3 +292,116 @@ fn failure_output_matches_ansible() {
         localhost                  : ok=3    changed=0    unreachable=0    failed=1    skipped=0    rescued=1    ignored=1   
     "#);
 }
+
+const CHECK_DIFF: &str = r#"
+- name: Check and diff
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: New file from content
+      copy:
+        content: "line one\nline two\n"
+        dest: "{{ out }}/new.txt"
+
+    - name: New file from files/
+      copy:
+        src: a.txt
+        dest: "{{ out }}/a.txt"
+
+    - name: Edit a line
+      lineinfile:
+        path: "{{ out }}/existing.conf"
+        regexp: '^old='
+        line: new=2
+
+    - name: Change a mode
+      file:
+        path: "{{ out }}/modefile"
+        mode: "0600"
+
+    - name: Already right
+      copy:
+        content: "x\n"
+        dest: "{{ out }}/modefile"
+"#;
+
+#[test]
+fn check_diff_output_matches_ansible() {
+    let p = Project::new();
+    p.file("playbook.yml", CHECK_DIFF)
+        .file("inv.yml", crate::modules::LOCAL_INVENTORY)
+        .file("files/a.txt", "from files\n")
+        .file("out/existing.conf", "keep\nold=1\n")
+        .file_with_mode("out/modefile", "x\n", 0o644);
+    let before = drover_test::snapshot_tree(p.path());
+    let out_var = format!("out={}", p.join("out").display());
+    let out = drover_raw(
+        &p,
+        &[
+            "run",
+            "playbook.yml",
+            "-i",
+            "inv.yml",
+            "-e",
+            &out_var,
+            "--check",
+            "--diff",
+        ],
+    );
+    assert_code(&out, 0);
+    assert_eq!(recap_of(&out, "localhost"), [5, 4, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        before,
+        drover_test::snapshot_tree(p.path()),
+        "--check changed files"
+    );
+    insta::assert_snapshot!(trim_line_ends(&redact(&out.stdout, p.path())), @r#"
+
+        PLAY [Check and diff] **********************************************************
+
+        TASK [New file from content] ***************************************************
+        --- before
+        +++ after: [ROOT]/out/new.txt
+        @@ -0,0 +1,2 @@
+        +line one
+        +line two
+
+        changed: [localhost]
+
+        TASK [New file from files/] ****************************************************
+        --- before
+        +++ after: [ROOT]/files/a.txt
+        @@ -0,0 +1 @@
+        +from files
+
+        changed: [localhost]
+
+        TASK [Edit a line] *************************************************************
+        --- before: [ROOT]/out/existing.conf (content)
+        +++ after: [ROOT]/out/existing.conf (content)
+        @@ -1,2 +1,2 @@
+         keep
+        -old=1
+        +new=2
+
+        changed: [localhost]
+
+        TASK [Change a mode] ***********************************************************
+        --- before
+        +++ after
+        @@ -1,4 +1,4 @@
+         {
+        -    "mode": "0644",
+        +    "mode": "0600",
+             "path": "[ROOT]/out/modefile"
+         }
+
+        changed: [localhost]
+
+        TASK [Already right] ***********************************************************
+        ok: [localhost]
+
+        PLAY RECAP *********************************************************************
+        localhost                  : ok=5    changed=4    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0
+    "#);
+}
