@@ -868,3 +868,54 @@ fn lazy_variable_with_undefined_inside() {
     let err = t.render("{{ vars.d }}", &v).unwrap_err();
     assert!(err.contains("nope"), "{err}");
 }
+
+/// More PyYAML output (same recording as above) for realistic data: nested configs, long
+/// strings folded at 80 columns, indicator characters, values YAML 1.1 would misread.
+#[test]
+fn yaml_emitter_matches_pyyaml_on_realistic_data() {
+    use crate::filters::yaml_emit::{Options, dump};
+    let flow = Options {
+        default_flow_style: None,
+        indent: 2,
+        sort_keys: true,
+        width: 80,
+    };
+    let nice = Options {
+        default_flow_style: Some(false),
+        indent: 4,
+        sort_keys: true,
+        width: 80,
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "{\"server\": {\"listen\": [80, 443], \"name\": \"example.com\", \"locations\": [{\"path\": \"/\", \"proxy\": \"http://127.0.0.1:8080\", \"headers\": {\"X-Real-IP\": \"$remote_addr\"}}, {\"path\": \"/static\", \"root\": \"/var/www\"}]}, \"enabled\": true, \"workers\": 4, \"ratio\": 0.75, \"comment\": null}",
+            "comment: null\nenabled: true\nratio: 0.75\nserver:\n  listen: [80, 443]\n  locations:\n  - headers: {X-Real-IP: $remote_addr}\n    path: /\n    proxy: http://127.0.0.1:8080\n  - {path: /static, root: /var/www}\n  name: example.com\nworkers: 4\n",
+            "comment: null\nenabled: true\nratio: 0.75\nserver:\n    listen:\n    - 80\n    - 443\n    locations:\n    -   headers:\n            X-Real-IP: $remote_addr\n        path: /\n        proxy: http://127.0.0.1:8080\n    -   path: /static\n        root: /var/www\n    name: example.com\nworkers: 4\n",
+        ),
+        (
+            "{\"users\": [{\"name\": \"alice\", \"groups\": [\"wheel\", \"docker\"], \"shell\": \"/bin/bash\", \"uid\": 1001}, {\"name\": \"bob\", \"groups\": [], \"shell\": \"/bin/zsh\"}]}",
+            "users:\n- groups: [wheel, docker]\n  name: alice\n  shell: /bin/bash\n  uid: 1001\n- groups: []\n  name: bob\n  shell: /bin/zsh\n",
+            "users:\n-   groups:\n    - wheel\n    - docker\n    name: alice\n    shell: /bin/bash\n    uid: 1001\n-   groups: []\n    name: bob\n    shell: /bin/zsh\n",
+        ),
+        (
+            "{\"description\": \"This is a rather long description that goes on and on, well past the eighty column limit that PyYAML uses for folding plain scalars.\", \"key with spaces\": \"value: with colon\", \"url\": \"http://x.y/z?a=1&b=2\", \"empty_map\": {}, \"nested\": [[1, 2], [3, [4, 5]]]}",
+            "description: This is a rather long description that goes on and on, well past the\n  eighty column limit that PyYAML uses for folding plain scalars.\nempty_map: {}\nkey with spaces: 'value: with colon'\nnested:\n- [1, 2]\n- - 3\n  - [4, 5]\nurl: http://x.y/z?a=1&b=2\n",
+            "description: This is a rather long description that goes on and on, well past the\n    eighty column limit that PyYAML uses for folding plain scalars.\nempty_map: {}\nkey with spaces: 'value: with colon'\nnested:\n-   - 1\n    - 2\n-   - 3\n    -   - 4\n        - 5\nurl: http://x.y/z?a=1&b=2\n",
+        ),
+        (
+            "[\"a\", {\"b\": [\"c\", {\"d\": \"e\"}]}, [], {}]",
+            "- a\n- b:\n  - c\n  - {d: e}\n- []\n- {}\n",
+            "- a\n-   b:\n    - c\n    -   d: e\n- []\n- {}\n",
+        ),
+        (
+            "{\"k\": \"multi\\nline\\ntext\", \"t\": \"trailing\\n\", \"q\": \"quote's\", \"dq\": \"say \\\"hi\\\"\", \"star\": \"*x\", \"amp\": \"&a\", \"pct\": \"%x\", \"bang\": \"!x\", \"pipe\": \"|x\", \"gt\": \">x\", \"dash\": \"-x\", \"dash2\": \"- x\", \"colon_end\": \"x:\", \"hash\": \"x#y\", \"date\": \"2024-01-01\", \"time\": \"12:30\", \"ver\": \"1.0\", \"sci\": \"1e10\", \"on\": \"on\", \"Yes\": \"Yes\"}",
+            "{'Yes': 'Yes', amp: '&a', bang: '!x', colon_end: 'x:', dash: -x, dash2: '- x', date: '2024-01-01',\n  dq: say \"hi\", gt: '>x', hash: x#y, k: 'multi\n\n    line\n\n    text', 'on': 'on', pct: '%x', pipe: '|x', q: quote's, sci: 1e10, star: '*x', t: 'trailing\n\n    ', time: '12:30', ver: '1.0'}\n",
+            "'Yes': 'Yes'\namp: '&a'\nbang: '!x'\ncolon_end: 'x:'\ndash: -x\ndash2: '- x'\ndate: '2024-01-01'\ndq: say \"hi\"\ngt: '>x'\nhash: x#y\nk: 'multi\n\n    line\n\n    text'\n'on': 'on'\npct: '%x'\npipe: '|x'\nq: quote's\nsci: 1e10\nstar: '*x'\nt: 'trailing\n\n    '\ntime: '12:30'\nver: '1.0'\n",
+        ),
+    ];
+    for (data, want_flow, want_nice) in cases {
+        let value: Value = serde_json::from_str(data).unwrap();
+        assert_eq!(dump(&value, &flow), *want_flow, "to_yaml {data}");
+        assert_eq!(dump(&value, &nice), *want_nice, "to_nice_yaml {data}");
+    }
+}

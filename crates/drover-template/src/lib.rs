@@ -6,6 +6,17 @@
 //! is rendered when it is used, as Ansible does; values wrapped by
 //! [`drover_types::mark_unsafe`] are never rendered. This crate renders text; it reads files only
 //! for lookups and the `template` module's source, and never contacts a host.
+//!
+//! The API: [`Templar::render`] (a string; a lone `{{ expr }}` keeps its type),
+//! [`Templar::eval`] (a bare expression, `when:`), [`Templar::render_file`] (the `template`
+//! module; options through [`TEMPLATE_OPTIONS_VAR`]), [`Templates::render_value`] (deep, drops
+//! [`OMIT`]), [`Templates::run_lookup`] (`with_<lookup>:` loops) and
+//! [`Templates::with_controller_env`] (what `lookup('env')` and `expanduser` see).
+//!
+//! Layout: `render` (one string), `lazy` (the variables as a minijinja object), `convert`
+//! (values in and out, Python's `repr`), `chain` and `pyops` (source rewrites for Ansible's
+//! chainable undefined and Python's `%`), `filters/*`, `tests` (Jinja tests), `lookups`,
+//! `pycompat` (Python methods on strings, dicts and lists).
 
 mod chain;
 #[cfg(test)]
@@ -623,5 +634,57 @@ mod core_tests {
             t.render_file(&p, &v).unwrap(),
             format!("Ansible managed|{}|True", p.display())
         );
+    }
+}
+
+#[cfg(test)]
+mod api_tests {
+    use super::*;
+
+    #[test]
+    fn templates_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Templates>();
+        let t = std::sync::Arc::new(Templates::new());
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let t = t.clone();
+                std::thread::spawn(move || {
+                    let mut v = Map::new();
+                    v.insert("i".into(), Value::from(i));
+                    v.insert("s".into(), Value::from("{{ i * 2 }}"));
+                    t.render("{{ s + 1 }}", &v).unwrap()
+                })
+            })
+            .collect();
+        let got: Vec<Value> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            got,
+            vec![
+                Value::from(1),
+                Value::from(3),
+                Value::from(5),
+                Value::from(7)
+            ]
+        );
+    }
+
+    #[test]
+    fn run_lookup_and_controller_env() {
+        let t = Templates::new().with_controller_env([("DROVER_T".to_owned(), "yes".to_owned())]);
+        let v = Map::new();
+        assert_eq!(
+            t.render("{{ lookup('env', 'DROVER_T') }}", &v).unwrap(),
+            Value::from("yes")
+        );
+        assert_eq!(
+            t.render("{{ lookup('env', 'MISSING', default='d') }}", &v)
+                .unwrap(),
+            Value::from("d")
+        );
+        let items = t
+            .run_lookup("list", &[Value::from(1), Value::from("a")], &Map::new(), &v)
+            .unwrap();
+        assert_eq!(items, vec![Value::from(1), Value::from("a")]);
     }
 }
