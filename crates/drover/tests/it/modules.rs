@@ -812,3 +812,57 @@ fn ping_returns_pong() {
     assert_code(&out, 0);
     assert_eq!(p.read("out/r"), "pong");
 }
+
+#[test]
+fn lineinfile_backrefs_insertafter_bof_and_replace_after() {
+    let (p, _) = cycle(
+        r#"- lineinfile: {path: "{{ out }}/f", regexp: '^port = (80)$', line: 'port = \1\1', backrefs: true}
+- lineinfile: {path: "{{ out }}/f", regexp: '^nomatch (\d+)$', line: 'never \1', backrefs: true}
+- lineinfile: {path: "{{ out }}/f", line: "after host", insertafter: '^host'}
+- lineinfile: {path: "{{ out }}/f", line: "at bof", insertbefore: BOF}
+- replace: {path: "{{ out }}/f", regexp: 'k=1', replace: 'k=2', after: '\[t\]'}
+"#,
+        |p| {
+            p.file("out/f", "port = 80\nhost = a\n# tail\n[s]\nk=1\n[t]\nk=1\n");
+        },
+        4,
+        &[],
+    );
+    // Same bytes as ansible-core 2.19: backrefs without a match leaves the file alone, `after`
+    // limits replace to the text after the match.
+    assert_eq!(
+        p.read("out/f"),
+        "at bof\nport = 8080\nhost = a\nafter host\n# tail\n[s]\nk=1\n[t]\nk=2\n"
+    );
+}
+
+#[test]
+fn copy_remote_src_and_backup() {
+    let p = project(&play(
+        r#"- copy: {src: "{{ out }}/f", dest: "{{ out }}/g", remote_src: true, mode: "0600"}
+- copy: {content: "v2\n", dest: "{{ out }}/b", backup: true}
+  register: bk
+- copy: {content: "{{ bk.backup_file | basename }}", dest: "{{ out }}/backup-name"}
+"#,
+    ));
+    p.file("out/f", "remote\n").file("out/b", "v1\n");
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert_eq!(p.read("out/g"), "remote\n");
+    assert_eq!(mode_of(&p, "out/g"), 0o600);
+    assert_eq!(p.read("out/b"), "v2\n");
+    let backup = p.read("out/backup-name");
+    // ansible-core 2.19 names backups `<name>.<pid>.<YYYY-MM-DD@HH:MM:SS>~`.
+    assert!(
+        backup.starts_with("b.") && backup.ends_with('~'),
+        "{backup}"
+    );
+    assert_eq!(p.read(format!("out/{backup}")), "v1\n");
+    let again = drover(&p, &[]);
+    assert_eq!(
+        recap_of(&again, "localhost")[1],
+        1,
+        "only the backup-name copy may change\n{}",
+        again.describe()
+    );
+}
