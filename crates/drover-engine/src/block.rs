@@ -35,6 +35,17 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.become_method, &common.become_.become_method);
     inherit(&mut keywords.timeout, &common.timeout);
     inherit(&mut keywords.run_once, &common.run_once);
+    // `environment` layers merge (inner names win) rather than replace.
+    if let Some(inner) = &common.environment {
+        keywords.environment = Some(match keywords.environment.take() {
+            None => inner.clone(),
+            Some(Value::Array(mut outer)) => {
+                outer.push(inner.clone());
+                Value::Array(outer)
+            }
+            Some(outer) => Value::Array(vec![outer, inner.clone()]),
+        });
+    }
 }
 
 impl<'p> Scope<'p> {

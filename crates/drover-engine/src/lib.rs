@@ -9,6 +9,7 @@
 //! output never depends on timing. It never prints and never opens a connection itself.
 
 mod block;
+mod environment;
 mod error;
 mod host;
 mod loops;

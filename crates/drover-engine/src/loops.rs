@@ -7,6 +7,9 @@ use drover_types::{Map, Templar, Value};
 
 /// The items of a task's loop, templated for one host.
 pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Map) -> Result<Vec<Value>, String> {
+    if let LoopKind::WithLookup(lookup) = &spec.kind {
+        return lookup_items(lookup, &spec.items, templates, vars);
+    }
     let value = match &spec.items {
         Value::String(s) => templates.render(s, vars)?,
         other => templates.render_value(other, vars)?,
@@ -42,8 +45,37 @@ pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Map) -> Result<Ve
                 crate::repr::label(&other)
             )),
         },
+        LoopKind::WithLookup(_) => {
+            Err("this is a bug in drover; please report it: lookup loop".into())
+        }
     }
 }
+
+/// `with_<lookup>`: the value (a list of terms, or one term) is passed to `query('<lookup>')`.
+fn lookup_items(
+    lookup: &str,
+    items: &Value,
+    templates: &Templates,
+    vars: &Map,
+) -> Result<Vec<Value>, String> {
+    let terms = match items {
+        Value::String(s) => templates.render(s, vars)?,
+        other => templates.render_value(other, vars)?,
+    };
+    let terms = match drover_types::strip_unsafe(terms) {
+        Value::Array(list) => list,
+        other => vec![other],
+    };
+    let mut scoped = vars.clone();
+    scoped.insert(TERMS_VAR.into(), Value::Array(terms));
+    let expr = format!("query({}, *{TERMS_VAR})", Value::String(lookup.to_owned()));
+    match drover_types::strip_unsafe(templates.eval(&expr, &scoped)?) {
+        Value::Array(list) => Ok(list),
+        other => Ok(vec![other]),
+    }
+}
+
+const TERMS_VAR: &str = "__drover_loop_terms";
 
 /// Sets the loop variables for item `index` of `len`.
 pub(crate) fn bind(spec: &Loop, vars: &mut Map, item: &Value, index: usize, len: usize) {

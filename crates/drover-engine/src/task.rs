@@ -27,6 +27,7 @@ pub(crate) struct Keywords {
     pub(crate) become_method: Option<Value>,
     pub(crate) timeout: Option<Value>,
     pub(crate) run_once: Option<Value>,
+    pub(crate) environment: Option<Value>,
 }
 
 /// What every host shares while one task runs.
@@ -185,6 +186,33 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
     }))
 }
 
+/// The task's `environment` (inherited from blocks and play), templated: a mapping, or a list of
+/// mappings merged in order.
+fn environment(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
+    let Some(raw) = &env.keywords.environment else {
+        return Ok(Map::new());
+    };
+    let value = drover_types::strip_unsafe(env.templates.render_value(raw, vars)?);
+    let mut out = Map::new();
+    let layers = match value {
+        Value::Array(list) => list,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    for layer in layers {
+        match layer {
+            Value::Object(map) => out.extend(map),
+            other => {
+                return Err(format!(
+                    "`environment` must be a mapping of names to values, got {}",
+                    drover_types::python_type(&other)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Templates the module arguments and resolves aliases to canonical names.
 fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
     let spec = env.module.spec();
@@ -307,6 +335,14 @@ async fn run_single(
             }
             Err(err) => return err.into(),
         },
+    };
+    let environment = match environment(env, vars) {
+        Ok(map) => map,
+        Err(err) => return TaskResult::failed(err),
+    };
+    let connection = match crate::environment::wrap(connection, &environment) {
+        Ok(c) => c,
+        Err(err) => return TaskResult::failed(err),
     };
     vars.insert("ansible_check_mode".into(), check_mode.into());
     vars.insert("ansible_diff_mode".into(), diff.into());

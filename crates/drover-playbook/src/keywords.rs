@@ -91,6 +91,26 @@ pub(crate) const TASK: &[&str] = &[
     "notify",
 ];
 
+/// Lookups that `with_<name>` may loop over (each is implemented by drover-template's `query`).
+pub(crate) const LOOP_LOOKUPS: &[&str] = &[
+    "items",
+    "list",
+    "dict",
+    "indexed_items",
+    "sequence",
+    "together",
+    "subelements",
+    "nested",
+    "cartesian",
+    "fileglob",
+    "first_found",
+    "file",
+    "env",
+    "template",
+    "vars",
+    "random_choice",
+];
+
 /// Task keywords Ansible has and drover does not do yet.
 pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
     "action",
@@ -229,7 +249,7 @@ pub(crate) fn nearest<'a>(
     let lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, c), c))
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
@@ -245,6 +265,10 @@ mod tests {
         assert_eq!(nearest("Hosts", PLAY.iter().copied()), Some("hosts"));
         assert_eq!(nearest("whne", TASK.iter().copied()), Some("when"));
         assert_eq!(nearest("zzzzzz", TASK.iter().copied()), None);
+        assert_eq!(
+            nearest("restart NGINX", ["Restart nginx"]),
+            Some("Restart nginx")
+        );
     }
 
     #[test]

@@ -146,6 +146,9 @@ pub enum LoopKind {
     WithList,
     /// `with_dict`: a mapping becomes `{key, value}` items.
     WithDict,
+    /// `with_<lookup>` (`with_sequence`, `with_together`...): the items are
+    /// `query('<lookup>', *terms)`, where a list value is the terms and anything else one term.
+    WithLookup(String),
 }
 
 /// `loop` / `with_*` and `loop_control`.

@@ -150,12 +150,19 @@ impl Loader<'_> {
                 None,
             ));
         }
-        if key.starts_with("with_") {
-            return Err(self.report.unsupported(
-                &k.span,
-                format!("`{key}` is not supported by drover yet"),
-                Some("drover has `loop`, `with_items`, `with_list` and `with_dict`".into()),
-            ));
+        if let Some(lookup) = key.strip_prefix("with_") {
+            if keywords::LOOP_LOOKUPS.contains(&lookup) {
+                return Ok(Key::Keyword);
+            } else {
+                return Err(self.report.unsupported(
+                    &k.span,
+                    format!("`{key}` is not supported by drover yet"),
+                    Some(format!(
+                        "drover has `loop` and `with_` + one of: {}",
+                        keywords::LOOP_LOOKUPS.join(", ")
+                    )),
+                ));
+            }
         }
         let short = keywords::short_name(key);
         if let Some(spec) = (self.modules)(short) {
@@ -301,7 +308,7 @@ impl Loader<'_> {
                 "notify" => task.notify = self.names(v, "notify")?,
                 "listen" => task.listen = self.names(v, "listen")?,
                 "loop_control" => loop_control = Some(v),
-                "loop" | "with_items" | "with_list" | "with_dict" => {
+                _ if key == "loop" || key.starts_with("with_") => {
                     if task.loop_.is_some() {
                         return Err(self.report.invalid(
                             &k.span,
@@ -351,13 +358,15 @@ impl Loader<'_> {
             "with_items" => LoopKind::WithItems,
             "with_list" => LoopKind::WithList,
             "with_dict" => LoopKind::WithDict,
-            _ => LoopKind::Loop,
+            "loop" => LoopKind::Loop,
+            other => LoopKind::WithLookup(other.trim_start_matches("with_").to_owned()),
         };
         let template = node.as_str().is_some_and(is_template);
         let ok = match (&kind, &node.value) {
             (_, NodeValue::Str(_)) if template => true,
             (LoopKind::WithDict, value) => matches!(value, NodeValue::Map(_)),
             (LoopKind::WithItems, value) => !matches!(value, NodeValue::Map(_)),
+            (LoopKind::WithLookup(_), _) => true,
             (_, value) => matches!(value, NodeValue::Seq(_)),
         };
         if !ok {
