@@ -404,8 +404,8 @@ mod tests {
                 "`async` is not supported",
             ),
             (
-                &play("    - ping:\n      with_fileglob: '*'\n"),
-                "`with_fileglob` is not supported",
+                &play("    - ping:\n      with_inventory_hostnames: all\n"),
+                "`with_inventory_hostnames` is not supported",
             ),
             (
                 &play("    - apt: name=x\n"),
