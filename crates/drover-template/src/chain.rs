@@ -35,7 +35,12 @@ fn step() -> &'static Regex {
 
 /// Rewrites the chains in `source` that need undefined-tolerant lookups.
 pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
-    match crate::pyops::rewrite_percent(source) {
+    let pct = crate::pyops::rewrite_percent(source);
+    let sub = match crate::pyops::rewrite_datetime_sub(&pct) {
+        Cow::Borrowed(_) => pct,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
+    match sub {
         Cow::Borrowed(s) => rewrite_defaults(s),
         Cow::Owned(s) => Cow::Owned(rewrite_defaults(&s).into_owned()),
     }

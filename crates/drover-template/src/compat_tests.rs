@@ -321,6 +321,12 @@ const CASES: &[(&str, &str)] = &[
     (r#"{{ none }}"#, r#"null"#),
 ];
 
+/// Recorded the same way as the second batch.
+const DATETIME_CASES: &[(&str, &str)] = &[(
+    r#"{{ (('2024-03-01 10:00:00' | to_datetime) - ('2024-02-01 09:00:00' | to_datetime)).days }}"#,
+    r#"29"#,
+)];
+
 /// A second batch, recorded the same way with `d: {a: 1}` and `files/a.txt` holding "hello\n".
 const CASES_2: &[(&str, &str)] = &[
     (r#"{{ 'é' | to_json }}"#, r#""\"\\u00e9\"""#),
@@ -532,6 +538,7 @@ fn check(cases: &[(&str, &str)], file: &str, content: &str) -> Vec<String> {
 fn filters_tests_and_lookups_match_ansible_core() {
     let mut failures = check(CASES, "hello.txt", "hello file\n\n");
     failures.extend(check(CASES_2, "a.txt", "hello\n"));
+    failures.extend(check(DATETIME_CASES, "a.txt", "hello\n"));
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
