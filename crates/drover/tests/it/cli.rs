@@ -450,3 +450,29 @@ fn syntax_check_reports_errors_with_exit_4() {
     );
     assert!(out.stderr.contains("nosuchmodule"), "{}", out.describe());
 }
+
+#[test]
+fn several_playbooks_run_in_order_with_cumulative_recaps() {
+    let p = project_files(&[
+        ("one.yml", &play("- copy: {content: one, dest: order}\n")),
+        ("two.yml", &play("- shell: cat order > seen-by-two\n")),
+    ]);
+    let out = drover_raw(&p, &["run", "one.yml", "two.yml", "-i", "inv.yml"]);
+    assert_code(&out, 0);
+    // ansible-core 2.19 prints a PLAY RECAP after each playbook, and the counts add up: the
+    // second one says ok=2 changed=2 (parse_recap keeps the last one).
+    assert_eq!(
+        out.stdout.matches("PLAY RECAP").count(),
+        2,
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        crate::modules::recap_of(&out, "localhost"),
+        [2, 2, 0, 0, 0, 0, 0],
+        "{}",
+        out.describe()
+    );
+    // Relative paths: both playbooks' tasks ran in the directory drover was started in.
+    assert_eq!(p.read("seen-by-two"), "one");
+}

@@ -1171,3 +1171,34 @@ fn hostvars_index_var_and_omit() {
     assert_eq!(p.read("out/alpha"), "x");
     assert_eq!(p.read("out/beta"), "x");
 }
+
+#[test]
+fn undefined_in_when_loop_and_attribute_fail_the_task_naming_the_variable() {
+    let p = project(&play(
+        r#"- debug: msg=a
+  when: undefined_in_when
+  ignore_errors: true
+- debug: msg="{{ item }}"
+  loop: "{{ undefined_list }}"
+  ignore_errors: true
+- debug: msg="{{ some_dict.missing_key }}"
+  vars: {some_dict: {a: 1}}
+  ignore_errors: true
+"#,
+    ));
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    // ansible-core 2.19 fails each of them (all three ignored here). Its messages:
+    // "Error while evaluating conditional: 'undefined_in_when' is undefined",
+    // "'undefined_list' is undefined", "object of type 'dict' has no attribute 'missing_key'".
+    let fatals: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("fatal: [localhost]"))
+        .collect();
+    assert_eq!(fatals.len(), 3, "{}", out.describe());
+    assert!(fatals[0].contains("undefined_in_when"), "{}", fatals[0]);
+    assert!(fatals[1].contains("undefined_list"), "{}", fatals[1]);
+    assert!(fatals[2].contains("missing_key"), "{}", fatals[2]);
+    assert_eq!(recap_of(&out, "localhost"), [3, 0, 0, 0, 0, 0, 3]);
+}
