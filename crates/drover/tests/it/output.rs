@@ -405,3 +405,54 @@ fn check_diff_output_matches_ansible() {
         localhost                  : ok=5    changed=4    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0
     "#);
 }
+
+const VERBOSE: &str = r#"
+- name: Verbose
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Set a fact
+      set_fact:
+        answer: 42
+    - name: Run a command
+      command: echo hello
+    - name: Skip me
+      debug:
+        msg: never
+      when: answer == 0
+    - name: Show
+      debug:
+        msg: "{{ answer }}"
+"#;
+
+#[test]
+fn verbose_output_matches_ansible() {
+    // ansible-playbook 2.19 -v also prints "No config file found; using defaults" first; drover
+    // reads no ansible.cfg and prints nothing there. The rest is line for line.
+    let p = Project::new();
+    p.file("playbook.yml", VERBOSE)
+        .file("inv.yml", crate::modules::LOCAL_INVENTORY);
+    let out = drover_raw(&p, &["run", "playbook.yml", "-i", "inv.yml", "-v"]);
+    assert_code(&out, 0);
+    insta::assert_snapshot!(trim_line_ends(&redact(&out.stdout, p.path())), @r#"
+
+        PLAY [Verbose] *****************************************************************
+
+        TASK [Set a fact] **************************************************************
+        ok: [localhost] => {"ansible_facts": {"answer": 42}, "changed": false}
+
+        TASK [Run a command] ***********************************************************
+        changed: [localhost] => {"changed": true, "cmd": ["echo", "hello"], "delta": "[DURATION]", "end": "[TIMESTAMP]", "msg": "", "rc": 0, "start": "[TIMESTAMP]", "stderr": "", "stderr_lines": [], "stdout": "hello", "stdout_lines": ["hello"]}
+
+        TASK [Skip me] *****************************************************************
+        skipping: [localhost] => {"false_condition": "answer == 0"}
+
+        TASK [Show] ********************************************************************
+        ok: [localhost] => {
+            "msg": 42
+        }
+
+        PLAY RECAP *********************************************************************
+        localhost                  : ok=3    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0
+    "#);
+}
