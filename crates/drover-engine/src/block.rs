@@ -35,6 +35,8 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.become_method, &common.become_.become_method);
     inherit(&mut keywords.timeout, &common.timeout);
     inherit(&mut keywords.run_once, &common.run_once);
+    inherit(&mut keywords.any_errors_fatal, &common.any_errors_fatal);
+    inherit(&mut keywords.throttle, &common.throttle);
     // `environment` layers merge (inner names win) rather than replace.
     if let Some(inner) = &common.environment {
         keywords.environment = Some(match keywords.environment.take() {

@@ -17,6 +17,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A play keyword with a value that cannot be used (`serial: lots`).
+    #[error("{span}: {message}")]
+    Play {
+        /// The play.
+        span: Span,
+        /// What is wrong.
+        message: String,
+    },
     /// `--start-at-task` named a task that does not exist.
     #[error("no task named `{0}` to start at")]
     StartAtTask(String),

@@ -15,6 +15,7 @@ mod host;
 mod loops;
 mod play;
 mod repr;
+mod serial;
 mod tags;
 mod task;
 mod vars;

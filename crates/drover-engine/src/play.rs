@@ -35,6 +35,8 @@ pub(crate) struct Runner<'r> {
     pub(crate) search_paths: Vec<PathBuf>,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
+    /// `any_errors_fatal` or `max_fail_percentage` stopped the play: no further plays run.
+    pub(crate) abort: bool,
     pub(crate) forks: Arc<Semaphore>,
 }
 
@@ -45,6 +47,10 @@ pub(crate) struct PlayState<'p> {
     pub(crate) handlers: Vec<Handler<'p>>,
     pub(crate) magic: PlayMagic,
     pub(crate) force_handlers: bool,
+    /// `any_errors_fatal` on the play.
+    pub(crate) any_errors_fatal: bool,
+    /// `max_fail_percentage` on the play.
+    pub(crate) max_fail_percentage: Option<f64>,
 }
 
 pub(crate) async fn run_playbook(
@@ -67,12 +73,16 @@ pub(crate) async fn run_playbook(
         search_paths,
         start_at,
         said_facts: false,
+        abort: false,
         forks,
     };
     let mut result = Ok(());
     for play in &config.playbook.plays {
         if let Err(err) = runner.run_play(play).await {
             result = Err(err);
+            break;
+        }
+        if runner.abort {
             break;
         }
     }
@@ -212,6 +222,7 @@ impl<'r> Runner<'r> {
                 play_name: name,
                 play_hosts: selected.clone(),
                 play_hosts_all: selected.clone(),
+                play_batch: selected.clone(),
                 groups: Value::Object(config.inventory.groups()),
                 hostvars: None,
                 playbook_dir: config.playbook.dir.display().to_string(),
@@ -222,13 +233,49 @@ impl<'r> Runner<'r> {
                 .force_handlers
                 .as_ref()
                 .is_some_and(drover_types::truthy),
+            any_errors_fatal: play
+                .any_errors_fatal
+                .as_ref()
+                .is_some_and(drover_types::truthy),
+            max_fail_percentage: None,
         };
+        if let Some(raw) = &play.max_fail_percentage {
+            let value = self
+                .templates
+                .render_value(raw, &play_level)
+                .unwrap_or_else(|_| raw.clone());
+            state.max_fail_percentage = match &value {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().trim_end_matches('%').parse().ok(),
+                _ => None,
+            };
+        }
+        let serial = match &play.serial {
+            Some(raw) => Some(
+                self.templates
+                    .render_value(raw, &play_level)
+                    .unwrap_or_else(|_| raw.clone()),
+            ),
+            None => None,
+        };
+        let batches =
+            crate::serial::batches(serial.as_ref(), &selected).map_err(|message| Error::Play {
+                span: play.span.clone(),
+                message,
+            })?;
         let root = Scope::root(play);
         collect_handlers(&play.handlers, &root, &mut state.handlers);
         self.load_vars_files(&state)?;
-        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            self.run_items(&mut state, section, &root).await;
-            self.flush_handlers(&mut state).await;
+        for batch in batches {
+            state.hosts = batch.clone();
+            state.magic.play_batch = batch;
+            for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                self.run_items(&mut state, section, &root).await;
+                self.flush_handlers(&mut state).await;
+            }
+            if self.abort {
+                break;
+            }
         }
         Ok(())
     }
@@ -361,6 +408,11 @@ impl<'r> Runner<'r> {
         let runs = self
             .run_on_hosts(module, task, &keywords, targets, all_vars)
             .await;
+        let failed_before: usize = state
+            .hosts
+            .iter()
+            .filter(|h| self.hosts[*h].failed_run)
+            .count();
         for (host, run) in targets.iter().zip(runs) {
             let shared = run_once.then(|| run.result.clone());
             self.record(task, scope, host, run);
@@ -370,6 +422,36 @@ impl<'r> Runner<'r> {
                     self.share_result(task, other, &result);
                 }
             }
+        }
+        let failed_after: usize = state
+            .hosts
+            .iter()
+            .filter(|h| self.hosts[*h].failed_run)
+            .count();
+        let fatal = task::keyword_bool(
+            &self.templates,
+            keywords.any_errors_fatal.as_ref(),
+            &Map::new(),
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(state.any_errors_fatal);
+        let too_many = state.max_fail_percentage.is_some_and(|pct| {
+            let total = state.hosts.len().max(1) as f64;
+            (failed_after as f64) * 100.0 / total > pct
+        });
+        if (fatal && failed_after > failed_before) || too_many {
+            for host in &state.hosts {
+                if let Some(s) = self.hosts.get_mut(host) {
+                    s.ended = true;
+                }
+            }
+            self.abort = true;
+            self.reporter.event(&Event::Info(if too_many {
+                "the play's `max_fail_percentage` was exceeded: no more hosts left".into()
+            } else {
+                "a task failed with `any_errors_fatal`: no more hosts left".into()
+            }));
         }
     }
 
@@ -406,11 +488,28 @@ impl<'r> Runner<'r> {
             verbosity: self.config.verbosity,
         };
         let env = &env;
+        // `throttle` caps how many hosts run this task at once, below `--forks`.
+        let throttle = keywords
+            .throttle
+            .as_ref()
+            .and_then(|raw| self.templates.render_value(raw, &all_vars[0]).ok())
+            .and_then(|v| match v {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .filter(|n| *n > 0)
+            .map(|n| Arc::new(Semaphore::new(n as usize)));
         let futures = hosts.iter().zip(all_vars).map(|(host, vars)| {
             let conn = self.hosts[host].conn.clone();
             let forks = self.forks.clone();
+            let throttle = throttle.clone();
             async move {
                 let _permit = forks.acquire_owned().await;
+                let _throttle = match &throttle {
+                    Some(t) => Some(t.clone().acquire_owned().await),
+                    None => None,
+                };
                 task::run_on_host(env, host, vars, conn).await
             }
         });

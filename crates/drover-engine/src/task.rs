@@ -28,6 +28,8 @@ pub(crate) struct Keywords {
     pub(crate) timeout: Option<Value>,
     pub(crate) run_once: Option<Value>,
     pub(crate) environment: Option<Value>,
+    pub(crate) any_errors_fatal: Option<Value>,
+    pub(crate) throttle: Option<Value>,
 }
 
 /// What every host shares while one task runs.

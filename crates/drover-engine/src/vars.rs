@@ -10,6 +10,7 @@ pub(crate) struct PlayMagic {
     pub(crate) play_name: String,
     pub(crate) play_hosts: Vec<String>,
     pub(crate) play_hosts_all: Vec<String>,
+    pub(crate) play_batch: Vec<String>,
     pub(crate) groups: Value,
     pub(crate) hostvars: Option<Value>,
     pub(crate) playbook_dir: String,
@@ -58,7 +59,7 @@ pub(crate) fn task_vars(
     }
     vars.insert("play_hosts".into(), magic.play_hosts.clone().into());
     vars.insert("ansible_play_hosts".into(), magic.play_hosts.clone().into());
-    vars.insert("ansible_play_batch".into(), magic.play_hosts.clone().into());
+    vars.insert("ansible_play_batch".into(), magic.play_batch.clone().into());
     vars.insert(
         "ansible_play_hosts_all".into(),
         magic.play_hosts_all.clone().into(),
