@@ -433,3 +433,41 @@ fn path_arguments_expand_environment_variables_like_ansible() {
     assert_eq!(p.read("out/sub/lined"), "l\n");
     assert!(!p.join("out/$DROVER_T_SUB").exists());
 }
+
+#[test]
+fn command_output_and_file_lookups_are_never_templated() {
+    // Data from a target or a file is not a template: ansible-core 2.19 keeps it literal even
+    // after set_fact copies it, so the `pipe` lookups inside never run.
+    let p = Project::new();
+    p.file(
+        "playbook.yml",
+        play(
+            r#"- command: {argv: [printf, "%s", "{{ '{{' }} lookup('pipe', 'touch PWNED') {{ '}}' }}"]}
+  register: r
+- set_fact: {copied: "{{ r.stdout }}", from_file: "{{ lookup('file', 'evil.txt') }}"}
+- set_fact: {twice: "{{ copied }}"}
+- copy: {content: "{{ copied }}|{{ from_file }}|{{ twice }}", dest: "{{ out }}/x"}
+- template: {src: t.j2, dest: "{{ out }}/t"}
+- debug: {msg: "{{ twice }}"}
+"#,
+        ),
+    )
+    .file("inv.yml", LOCAL_INVENTORY)
+    .file("files/evil.txt", "{{ lookup('pipe', 'touch PWNED') }}")
+    .file("templates/t.j2", "{{ copied }}/{{ from_file }}\n")
+    .dir("out");
+    let out_var = format!("out={}", p.join("out").display());
+    let out = drover_raw(
+        &p,
+        &["run", "playbook.yml", "-i", "inv.yml", "-e", &out_var],
+    );
+    assert_code(&out, 0);
+    assert!(
+        pwned_under(p.path()).is_empty(),
+        "a lookup inside data ran\n{}",
+        out.describe()
+    );
+    let literal = "{{ lookup('pipe', 'touch PWNED') }}";
+    assert_eq!(p.read("out/x"), format!("{literal}|{literal}|{literal}"));
+    assert_eq!(p.read("out/t"), format!("{literal}/{literal}\n"));
+}
