@@ -1066,3 +1066,19 @@ fn typical_playbook_expressions_match_ansible_core() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn included_templates_get_the_same_ansible_rewrites() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("inc.j2"),
+        "{{ a.b.c | default('deep') }} {{ '%s!' % x }}\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.j2");
+    std::fs::write(&main, "[{% include 'inc.j2' %}]\n").unwrap();
+    let t = Templates::new();
+    let mut v = Map::new();
+    v.insert("x".into(), Value::from("hi"));
+    assert_eq!(t.render_file(&main, &v).unwrap(), "[deep hi!]\n");
+}

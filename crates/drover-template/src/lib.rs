@@ -292,12 +292,15 @@ pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environm
         for dir in &search {
             let candidate = dir.join(name);
             if candidate.is_file() {
-                return std::fs::read_to_string(&candidate).map(Some).map_err(|e| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::TemplateNotFound,
-                        format!("could not read {}: {e}", candidate.display()),
-                    )
-                });
+                let read = std::fs::read_to_string(&candidate);
+                return read
+                    .map(|text| Some(chain::rewrite_chains(&text).into_owned()))
+                    .map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("could not read {}: {e}", candidate.display()),
+                        )
+                    });
             }
         }
         Ok(None)
