@@ -71,6 +71,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let par = start.elapsed();
     println!("{n} `true` at once (10 channels at a time) over one master: {par:?}");
 
+    let data = vec![0x5au8; 5 << 20];
+    let path = format!("/tmp/drover-timing-{}", std::process::id());
+    let start = Instant::now();
+    c.put(&data, &path, None).await?;
+    let put = start.elapsed();
+    let back = c.get(&path, None).await?;
+    assert_eq!(back.as_deref(), Some(&data[..]));
+    println!("put 5 MB: {put:?}, get 5 MB: {:?}", start.elapsed() - put);
+    c.exec(Exec::script(&format!("rm -f {path}"))).await?;
+
     let start = Instant::now();
     let tasks: Vec<_> = (0..20)
         .map(|_| {
