@@ -25,6 +25,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The run was given no playbook.
+    #[error("no playbook to run")]
+    NoPlaybook,
     /// `--start-at-task` named a task that does not exist.
     #[error("no task named `{0}` to start at")]
     StartAtTask(String),

@@ -30,8 +30,8 @@ use std::collections::HashMap;
 
 /// Everything a run needs to know, decided before any host is contacted.
 pub struct RunConfig {
-    /// The loaded, validated playbook.
-    pub playbook: Playbook,
+    /// The loaded, validated playbooks, run in order as one run.
+    pub playbooks: Vec<Playbook>,
     /// The inventory (with the playbook's `group_vars/` and `host_vars/` added).
     pub inventory: Inventory,
     /// `-e`, highest precedence.

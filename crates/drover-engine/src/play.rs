@@ -35,6 +35,8 @@ pub(crate) struct Runner<'r> {
     pub(crate) search_paths: Vec<PathBuf>,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
+    /// The playbook being run.
+    pub(crate) playbook: &'r drover_playbook::Playbook,
     /// `any_errors_fatal` or `max_fail_percentage` stopped the play: no further plays run.
     pub(crate) abort: bool,
     pub(crate) forks: Arc<Semaphore>,
@@ -58,7 +60,8 @@ pub(crate) async fn run_playbook(
     runtime: Runtime<'_>,
 ) -> Result<Summary, Error> {
     let uses_hostvars = playbook_mentions(config, "hostvars");
-    let search_paths = vec![config.playbook.dir.clone()];
+    let first = config.playbooks.first().ok_or(Error::NoPlaybook)?;
+    let search_paths = vec![first.dir.clone()];
     let forks = Arc::new(Semaphore::new(config.forks.max(1)));
     let start_at = config.start_at_task.clone();
     let mut runner = Runner {
@@ -75,13 +78,34 @@ pub(crate) async fn run_playbook(
         said_facts: false,
         abort: false,
         forks,
+        playbook: first,
     };
     let mut result = Ok(());
-    for play in &config.playbook.plays {
-        if let Err(err) = runner.run_play(play).await {
-            result = Err(err);
+    let mut stats = Vec::new();
+    // One run for every playbook given: facts, connections and recap counters carry over, and
+    // each playbook ends with a recap of the totals so far, as ansible-playbook does.
+    'playbooks: for playbook in &config.playbooks {
+        runner.playbook = playbook;
+        runner.search_paths = vec![playbook.dir.clone()];
+        for play in &playbook.plays {
+            if let Err(err) = runner.run_play(play).await {
+                result = Err(err);
+                break 'playbooks;
+            }
+            if runner.abort {
+                break;
+            }
+        }
+        if let Some(name) = &runner.start_at {
+            result = Err(Error::StartAtTask(name.clone()));
             break;
         }
+        stats = runner
+            .order
+            .iter()
+            .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
+            .collect();
+        runner.reporter.event(&Event::Recap(stats.clone()));
         if runner.abort {
             break;
         }
@@ -92,15 +116,6 @@ pub(crate) async fn run_playbook(
         }
     }
     result?;
-    if let Some(name) = &runner.start_at {
-        return Err(Error::StartAtTask(name.clone()));
-    }
-    let stats: Vec<_> = runner
-        .order
-        .iter()
-        .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
-        .collect();
-    runner.reporter.event(&Event::Recap(stats.clone()));
     let failed = runner
         .order
         .iter()
@@ -122,7 +137,7 @@ pub(crate) async fn run_playbook(
 
 /// Whether any play, var or inventory text mentions `word` (cheap guard for costly magic vars).
 fn playbook_mentions(config: &RunConfig, word: &str) -> bool {
-    format!("{:?}", config.playbook.plays).contains(word)
+    format!("{:?}", config.playbooks).contains(word)
         || config
             .extra_vars
             .iter()
@@ -170,12 +185,12 @@ impl<'r> Runner<'r> {
             name: name.clone(),
             check_mode: config.check,
         });
-        for pattern in config.inventory.unmatched_patterns(&play.hosts)? {
+        for unmatched in config.inventory.unmatched_patterns(&pattern)? {
             self.reporter.event(&Event::Warning(format!(
-                "could not match supplied host pattern, ignoring: {pattern}"
+                "Could not match supplied host pattern, ignoring: {unmatched}"
             )));
         }
-        let mut selected = config.inventory.select(&play.hosts)?;
+        let mut selected = config.inventory.select(&pattern)?;
         if let Some(limit) = &config.limit {
             selected = config.inventory.select_limit(selected, limit)?;
         }
@@ -225,7 +240,7 @@ impl<'r> Runner<'r> {
                 play_batch: selected.clone(),
                 groups: Value::Object(config.inventory.groups()),
                 hostvars: None,
-                playbook_dir: config.playbook.dir.display().to_string(),
+                playbook_dir: self.playbook.dir.display().to_string(),
                 check_mode: config.check,
                 diff_mode: config.diff,
             },
@@ -302,7 +317,7 @@ impl<'r> Runner<'r> {
                     },
                     other => other.to_string(),
                 };
-                let full = self.config.playbook.dir.join(&path);
+                let full = self.playbook.dir.join(&path);
                 let data = load_yaml_vars(&full).map_err(|message| Error::VarsFile {
                     span: state.play.span.clone(),
                     path: path.clone(),
@@ -558,11 +573,10 @@ impl<'r> Runner<'r> {
                 module: task.module.clone(),
             });
         }
-        let show_final = items.is_empty()
-            || matches!(
-                status,
-                Status::Failed | Status::Skipped | Status::Unreachable
-            );
+        // A loop's own line is shown only when every item was skipped or the host went away;
+        // failed items were already shown one by one.
+        let show_final =
+            items.is_empty() || matches!(status, Status::Skipped | Status::Unreachable);
         if show_final {
             let mut shown = result.clone();
             if !items.is_empty() {
@@ -656,7 +670,7 @@ impl<'r> Runner<'r> {
         }
         vars.insert(
             "playbook_dir".into(),
-            self.config.playbook.dir.display().to_string().into(),
+            self.playbook.dir.display().to_string().into(),
         );
         vars
     }

@@ -535,6 +535,18 @@ pub(crate) async fn run_on_host(
                         }
                     }
                     values.push(value);
+                    let mut result = result;
+                    // Each item's own result names its item, as ansible-playbook shows it.
+                    result.data.insert(spec.loop_var.clone(), item.clone());
+                    result
+                        .data
+                        .insert("ansible_loop_var".into(), spec.loop_var.clone().into());
+                    if let Some(index_var) = &spec.index_var {
+                        result.data.insert(index_var.clone(), index.into());
+                        result
+                            .data
+                            .insert("ansible_index_var".into(), index_var.clone().into());
+                    }
                     let status = status_of(&result);
                     runs.push(ItemRun {
                         label: Some(label),

@@ -85,6 +85,9 @@ impl Human {
                 } else if self.verbosity > 0 {
                     line.push_str(" => ");
                     line.push_str(&compact(&value));
+                } else if status == Status::Skipped && item_label.is_some() {
+                    // ansible-playbook ends a skipped item's line with a space.
+                    line.push(' ');
                 }
                 let color = match status {
                     Status::Ok => Color::Green,
@@ -94,9 +97,14 @@ impl Human {
                 (line, color)
             }
             Status::Failed => {
+                let shown = if verbose_always {
+                    pretty(&value)
+                } else {
+                    compact(&value)
+                };
                 let line = match item_label {
-                    Some(_) => format!("failed: [{target}]{item} => {}", compact(&value)),
-                    None => format!("fatal: [{target}]: FAILED! => {}", compact(&value)),
+                    Some(_) => format!("failed: [{target}]{item} => {shown}"),
+                    None => format!("fatal: [{target}]: FAILED! => {shown}"),
                 };
                 (line, Color::Red)
             }

@@ -105,7 +105,7 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
             .select_limit(all.clone(), limit)
             .map_err(|e| Failure::invalid(format!("error: {e}")))?;
         if !all.is_empty() && kept.is_empty() {
-            eprintln!("[WARNING]: could not match supplied host pattern, ignoring: {limit}");
+            eprintln!("[WARNING]: Could not match supplied host pattern, ignoring: {limit}");
             return Err(Failure {
                 message: "error: specified inventory, host pattern and/or --limit leaves us with no hosts to target".into(),
                 code: 1,
@@ -155,43 +155,49 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         color,
         args.verbose,
     );
-    let mut code = 0;
-    for playbook in loaded.playbooks {
-        let config = RunConfig {
-            playbook,
-            inventory: loaded.inventory.clone(),
-            extra_vars: loaded.extra_vars.clone(),
-            limit: args.limit.clone(),
-            tags: TagFilter {
-                only: RunArgs::split_tags(&args.tags),
-                skip: RunArgs::split_tags(&args.skip_tags),
-            },
-            check: args.check,
-            diff: args.diff,
-            forks: args.forks,
-            start_at_task: args.start_at_task.clone(),
-            verbosity: args.verbose,
-        };
-        let runtime = Runtime {
-            modules: modules(),
-            connector: &connector,
-            reporter: &mut reporter,
-        };
-        let run = drover_engine::run(config, runtime);
-        let outcome = tokio::select! {
-            outcome = run => outcome,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("\n[ERROR]: interrupted by the user");
-                return 99;
-            }
-        };
-        match outcome {
-            Ok(summary) => code = code.max(summary.exit_code() as u8),
-            Err(err) => {
-                eprintln!("error: {err}");
-                return 4.max(code);
-            }
+    // Commands on the local connection run from the (first) playbook's directory, as they do
+    // under ansible-playbook; everything given by relative path has been read already.
+    if let Some(dir) = loaded.playbooks.first().map(|p| p.dir.clone()) {
+        if let Err(err) = std::env::set_current_dir(&dir) {
+            eprintln!(
+                "[WARNING]: could not change to the playbook directory `{}`: {err}",
+                dir.display()
+            );
         }
     }
-    code
+    let config = RunConfig {
+        playbooks: loaded.playbooks,
+        inventory: loaded.inventory,
+        extra_vars: loaded.extra_vars,
+        limit: args.limit.clone(),
+        tags: TagFilter {
+            only: RunArgs::split_tags(&args.tags),
+            skip: RunArgs::split_tags(&args.skip_tags),
+        },
+        check: args.check,
+        diff: args.diff,
+        forks: args.forks,
+        start_at_task: args.start_at_task.clone(),
+        verbosity: args.verbose,
+    };
+    let runtime = Runtime {
+        modules: modules(),
+        connector: &connector,
+        reporter: &mut reporter,
+    };
+    let run = drover_engine::run(config, runtime);
+    let outcome = tokio::select! {
+        outcome = run => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\n[ERROR]: interrupted by the user");
+            return 99;
+        }
+    };
+    match outcome {
+        Ok(summary) => summary.exit_code() as u8,
+        Err(err) => {
+            eprintln!("error: {err}");
+            4
+        }
+    }
 }
