@@ -50,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
     };
     match drover_playbook::load_str(text, Path::new("fuzz.yml"), &modules) {
         Ok(playbook) => {
+            for play in &playbook.plays {
+                let _ = drover_playbook::unknown_handlers(play);
+            }
             let _ = format!("{playbook:?}");
         }
         Err(err) => {
