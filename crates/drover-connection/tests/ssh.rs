@@ -248,8 +248,16 @@ async fn changed_host_key_is_refused_with_a_hint() {
         format!("UserKnownHostsFile={}", known.display()),
     ];
     t.host_key_checking = HostKeyChecking::AcceptNew;
-    let msg = Ssh::connect(t).await.unwrap_err().to_string();
+    let msg = Ssh::connect(t.clone()).await.unwrap_err().to_string();
     assert!(msg.contains("changed"), "{msg}");
+    // With checking off, key authentication still goes through.
+    t.host_key_checking = HostKeyChecking::Off;
+    let c = Ssh::connect(t).await.unwrap();
+    assert_eq!(
+        c.exec(Exec::script("echo ok")).await.unwrap().stdout,
+        b"ok\n"
+    );
+    c.close().await;
 }
 
 #[tokio::test]
