@@ -195,7 +195,7 @@ fn magic_variables() {
 #[test]
 fn inventory_hostname_short_cuts_at_the_first_dot() {
     let p = project_with_inventory(
-        &"- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ inventory_hostname_short }}\"}\n".to_owned(),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ inventory_hostname_short }}\"}\n",
         "inv.ini",
         "web1.example.com ansible_connection=local\n",
     );
@@ -207,8 +207,7 @@ fn inventory_hostname_short_cuts_at_the_first_dot() {
 #[test]
 fn lazy_vars_see_later_set_fact() {
     let p = project(
-        &"- hosts: localhost\n  gather_facts: false\n  vars:\n    lazy: \"{{ base }}-suffix\"\n    base: start\n  tasks:\n    - debug: {msg: \"{{ lazy }}\"}\n    - set_fact: {base: changed}\n    - debug: {msg: \"{{ lazy }}\"}\n"
-            .to_owned(),
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n    lazy: \"{{ base }}-suffix\"\n    base: start\n  tasks:\n    - debug: {msg: \"{{ lazy }}\"}\n    - set_fact: {base: changed}\n    - debug: {msg: \"{{ lazy }}\"}\n",
     );
     let out = drover(&p, &[]);
     assert_code(&out, 0);
@@ -258,8 +257,7 @@ fn default_and_is_defined_guard_undefined_variables() {
 #[test]
 fn unsafe_values_are_not_templated() {
     let p = project(
-        &"- hosts: localhost\n  gather_facts: false\n  vars:\n    raw: !unsafe \"{{ not_templated }}{% if %}\"\n  tasks:\n    - debug: {msg: \"{{ raw }}\"}\n    - copy: {content: \"{{ raw }}\", dest: \"{{ out }}/u\"}\n"
-            .to_owned(),
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n    raw: !unsafe \"{{ not_templated }}{% if %}\"\n  tasks:\n    - debug: {msg: \"{{ raw }}\"}\n    - copy: {content: \"{{ raw }}\", dest: \"{{ out }}/u\"}\n",
     );
     let out = drover(&p, &[]);
     assert_code(&out, 0);
@@ -270,8 +268,7 @@ fn unsafe_values_are_not_templated() {
 #[test]
 fn vault_values_give_a_clear_error_pointing_at_the_tag() {
     let p = project(
-        &"- hosts: localhost\n  gather_facts: false\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162636465\n  tasks:\n    - debug: {msg: \"{{ secret }}\"}\n"
-            .to_owned(),
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162636465\n  tasks:\n    - debug: {msg: \"{{ secret }}\"}\n",
     );
     let out = drover(&p, &[]);
     // drover has no vault support: it refuses before running anything (ansible-core 2.19 fails
@@ -289,7 +286,7 @@ fn vault_values_give_a_clear_error_pointing_at_the_tag() {
 #[test]
 fn yaml_1_1_quirks() {
     let p = project(
-        &r#"- hosts: localhost
+        r#"- hosts: localhost
   gather_facts: false
   vars:
     vals: [yes, no, on, off, True, y, n, Y, 0755, 0o17, 1_000, 0x1F, ~, "yes", 1.5e3]
@@ -301,8 +298,7 @@ fn yaml_1_1_quirks() {
     - debug: {msg: "{{ vals | to_json }}"}
     - debug: {msg: "{{ merged | to_json }}"}
     - file: {path: "{{ out }}/m", state: touch, mode: 0640}
-"#
-        .to_owned(),
+"#,
     );
     let out = drover(&p, &[]);
     assert_code(&out, 0);
@@ -620,7 +616,7 @@ fn handlers_run_once_in_definition_order_only_when_changed() {
 #[test]
 fn handlers_run_at_the_end_of_each_section_and_on_flush() {
     let p = project(
-        &r#"- hosts: localhost
+        r#"- hosts: localhost
   gather_facts: false
   pre_tasks:
     - command: "true"
@@ -636,8 +632,7 @@ fn handlers_run_at_the_end_of_each_section_and_on_flush() {
   handlers:
     - name: h
       debug: msg=handler
-"#
-        .to_owned(),
+"#,
     );
     let out = drover(&p, &[]);
     assert_code(&out, 0);

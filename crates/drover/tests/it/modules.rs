@@ -183,12 +183,17 @@ fn command_runs_argv_without_a_shell_and_registers_output() {
     dest: "{{ out }}/result"
 "#,
     ));
-    let out = drover(&p, &[]);
+    let home = "/nonexistent/home for drover";
+    let out_var = format!("out={}", p.join("out").display());
+    let out = Cmd::new(env!("CARGO_BIN_EXE_drover"))
+        .args(["run", "playbook.yml", "-i", "inv.yml", "-e", &out_var])
+        .env("HOME", home)
+        .current_dir(p.path())
+        .run();
     assert_code(&out, 0);
     // No shell: `;` and `>` are plain arguments and nothing is redirected. `$HOME` is expanded
     // even inside single quotes: ansible-core 2.19's command has expand_argument_vars on.
     let root = p.join("out").display().to_string();
-    let home = std::env::var("HOME").expect("HOME is set");
     assert_eq!(
         p.read("out/result"),
         format!("a b|{home}|;|>|{root}/redirect|\n0\n7\n")
