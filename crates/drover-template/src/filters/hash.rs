@@ -284,7 +284,9 @@ fn b64decode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 /// UUID version 5 (SHA-1 of namespace + name), as Python's `uuid.uuid5`.
-fn to_uuid(value: &Value, namespace: Option<String>) -> Result<String, Error> {
+fn to_uuid(value: &Value, namespace: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let namespace = kwargs.get::<Option<String>>("namespace")?.or(namespace);
+    kwargs.assert_all_used()?;
     let ns = namespace.unwrap_or_else(|| "361E6D51-FAEC-444A-9079-341386DA8E2E".into());
     let hexns: String = ns.chars().filter(|c| c.is_ascii_hexdigit()).collect();
     if hexns.len() != 32 {

@@ -29,8 +29,22 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 
 const UNITS: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
 
-fn human_readable(size: f64, isbits: Option<bool>, unit: Option<String>) -> String {
-    let isbits = isbits.unwrap_or(false);
+fn human_readable(
+    size: f64,
+    isbits: Option<bool>,
+    unit: Option<String>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, Error> {
+    let isbits = kwargs
+        .get::<Option<bool>>("isbits")?
+        .or(isbits)
+        .unwrap_or(false);
+    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
+    kwargs.assert_all_used()?;
+    Ok(human_readable_text(size, isbits, unit))
+}
+
+fn human_readable_text(size: f64, isbits: bool, unit: Option<String>) -> String {
     let (base, suffix) = if isbits {
         ("bits", "b")
     } else {

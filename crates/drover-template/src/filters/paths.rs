@@ -35,7 +35,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("win_dirname", |v: &Value| {
         let s = py_str(v);
         match s.rfind(['\\', '/']) {
-            Some(i) => s[..i].to_owned(),
+            Some(i) => {
+                let head = &s[..=i];
+                let trimmed = head.trim_end_matches(['\\', '/']);
+                if trimmed.is_empty() || trimmed.ends_with(':') {
+                    head.to_owned()
+                } else {
+                    trimmed.to_owned()
+                }
+            }
             None => String::new(),
         }
     });
