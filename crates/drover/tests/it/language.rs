@@ -1197,3 +1197,42 @@ fn undefined_in_when_loop_and_attribute_fail_the_task_naming_the_variable() {
     assert!(fatals[2].contains("missing_key"), "{}", fatals[2]);
     assert_eq!(recap_of(&out, "localhost"), [3, 0, 0, 0, 0, 0, 3]);
 }
+
+#[test]
+fn no_log_hides_diffs_too() {
+    let p = project(&play(
+        r#"- copy: {content: "password={{ secret }}\n", dest: "{{ out }}/s"}
+  no_log: true
+- lineinfile: {path: "{{ out }}/s", line: "token={{ secret }}"}
+  no_log: true
+"#,
+    ));
+    let out = drover(&p, &["--diff", "-e", "secret=s3cr3t-XYZZY"]);
+    assert_code(&out, 0);
+    // ansible-core 2.19 prints no diff for a no_log task; the files are still written.
+    assert!(!out.stdout.contains("s3cr3t-XYZZY"), "{}", out.stdout);
+    assert!(!out.stderr.contains("s3cr3t-XYZZY"), "{}", out.stderr);
+    assert_eq!(
+        p.read("out/s"),
+        "password=s3cr3t-XYZZY\ntoken=s3cr3t-XYZZY\n"
+    );
+    assert_eq!(recap_of(&out, "localhost"), [2, 2, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn handlers_can_notify_other_handlers() {
+    let p = project(&play("- command: \"true\"\n  notify: first\n").replace(
+        "  tasks:\n",
+        "  handlers:\n    - {name: first, command: \"true\", notify: second}\n    - {name: second, debug: msg=chained}\n  tasks:\n",
+    ));
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert_eq!(msg_strings(&out), ["chained"]);
+    let banners: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("RUNNING HANDLER"))
+        .collect();
+    assert_eq!(banners.len(), 2, "{}", out.describe());
+    assert_eq!(recap_of(&out, "localhost"), [3, 2, 0, 0, 0, 0, 0]);
+}
