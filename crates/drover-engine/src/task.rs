@@ -230,6 +230,27 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         extra.insert(key.clone(), raw.clone());
     }
     let mut rendered = Map::new();
+    // Arguments given as one template (`args: "{{ opts }}"`) are the base; the task's other
+    // arguments are laid over them.
+    if let Some(raw) = extra.remove(drover_playbook::VARIABLE_PARAMS) {
+        let value = env.templates.render_value(&raw, vars).map_err(|err| {
+            format!(
+                "error while resolving the arguments of `{}` (task at {}): {err}",
+                env.module.name(),
+                env.task.span
+            )
+        })?;
+        match drover_types::strip_unsafe(value) {
+            Value::Object(map) => rendered.extend(map),
+            other => {
+                return Err(format!(
+                    "the arguments of `{}` must be a mapping, the template gave {}",
+                    env.module.name(),
+                    drover_types::python_type(&other)
+                ));
+            }
+        }
+    }
     for (key, raw) in extra {
         let value = env.templates.render_value(&raw, vars).map_err(|err| {
             format!(

@@ -106,7 +106,7 @@ fn not_found(src: &str) -> TaskResult {
 
 async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
     let a = Args::new(args);
-    let dest = a.req_str("dest")?;
+    let dest = crate::textedit::expand_path(ctx, &a.req_str("dest")?).await?;
     let content = a.value("content");
     let src = a.str("src")?;
     match (src, content) {

@@ -260,7 +260,7 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
     let touch = state.as_deref() == Some("touch");
     let default_time = if touch { Stamp::Now } else { Stamp::Preserve };
     let w = Want {
-        path: a.req_str("path")?,
+        path: crate::textedit::expand_path(ctx, &a.req_str("path")?).await?,
         src: a.str("src")?,
         mode: a.mode("mode")?,
         owner: a.str("owner")?,

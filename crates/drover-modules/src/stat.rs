@@ -107,7 +107,7 @@ fn number(s: &str) -> Value {
 
 async fn run_stat(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
     let a = Args::new(args);
-    let path = a.req_str("path")?;
+    let path = crate::textedit::expand_path(ctx, &a.req_str("path")?).await?;
     let follow = a.bool("follow", false)?;
     let alg = a.choice(
         "checksum_algorithm",

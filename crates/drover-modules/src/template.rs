@@ -53,7 +53,7 @@ impl Module for Template {
 async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskResult> {
     let a = Args::new(args);
     let src = a.req_str("src")?;
-    let dest = a.req_str("dest")?;
+    let dest = crate::textedit::expand_path(ctx, &a.req_str("dest")?).await?;
     let path = find_source(ctx, &src, "templates")?;
     let full = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     // The variables Ansible adds for a template.

@@ -634,8 +634,10 @@ pub(crate) async fn expand_path(ctx: &ModuleContext<'_>, path: &str) -> Result<S
     }
     let mut script = String::from("set -f\n");
     for (_, _, name) in &refs {
+        // Only exported variables count, as with Python's os.path.expandvars (`$IFS` is a shell
+        // variable, not an environment one). `name` is an identifier: safe to write as is.
         script.push_str(&format!(
-            "if [ \"${{{name}+x}}\" = x ]; then printf 's%s\\0' \"${name}\"; else printf 'u\\0'; fi\n"
+            "if v=$(printenv {name} && printf x); then v=${{v%x}}; v=${{v%?}}; printf 's%s\\0' \"$v\"; else printf 'u\\0'; fi\n"
         ));
     }
     if let Some(user) = tilde {
