@@ -1190,3 +1190,50 @@ fn remaining_filters_tests_and_lookups_match_ansible_core() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn keyword_arguments_as_ansible_names_them() {
+    let t = Templates::new();
+    let v = Map::new();
+    let cases: &[(&str, Value)] = &[
+        ("{{ none | default(default_value='d') }}", Value::Null),
+        ("{{ '' | default('e', boolean=true) }}", Value::from("e")),
+        (
+            "{{ true | ternary(true_val='y', false_val='n') }}",
+            Value::from("y"),
+        ),
+        (
+            "{{ 'a b' | split(separator=' ') }}",
+            serde_json::json!(["a", "b"]),
+        ),
+        (
+            "{{ 'abc' | hash(hashtype='md5') }}",
+            Value::from("900150983cd24fb0d6963f7d28e17f72"),
+        ),
+        (
+            "{{ 'x.y' | regex_escape(re_type='python') }}",
+            Value::from("x\\.y"),
+        ),
+        (
+            "{{ 'a' | extract({'a': {'b': 2}}, morekeys='b') }}",
+            Value::from(2),
+        ),
+        (
+            "{{ [{'l': [1]}, {}] | subelements('l', skip_missing=true) | length }}",
+            Value::from(1),
+        ),
+        ("{{ '%Y' | strftime(second=0) }}", Value::from("1970")),
+        (
+            "{{ ('2020-01-02' | to_datetime(format='%Y-%m-%d')).day }}",
+            Value::from(2),
+        ),
+        ("{{ 'x' | mandatory(msg='m') }}", Value::from("x")),
+    ];
+    for (src, want) in cases {
+        assert_eq!(
+            &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+            want,
+            "{src}"
+        );
+    }
+}

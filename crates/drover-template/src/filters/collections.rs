@@ -27,7 +27,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("sort", sort);
     env.add_filter("random", random);
     env.add_filter("shuffle", shuffle);
-    env.add_filter("subelements", subelements);
+    env.add_filter("subelements", subelements_filter);
     env.add_filter("extract", extract);
     env.add_filter("product", product);
     env.add_filter("rekey_on_member", rekey_on_member);
@@ -680,6 +680,17 @@ pub(crate) fn subelements_of(
     subelements(obj, path, Some(skip_missing))
 }
 
+fn subelements_filter(
+    obj: &Value,
+    path: &Value,
+    skip_missing: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let skip_missing = kwargs.get::<Option<bool>>("skip_missing")?.or(skip_missing);
+    kwargs.assert_all_used()?;
+    subelements(obj, path, skip_missing)
+}
+
 fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<Value, Error> {
     let elements: Vec<Value> = match obj.kind() {
         ValueKind::Map => obj
@@ -730,7 +741,14 @@ fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<
     Ok(Value::from(out))
 }
 
-fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<Value, Error> {
+fn extract(
+    item: &Value,
+    container: &Value,
+    morekeys: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let morekeys = kwargs.get::<Option<Value>>("morekeys")?.or(morekeys);
+    kwargs.assert_all_used()?;
     let mut keys = vec![item.clone()];
     match morekeys {
         Some(m) if is_list(&m) => keys.extend(items(&m)?),

@@ -47,7 +47,19 @@ pub(crate) fn fail(msg: impl Into<String>) -> Error {
 }
 
 /// `default(value, default_value='', boolean=False)`.
-fn default(value: &Value, other: Option<Value>, boolean: Option<Value>) -> Value {
+fn default(
+    value: &Value,
+    other: Option<Value>,
+    boolean: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let other = kwargs.get::<Option<Value>>("default_value")?.or(other);
+    let boolean = kwargs.get::<Option<Value>>("boolean")?.or(boolean);
+    kwargs.assert_all_used()?;
+    Ok(default_of(value, other, boolean))
+}
+
+fn default_of(value: &Value, other: Option<Value>, boolean: Option<Value>) -> Value {
     let boolean = boolean.is_some_and(|b| b.is_true());
     if value.is_undefined() || (boolean && !value.is_true()) {
         other.unwrap_or_else(|| Value::from(""))
@@ -57,7 +69,9 @@ fn default(value: &Value, other: Option<Value>, boolean: Option<Value>) -> Value
 }
 
 /// `mandatory(value, msg=None)`: fails when the value is undefined.
-fn mandatory(value: &Value, msg: Option<String>) -> Result<Value, Error> {
+fn mandatory(value: &Value, msg: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
+    let msg = kwargs.get::<Option<String>>("msg")?.or(msg);
+    kwargs.assert_all_used()?;
     if value.is_undefined() {
         return Err(Error::new(
             ErrorKind::UndefinedError,
@@ -209,7 +223,19 @@ fn join(
 }
 
 /// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
-fn split(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value {
+fn split(
+    value: String,
+    sep: Option<String>,
+    maxsplit: Option<i64>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let sep = kwargs.get::<Option<String>>("separator")?.or(sep);
+    let maxsplit = kwargs.get::<Option<i64>>("maxsplit")?.or(maxsplit);
+    kwargs.assert_all_used()?;
+    Ok(split_of(value, sep, maxsplit))
+}
+
+fn split_of(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value {
     Value::from(py_split(&value, sep.as_deref(), maxsplit.unwrap_or(-1)))
 }
 
@@ -221,7 +247,27 @@ fn trim(value: String, chars: Option<String>) -> String {
 }
 
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
-fn ternary(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Value {
+fn ternary(
+    value: &Value,
+    yes: Option<Value>,
+    no: Option<Value>,
+    none: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let yes = kwargs
+        .get::<Option<Value>>("true_val")?
+        .or(yes)
+        .ok_or_else(|| fail("ternary() missing true_val"))?;
+    let no = kwargs
+        .get::<Option<Value>>("false_val")?
+        .or(no)
+        .ok_or_else(|| fail("ternary() missing false_val"))?;
+    let none = kwargs.get::<Option<Value>>("none_val")?.or(none);
+    kwargs.assert_all_used()?;
+    Ok(ternary_of(value, yes, no, none))
+}
+
+fn ternary_of(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Value {
     match none {
         Some(n) if value.is_none() => n,
         _ => {

@@ -15,9 +15,14 @@ use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("hash", |v: &Value, kind: Option<String>| {
-        hash(&py_str(v), kind.as_deref().unwrap_or("sha1"))
-    });
+    env.add_filter(
+        "hash",
+        |v: &Value, kind: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
+            let kind = kwargs.get::<Option<String>>("hashtype")?.or(kind);
+            kwargs.assert_all_used()?;
+            hash(&py_str(v), kind.as_deref().unwrap_or("sha1"))
+        },
+    );
     env.add_filter("checksum", |v: &Value| {
         hex(&Sha1::digest(py_str(v).as_bytes()))
     });

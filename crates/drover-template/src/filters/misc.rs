@@ -204,8 +204,19 @@ pub(crate) fn format_time(fmt: &str, secs: i64) -> String {
     out
 }
 
-fn strftime(fmt: String, second: Option<f64>, utc: Option<bool>) -> String {
-    let _ = utc;
+fn strftime(
+    fmt: String,
+    second: Option<f64>,
+    utc: Option<bool>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, Error> {
+    let second = kwargs.get::<Option<f64>>("second")?.or(second);
+    let _ = kwargs.get::<Option<bool>>("utc")?.or(utc);
+    kwargs.assert_all_used()?;
+    Ok(strftime_of(fmt, second))
+}
+
+fn strftime_of(fmt: String, second: Option<f64>) -> String {
     let secs = match second {
         Some(s) => s as i64,
         None => std::time::SystemTime::now()
@@ -217,7 +228,13 @@ fn strftime(fmt: String, second: Option<f64>, utc: Option<bool>) -> String {
 
 /// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: a datetime value with `year`, `month`... fields
 /// and `strftime()`/`timestamp()` methods (subtracting two datetimes is not supported).
-fn to_datetime(text: String, format: Option<String>) -> Result<Value, Error> {
+fn to_datetime(
+    text: String,
+    format: Option<String>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<Value, Error> {
+    let format = kwargs.get::<Option<String>>("format")?.or(format);
+    kwargs.assert_all_used()?;
     let format = format.unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".into());
     let mut fields = [1970i64, 1, 1, 0, 0, 0];
     let mut t = text.as_str();

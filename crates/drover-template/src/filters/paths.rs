@@ -4,7 +4,7 @@
 
 use super::core::fail;
 use crate::convert::py_str;
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, State};
 use std::path::Path;
 
@@ -18,9 +18,14 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         expandvars(state, &py_str(v))
     });
     env.add_filter("realpath", |v: &Value| realpath(&py_str(v)));
-    env.add_filter("relpath", |v: &Value, start: Option<String>| {
-        relpath(&py_str(v), start.as_deref())
-    });
+    env.add_filter(
+        "relpath",
+        |v: &Value, start: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
+            let start = kwargs.get::<Option<String>>("start")?.or(start);
+            kwargs.assert_all_used()?;
+            Ok(relpath(&py_str(v), start.as_deref()))
+        },
+    );
     env.add_filter("splitext", |v: &Value| {
         let (a, b) = splitext(&py_str(v));
         Value::from(vec![Value::from(a), Value::from(b)])

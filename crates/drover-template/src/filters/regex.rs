@@ -191,7 +191,9 @@ pub(crate) fn py_escape(s: &str) -> String {
     out
 }
 
-fn regex_escape(value: &Value, re_type: Option<String>) -> Result<String, Error> {
+fn regex_escape(value: &Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let re_type = kwargs.get::<Option<String>>("re_type")?.or(re_type);
+    kwargs.assert_all_used()?;
     let s = py_str(value);
     match re_type.as_deref().unwrap_or("python") {
         "python" => Ok(py_escape(&s)),
