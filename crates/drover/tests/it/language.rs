@@ -1236,3 +1236,35 @@ fn handlers_can_notify_other_handlers() {
     assert_eq!(banners.len(), 2, "{}", out.describe());
     assert_eq!(recap_of(&out, "localhost"), [3, 2, 0, 0, 0, 0, 0]);
 }
+
+#[test]
+fn start_at_task_accepts_a_glob_and_enters_blocks() {
+    let p = project(
+        &play(
+            r#"- debug: msg=one
+- block:
+    - name: second task in block
+      debug: msg=two
+    - debug: msg=three
+- copy: {content: x, dest: "{{ out }}/f"}
+  notify: h
+"#,
+        )
+        .replace(
+            "  tasks:\n",
+            "  handlers:\n    - {name: h, debug: msg=handler-in-check}\n  tasks:\n",
+        ),
+    );
+    // ansible-core 2.19: the name may be an fnmatch pattern; handlers notified in check mode run.
+    for name in ["second task in block", "second*"] {
+        let out = drover(&p, &["--start-at-task", name, "--check"]);
+        assert_code(&out, 0);
+        assert_eq!(
+            msg_strings(&out),
+            ["two", "three", "handler-in-check"],
+            "{name}"
+        );
+        assert_eq!(recap_of(&out, "localhost"), [4, 1, 0, 0, 0, 0, 0], "{name}");
+        assert!(!p.join("out/f").exists());
+    }
+}
