@@ -37,6 +37,8 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.run_once, &common.run_once);
     inherit(&mut keywords.any_errors_fatal, &common.any_errors_fatal);
     inherit(&mut keywords.throttle, &common.throttle);
+    inherit(&mut keywords.remote_user, &common.remote_user);
+    inherit(&mut keywords.connection, &common.connection);
     // `environment` layers merge (inner names win) rather than replace.
     if let Some(inner) = &common.environment {
         keywords.environment = Some(match keywords.environment.take() {

@@ -50,6 +50,24 @@ pub struct RunConfig {
     pub start_at_task: Option<String>,
     /// `-v` count.
     pub verbosity: u8,
+    /// `-b`, `--become-user`, `--become-method` and `-K`: the lowest-precedence become settings,
+    /// below playbook keywords and `ansible_become*` variables.
+    pub become_defaults: BecomeDefaults,
+    /// `-c`: the connection for hosts that set none (as a default `ansible_connection`).
+    pub connection: Option<String>,
+}
+
+/// Become settings from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct BecomeDefaults {
+    /// `-b`.
+    pub become_: bool,
+    /// `--become-user`.
+    pub user: Option<String>,
+    /// `--become-method`.
+    pub method: Option<String>,
+    /// `-K`: the password, sent on stdin only.
+    pub password: Option<String>,
 }
 
 /// The modules, connections and reporter a run uses, chosen by the caller.

@@ -501,6 +501,8 @@ impl<'r> Runner<'r> {
             search_paths: &self.search_paths,
             connector: self.connector,
             verbosity: self.config.verbosity,
+            become_defaults: &self.config.become_defaults,
+            default_connection: self.config.connection.as_deref(),
         };
         let env = &env;
         // `throttle` caps how many hosts run this task at once, below `--forks`.

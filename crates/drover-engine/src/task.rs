@@ -30,6 +30,8 @@ pub(crate) struct Keywords {
     pub(crate) environment: Option<Value>,
     pub(crate) any_errors_fatal: Option<Value>,
     pub(crate) throttle: Option<Value>,
+    pub(crate) remote_user: Option<Value>,
+    pub(crate) connection: Option<Value>,
 }
 
 /// What every host shares while one task runs.
@@ -43,6 +45,8 @@ pub(crate) struct TaskEnv<'a> {
     pub(crate) search_paths: &'a [PathBuf],
     pub(crate) connector: &'a dyn Connector,
     pub(crate) verbosity: u8,
+    pub(crate) become_defaults: &'a crate::BecomeDefaults,
+    pub(crate) default_connection: Option<&'a str>,
 }
 
 /// One loop item's (or the only) result, for the reporter.
@@ -133,36 +137,50 @@ fn keyword_text(
     }
 }
 
-fn first_keyword<'v>(keyword: Option<&'v Value>, vars: &'v Map, var: &str) -> Option<&'v Value> {
-    keyword.or_else(|| vars.get(var))
+/// A connection setting in Ansible's order: an `ansible_*` variable outranks the playbook
+/// keyword, which outranks the command line.
+fn setting<'v>(
+    var: Option<&'v Value>,
+    keyword: Option<&'v Value>,
+    cli: Option<&'v Value>,
+) -> Option<&'v Value> {
+    var.or(keyword).or(cli)
 }
 
 fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
     let t = env.templates;
+    let cli = env.become_defaults;
+    let cli_on = cli.become_.then_some(Value::Bool(true));
     let on = keyword_bool(
         t,
-        first_keyword(env.keywords.become_.as_ref(), vars, "ansible_become"),
+        setting(
+            vars.get("ansible_become"),
+            env.keywords.become_.as_ref(),
+            cli_on.as_ref(),
+        ),
         vars,
     )?;
     if on != Some(true) {
         return Ok(None);
     }
+    let cli_user = cli.user.clone().map(Value::String);
     let user = keyword_text(
         t,
-        first_keyword(
+        setting(
+            vars.get("ansible_become_user"),
             env.keywords.become_user.as_ref(),
-            vars,
-            "ansible_become_user",
+            cli_user.as_ref(),
         ),
         vars,
     )?
     .unwrap_or_else(|| "root".into());
+    let cli_method = cli.method.clone().map(Value::String);
     let method = keyword_text(
         t,
-        first_keyword(
+        setting(
+            vars.get("ansible_become_method"),
             env.keywords.become_method.as_ref(),
-            vars,
-            "ansible_become_method",
+            cli_method.as_ref(),
         ),
         vars,
     )?;
@@ -175,17 +193,36 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
             ));
         }
     };
-    let password = keyword_text(
-        t,
-        vars.get("ansible_become_password")
-            .or_else(|| vars.get("ansible_become_pass")),
-        vars,
-    )?;
+    let password = match vars
+        .get("ansible_become_password")
+        .or_else(|| vars.get("ansible_become_pass"))
+    {
+        Some(v) => keyword_text(t, Some(v), vars)?,
+        None => cli.password.clone(),
+    };
     Ok(Some(Become {
         user,
         method,
         password,
     }))
+}
+
+/// The variables the connector sees: the host's, with `remote_user`/`connection` keywords and
+/// `-c` filling in `ansible_user`/`ansible_connection` where the host sets none.
+fn connection_vars(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
+    let mut out = vars.clone();
+    if !out.contains_key("ansible_user") && !out.contains_key("ansible_ssh_user") {
+        if let Some(user) = keyword_text(env.templates, env.keywords.remote_user.as_ref(), vars)? {
+            out.insert("ansible_user".into(), user.into());
+        }
+    }
+    if !out.contains_key("ansible_connection") {
+        let keyword = keyword_text(env.templates, env.keywords.connection.as_ref(), vars)?;
+        if let Some(kind) = keyword.or_else(|| env.default_connection.map(str::to_owned)) {
+            out.insert("ansible_connection".into(), kind.into());
+        }
+    }
+    Ok(out)
 }
 
 /// The task's `environment` (inherited from blocks and play), templated: a mapping, or a list of
@@ -351,12 +388,15 @@ async fn run_single(
     };
     let connection = match conn {
         Some(c) => c.clone(),
-        None => match env.connector.connect(host, vars).await {
-            Ok(c) => {
-                *conn = Some(c.clone());
-                c
-            }
-            Err(err) => return err.into(),
+        None => match connection_vars(env, vars) {
+            Err(err) => return TaskResult::failed(err),
+            Ok(conn_vars) => match env.connector.connect(host, &conn_vars).await {
+                Ok(c) => {
+                    *conn = Some(c.clone());
+                    c
+                }
+                Err(err) => return err.into(),
+            },
         },
     };
     let environment = match environment(env, vars) {

@@ -78,6 +78,54 @@ pub(crate) struct RunArgs {
     /// Start at the task with this name.
     #[arg(long = "start-at-task", value_name = "TASK")]
     pub(crate) start_at_task: Option<String>,
+
+    /// Connect as this user (when a host has no `ansible_user`).
+    #[arg(short = 'u', long = "user", value_name = "USER")]
+    pub(crate) user: Option<String>,
+
+    /// SSH private key file (when a host has no `ansible_ssh_private_key_file`).
+    #[arg(long = "private-key", alias = "key-file", value_name = "FILE")]
+    pub(crate) private_key: Option<PathBuf>,
+
+    /// Connection type for hosts without `ansible_connection` (`ssh` or `local`).
+    #[arg(short = 'c', long = "connection", value_name = "TYPE")]
+    pub(crate) connection: Option<String>,
+
+    /// SSH connect timeout in seconds.
+    #[arg(short = 'T', long = "timeout", value_name = "SECONDS")]
+    pub(crate) timeout: Option<u64>,
+
+    /// Extra arguments for every ssh command line (`-o ProxyJump=bastion`...).
+    #[arg(
+        long = "ssh-common-args",
+        value_name = "ARGS",
+        allow_hyphen_values = true
+    )]
+    pub(crate) ssh_common_args: Option<String>,
+
+    /// What to do with unknown or changed host keys: `strict` (refuse), `accept-new`, `off`.
+    #[arg(long = "host-key-checking", value_name = "POLICY", value_parser = ["strict", "accept-new", "off"])]
+    pub(crate) host_key_checking: Option<String>,
+
+    /// Keep SSH connections open this many seconds after the run, for the next run to reuse.
+    #[arg(long = "ssh-persist", value_name = "SECONDS")]
+    pub(crate) ssh_persist: Option<u64>,
+
+    /// Run tasks with privilege escalation (`become`).
+    #[arg(short = 'b', long = "become")]
+    pub(crate) become_: bool,
+
+    /// The user to become (default `root`).
+    #[arg(long = "become-user", value_name = "USER")]
+    pub(crate) become_user: Option<String>,
+
+    /// How to become: `sudo` or `su`.
+    #[arg(long = "become-method", value_name = "METHOD", value_parser = ["sudo", "su"])]
+    pub(crate) become_method: Option<String>,
+
+    /// Ask for the become password (read from the terminal, never echoed or logged).
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub(crate) ask_become_pass: bool,
 }
 
 impl RunArgs {

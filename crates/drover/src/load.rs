@@ -3,8 +3,8 @@
 //! is contacted, and every failure becomes a message with exit code 4 (invalid input) or 1.
 
 use crate::cli::RunArgs;
-use drover_connection::LocalConnector;
-use drover_engine::{RunConfig, Runtime, TagFilter};
+use drover_connection::{ConnectOptions, HostConnector, HostKeyChecking};
+use drover_engine::{BecomeDefaults, RunConfig, Runtime, TagFilter};
 use drover_inventory::Inventory;
 use drover_playbook::Playbook;
 use drover_report::Human;
@@ -147,8 +147,48 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     })
 }
 
+/// Connection defaults from the command line and the environment.
+fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions {
+    let mut options = ConnectOptions::default();
+    options.user = args.user.clone();
+    options.private_key = args.private_key.clone();
+    if let Some(secs) = args.timeout {
+        options.connect_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(common) = &args.ssh_common_args {
+        options.ssh_args = drover_connection::ssh::split_args(common).unwrap_or_default();
+    }
+    options.control_persist = args.ssh_persist.map(std::time::Duration::from_secs);
+    let env_off = host_key_env.is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "false" | "no" | "0" | "off"
+        )
+    });
+    options.host_key_checking = match args.host_key_checking.as_deref() {
+        Some("accept-new") => HostKeyChecking::AcceptNew,
+        Some("off") => HostKeyChecking::Off,
+        Some(_) => HostKeyChecking::Strict,
+        None if env_off => HostKeyChecking::Off,
+        None => HostKeyChecking::Strict,
+    };
+    options
+}
+
 pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
-    let connector = LocalConnector;
+    let host_key_env = std::env::var("ANSIBLE_HOST_KEY_CHECKING").ok();
+    let connector = HostConnector::new(connect_options(&args, host_key_env.as_deref()));
+    let password = if args.ask_become_pass {
+        match rpassword::prompt_password("BECOME password: ") {
+            Ok(p) => Some(p),
+            Err(err) => {
+                eprintln!("error: could not read the become password: {err}");
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
     let mut reporter = Human::new(
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
@@ -179,6 +219,13 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         forks: args.forks,
         start_at_task: args.start_at_task.clone(),
         verbosity: args.verbose,
+        become_defaults: BecomeDefaults {
+            become_: args.become_,
+            user: args.become_user.clone(),
+            method: args.become_method.clone(),
+            password,
+        },
+        connection: args.connection.clone(),
     };
     let runtime = Runtime {
         modules: modules(),
@@ -190,9 +237,11 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         outcome = run => outcome,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("\n[ERROR]: interrupted by the user");
+            connector.close_all().await;
             return 99;
         }
     };
+    connector.close_all().await;
     match outcome {
         Ok(summary) => summary.exit_code() as u8,
         Err(err) => {
