@@ -456,3 +456,47 @@ fn verbose_output_matches_ansible() {
         localhost                  : ok=3    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0
     "#);
 }
+
+#[test]
+fn output_order_does_not_depend_on_timing_or_forks() {
+    // drover prints each task's results in inventory order (ansible prints them as hosts finish,
+    // so this is drover's own guarantee): alpha sleeps longer but still comes first.
+    let playbook = r#"- name: Timing
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Uneven work
+      command: sleep {{ '0.6' if inventory_hostname == 'alpha' else '0' }}
+    - name: Report
+      debug:
+        msg: "{{ inventory_hostname }}"
+"#;
+    let p = Project::new();
+    p.file("playbook.yml", playbook).file("inv.yml", TWO_HOSTS);
+    let runs: Vec<String> = ["1", "2", "50"]
+        .iter()
+        .map(|forks| {
+            let out = drover_raw(
+                &p,
+                &["run", "playbook.yml", "-i", "inv.yml", "--forks", forks],
+            );
+            assert_code(&out, 0);
+            out.stdout
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0], runs[2]);
+    let result_lines: Vec<&str> = runs[0]
+        .lines()
+        .filter(|l| l.starts_with("changed: [") || l.starts_with("ok: ["))
+        .collect();
+    assert_eq!(
+        result_lines,
+        [
+            "changed: [alpha]",
+            "changed: [beta]",
+            "ok: [alpha] => {",
+            "ok: [beta] => {"
+        ]
+    );
+}
