@@ -33,9 +33,18 @@ fn step() -> &'static Regex {
     })
 }
 
-/// Rewrites the chains in `source` that need undefined-tolerant lookups.
+/// Rewrites a template's `{{ }}` and `{% %}` tags (never its text, comments or raw blocks) for
+/// Ansible's chained undefined, Python's `%` formatting and datetime differences.
 pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
-    let pct = crate::pyops::rewrite_percent(source);
+    if !source.contains("{{") && !source.contains("{%") {
+        return Cow::Borrowed(source);
+    }
+    map_tags(source, rewrite_expression)
+}
+
+/// The same rewrites on a bare expression (a `when:` condition).
+pub(crate) fn rewrite_expression(expr: &str) -> Cow<'_, str> {
+    let pct = crate::pyops::rewrite_percent_from(expr, true);
     let sub = match crate::pyops::rewrite_datetime_sub(&pct) {
         Cow::Borrowed(_) => pct,
         Cow::Owned(s) => Cow::Owned(s),
@@ -44,6 +53,75 @@ pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
         Cow::Borrowed(s) => rewrite_defaults(s),
         Cow::Owned(s) => Cow::Owned(rewrite_defaults(&s).into_owned()),
     }
+}
+
+/// Applies `f` to the inside of every `{{ }}` and `{% %}` tag; text, `{# #}` comments and
+/// `{% raw %}` blocks are copied unchanged.
+fn map_tags<'a>(source: &'a str, f: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+    let b = source.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0usize;
+    let mut changed = false;
+    let mut i = 0usize;
+    while i + 1 < b.len() {
+        if b[i] != b'{' || !matches!(b[i + 1], b'{' | b'%' | b'#') {
+            i += 1;
+            continue;
+        }
+        if b[i + 1] == b'#' {
+            i = source[i..].find("#}").map_or(b.len(), |e| i + e + 2);
+            continue;
+        }
+        let close: &[u8] = if b[i + 1] == b'{' { b"}}" } else { b"%}" };
+        let start = i + 2;
+        let mut j = start;
+        let mut quote: Option<u8> = None;
+        while j + 1 < b.len() {
+            match quote {
+                Some(q) => {
+                    if b[j] == b'\\' {
+                        j += 1;
+                    } else if b[j] == q {
+                        quote = None;
+                    }
+                }
+                None => {
+                    if b[j] == b'\'' || b[j] == b'"' {
+                        quote = Some(b[j]);
+                    } else if &b[j..j + 2] == close {
+                        break;
+                    }
+                }
+            }
+            j += 1;
+        }
+        if j + 1 >= b.len() {
+            break;
+        }
+        let inner = &source[start..j];
+        let word = inner.trim().trim_start_matches(['-', '+']).trim_start();
+        if close == b"%}" && (word == "raw" || word.starts_with("raw ")) {
+            // Copy up to the end of the raw block untouched.
+            i = source[j..]
+                .find("endraw")
+                .and_then(|e| source[j + e..].find("%}").map(|c| j + e + c + 2))
+                .unwrap_or(b.len());
+            continue;
+        }
+        let rewritten = f(inner);
+        if let Cow::Owned(new) = rewritten {
+            out.push_str(&source[copied..start]);
+            out.push_str(&new);
+            copied = j;
+            changed = true;
+        }
+        i = j + 2;
+    }
+    if !changed {
+        return Cow::Borrowed(source);
+    }
+    out.push_str(&source[copied..]);
+    Cow::Owned(out)
 }
 
 /// The `default`/`defined` part of [`rewrite_chains`].
@@ -112,7 +190,7 @@ mod tests {
             "{{ __drover_chain(a, 'b', 'c') | default('x') }}"
         );
         assert_eq!(
-            rewrite_chains("a.b is not defined"),
+            rewrite_expression("a.b is not defined"),
             "__drover_chain(a, 'b') is not defined"
         );
         assert_eq!(

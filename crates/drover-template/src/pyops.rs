@@ -85,7 +85,13 @@ fn operand_end(b: &[u8], mut i: usize) -> Option<usize> {
 }
 
 /// Rewrites `'literal' % operand` inside `{{ }}`/`{% %}` into `__drover_pct('literal', operand)`.
+#[cfg(test)]
 pub(crate) fn rewrite_percent(source: &str) -> Cow<'_, str> {
+    rewrite_percent_from(source, false)
+}
+
+/// [`rewrite_percent`] on text that is already inside a tag (an expression) when `in_tag`.
+pub(crate) fn rewrite_percent_from(source: &str, in_tag: bool) -> Cow<'_, str> {
     if !(source.contains("' %")
         || source.contains("'%")
         || source.contains("\" %")
@@ -97,7 +103,7 @@ pub(crate) fn rewrite_percent(source: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(source.len() + 16);
     let mut i = 0;
     let mut copied = 0;
-    let mut in_tag = false;
+    let mut in_tag = in_tag;
     while i < b.len() {
         if !in_tag {
             if b[i] == b'{' && matches!(b.get(i + 1), Some(b'{') | Some(b'%')) {

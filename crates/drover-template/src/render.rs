@@ -140,7 +140,7 @@ pub(crate) fn escape_backslashes(source: &str) -> Cow<'_, str> {
 
 /// Evaluates a bare expression; an undefined result is an error naming the variable.
 pub(crate) fn eval_in(env: &Environment<'_>, expr: &str, ctx: Value) -> Result<Value, Error> {
-    let rewritten: Cow<'_, str> = rewrite_chains(expr);
+    let rewritten: Cow<'_, str> = crate::chain::rewrite_expression(expr);
     let compiled = env.compile_expression(&rewritten)?;
     eval_compiled(env, &compiled, &rewritten, ctx)
 }
