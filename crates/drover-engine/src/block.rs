@@ -39,6 +39,7 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.throttle, &common.throttle);
     inherit(&mut keywords.remote_user, &common.remote_user);
     inherit(&mut keywords.connection, &common.connection);
+    inherit(&mut keywords.delegate_to, &common.delegate_to);
     // `environment` layers merge (inner names win) rather than replace.
     if let Some(inner) = &common.environment {
         keywords.environment = Some(match keywords.environment.take() {

@@ -55,6 +55,8 @@ pub struct RunConfig {
     pub become_defaults: BecomeDefaults,
     /// `-c`: the connection for hosts that set none (as a default `ansible_connection`).
     pub connection: Option<String>,
+    /// The controller's environment, for `lookup('env')` (read by the binary, not here).
+    pub controller_env: Vec<(String, String)>,
 }
 
 /// Become settings from the command line.

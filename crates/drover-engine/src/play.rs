@@ -69,7 +69,7 @@ pub(crate) async fn run_playbook(
         modules: runtime.modules,
         connector: runtime.connector,
         reporter: runtime.reporter,
-        templates: Templates::new(),
+        templates: Templates::new().with_controller_env(config.controller_env.clone()),
         order: Vec::new(),
         hosts: HashMap::new(),
         uses_hostvars,
@@ -491,6 +491,8 @@ impl<'r> Runner<'r> {
         hosts: &[String],
         all_vars: Vec<Map>,
     ) -> Vec<HostRun> {
+        let inventory = &self.config.inventory;
+        let host_vars = move |name: &str| inventory.host_vars(name);
         let env = TaskEnv {
             templates: &self.templates,
             module,
@@ -503,6 +505,7 @@ impl<'r> Runner<'r> {
             verbosity: self.config.verbosity,
             become_defaults: &self.config.become_defaults,
             default_connection: self.config.connection.as_deref(),
+            host_vars: &host_vars,
         };
         let env = &env;
         // `throttle` caps how many hosts run this task at once, below `--forks`.
@@ -543,6 +546,7 @@ impl<'r> Runner<'r> {
             no_log,
             conn,
             retries,
+            delegated_to,
         } = run;
         let title = task.display_name();
         for retries_left in retries {
@@ -565,7 +569,7 @@ impl<'r> Runner<'r> {
             let item_ignored = ignored && item.status == Status::Failed;
             self.reporter.event(&Event::HostResult {
                 host: host.to_owned(),
-                delegated_to: None,
+                delegated_to: delegated_to.clone(),
                 item_label: item.label.clone(),
                 status: item.status,
                 ignored: item_ignored,
@@ -586,7 +590,7 @@ impl<'r> Runner<'r> {
             }
             self.reporter.event(&Event::HostResult {
                 host: host.to_owned(),
-                delegated_to: None,
+                delegated_to: delegated_to.clone(),
                 item_label: None,
                 status,
                 ignored,

@@ -32,6 +32,7 @@ pub(crate) struct Keywords {
     pub(crate) throttle: Option<Value>,
     pub(crate) remote_user: Option<Value>,
     pub(crate) connection: Option<Value>,
+    pub(crate) delegate_to: Option<Value>,
 }
 
 /// What every host shares while one task runs.
@@ -47,6 +48,8 @@ pub(crate) struct TaskEnv<'a> {
     pub(crate) verbosity: u8,
     pub(crate) become_defaults: &'a crate::BecomeDefaults,
     pub(crate) default_connection: Option<&'a str>,
+    /// A host's inventory variables (for `delegate_to`).
+    pub(crate) host_vars: &'a (dyn Fn(&str) -> Map + Sync),
 }
 
 /// One loop item's (or the only) result, for the reporter.
@@ -68,6 +71,8 @@ pub(crate) struct HostRun {
     pub(crate) conn: Option<Arc<dyn Connection>>,
     /// For each failed `until` attempt that is retried, how many attempts are left.
     pub(crate) retries: Vec<u32>,
+    /// `delegate_to`, when the task ran on another host.
+    pub(crate) delegated_to: Option<String>,
 }
 
 /// How a result counts.
@@ -386,9 +391,38 @@ async fn run_single(
         Ok(None) => None,
         Err(err) => return TaskResult::failed(err),
     };
-    let connection = match conn {
-        Some(c) => c.clone(),
-        None => match connection_vars(env, vars) {
+    let delegate = match keyword_text(t, env.keywords.delegate_to.as_ref(), vars) {
+        Ok(d) => d.filter(|d| d != host),
+        Err(err) => return TaskResult::failed(err),
+    };
+    let connection = match (&delegate, &*conn) {
+        (Some(other), _) => {
+            // The module runs on the delegate, reached with the delegate's connection
+            // variables, while the task keeps the original host's variables.
+            let mut delegate_vars = (env.host_vars)(other);
+            for key in [
+                "ansible_become",
+                "ansible_become_user",
+                "ansible_become_method",
+                "ansible_become_password",
+            ] {
+                if let Some(v) = vars.get(key) {
+                    delegate_vars
+                        .entry(key.to_owned())
+                        .or_insert_with(|| v.clone());
+                }
+            }
+            let delegate_vars = match connection_vars(env, &delegate_vars) {
+                Ok(v) => v,
+                Err(err) => return TaskResult::failed(err),
+            };
+            match env.connector.connect(other, &delegate_vars).await {
+                Ok(c) => c,
+                Err(err) => return err.into(),
+            }
+        }
+        (None, Some(c)) => c.clone(),
+        (None, None) => match connection_vars(env, vars) {
             Err(err) => return TaskResult::failed(err),
             Ok(conn_vars) => match env.connector.connect(host, &conn_vars).await {
                 Ok(c) => {
@@ -642,6 +676,10 @@ pub(crate) async fn run_on_host(
         no_log,
         conn,
         retries,
+        delegated_to: keyword_text(t, env.keywords.delegate_to.as_ref(), &vars)
+            .ok()
+            .flatten()
+            .filter(|d| d != host),
     }
 }
 

@@ -19,7 +19,9 @@ static SPEC: ArgSpec = ArgSpec {
         FILE_ARGS[7],
         FILE_ARGS[8],
         ArgSpecEntry::new("src", ArgKind::Path).required(),
-        ArgSpecEntry::new("newline_sequence", ArgKind::Str).choices(&["\n", "\r", "\r\n"]),
+        // Ansible also takes the escaped spellings that single-quoted YAML gives.
+        ArgSpecEntry::new("newline_sequence", ArgKind::Str)
+            .choices(&["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"]),
         ArgSpecEntry::new("output_encoding", ArgKind::Str),
         ArgSpecEntry::new("trim_blocks", ArgKind::Bool),
         ArgSpecEntry::new("lstrip_blocks", ArgKind::Bool),
@@ -82,11 +84,28 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
     if !vars.contains_key("ansible_managed") {
         vars.insert("ansible_managed".into(), Value::from("Ansible managed"));
     }
+    let mut options = drover_types::Map::new();
+    for name in JINJA_OPTIONS {
+        if let Some(value) = map_arg(args, name) {
+            options.insert((*name).to_owned(), value.clone());
+        }
+    }
+    if !options.is_empty() {
+        vars.insert(
+            drover_types::TEMPLATE_OPTIONS_VAR.into(),
+            Value::Object(options),
+        );
+    }
     let mut text = ctx
         .templar
         .render_file(&path, &vars)
         .map_err(|e| TaskResult::failed(format!("AnsibleError: {e}")))?;
-    let nl = a.str_or("newline_sequence", "\n")?;
+    let nl = match a.str_or("newline_sequence", "\n")?.as_str() {
+        "\\n" => "\n".to_owned(),
+        "\\r" => "\r".to_owned(),
+        "\\r\\n" => "\r\n".to_owned(),
+        other => other.to_owned(),
+    };
     if nl != "\n" {
         text = text.replace('\n', &nl);
     }
@@ -97,4 +116,20 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
     let mut r = put_content(ctx, &a, &dest, text.as_bytes(), mode, Some(&shown)).await?;
     r.set("src", shown);
     Ok(r)
+}
+
+/// The arguments that are Jinja options, passed to the renderer as they are.
+const JINJA_OPTIONS: &[&str] = &[
+    "trim_blocks",
+    "lstrip_blocks",
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+];
+
+fn map_arg<'a>(args: &'a drover_types::Map, name: &str) -> Option<&'a Value> {
+    args.get(name).filter(|v| !v.is_null())
 }

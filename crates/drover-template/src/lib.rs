@@ -45,7 +45,7 @@ pub const OMIT: &str = "__omit_place_holder__drover";
 /// [`Templar::render_file`]: `trim_blocks`, `lstrip_blocks`, `variable_start_string`,
 /// `variable_end_string`, `block_start_string`, `block_end_string`, `comment_start_string`,
 /// `comment_end_string`. A `#jinja2:` header in the template still wins, as in ansible-core.
-pub const TEMPLATE_OPTIONS_VAR: &str = "__drover_template_options";
+pub use drover_types::TEMPLATE_OPTIONS_VAR;
 
 /// The `ansible_managed` string templates see, as ansible-core's default.
 pub const ANSIBLE_MANAGED: &str = "Ansible managed";

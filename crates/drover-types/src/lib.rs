@@ -61,6 +61,10 @@ pub fn strip_unsafe(value: Value) -> Value {
     }
 }
 
+/// The variable through which the `template` module passes its Jinja options (`trim_blocks`,
+/// `lstrip_blocks`, the delimiters) to [`Templar::render_file`].
+pub const TEMPLATE_OPTIONS_VAR: &str = "__drover_template_options";
+
 /// Shell-quotes one word for a POSIX shell: the result is always a single argument, whatever bytes
 /// it holds. Every value a module puts in a script goes through this (or is sent on stdin).
 pub fn shell_quote(word: &str) -> String {
@@ -116,9 +120,21 @@ pub fn conditional_result(value: &Value, condition: &str) -> Result<bool, String
         other => Err(format!(
             "conditional result ({}) was derived from value of type `{}` in `{condition}`; \
              conditionals must have a boolean result\nhint: compare explicitly, or convert with `| bool`",
-            if truthy(other) { "True" } else { "False" },
+            if python_bool(other) { "True" } else { "False" },
             python_type(other),
         )),
+    }
+}
+
+/// Python's `bool()` of a value: empty and zero are false, everything else true.
+pub fn python_bool(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
     }
 }
 

@@ -125,6 +125,9 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
         }
         let playbook = drover_playbook::load(path, &lookup)
             .map_err(|e| Failure::invalid(render_diagnostic(&e, color)))?;
+        for warning in &playbook.warnings {
+            eprintln!("[WARNING]: {warning}");
+        }
         for play in &playbook.plays {
             if let Some(unknown) = drover_playbook::unknown_handlers(play).into_iter().next() {
                 return Err(Failure::invalid(render_diagnostic(
@@ -226,6 +229,7 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
             password,
         },
         connection: args.connection.clone(),
+        controller_env: std::env::vars().collect(),
     };
     let runtime = Runtime {
         modules: modules(),
