@@ -78,7 +78,9 @@ fn lookup_items(
 const TERMS_VAR: &str = "__drover_loop_terms";
 
 /// Sets the loop variables for item `index` of `len`.
-pub(crate) fn bind(spec: &Loop, vars: &mut Map, item: &Value, index: usize, len: usize) {
+pub(crate) fn bind(spec: &Loop, vars: &mut Map, items: &[Value], index: usize) {
+    let item = &items[index];
+    let len = items.len();
     vars.insert(spec.loop_var.clone(), item.clone());
     vars.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
     if let Some(index_var) = &spec.index_var {
@@ -97,7 +99,14 @@ pub(crate) fn bind(spec: &Loop, vars: &mut Map, item: &Value, index: usize, len:
                 "first": index == 0,
                 "last": index + 1 == len,
                 "length": len,
+                "allitems": items,
+                "previtem": index.checked_sub(1).map(|i| items[i].clone()),
+                "nextitem": items.get(index + 1),
             }),
         );
+        // Ansible leaves out what does not exist rather than setting it to None.
+        if let Some(Value::Object(ansible_loop)) = vars.get_mut("ansible_loop") {
+            ansible_loop.retain(|_, v| !v.is_null());
+        }
     }
 }

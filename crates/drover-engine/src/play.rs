@@ -147,6 +147,28 @@ fn playbook_mentions(config: &RunConfig, word: &str) -> bool {
                 .to_string()
                 .contains(word)
         })
+        || config.playbooks.iter().any(|p| {
+            ["templates", "vars"]
+                .iter()
+                .any(|sub| dir_mentions(&p.dir.join(sub), word, 3))
+        })
+}
+
+/// Whether a file below `dir` (templates, vars files) mentions `word`; `depth` bounds the walk.
+fn dir_mentions(dir: &std::path::Path, word: &str, depth: usize) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() && depth > 0 => dir_mentions(&path, word, depth - 1),
+            Ok(t) if t.is_file() => std::fs::read(&path)
+                .map(|bytes| bytes.windows(word.len()).any(|w| w == word.as_bytes()))
+                .unwrap_or(false),
+            _ => false,
+        }
+    })
 }
 
 impl<'r> Runner<'r> {
@@ -196,7 +218,6 @@ impl<'r> Runner<'r> {
         }
         for host in &selected {
             if !self.hosts.contains_key(host) {
-                self.order.push(host.clone());
                 self.hosts.insert(
                     host.clone(),
                     HostState::new(config.inventory.host_vars(host)),
@@ -281,12 +302,32 @@ impl<'r> Runner<'r> {
         let root = Scope::root(play);
         collect_handlers(&play.handlers, &root, &mut state.handlers);
         self.load_vars_files(&state)?;
+        if play.strategy.as_deref().is_some_and(|s| s != "linear") {
+            self.reporter.event(&Event::Warning(format!(
+                "strategy `{}` is not supported yet: the play runs with the `linear` strategy",
+                play.strategy.as_deref().unwrap_or_default()
+            )));
+        }
         for batch in batches {
+            // The recap lists hosts in the order they first took part, as ansible-playbook does.
+            for host in &batch {
+                if !self.order.contains(host) {
+                    self.order.push(host.clone());
+                }
+            }
             state.hosts = batch.clone();
-            state.magic.play_batch = batch;
+            state.magic.play_batch = batch.clone();
             for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
                 self.run_items(&mut state, section, &root).await;
                 self.flush_handlers(&mut state).await;
+            }
+            // A batch in which every host failed ends the whole run, later plays included, as
+            // ansible-playbook does.
+            if batch
+                .iter()
+                .all(|h| self.hosts[h].failed_run || self.hosts[h].unreachable)
+            {
+                self.abort = true;
             }
             if self.abort {
                 break;

@@ -601,9 +601,18 @@ pub(crate) async fn run_on_host(
                 let len = list.len();
                 let mut runs = Vec::with_capacity(len);
                 let mut values = Vec::with_capacity(len);
+                let pause = spec
+                    .pause
+                    .as_ref()
+                    .and_then(|p| keyword_text(t, Some(p), &vars).ok().flatten())
+                    .and_then(|p| p.parse::<f64>().ok())
+                    .filter(|p| *p > 0.0);
                 for (index, item) in list.iter().enumerate() {
+                    if let (Some(secs), true) = (pause, index > 0) {
+                        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+                    }
                     let mut item_vars = vars.clone();
-                    loops::bind(spec, &mut item_vars, item, index, len);
+                    loops::bind(spec, &mut item_vars, &list, index);
                     let label = match &spec.label {
                         Some(label) => t
                             .render_value(label, &item_vars)
