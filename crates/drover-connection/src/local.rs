@@ -103,13 +103,21 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Kills the process group led by `pid` (the script and all it started).
+/// Ends the process group led by `pid` (the script and all it started): SIGTERM first, so that
+/// a script's traps remove its temp files, then SIGKILL a moment later for whatever ignored it.
 fn kill_group(pid: Option<u32>) {
     if let Some(pid) = pid.and_then(|p| libc::pid_t::try_from(p).ok()) {
         // SAFETY: kill(2) has no memory-safety preconditions; a stale group id fails with ESRCH.
         unsafe {
-            libc::kill(-pid, libc::SIGKILL);
+            libc::kill(-pid, libc::SIGTERM);
         }
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        });
     }
 }
 

@@ -345,6 +345,7 @@ pub(crate) async fn write_file(
         replace_script(
             &p,
             &safe_path(&parent_dir(path)),
+            content.len(),
             before,
             attrs,
             backup,
@@ -403,14 +404,20 @@ pub(crate) async fn write_file(
 fn replace_script(
     p: &str,
     dir: &str,
+    size: usize,
     before: &FileState,
     attrs: &FileAttrs,
     backup: bool,
     validate: Option<&str>,
 ) -> Result<String, TaskResult> {
+    // The temp file goes away whatever ends the script (an interrupted run included), and it is
+    // renamed over the destination only when every byte arrived: a connection cut mid-transfer
+    // ends stdin early, and a short file must never replace a whole one.
     let mut s = format!(
         "set -f; p={p}; t=$(mktemp {}) || exit 20\n\
-         cat > \"$t\" || {{ rm -f -- \"$t\"; exit 20; }}\n",
+         trap 'rm -f -- \"$t\"' EXIT; trap 'exit 130' HUP INT TERM PIPE\n\
+         cat > \"$t\" || {{ rm -f -- \"$t\"; exit 20; }}\n\
+         [ \"$(wc -c < \"$t\")\" -eq {size} ] || {{ echo 'the content did not arrive whole' >&2; exit 20; }}\n",
         shell_quote(&format!(
             "{}/.drover_tmp.XXXXXXXXXX",
             dir.trim_end_matches('/')
@@ -610,6 +617,43 @@ pub(crate) fn md5_hex(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_short_transfer_never_replaces_the_destination() {
+        use drover_types::{Connection, Exec};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("dest.txt");
+        std::fs::write(&dest, b"the whole old file\n").expect("write");
+        let p = shell_quote(&dest.display().to_string());
+        let parent = dir.path().display().to_string();
+        let before = FileState {
+            exists: true,
+            ..FileState::default()
+        };
+        // The script expects 100 bytes; only 10 arrive, as when a connection is cut.
+        let script = replace_script(
+            &p,
+            &parent,
+            100,
+            &before,
+            &FileAttrs::default(),
+            false,
+            None,
+        )
+        .expect("script");
+        let out = drover_connection::Local
+            .exec(Exec::script(&script).with_stdin(b"0123456789"))
+            .await
+            .expect("exec");
+        assert_ne!(out.rc, 0);
+        assert_eq!(std::fs::read(&dest).expect("read"), b"the whole old file\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "a temp file was left behind: {left:?}");
+    }
 
     #[test]
     fn sha1_known_values() {
