@@ -130,7 +130,11 @@ impl<'r> Runner<'r> {
                             continue;
                         }
                         if let Some(start) = &self.start_at {
-                            if task.name.as_deref() != Some(start.as_str()) {
+                            if !task
+                                .name
+                                .as_deref()
+                                .is_some_and(|name| crate::glob::matches(start, name))
+                            {
                                 continue;
                             }
                             self.start_at = None;

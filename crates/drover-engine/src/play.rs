@@ -516,7 +516,11 @@ impl<'r> Runner<'r> {
             return;
         };
         state.included.extend(result.vars.clone());
-        state.facts.extend(result.facts.clone());
+        for (k, v) in &result.facts {
+            state
+                .facts
+                .insert(k.clone(), drover_types::mark_unsafe(v.clone()));
+        }
         if let Some(name) = &task.register {
             state
                 .facts
@@ -650,8 +654,12 @@ impl<'r> Runner<'r> {
         for (k, v) in &result.vars {
             state.included.insert(k.clone(), v.clone());
         }
+        // Facts were templated when they were set; like ansible-core 2.19, drover never templates
+        // a template's output again (a command's output or a file's content could hold `{{ }}`).
         for (k, v) in &result.facts {
-            state.facts.insert(k.clone(), v.clone());
+            state
+                .facts
+                .insert(k.clone(), drover_types::mark_unsafe(v.clone()));
         }
         if let Some(name) = &task.register {
             state
