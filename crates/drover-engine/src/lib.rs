@@ -11,6 +11,7 @@
 mod block;
 mod environment;
 mod error;
+mod free;
 mod glob;
 mod host;
 mod loops;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// A handler with the keywords it inherited from the blocks around it.
+#[derive(Clone)]
 pub(crate) struct Handler<'p> {
     pub(crate) task: &'p Task,
     pub(crate) scope: Scope<'p>,
@@ -28,7 +29,7 @@ pub(crate) struct Runner<'r> {
     pub(crate) modules: HashMap<&'static str, &'static dyn Module>,
     pub(crate) connector: &'r dyn drover_types::Connector,
     pub(crate) reporter: &'r mut dyn drover_types::Reporter,
-    pub(crate) templates: Templates,
+    pub(crate) templates: Arc<Templates>,
     pub(crate) order: Vec<String>,
     pub(crate) hosts: HashMap<String, HostState>,
     pub(crate) uses_hostvars: bool,
@@ -43,6 +44,7 @@ pub(crate) struct Runner<'r> {
 }
 
 /// What the runner knows about the play in progress.
+#[derive(Clone)]
 pub(crate) struct PlayState<'p> {
     pub(crate) play: &'p Play,
     pub(crate) hosts: Vec<String>,
@@ -69,7 +71,7 @@ pub(crate) async fn run_playbook(
         modules: runtime.modules,
         connector: runtime.connector,
         reporter: runtime.reporter,
-        templates: Templates::new().with_controller_env(config.controller_env.clone()),
+        templates: Arc::new(Templates::new().with_controller_env(config.controller_env.clone())),
         order: Vec::new(),
         hosts: HashMap::new(),
         uses_hostvars,
@@ -302,12 +304,16 @@ impl<'r> Runner<'r> {
         let root = Scope::root(play);
         collect_handlers(&play.handlers, &root, &mut state.handlers);
         self.load_vars_files(&state)?;
-        if play.strategy.as_deref().is_some_and(|s| s != "linear") {
-            self.reporter.event(&Event::Warning(format!(
-                "strategy `{}` is not supported yet: the play runs with the `linear` strategy",
-                play.strategy.as_deref().unwrap_or_default()
-            )));
-        }
+        let free = match play.strategy.as_deref() {
+            None | Some("linear") | Some("ansible.builtin.linear") => false,
+            Some("free") | Some("ansible.builtin.free") => true,
+            Some(other) => {
+                self.reporter.event(&Event::Warning(format!(
+                    "strategy `{other}` is not supported: the play runs with the `linear` strategy"
+                )));
+                false
+            }
+        };
         for batch in batches {
             // The recap lists hosts in the order they first took part, as ansible-playbook does.
             for host in &batch {
@@ -317,9 +323,13 @@ impl<'r> Runner<'r> {
             }
             state.hosts = batch.clone();
             state.magic.play_batch = batch.clone();
-            for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-                self.run_items(&mut state, section, &root).await;
-                self.flush_handlers(&mut state).await;
+            if free {
+                self.run_free(&state, &root).await;
+            } else {
+                for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                    self.run_items(&mut state, section, &root).await;
+                    self.flush_handlers(&mut state).await;
+                }
             }
             // A batch in which every host failed ends the whole run, later plays included, as
             // ansible-playbook does.

@@ -6,6 +6,7 @@ use crate::host::HostState;
 use drover_types::{Map, Value};
 
 /// Magic variables that are the same for every host of a play at one point in time.
+#[derive(Clone)]
 pub(crate) struct PlayMagic {
     pub(crate) play_name: String,
     pub(crate) play_hosts: Vec<String>,
