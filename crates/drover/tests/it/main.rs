@@ -7,3 +7,4 @@ mod hostile;
 mod language;
 mod modules;
 mod output;
+mod ssh;
