@@ -106,6 +106,8 @@ pub(crate) async fn run_playbook(
             .order
             .iter()
             .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
+            // Like ansible-playbook, the recap shows only hosts something was counted for.
+            .filter(|(_, s)| *s != drover_types::HostStats::default())
             .collect();
         runner.reporter.event(&Event::Recap(stats.clone()));
         if runner.abort {
