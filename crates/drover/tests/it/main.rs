@@ -8,3 +8,4 @@ mod language;
 mod modules;
 mod output;
 mod ssh;
+mod over_ssh;
