@@ -49,6 +49,24 @@ impl HostState {
         }
     }
 
+    /// Keeps what a task's result sets on the host: `include_vars` variables, facts and the
+    /// registered result. Facts were templated when they were set; like ansible-core 2.19, drover
+    /// never templates a template's output again (a command's output or a file's content could
+    /// hold `{{ }}`), so they are stored unsafe.
+    pub(crate) fn keep(&mut self, task: &drover_playbook::Task, result: &drover_types::TaskResult) {
+        for (k, v) in &result.vars {
+            self.included.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &result.facts {
+            self.facts
+                .insert(k.clone(), drover_types::mark_unsafe(v.clone()));
+        }
+        if let Some(name) = &task.register {
+            self.facts
+                .insert(name.clone(), drover_types::mark_unsafe(result.to_value()));
+        }
+    }
+
     /// Still taking part in the play.
     pub(crate) fn active(&self) -> bool {
         !self.failed && !self.unreachable && !self.ended

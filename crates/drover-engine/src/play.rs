@@ -524,19 +524,8 @@ impl<'r> Runner<'r> {
     }
 
     fn share_result(&mut self, task: &Task, host: &str, result: &TaskResult) {
-        let Some(state) = self.hosts.get_mut(host) else {
-            return;
-        };
-        state.included.extend(result.vars.clone());
-        for (k, v) in &result.facts {
-            state
-                .facts
-                .insert(k.clone(), drover_types::mark_unsafe(v.clone()));
-        }
-        if let Some(name) = &task.register {
-            state
-                .facts
-                .insert(name.clone(), drover_types::mark_unsafe(result.to_value()));
+        if let Some(state) = self.hosts.get_mut(host) {
+            state.keep(task, result);
         }
     }
 
@@ -663,21 +652,7 @@ impl<'r> Runner<'r> {
         if conn.is_some() {
             state.conn = conn;
         }
-        for (k, v) in &result.vars {
-            state.included.insert(k.clone(), v.clone());
-        }
-        // Facts were templated when they were set; like ansible-core 2.19, drover never templates
-        // a template's output again (a command's output or a file's content could hold `{{ }}`).
-        for (k, v) in &result.facts {
-            state
-                .facts
-                .insert(k.clone(), drover_types::mark_unsafe(v.clone()));
-        }
-        if let Some(name) = &task.register {
-            state
-                .facts
-                .insert(name.clone(), drover_types::mark_unsafe(result.to_value()));
-        }
+        state.keep(task, &result);
         let stats = &mut state.stats;
         match status {
             Status::Ok => stats.ok += 1,
