@@ -871,7 +871,7 @@ fn lazy_variable_with_undefined_inside() {
         Value::from("v")
     );
     let err = t.render("{{ x }}", &v).unwrap_err();
-    assert!(err.contains("`nope` is undefined"), "{err}");
+    assert!(err.contains("'nope' is undefined"), "{err}");
     let err = t.render("{{ vars.d }}", &v).unwrap_err();
     assert!(err.contains("nope"), "{err}");
 }

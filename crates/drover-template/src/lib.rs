@@ -260,6 +260,21 @@ impl Templates {
 /// The message for a failed render: when the undefined value is a variable whose own template
 /// used an undefined value, that inner reason is what the user needs (`'nope' is undefined`).
 fn error_message(scope: &Scope<'_>, err: &minijinja::Error, source: &str) -> String {
+    ansible_wording(&undefined_reason(scope, err, source))
+}
+
+/// Undefined names are quoted the way ansible-core quotes them (`'foo' is undefined`): that is
+/// the message users of Ansible know and search for.
+fn ansible_wording(msg: &str) -> String {
+    static UNDEFINED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = UNDEFINED.get_or_init(|| {
+        regex::Regex::new(r"`([^`]+)` is undefined")
+            .unwrap_or_else(|_| unreachable!("constant regex"))
+    });
+    re.replace_all(msg, "'$1' is undefined").into_owned()
+}
+
+fn undefined_reason(scope: &Scope<'_>, err: &minijinja::Error, source: &str) -> String {
     let msg = render::message(err, source);
     if err.kind() == minijinja::ErrorKind::UndefinedError {
         if !msg.contains('`')
@@ -541,18 +556,18 @@ mod core_tests {
     fn undefined_is_an_error_naming_the_variable() {
         let t = Templates::new();
         let err = t.render("{{ foo }}", &Map::new()).unwrap_err();
-        assert!(err.contains("`foo` is undefined"), "{err}");
+        assert!(err.contains("'foo' is undefined"), "{err}");
         let err = t.render("x {{ foo }}", &Map::new()).unwrap_err();
-        assert!(err.contains("`foo` is undefined"), "{err}");
+        assert!(err.contains("'foo' is undefined"), "{err}");
         let err = t.eval("foo", &Map::new()).unwrap_err();
-        assert!(err.contains("`foo` is undefined"), "{err}");
+        assert!(err.contains("'foo' is undefined"), "{err}");
         let err = t
             .render("{% for x in foo %}{% endfor %}", &Map::new())
             .unwrap_err();
         assert!(err.contains("undefined"), "{err}");
         let v = vars(json!({"d": {"a": 1}}));
         let err = t.render("{{ d.b }}", &v).unwrap_err();
-        assert!(err.contains("`d.b` is undefined"), "{err}");
+        assert!(err.contains("'d.b' is undefined"), "{err}");
     }
 
     #[test]
