@@ -15,6 +15,9 @@ pub struct Human {
     err: Box<dyn Write + Send>,
     color: bool,
     verbosity: u8,
+    /// Where the current task was written, for the `[ERROR]` block of a failure.
+    task_span: Option<drover_types::Span>,
+    sources: crate::origin::Sources,
 }
 
 impl Human {
@@ -30,7 +33,16 @@ impl Human {
             err,
             color,
             verbosity,
+            task_span: None,
+            sources: crate::origin::Sources::default(),
         }
+    }
+
+    /// The same reporter, reading playbook files named relative to `dir` (where drover was
+    /// started) when it shows where a failed task was written.
+    pub fn with_base_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.sources = crate::origin::Sources::new(Some(dir));
+        self
     }
 
     fn banner(&mut self, title: &str) {
@@ -97,6 +109,15 @@ impl Human {
                 (line, color)
             }
             Status::Failed => {
+                let message = if no_log {
+                    "the output has been hidden due to the fact that 'no_log: true' was specified for this result".to_owned()
+                } else {
+                    result.msg.clone().unwrap_or_default()
+                };
+                let block = self
+                    .sources
+                    .block(module, &message, self.task_span.as_ref());
+                let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
                 let shown = if verbose_always {
                     pretty(&value)
                 } else {
@@ -275,7 +296,12 @@ impl Reporter for Human {
                     paint("skipping: no hosts matched", Color::Cyan, self.color)
                 );
             }
-            Event::TaskStart { name, handler, .. } => {
+            Event::TaskStart {
+                name,
+                handler,
+                span,
+            } => {
+                self.task_span = span.clone();
                 let title = if *handler {
                     format!("RUNNING HANDLER [{name}]")
                 } else {
@@ -400,7 +426,7 @@ mod tests {
         }]);
         assert_eq!(
             out,
-            "fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"boom 1\"}\n...ignoring\n"
+            "[ERROR]: Task failed: Action failed: boom 1\nfatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"boom 1\"}\n...ignoring\n"
         );
     }
 

@@ -7,5 +7,6 @@
 mod color;
 mod diff;
 mod human;
+mod origin;
 
 pub use human::Human;

@@ -192,12 +192,16 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
     } else {
         None
     };
+    let started_in = std::env::current_dir().ok();
     let mut reporter = Human::new(
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
         color,
         args.verbose,
     );
+    if let Some(dir) = started_in {
+        reporter = reporter.with_base_dir(dir);
+    }
     // Commands on the local connection run from the (first) playbook's directory, as they do
     // under ansible-playbook; everything given by relative path has been read already.
     if let Some(dir) = loaded.playbooks.first().map(|p| p.dir.clone()) {

@@ -1086,7 +1086,6 @@ fn start_at_task_skips_everything_before() {
 }
 
 #[test]
-#[ignore = "drover bug: play `hosts:` is not templated (-e target=db runs on no hosts)"]
 fn play_hosts_pattern_is_templated() {
     let p = project_with_inventory(
         "- hosts: \"{{ target }}\"\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ inventory_hostname }}\"}\n",

@@ -231,7 +231,6 @@ const FAILURES: &str = r#"
 "#;
 
 #[test]
-#[ignore = "drover bug: no [ERROR]/Origin block before failures (ansible-core 2.19 prints one)"]
 fn failure_output_matches_ansible() {
     let (code, stdout, _p) = run(FAILURES, crate::modules::LOCAL_INVENTORY);
     assert_eq!(code, Some(2), "{stdout}");
@@ -241,11 +240,11 @@ fn failure_output_matches_ansible() {
 
         TASK [Ignored failure] *********************************************************
         [ERROR]: Task failed: Action failed: first problem
-        Origin: [ROOT]/playbook.yml:5:7
+        Origin: [ROOT]/playbook.yml:6:7
 
-        3   gather_facts: false
-        4   tasks:
-        5     - name: Ignored failure
+        4   gather_facts: false
+        5   tasks:
+        6     - name: Ignored failure
                 ^ column 7
 
         fatal: [localhost]: FAILED! => {"changed": false, "msg": "first problem"}
@@ -253,11 +252,11 @@ fn failure_output_matches_ansible() {
 
         TASK [Fails inside the block] **************************************************
         [ERROR]: Task failed: Action failed: one is not two
-        Origin: [ROOT]/playbook.yml:12:11
+        Origin: [ROOT]/playbook.yml:13:11
 
-        10     - name: Rescued block
-        11       block:
-        12         - name: Fails inside the block
+        11     - name: Rescued block
+        12       block:
+        13         - name: Fails inside the block
                      ^ column 11
 
         fatal: [localhost]: FAILED! => {
@@ -280,11 +279,11 @@ fn failure_output_matches_ansible() {
         TASK [Loop item fails] *********************************************************
         skipping: [localhost] => (item=good) 
         [ERROR]: Task failed: Action failed: bad bad
-        Origin: [ROOT]/playbook.yml:25:7
+        Origin: [ROOT]/playbook.yml:26:7
 
-        23             msg: always
-        24
-        25     - name: Loop item fails
+        24             msg: always
+        25
+        26     - name: Loop item fails
                  ^ column 7
 
         failed: [localhost] (item=bad) => {"ansible_loop_var": "item", "changed": false, "item": "bad", "msg": "bad bad"}
