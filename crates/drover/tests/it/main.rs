@@ -7,5 +7,5 @@ mod hostile;
 mod language;
 mod modules;
 mod output;
-mod ssh;
 mod over_ssh;
+mod ssh;

@@ -102,9 +102,17 @@ fn run_via(sc: &Scenario, via: Via<'_>) -> Outcome {
     let fresh = snapshot_tree(&out_dir);
     let check = run(&["--check", "--diff"]);
     let check_recap = recap_or_panic(&check, &format!("{label} --check"));
-    assert_eq!(check_recap[2], 0, "{label}: unreachable in --check\n{}", check.describe());
+    assert_eq!(
+        check_recap[2],
+        0,
+        "{label}: unreachable in --check\n{}",
+        check.describe()
+    );
     if let Some(d) = diff_trees("set up", &fresh, "after --check", &snapshot_tree(&out_dir)) {
-        panic!("{label}: --check wrote to the host:\n{d}\n{}", check.describe());
+        panic!(
+            "{label}: --check wrote to the host:\n{d}\n{}",
+            check.describe()
+        );
     }
 
     let apply = run(&[]);
@@ -124,8 +132,16 @@ fn run_via(sc: &Scenario, via: Via<'_>) -> Outcome {
         "{label}: the second run changed something\n{}",
         again.describe()
     );
-    if let Some(d) = diff_trees("after run 1", &applied, "after run 2", &snapshot_tree(&out_dir)) {
-        panic!("{label}: the second run changed the host:\n{d}\n{}", again.describe());
+    if let Some(d) = diff_trees(
+        "after run 1",
+        &applied,
+        "after run 2",
+        &snapshot_tree(&out_dir),
+    ) {
+        panic!(
+            "{label}: the second run changed the host:\n{d}\n{}",
+            again.describe()
+        );
     }
 
     let mut tree = applied;
@@ -151,21 +167,20 @@ fn both(address: u8, sc: &Scenario) {
         (local, ssh)
     });
     let runs = ["--check --diff", "first run", "second run"];
-    for i in 0..3 {
+    for (i, run) in runs.iter().enumerate() {
         assert_eq!(
             local.codes[i], ssh.codes[i],
-            "{}: exit codes differ (local, ssh)\n--- local ---\n{}\n--- ssh ---\n{}",
-            runs[i], local.stdouts[i], ssh.stdouts[i]
+            "{run}: exit codes differ (local, ssh)\n--- local ---\n{}\n--- ssh ---\n{}",
+            local.stdouts[i], ssh.stdouts[i]
         );
         assert_eq!(
             local.recaps[i], ssh.recaps[i],
-            "{}: recaps differ (local, ssh)\n--- local ---\n{}\n--- ssh ---\n{}",
-            runs[i], local.stdouts[i], ssh.stdouts[i]
+            "{run}: recaps differ (local, ssh)\n--- local ---\n{}\n--- ssh ---\n{}",
+            local.stdouts[i], ssh.stdouts[i]
         );
         if local.stdouts[i] != ssh.stdouts[i] {
             panic!(
-                "{}: output differs\n{}",
-                runs[i],
+                "{run}: output differs\n{}",
                 text_diff("local", &local.stdouts[i], "ssh", &ssh.stdouts[i])
             );
         }

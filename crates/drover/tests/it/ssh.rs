@@ -68,7 +68,13 @@ impl Inventory {
 
     /// A host reached over SSH on `server` as `user`, with the server's key and known_hosts,
     /// plus `vars`.
-    pub(crate) fn ssh(self, name: &str, server: &SshdHost, user: &str, vars: &[(&str, String)]) -> Self {
+    pub(crate) fn ssh(
+        self,
+        name: &str,
+        server: &SshdHost,
+        user: &str,
+        vars: &[(&str, String)],
+    ) -> Self {
         let mut all = vec![
             ("ansible_host", server.addr().to_string()),
             ("ansible_port", server.port().to_string()),
@@ -342,10 +348,7 @@ fn fan_out_to_twelve_hosts_writes_each_hosts_files_and_is_idempotent() {
         let mut want = BTreeMap::new();
         want.insert(
             "content.txt".to_owned(),
-            file_entry(
-                0o640,
-                format!("host={name} addr={}\n", s.addr()).as_bytes(),
-            ),
+            file_entry(0o640, format!("host={name} addr={}\n", s.addr()).as_bytes()),
         );
         want.insert("payload.bin".to_owned(), file_entry(new_file, &payload()));
         want.insert(
@@ -458,9 +461,21 @@ fn become_root_to_test_user_without_password_owns_the_files() {
     assert_recaps(&out, &[("web", [5, 3, 0, 0, 0, 0, 0])]);
     assert_eq!(p.read("shared/who.txt"), "sudo=drovertest su=drovertest\n");
     let test_uid = uid_of(TEST_USER);
-    assert_eq!(owner(&p.join("shared/by-user.txt")), test_uid, "copy's file owner");
-    assert_eq!(owner(&p.join("shared/user-dir")), test_uid, "file's directory owner");
-    assert_eq!(owner(&p.join("shared/who.txt")), 0, "without become: root's");
+    assert_eq!(
+        owner(&p.join("shared/by-user.txt")),
+        test_uid,
+        "copy's file owner"
+    );
+    assert_eq!(
+        owner(&p.join("shared/user-dir")),
+        test_uid,
+        "file's directory owner"
+    );
+    assert_eq!(
+        owner(&p.join("shared/who.txt")),
+        0,
+        "without become: root's"
+    );
     assert_eq!(p.read("shared/by-user.txt"), "mine\n");
 
     // The same from the command line: -b --become-user.
@@ -493,7 +508,10 @@ fn become_with_a_password_works_and_never_shows_it() {
             "withpw",
             &servers[0],
             TEST_USER,
-            &[("d", d.clone()), ("ansible_become_password", yq(TEST_PASSWORD))],
+            &[
+                ("d", d.clone()),
+                ("ansible_become_password", yq(TEST_PASSWORD)),
+            ],
         )
         .ssh("nopw", &servers[0], TEST_USER, &[("d", d)])
         .write(&p);
@@ -580,7 +598,11 @@ fn become_with_a_wrong_or_missing_password_fails_fast_without_showing_it() {
         .timeout(Duration::from_secs(90))
         .run();
     let took = started.elapsed();
-    assert!(!out.timed_out, "drover hung on a wrong password\n{}", out.describe());
+    assert!(
+        !out.timed_out,
+        "drover hung on a wrong password\n{}",
+        out.describe()
+    );
     assert_code(&out, 2);
     assert_recaps(
         &out,
@@ -608,7 +630,11 @@ fn become_with_a_wrong_or_missing_password_fails_fast_without_showing_it() {
         );
     }
     // sudo waits about 2 s after a wrong password; it must not be asked again and again.
-    assert!(took < Duration::from_secs(30), "took {took:?}\n{}", out.describe());
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?}\n{}",
+        out.describe()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -743,8 +769,16 @@ fn sshd_killed_mid_task_makes_that_host_unreachable_and_the_others_finish() {
         let took = started.elapsed();
         (out, took, killer.join().unwrap_or(false))
     });
-    assert!(killed, "the sleep never started on the victim\n{}", out.describe());
-    assert!(!out.timed_out, "drover hung after sshd died\n{}", out.describe());
+    assert!(
+        killed,
+        "the sleep never started on the victim\n{}",
+        out.describe()
+    );
+    assert!(
+        !out.timed_out,
+        "drover hung after sshd died\n{}",
+        out.describe()
+    );
     assert_code(&out, 4);
     assert_recaps(
         &out,
@@ -759,7 +793,11 @@ fn sshd_killed_mid_task_makes_that_host_unreachable_and_the_others_finish() {
     assert_eq!(p.read("c/after"), "after\n");
     assert!(!p.join("victim/after").exists());
     // The broken connection is noticed at once, not after the keep-alives (45 s) give up.
-    assert!(took < Duration::from_secs(30), "took {took:?}\n{}", out.describe());
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?}\n{}",
+        out.describe()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -777,7 +815,11 @@ fn other_host_key(p: &Project) -> String {
         .unwrap_or_else(|e| panic!("ssh-keygen: {e}"));
     assert!(out.status.success(), "ssh-keygen failed");
     let public = std::fs::read_to_string(path.with_extension("pub")).unwrap_or_default();
-    public.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -850,7 +892,12 @@ fn an_unknown_host_key_needs_accept_new_which_records_it() {
     std::fs::write(s.known_hosts(), "").unwrap_or_else(|e| panic!("{e}"));
     let p = Project::new();
     Inventory::new()
-        .ssh("new", s, "root", &[("d", yq(&p.join("new").display().to_string()))])
+        .ssh(
+            "new",
+            s,
+            "root",
+            &[("d", yq(&p.join("new").display().to_string()))],
+        )
         .write(&p);
     p.file("playbook.yml", TWO_TASKS);
 
@@ -917,7 +964,9 @@ impl Blackhole {
         let remote = format!("10.213.{third}.2/30");
         let back = format!("10.213.{third}.1/32");
         ip(&["netns", "add", &bh.ns]);
-        ip(&["link", "add", &bh.veth, "type", "veth", "peer", "name", &peer]);
+        ip(&[
+            "link", "add", &bh.veth, "type", "veth", "peer", "name", &peer,
+        ]);
         ip(&["link", "set", &peer, "netns", &bh.ns]);
         ip(&["addr", "add", &local, "dev", &bh.veth]);
         ip(&["link", "set", &bh.veth, "up"]);
@@ -949,10 +998,8 @@ impl Drop for Blackhole {
 fn a_blackholed_host_times_out_after_the_connect_timeout() {
     let bh = Blackhole::new();
     // Sanity: the address really swallows connections (no refusal, no error).
-    let probe = std::net::TcpStream::connect_timeout(
-        &(bh.addr, 22).into(),
-        Duration::from_millis(500),
-    );
+    let probe =
+        std::net::TcpStream::connect_timeout(&(bh.addr, 22).into(), Duration::from_millis(500));
     assert!(
         matches!(&probe, Err(e) if e.kind() == std::io::ErrorKind::TimedOut),
         "the blackhole answered: {probe:?}"
@@ -978,7 +1025,11 @@ fn a_blackholed_host_times_out_after_the_connect_timeout() {
         .timeout(Duration::from_secs(60))
         .run();
     let took = started.elapsed();
-    assert!(!out.timed_out, "drover hung on a blackholed host\n{}", out.describe());
+    assert!(
+        !out.timed_out,
+        "drover hung on a blackholed host\n{}",
+        out.describe()
+    );
     assert_code(&out, 4);
     assert_recaps(
         &out,
@@ -1030,7 +1081,12 @@ fn ctrl_c_stops_the_run_closes_every_connection_and_leaves_no_temp_files() {
     let names: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
     let mut inv = Inventory::new();
     for (name, s) in names.iter().zip(&servers) {
-        inv = inv.ssh(name, s, "root", &[("d", yq(&p.join(name).display().to_string()))]);
+        inv = inv.ssh(
+            name,
+            s,
+            "root",
+            &[("d", yq(&p.join(name).display().to_string()))],
+        );
         p.dir(name);
     }
     inv.write(&p);
@@ -1076,7 +1132,10 @@ fn ctrl_c_stops_the_run_closes_every_connection_and_leaves_no_temp_files() {
         }
         matches!(child.try_wait(), Ok(Some(_)))
     });
-    assert!(ready && when != "never", "drover ended before it could be interrupted");
+    assert!(
+        ready && when != "never",
+        "drover ended before it could be interrupted"
+    );
     let interrupted_at = Instant::now();
     let kill = Command::new("kill")
         .args(["-INT", &pid.to_string()])
@@ -1101,11 +1160,16 @@ fn ctrl_c_stops_the_run_closes_every_connection_and_leaves_no_temp_files() {
     let stdout = std::fs::read_to_string(&log).unwrap_or_default();
     let context = format!("SIGINT sent {when}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
     assert_eq!(status.code(), Some(99), "exit status {status:?}\n{context}");
-    assert!(took < Duration::from_secs(10), "took {took:?} to stop\n{context}");
+    assert!(
+        took < Duration::from_secs(10),
+        "took {took:?} to stop\n{context}"
+    );
 
     // Every ssh process of the run is gone, and so are its control directories.
     let needle = format!("/tmp/drover-{pid}-");
-    let gone = wait_for(Duration::from_secs(3), || processes_with(&needle).is_empty());
+    let gone = wait_for(Duration::from_secs(3), || {
+        processes_with(&needle).is_empty()
+    });
     assert!(
         gone,
         "ssh processes of the run remain: {:?}\n{context}",
@@ -1119,7 +1183,10 @@ fn ctrl_c_stops_the_run_closes_every_connection_and_leaves_no_temp_files() {
                 .collect()
         })
         .unwrap_or_default();
-    assert!(dirs.is_empty(), "control directories remain: {dirs:?}\n{context}");
+    assert!(
+        dirs.is_empty(),
+        "control directories remain: {dirs:?}\n{context}"
+    );
 
     // No temp file in the hosts' directories once the remote side has noticed, and no
     // half-written destination.
@@ -1142,7 +1209,10 @@ fn ctrl_c_stops_the_run_closes_every_connection_and_leaves_no_temp_files() {
                 big.len()
             );
         }
-        assert!(!p.join(name).join("late").exists(), "a task ran after the interrupt");
+        assert!(
+            !p.join(name).join("late").exists(),
+            "a task ran after the interrupt"
+        );
     }
 }
 
@@ -1208,7 +1278,11 @@ fn forks_cap_hosts_at_once_and_throttle_one_serialises_a_task() {
             most = most.max(c.parse::<u32>().unwrap_or(99));
         }
     }
-    assert!(most <= 3, "{most} hosts ran at once with -f 3\n{}", out.describe());
+    assert!(
+        most <= 3,
+        "{most} hosts ran at once with -f 3\n{}",
+        out.describe()
+    );
     assert!(!p.join("shared/lock").exists());
 }
 
@@ -1221,7 +1295,12 @@ fn thirty_loop_items_and_thirty_tasks_never_exhaust_ssh_sessions() {
     let servers = start_hosts(&[lo(44)]);
     let p = Project::new();
     Inventory::new()
-        .ssh("one", &servers[0], "root", &[("d", yq(&p.join("one").display().to_string()))])
+        .ssh(
+            "one",
+            &servers[0],
+            "root",
+            &[("d", yq(&p.join("one").display().to_string()))],
+        )
         .write(&p);
     let mut playbook = String::from(
         r#"- name: a loop
@@ -1240,13 +1319,15 @@ fn thirty_loop_items_and_thirty_tasks_never_exhaust_ssh_sessions() {
 "#,
     );
     for i in 0..30 {
-        playbook.push_str(&format!(
-            "    - command: \"touch {{{{ d }}}}/task{i}\"\n"
-        ));
+        playbook.push_str(&format!("    - command: \"touch {{{{ d }}}}/task{i}\"\n"));
     }
     p.file("playbook.yml", playbook);
     let out = drover(&p, &[]);
-    for bad in ["session open refused", "administratively prohibited", "open failed"] {
+    for bad in [
+        "session open refused",
+        "administratively prohibited",
+        "open failed",
+    ] {
         assert!(
             !out.stdout.contains(bad) && !out.stderr.contains(bad),
             "`{bad}` in the output\n{}",
@@ -1286,7 +1367,10 @@ fn user_and_key_from_the_command_line_apply_when_the_inventory_has_none() {
                 ("ansible_port", s.port().to_string()),
                 (
                     "ansible_ssh_extra_args",
-                    yq(&format!("-o UserKnownHostsFile={}", s.known_hosts().display())),
+                    yq(&format!(
+                        "-o UserKnownHostsFile={}",
+                        s.known_hosts().display()
+                    )),
                 ),
             ],
         )
@@ -1386,7 +1470,12 @@ fn ssh_persist_keeps_the_master_for_the_next_run() {
     let masters = PersistentMasters(servers[0].port());
     let p = Project::new();
     Inventory::new()
-        .ssh("kept", &servers[0], "root", &[("d", yq(&p.join("kept").display().to_string()))])
+        .ssh(
+            "kept",
+            &servers[0],
+            "root",
+            &[("d", yq(&p.join("kept").display().to_string()))],
+        )
         .write(&p);
     p.file("playbook.yml", TWO_TASKS);
     let first = drover(&p, &["--ssh-persist", "60"]);
@@ -1402,7 +1491,11 @@ fn ssh_persist_keeps_the_master_for_the_next_run() {
     let second = drover(&p, &["--ssh-persist", "60"]);
     assert_code(&second, 0);
     assert_eq!(recap(&second, "kept"), [2, 2, 0, 0, 0, 0, 0]);
-    assert_eq!(masters.pids(), after_first, "the second run did not reuse the master");
+    assert_eq!(
+        masters.pids(),
+        after_first,
+        "the second run did not reuse the master"
+    );
     // Without --ssh-persist the run neither needs nor touches it.
     let third = drover(&p, &[]);
     assert_code(&third, 0);
