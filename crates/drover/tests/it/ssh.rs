@@ -525,6 +525,9 @@ fn become_with_a_password_works_and_never_shows_it() {
     - command: id -un
       register: who
       changed_when: false
+    - name: long enough to be seen in the process list
+      command: sleep 1
+      changed_when: false
     - copy:
         content: "{{ who.stdout }}\n"
         dest: "{{ d }}/root.txt"
@@ -542,12 +545,31 @@ fn become_with_a_password_works_and_never_shows_it() {
         dest: "{{ d }}/nobody.txt"
 "#,
     );
-    let out = drover(&p, &["-vvv"]);
+    // The password must not be on any command line either (this machine is the remote host
+    // too): sudo gets it on its standard input.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (out, seen) = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            let mut seen = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                seen.extend(processes_with(TEST_PASSWORD));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            seen
+        });
+        let out = drover(&p, &["-vvv"]);
+        done.store(true, std::sync::atomic::Ordering::Release);
+        (out, watcher.join().unwrap_or_default())
+    });
+    assert!(
+        seen.is_empty(),
+        "the password is on a command line: {seen:?}"
+    );
     assert_code(&out, 0);
     assert_recaps(
         &out,
         &[
-            ("withpw", [2, 1, 0, 0, 0, 0, 0]),
+            ("withpw", [3, 1, 0, 0, 0, 0, 0]),
             ("nopw", [2, 1, 0, 0, 0, 0, 0]),
         ],
     );
