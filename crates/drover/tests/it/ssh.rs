@@ -1523,3 +1523,117 @@ fn ssh_persist_keeps_the_master_for_the_next_run() {
     assert_code(&third, 0);
     assert_eq!(masters.pids(), after_first);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A connection lost in the middle of a transfer
+// ---------------------------------------------------------------------------------------------
+
+/// The sshd processes serving connections of `server` (not the listener, not the commands they
+/// run): killing them is what a network failure does, the remote commands live on.
+fn connection_processes(server: &SshdHost) -> Vec<u32> {
+    let Some(listener) = server.pid() else {
+        return Vec::new();
+    };
+    let mut parents: Vec<(u32, u32, String)> = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_owned();
+        if let Some(ppid) = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+        {
+            parents.push((pid, ppid, comm));
+        }
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![listener];
+    while let Some(p) = frontier.pop() {
+        for (pid, ppid, comm) in &parents {
+            if *ppid == p && comm == "sshd" && !found.contains(pid) {
+                found.push(*pid);
+                frontier.push(*pid);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_connection_lost_mid_copy_never_leaves_a_truncated_destination() {
+    let servers = start_hosts(&[lo(48)]);
+    let server = &servers[0];
+    let p = Project::new();
+    p.dir("host");
+    Inventory::new()
+        .ssh(
+            "cut",
+            server,
+            "root",
+            &[("d", yq(&p.join("host").display().to_string()))],
+        )
+        .write(&p);
+    let big: Vec<u8> = (0..48u32 << 20).map(|i| (i % 253) as u8).collect();
+    p.file("files/big.bin", &big);
+    p.file(
+        "playbook.yml",
+        r#"- hosts: all
+  gather_facts: false
+  tasks:
+    - copy:
+        src: big.bin
+        dest: "{{ d }}/big.bin"
+"#,
+    );
+    let dest = p.join("host/big.bin");
+    let (out, cut) = std::thread::scope(|s| {
+        let cutter = s.spawn(|| {
+            // Cut the connection while the temp file is being written.
+            let caught = wait_for(Duration::from_secs(60), || {
+                !stray_files(&p.join("host"), &[".drover"]).is_empty()
+            });
+            if caught {
+                for pid in connection_processes(server) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+            }
+            caught
+        });
+        let out = drover_cmd(&p, &[]).timeout(Duration::from_secs(120)).run();
+        (out, cutter.join().unwrap_or(false))
+    });
+    assert!(
+        cut,
+        "never saw the transfer in progress\n{}",
+        out.describe()
+    );
+    assert!(!out.timed_out, "drover hung\n{}", out.describe());
+    assert_ne!(
+        out.code,
+        Some(0),
+        "a cut transfer reported success\n{}",
+        out.describe()
+    );
+    // Whatever the remote side does once its input ends, the destination is the whole file or
+    // nothing.
+    std::thread::sleep(Duration::from_secs(2));
+    if let Ok(data) = std::fs::read(&dest) {
+        assert!(
+            data == big,
+            "the destination is a truncated copy ({} of {} bytes)\n{}",
+            data.len(),
+            big.len(),
+            out.describe()
+        );
+    }
+}
