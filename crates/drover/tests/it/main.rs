@@ -3,6 +3,7 @@
 
 mod cli;
 mod differential;
+mod examples;
 mod hostile;
 mod language;
 mod modules;
