@@ -555,17 +555,13 @@ impl<'r> Runner<'r> {
         };
         let env = &env;
         // `throttle` caps how many hosts run this task at once, below `--forks`.
-        let throttle = keywords
-            .throttle
-            .as_ref()
-            .and_then(|raw| self.templates.render_value(raw, &all_vars[0]).ok())
-            .and_then(|v| match v {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            })
-            .filter(|n| *n > 0)
-            .map(|n| Arc::new(Semaphore::new(n as usize)));
+        let throttle = task::keyword_number::<usize>(
+            &self.templates,
+            keywords.throttle.as_ref(),
+            &all_vars[0],
+        )
+        .filter(|n| *n > 0)
+        .map(|n| Arc::new(Semaphore::new(n)));
         let futures = hosts.iter().zip(all_vars).map(|(host, vars)| {
             let conn = self.hosts[host].conn.clone();
             let forks = self.forks.clone();

@@ -127,6 +127,21 @@ pub(crate) fn keyword_bool(
     }
 }
 
+/// A keyword that holds a number, possibly templated (`retries`, `delay`, `throttle`...);
+/// `None` when it is unset or not a number.
+pub(crate) fn keyword_number<N: std::str::FromStr>(
+    templates: &Templates,
+    value: Option<&Value>,
+    vars: &Map,
+) -> Option<N> {
+    keyword_text(templates, value, vars)
+        .ok()
+        .flatten()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 fn keyword_text(
     templates: &Templates,
     value: Option<&Value>,
@@ -444,22 +459,8 @@ async fn run_single(
     vars.insert("ansible_check_mode".into(), check_mode.into());
     vars.insert("ansible_diff_mode".into(), diff.into());
 
-    let retries = match &env.task.retries {
-        Some(v) => keyword_text(t, Some(v), vars)
-            .ok()
-            .flatten()
-            .and_then(|s| s.parse::<u32>().ok())
-            .unwrap_or(3),
-        None => 3,
-    };
-    let delay = match &env.task.delay {
-        Some(v) => keyword_text(t, Some(v), vars)
-            .ok()
-            .flatten()
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(5.0),
-        None => 5.0,
-    };
+    let retries: u32 = keyword_number(t, env.task.retries.as_ref(), vars).unwrap_or(3);
+    let delay: f64 = keyword_number(t, env.task.delay.as_ref(), vars).unwrap_or(5.0);
     let attempts_max = if env.task.until.is_empty() {
         1
     } else {
@@ -601,12 +602,8 @@ pub(crate) async fn run_on_host(
                 let len = list.len();
                 let mut runs = Vec::with_capacity(len);
                 let mut values = Vec::with_capacity(len);
-                let pause = spec
-                    .pause
-                    .as_ref()
-                    .and_then(|p| keyword_text(t, Some(p), &vars).ok().flatten())
-                    .and_then(|p| p.parse::<f64>().ok())
-                    .filter(|p| *p > 0.0);
+                let pause =
+                    keyword_number::<f64>(t, spec.pause.as_ref(), &vars).filter(|p| *p > 0.0);
                 for (index, item) in list.iter().enumerate() {
                     if let (Some(secs), true) = (pause, index > 0) {
                         tokio::time::sleep(Duration::from_secs_f64(secs)).await;
