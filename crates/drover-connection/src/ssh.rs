@@ -6,16 +6,20 @@
 //! [`master`]); each command is then one channel opened through the master's socket by
 //! openssh's native mux client, with no process spawned per command.
 //!
-//! Each command is sent as the single command line `/bin/sh -c 'SCRIPT'`, the script quoted
-//! as one word: sshd hands the line to the user's login shell, which only unquotes it. The
-//! login shell must be a POSIX-like shell (as for Ansible). At most `max_sessions` commands
-//! run at once over one connection (sshd's `MaxSessions` is 10 by default); more wait.
+//! Scripts go to shells that stay open on the host (see [`shell`]): the first command opens a
+//! channel running `exec /bin/sh`, and later commands are lines written to it, about 1 ms each
+//! instead of about 9 ms and two processes for a channel, a login shell and `sh -c`. Commands
+//! that run at the same time on one host get shells of their own, up to `max_sessions` channels
+//! (sshd's `MaxSessions` is 10 by default); more wait. Input larger than
+//! [`shell::MAX_INLINE_INPUT`] goes over a channel of its own, as the single command line
+//! `/bin/sh -c 'SCRIPT'`. Either way the user's login shell runs the command line sshd hands
+//! it, so it must be a POSIX-like shell (as for Ansible), and `/bin/sh` must have `printf` as
+//! a builtin (every POSIX shell in use has), so that input never appears on a command line.
 //!
-//! A command that outlives its timeout gets its channel closed and [`ConnectionError::Timeout`];
-//! sshd does not kill the remote process for that (there is no terminal to hang up), but it
-//! loses its standard input and output, so most commands end soon after. A command killed by a
-//! signal reports rc 255, as the `ssh` client does (the mux protocol does not tell which
-//! signal). When the master is gone (the host rebooted, sshd died, the network failed and the
+//! A command that outlives its timeout gets its channel closed (its shell is never reused) and
+//! [`ConnectionError::Timeout`]; sshd does not kill the remote process for that (there is no
+//! terminal to hang up), but it loses its standard input and output, so most commands end soon
+//! after. When the master is gone (the host rebooted, sshd died, the network failed and the
 //! keep-alives, 3 × 15 s, gave up) the command fails with [`ConnectionError::Unreachable`].
 //!
 //! On SIGINT: the master is in its own process group, so the terminal's Ctrl-C does not reach
@@ -27,6 +31,8 @@
 mod args;
 mod diagnose;
 mod master;
+mod pool;
+mod shell;
 mod target;
 
 pub use args::split_args;
@@ -36,22 +42,23 @@ use crate::{become_stdin, wrap_become};
 use async_trait::async_trait;
 use drover_types::{Connection, ConnectionError, Exec, ExecOutput, shell_quote};
 use master::Master;
-use openssh::Stdio;
+use openssh::{OwningCommand, Stdio};
+use pool::{Lease, Pool, Ticket};
+use shell::Shell;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Semaphore;
 
 /// One host over SSH: a ControlMaster and the commands multiplexed over it.
 #[derive(Debug)]
 pub struct Ssh {
     target: SshTarget,
     master: Master,
-    session: openssh::Session,
-    slots: Arc<Semaphore>,
+    session: Arc<openssh::Session>,
+    pool: Pool,
     closed: AtomicBool,
 }
 
@@ -61,13 +68,13 @@ impl Ssh {
     /// ssh's own words and a hint.
     pub async fn connect(target: SshTarget) -> Result<Ssh, ConnectionError> {
         let master = Master::start(&target).await?;
-        let session = openssh::Session::resume_mux(master.socket().into(), None);
-        let slots = Arc::new(Semaphore::new(target.max_sessions.max(1)));
+        let session = Arc::new(openssh::Session::resume_mux(master.socket().into(), None));
+        let pool = Pool::new(target.max_sessions);
         Ok(Ssh {
             target,
             master,
             session,
-            slots,
+            pool,
             closed: AtomicBool::new(false),
         })
     }
@@ -91,6 +98,13 @@ impl Ssh {
     /// Whether the master is still connected.
     pub async fn is_alive(&self) -> bool {
         !self.closed.load(Ordering::Acquire) && self.master.is_alive().await
+    }
+
+    fn closed_error(&self) -> ConnectionError {
+        ConnectionError::Unreachable(format!(
+            "{}: the SSH connection was closed",
+            self.target.name
+        ))
     }
 
     /// The error for a command that could not run because of `err`: `Unreachable` when the
@@ -131,8 +145,89 @@ impl Ssh {
         self.master.is_alive().await
     }
 
+    /// Opens the channel `cmd` describes.
+    async fn spawn<S: Clone>(
+        &self,
+        cmd: &mut OwningCommand<S>,
+    ) -> Result<openssh::Child<S>, ConnectionError> {
+        // sshd frees a session only after the channel-close exchange, which can lag behind the
+        // exit status (or the closed shell) that returned our ticket: a refused session is
+        // retried for a while.
+        let mut refused = 0u32;
+        loop {
+            match cmd.spawn().await {
+                Ok(c) => return Ok(c),
+                Err(e) if is_session_refused(&e) && refused < 100 => {
+                    refused += 1;
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(refused.min(10)))).await;
+                }
+                Err(e) => return Err(self.lost(&e).await),
+            }
+        }
+    }
+
+    /// Opens a shell that will stay open for command after command.
+    async fn open_shell(&self, ticket: Ticket) -> Result<Shell, ConnectionError> {
+        let mut cmd = openssh::Session::arc_raw_command(self.session.clone(), "exec /bin/sh");
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = self.spawn(&mut cmd).await?;
+        Shell::new(child, ticket).ok_or_else(|| {
+            ConnectionError::Other(format!(
+                "ssh to {}: the shell's channel has no pipes",
+                self.target.display()
+            ))
+        })
+    }
+
+    /// Runs `command_line` in an open shell (an idle one, or a new one).
+    async fn run_in_shell(
+        &self,
+        command_line: &str,
+        input: Option<&[u8]>,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput, ConnectionError> {
+        let mut shell = match self.pool.shell().await.map_err(|_| self.closed_error())? {
+            Lease::Idle(shell) => shell,
+            Lease::Open(ticket) => Box::new(self.open_shell(ticket).await?),
+        };
+        // On a timeout or an error the shell is dropped here, and its channel closed.
+        let result = match timeout {
+            Some(limit) => tokio::time::timeout(limit, shell.run(command_line, input))
+                .await
+                .map_err(|_| ConnectionError::Timeout(limit))?,
+            None => shell.run(command_line, input).await,
+        };
+        match result {
+            Ok(out) => {
+                self.pool.give_back(shell);
+                Ok(out)
+            }
+            Err(e) => Err(self.lost(&openssh::Error::ChildIo(e)).await),
+        }
+    }
+
     /// Opens a channel for `command`, feeds `input`, collects both outputs and the status.
-    async fn run(
+    async fn run_in_channel(
+        &self,
+        command: &str,
+        input: Option<Vec<u8>>,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput, ConnectionError> {
+        // Waiting for a free channel does not count against the command's timeout.
+        let _ticket = self.pool.channel().await.map_err(|_| self.closed_error())?;
+        let run = self.run_channel(command, input);
+        match timeout {
+            // Dropping `run` drops the mux connection, which makes the master close the channel.
+            Some(limit) => tokio::time::timeout(limit, run)
+                .await
+                .map_err(|_| ConnectionError::Timeout(limit))?,
+            None => run.await,
+        }
+    }
+
+    async fn run_channel(
         &self,
         command: &str,
         input: Option<Vec<u8>>,
@@ -145,19 +240,7 @@ impl Ssh {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        // sshd frees a session only after the channel-close exchange, which can lag behind the
-        // exit status that released our slot: a refused session is retried for a while.
-        let mut refused = 0u32;
-        let mut child = loop {
-            match cmd.spawn().await {
-                Ok(c) => break c,
-                Err(e) if is_session_refused(&e) && refused < 100 => {
-                    refused += 1;
-                    tokio::time::sleep(Duration::from_millis(5 * u64::from(refused.min(10)))).await;
-                }
-                Err(e) => return Err(self.lost(&e).await),
-            }
-        };
+        let mut child = self.spawn(&mut cmd).await?;
         let stdin = child.stdin().take();
         let stdout = child.stdout().take();
         let stderr = child.stderr().take();
@@ -217,35 +300,27 @@ async fn read_all<R: AsyncRead + Unpin>(pipe: Option<R>) -> std::io::Result<Vec<
 #[async_trait]
 impl Connection for Ssh {
     async fn exec(&self, exec: Exec<'_>) -> Result<ExecOutput, ConnectionError> {
-        let closed = || {
-            ConnectionError::Unreachable(format!(
-                "{}: the SSH connection was closed",
-                self.target.name
-            ))
-        };
         if self.closed.load(Ordering::Acquire) {
-            return Err(closed());
+            return Err(self.closed_error());
         }
         let (command_line, input) = match exec.become_ {
             Some(b) => (wrap_become(exec.script, b), become_stdin(exec.stdin, b)),
             None => (exec.script.to_owned(), exec.stdin.map(<[u8]>::to_vec)),
         };
-        let remote = format!("/bin/sh -c {}", shell_quote(&command_line));
-        // Waiting for a free channel does not count against the command's timeout.
-        let _permit = self.slots.acquire().await.map_err(|_| closed())?;
-        let run = self.run(&remote, input);
-        match exec.timeout {
-            // Dropping `run` drops the mux connection, which makes the master close the channel.
-            Some(limit) => tokio::time::timeout(limit, run)
-                .await
-                .map_err(|_| ConnectionError::Timeout(limit))?,
-            None => run.await,
+        if input
+            .as_ref()
+            .is_some_and(|i| i.len() > shell::MAX_INLINE_INPUT)
+        {
+            let remote = format!("/bin/sh -c {}", shell_quote(&command_line));
+            return self.run_in_channel(&remote, input, exec.timeout).await;
         }
+        self.run_in_shell(&command_line, input.as_deref(), exec.timeout)
+            .await
     }
 
     async fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        self.slots.close();
+        self.pool.close();
         self.master.shutdown().await;
     }
 }

@@ -158,6 +158,73 @@ async fn timeout_closes_the_channel_and_the_connection_stays_usable() {
     assert_eq!(out.stdout, b"still\n");
 }
 
+/// The process id of the long-lived shell that ran the command (its parent's).
+async fn shell_pid(c: &Ssh) -> String {
+    let out = c.exec(Exec::script("echo $PPID")).await.unwrap();
+    assert_eq!(out.rc, 0, "{}", out.stderr_text());
+    out.stdout_text()
+}
+
+#[tokio::test]
+async fn commands_share_one_open_shell_until_one_times_out() {
+    let h = server(27);
+    let c = connect(&h).await;
+    let first = shell_pid(&c).await;
+    assert_eq!(
+        shell_pid(&c).await,
+        first,
+        "the second command reused the shell"
+    );
+    // Each script still gets a shell of its own: `$$` is not the long-lived shell.
+    let out = c.exec(Exec::script("echo $$")).await.unwrap();
+    assert_ne!(out.stdout_text(), first);
+    let mut exec = Exec::script("sleep 30");
+    exec.timeout = Some(Duration::from_millis(300));
+    assert!(matches!(
+        c.exec(exec).await,
+        Err(ConnectionError::Timeout(_))
+    ));
+    assert_ne!(
+        shell_pid(&c).await,
+        first,
+        "a timed-out shell is never reused"
+    );
+    c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_input_gets_a_channel_when_idle_shells_hold_every_place() {
+    let h = server(28);
+    let c = Arc::new(connect(&h).await);
+    let wave = || {
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    c.exec(Exec::script("sleep 0.3; echo $PPID"))
+                        .await
+                        .map(|o| o.stdout_text())
+                })
+            })
+            .collect();
+        async move {
+            let mut pids = Vec::new();
+            for t in tasks {
+                pids.push(t.await.expect("task").expect("exec"));
+            }
+            pids.sort();
+            pids.dedup();
+            pids.len()
+        }
+    };
+    assert_eq!(wave().await, 10, "ten commands at once, ten shells");
+    let data: Vec<u8> = (0..=255u8).cycle().take(300 * 1024).collect();
+    let out = c.exec(Exec::script("cat").with_stdin(&data)).await.unwrap();
+    assert!(out.stdout == data, "rc {} {}", out.rc, out.stderr_text());
+    assert_eq!(wave().await, 10);
+    c.close().await;
+}
+
 #[tokio::test]
 async fn put_and_get_five_megabytes() {
     let h = server(15);

@@ -1,0 +1,258 @@
+//! A `/bin/sh` that stays open on the host and runs one script after another, so a task costs
+//! one line written to a pipe instead of a new SSH channel, a login shell and an inner shell.
+//!
+//! The shell reads its commands from the channel's standard input. Each script is sent as one
+//! line that cannot break the shell's own parsing whatever the script holds:
+//!
+//! ```sh
+//! /bin/sh -c 'SCRIPT' </dev/null; printf '\n%s %d\n' TOKEN "$?"; printf '\n%s\n' TOKEN >&2
+//! ```
+//!
+//! * the script is a single-quoted word run by a shell of its own, exactly as a channel's
+//!   `sh -c` would run it: a syntax error, an `exit`, a `cd` or `kill $$` ends or changes only
+//!   that shell (a subshell would be cheaper, but `$$` would name the long-lived shell);
+//! * the script's standard input is `/dev/null`, never the shell's own input (it would swallow
+//!   the next commands); input for it is written by the builtin `printf` into a pipe, every
+//!   byte that is not printable ASCII as an octal escape, so any bytes (NUL included) arrive
+//!   as they were and nothing but the shell ever sees them;
+//! * after the script, a line holding a token (random per shell, numbered per command) ends its
+//!   output on each stream, with the exit status on stdout. Each stream keeps its own order, so
+//!   everything the script wrote comes before the token on that stream.
+//!
+//! A shell whose stream breaks, or whose command timed out, is dropped, never reused.
+
+use super::pool::Ticket;
+use drover_types::{ExecOutput, shell_quote};
+use openssh::{ChildStderr, ChildStdin, ChildStdout, Session};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+/// Input larger than this goes over a channel of its own: escaped for `printf`, binary data
+/// grows up to four times.
+pub(super) const MAX_INLINE_INPUT: usize = 256 * 1024;
+
+/// One shell, open on the host, idle between commands.
+pub(super) struct Shell {
+    // Dropping the child closes the channel; the ticket then frees the channel's place.
+    _child: openssh::Child<Arc<Session>>,
+    ticket: Ticket,
+    stdin: ChildStdin,
+    stdout: Stream<ChildStdout>,
+    stderr: Stream<ChildStderr>,
+    token: String,
+    count: u64,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shell").field("count", &self.count).finish()
+    }
+}
+
+impl Shell {
+    /// Wraps a channel already running `exec /bin/sh` with piped stdin, stdout and stderr.
+    /// Returns `None` when the channel is missing a pipe.
+    pub(super) fn new(mut child: openssh::Child<Arc<Session>>, ticket: Ticket) -> Option<Shell> {
+        let stdin = child.stdin().take()?;
+        let stdout = child.stdout().take()?;
+        let stderr = child.stderr().take()?;
+        Some(Shell {
+            _child: child,
+            ticket,
+            stdin,
+            stdout: Stream::new(stdout),
+            stderr: Stream::new(stderr),
+            token: random_token(),
+            count: 0,
+        })
+    }
+
+    /// Closes the shell's channel, keeping its place for another.
+    pub(super) fn into_ticket(self) -> Ticket {
+        self.ticket
+    }
+
+    /// Runs `command_line` (a script for `sh`) with `input` as its standard input and waits for
+    /// its outputs and status. An error (the stream broke) or a cancelled future leaves the
+    /// shell unusable: drop it.
+    pub(super) async fn run(
+        &mut self,
+        command_line: &str,
+        input: Option<&[u8]>,
+    ) -> std::io::Result<ExecOutput> {
+        self.count += 1;
+        let token = format!("{}{}", self.token, self.count);
+        let line = command_text(command_line, input, &token);
+        let send = async {
+            self.stdin.write_all(line.as_bytes()).await?;
+            self.stdin.flush().await
+        };
+        send.await?;
+        let out_marker = format!("\n{token} ");
+        let err_marker = format!("\n{token}\n");
+        let (stdout, stderr) = tokio::join!(
+            self.stdout.read_until(out_marker.as_bytes()),
+            self.stderr.read_until(err_marker.as_bytes()),
+        );
+        let (stdout, stderr) = (stdout?, stderr?);
+        let status = self.stdout.read_until(b"\n").await?;
+        let rc = std::str::from_utf8(&status)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the remote shell sent no exit status",
+                )
+            })?;
+        Ok(ExecOutput { rc, stdout, stderr })
+    }
+}
+
+/// The line that makes the shell run `script` with `input`, then mark the end of its output
+/// with `token`.
+fn command_text(script: &str, input: Option<&[u8]>, token: &str) -> String {
+    let body = format!("/bin/sh -c {}", shell_quote(script));
+    let run = match input {
+        None => format!("{body} </dev/null"),
+        // printf's own complaints (a script that does not read its input) must not reach the
+        // script's stderr.
+        Some(data) => format!(
+            "printf {} 2>/dev/null | {body}",
+            shell_quote(&printf_format(data))
+        ),
+    };
+    format!("{run}; printf '\\n%s %d\\n' {token} \"$?\"; printf '\\n%s\\n' {token} >&2\n")
+}
+
+/// A `printf` format that prints exactly `data`.
+fn printf_format(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() + data.len() / 8);
+    for &b in data {
+        match b {
+            b'%' => out.push_str("%%"),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' | b' '..=b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out
+}
+
+/// 128 bits from the standard library's randomly keyed hasher: only a marker that no script's
+/// output will hold by chance, not a secret.
+fn random_token() -> String {
+    let half = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    format!("DROVER{:016x}{:016x}x", half(), half())
+}
+
+/// A pipe read in chunks, with what was read past the last marker kept for the next call.
+struct Stream<R> {
+    pipe: R,
+    buf: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin> Stream<R> {
+    fn new(pipe: R) -> Self {
+        Stream {
+            pipe,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Everything up to `marker`, which is consumed too. The end of the stream before the
+    /// marker is an error.
+    async fn read_until(&mut self, marker: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut searched = 0;
+        loop {
+            if let Some(at) = memchr::memmem::find(&self.buf[searched..], marker) {
+                let end = searched + at;
+                let rest = self.buf.split_off(end + marker.len());
+                let mut found = std::mem::replace(&mut self.buf, rest);
+                found.truncate(end);
+                return Ok(found);
+            }
+            searched = self.buf.len().saturating_sub(marker.len() - 1);
+            let mut chunk = [0u8; 16 * 1024];
+            let n = self.pipe.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the remote shell ended",
+                ));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `command_text`'s line to the controller's own `/bin/sh`, as to a host's shell.
+    fn run_locally(script: &str, input: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let line = command_text(script, input, "TOK1");
+        let mut sh = Command::new("/bin/sh")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = sh.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(line.as_bytes()));
+        let out = sh.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        (out.stdout, out.stderr)
+    }
+
+    #[test]
+    fn printf_format_reproduces_every_byte() {
+        let data: Vec<u8> = (0..=255u8)
+            .chain(b"%s %% \\n \\\\ '\"$(x)`".iter().copied())
+            .collect();
+        let (stdout, _) = run_locally("cat", Some(&data));
+        let mut want = data.clone();
+        want.extend_from_slice(b"\nTOK1 0\n");
+        assert_eq!(stdout, want);
+    }
+
+    #[test]
+    fn script_status_and_streams_are_framed() {
+        let (stdout, stderr) = run_locally("echo out; echo err >&2; exit 7", None);
+        assert_eq!(stdout, b"out\n\nTOK1 7\n");
+        assert_eq!(stderr, b"err\n\nTOK1\n");
+    }
+
+    #[test]
+    fn a_syntax_error_or_exit_stays_inside_the_scripts_shell() {
+        let (stdout, _) = run_locally("if then 'unbalanced", None);
+        let text = String::from_utf8(stdout).unwrap();
+        assert!(text.ends_with("\nTOK1 2\n"), "{text:?}");
+    }
+
+    #[test]
+    fn a_script_that_ignores_its_input_leaves_stderr_clean() {
+        let big = vec![b'x'; 200_000];
+        let (stdout, stderr) = run_locally("true", Some(&big));
+        assert_eq!(stdout, b"\nTOK1 0\n");
+        assert_eq!(stderr, b"\nTOK1\n");
+    }
+
+    #[tokio::test]
+    async fn stream_splits_at_markers_across_chunks() {
+        let data: &[u8] = b"abc\nTOK1 0\nrest\nTOK2 1\n";
+        let mut s = Stream::new(data);
+        assert_eq!(s.read_until(b"\nTOK1 ").await.unwrap(), b"abc");
+        assert_eq!(s.read_until(b"\n").await.unwrap(), b"0");
+        assert_eq!(s.read_until(b"\nTOK2 ").await.unwrap(), b"rest");
+        assert!(s.read_until(b"\nTOK3 ").await.is_err());
+    }
+}
