@@ -7,7 +7,9 @@
 //! [`safe_path`]); file contents travel on standard input and standard output as raw bytes.
 
 use crate::args::{Args, ModeSpec, format_mode};
-use drover_types::{Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, shell_quote};
+use drover_types::{
+    Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, random_hex, shell_quote,
+};
 
 /// Ansible's default `max_diff_size`: larger contents are not diffed.
 const MAX_DIFF: usize = 104_448;
@@ -410,27 +412,26 @@ fn replace_script(
     backup: bool,
     validate: Option<&str>,
 ) -> Result<String, TaskResult> {
-    // The temp file goes away whatever ends the script (an interrupted run included), and it is
-    // renamed over the destination only when every byte arrived: a connection cut mid-transfer
-    // ends stdin early, and a short file must never replace a whole one.
+    // The temp file has a name no one can guess, is created by the shell only if nothing has
+    // that name (noclobber: O_EXCL), so with 0666 less the umask as a new file must get (as
+    // Ansible's atomic_move does), and goes away whatever ends the script, an interrupted run
+    // included. It is renamed over the destination only when every byte arrived: a connection
+    // cut mid-transfer ends stdin early, and a short file must never replace a whole one. The
+    // stat that checks the size is also the new file's state: a rename changes none of it.
+    let t = format!("{}/.drover_tmp.{}", dir.trim_end_matches('/'), random_hex());
     let mut s = format!(
-        "set -f; p={p}; t=$(mktemp {}) || exit 20\n\
-         trap 'rm -f -- \"$t\"' EXIT; trap 'exit 130' HUP INT TERM PIPE\n\
-         cat > \"$t\" || {{ rm -f -- \"$t\"; exit 20; }}\n\
-         [ \"$(wc -c < \"$t\")\" -eq {size} ] || {{ echo 'the content did not arrive whole' >&2; exit 20; }}\n",
-        shell_quote(&format!(
-            "{}/.drover_tmp.XXXXXXXXXX",
-            dir.trim_end_matches('/')
-        ))
+        "set -f; p={p}; t={}\n\
+         trap 'exit 130' HUP INT TERM PIPE\n\
+         set -C; : > \"$t\" || exit 20; set +C\n\
+         trap 'rm -f -- \"$t\"' EXIT\n\
+         cat > \"$t\" || exit 20\n",
+        shell_quote(&t)
     );
-    // mktemp makes the file 0600; without a mode the file keeps the old one, or a new file gets
-    // 0666 less the umask, as Ansible's atomic_move does.
     let mut attrs = attrs.clone();
-    if attrs.mode.is_none() {
-        match &before.mode {
-            Some(m) if before.exists => attrs.mode = Some(m.clone()),
-            _ => s.push_str("chmod \"$(printf '%o' $((0666 & ~$(umask))))\" -- \"$t\" || { rm -f -- \"$t\"; exit 21; }\n"),
-        }
+    if attrs.mode.is_none()
+        && let Some(m) = before.mode.as_ref().filter(|_| before.exists)
+    {
+        attrs.mode = Some(m.clone());
     }
     if let (true, None, None, Some(uid), Some(gid)) = (
         before.exists,
@@ -442,6 +443,11 @@ fn replace_script(
         s.push_str(&format!("chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"));
     }
     s.push_str(&attr_commands(&attrs, "t", "rm -f -- \"$t\";")?);
+    s.push_str(&format!(
+        "st=$(stat -c {STAT_FMT} -- \"$t\") || exit 20\n\
+         set -- $st\n\
+         [ \"$4\" = {size} ] || {{ echo 'the content did not arrive whole' >&2; exit 20; }}\n"
+    ));
     if let Some(v) = validate {
         let cmd = validate_command(v)?;
         s.push_str(&format!("( {cmd} ) 1>&2 </dev/null || {{ rc=$?; rm -f -- \"$t\"; echo \"rc:$rc\" >&2; exit 13; }}\n"));
@@ -452,9 +458,7 @@ fn replace_script(
              cp -p -- \"$p\" \"$p.$sfx\" || { rm -f -- \"$t\"; exit 14; }; printf 'drover-backup %s\\n' \"$sfx\"; fi\n",
         );
     }
-    s.push_str(&format!(
-        "mv -f -- \"$t\" \"$p\" || {{ rm -f -- \"$t\"; exit 20; }}\nstat -c {STAT_FMT} -- \"$p\""
-    ));
+    s.push_str("mv -f -- \"$t\" \"$p\" || exit 20\ntrap - EXIT\nprintf '%s\\n' \"$st\"");
     Ok(s)
 }
 
@@ -653,6 +657,53 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(left.len(), 1, "a temp file was left behind: {left:?}");
+    }
+
+    #[tokio::test]
+    async fn a_new_file_gets_the_umask_mode_and_an_old_one_keeps_its_own() {
+        use drover_types::{Connection, Exec};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parent = dir.path().display().to_string();
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let write = |dest: std::path::PathBuf, before: FileState| {
+            let parent = parent.clone();
+            async move {
+                let p = shell_quote(&dest.display().to_string());
+                let script =
+                    replace_script(&p, &parent, 3, &before, &FileAttrs::default(), false, None)
+                        .expect("script");
+                let out = drover_connection::Local
+                    .exec(Exec::script(&format!("umask 027\n{script}")).with_stdin(b"new"))
+                    .await
+                    .expect("exec");
+                assert_eq!(out.rc, 0, "{}", out.stderr_text());
+                out.stdout_text()
+            }
+        };
+        let fresh = dir.path().join("fresh");
+        let state = write(fresh.clone(), FileState::default()).await;
+        assert_eq!(mode(&fresh), 0o640);
+        assert!(state.starts_with("640 "), "{state}");
+        let old = dir.path().join("old");
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o604)).unwrap();
+        let before = FileState {
+            exists: true,
+            mode: Some("0604".into()),
+            ..FileState::default()
+        };
+        write(old.clone(), before).await;
+        assert_eq!(
+            (mode(&old), std::fs::read(&old).unwrap()),
+            (0o604, b"new".to_vec())
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temp file left"
+        );
     }
 
     #[test]

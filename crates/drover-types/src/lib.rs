@@ -81,6 +81,19 @@ pub fn shell_quote(word: &str) -> String {
     out
 }
 
+/// 128 random bits as 32 hex digits, from the standard library's randomly keyed hasher: for
+/// names and markers no one can guess or meet by chance (temp files, output delimiters), not
+/// for keys.
+pub fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
+}
+
 /// Shell-quotes raw bytes (a path that is not valid UTF-8); see [`shell_quote`].
 pub fn shell_quote_bytes(word: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(word.len() + 2);

@@ -5,12 +5,14 @@
 //! line that cannot break the shell's own parsing whatever the script holds:
 //!
 //! ```sh
-//! /bin/sh -c 'SCRIPT' </dev/null; printf '\n%s %d\n' TOKEN "$?"; printf '\n%s\n' TOKEN >&2
+//! ( eval 'SCRIPT' ) </dev/null; printf '\n%s %d\n' TOKEN "$?"; printf '\n%s\n' TOKEN >&2
 //! ```
 //!
-//! * the script is a single-quoted word run by a shell of its own, exactly as a channel's
-//!   `sh -c` would run it: a syntax error, an `exit`, a `cd` or `kill $$` ends or changes only
-//!   that shell (a subshell would be cheaper, but `$$` would name the long-lived shell);
+//! * the script is a single-quoted word given to `eval` in a subshell, so a syntax error, an
+//!   `exit`, a `cd` or a `set -e` ends or changes only that subshell, as with `sh -c`, for the
+//!   cost of a fork where `sh -c` would cost a fork and an exec. A subshell differs from a new
+//!   shell in one way a script can see: `$$` and `$PPID` name the long-lived shell and its
+//!   parent. So a script that mentions either runs as `/bin/sh -c 'SCRIPT'` instead;
 //! * the script's standard input is `/dev/null`, never the shell's own input (it would swallow
 //!   the next commands); input for it is written by the builtin `printf` into a pipe, every
 //!   byte that is not printable ASCII as an octal escape, so any bytes (NUL included) arrive
@@ -24,7 +26,6 @@
 use super::pool::Ticket;
 use drover_types::{ExecOutput, shell_quote};
 use openssh::{ChildStderr, ChildStdin, ChildStdout, Session};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -113,7 +114,11 @@ impl Shell {
 /// The line that makes the shell run `script` with `input`, then mark the end of its output
 /// with `token`.
 fn command_text(script: &str, input: Option<&[u8]>, token: &str) -> String {
-    let body = format!("/bin/sh -c {}", shell_quote(script));
+    let body = if needs_own_shell(script) {
+        format!("/bin/sh -c {}", shell_quote(script))
+    } else {
+        format!("( eval {} )", shell_quote(script))
+    };
     let run = match input {
         None => format!("{body} </dev/null"),
         // printf's own complaints (a script that does not read its input) must not reach the
@@ -124,6 +129,11 @@ fn command_text(script: &str, input: Option<&[u8]>, token: &str) -> String {
         ),
     };
     format!("{run}; printf '\\n%s %d\\n' {token} \"$?\"; printf '\\n%s\\n' {token} >&2\n")
+}
+
+/// Whether `script` may look at its own process ids, which a subshell would get wrong.
+fn needs_own_shell(script: &str) -> bool {
+    ["$$", "${$}", "PPID"].iter().any(|s| script.contains(s))
 }
 
 /// A `printf` format that prints exactly `data`.
@@ -140,15 +150,9 @@ fn printf_format(data: &[u8]) -> String {
     out
 }
 
-/// 128 bits from the standard library's randomly keyed hasher: only a marker that no script's
-/// output will hold by chance, not a secret.
+/// A marker that no script's output will hold by chance (not a secret).
 fn random_token() -> String {
-    let half = || {
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-    };
-    format!("DROVER{:016x}{:016x}x", half(), half())
+    format!("DROVER{}x", drover_types::random_hex())
 }
 
 /// A pipe read in chunks, with what was read past the last marker kept for the next call.
@@ -236,6 +240,18 @@ mod tests {
         let (stdout, _) = run_locally("if then 'unbalanced", None);
         let text = String::from_utf8(stdout).unwrap();
         assert!(text.ends_with("\nTOK1 2\n"), "{text:?}");
+    }
+
+    #[test]
+    fn a_script_that_asks_for_its_pid_gets_a_shell_of_its_own() {
+        let (stdout, _) = run_locally("echo $PPID $$; kill -TERM $$", None);
+        let text = String::from_utf8(stdout).unwrap();
+        let (pids, status) = text.split_once("\n\nTOK1 ").unwrap();
+        let (parent, own) = pids.split_once(' ').unwrap();
+        assert_ne!(parent, own);
+        assert_eq!(status, "143\n");
+        assert!(command_text("echo ${$}", None, "T").contains("/bin/sh -c"));
+        assert!(command_text("echo $HOME", None, "T").contains("( eval "));
     }
 
     #[test]
