@@ -419,20 +419,32 @@ fn replace_script(
     // cut mid-transfer ends stdin early, and a short file must never replace a whole one. The
     // stat that checks the size is also the new file's state: a rename changes none of it.
     let t = format!("{}/.drover_tmp.{}", dir.trim_end_matches('/'), random_hex());
-    let mut s = format!(
-        "set -f; p={p}; t={}\n\
-         trap 'exit 130' HUP INT TERM PIPE\n\
-         set -C; : > \"$t\" || exit 20; set +C\n\
-         trap 'rm -f -- \"$t\"' EXIT\n\
-         cat > \"$t\" || exit 20\n",
-        shell_quote(&t)
-    );
     let mut attrs = attrs.clone();
     if attrs.mode.is_none()
         && let Some(m) = before.mode.as_ref().filter(|_| before.exists)
     {
         attrs.mode = Some(m.clone());
     }
+    // A mode with no execute or special bit, that lets the owner write (the content is written
+    // after the file is created), can be given at creation through the umask, which saves a
+    // chmod; not when a validate command follows, which must see the caller's umask.
+    let mut umask = String::new();
+    if let Some(bits) = attrs.mode.as_deref().and_then(parse_octal)
+        && bits & !0o666 == 0
+        && bits & 0o200 != 0
+        && validate.is_none()
+    {
+        umask = format!("umask {:03o}; ", 0o777 & !bits);
+        attrs.mode = None;
+    }
+    let mut s = format!(
+        "set -f; p={p}; t={}\n\
+         trap 'exit 130' HUP INT TERM PIPE\n\
+         {umask}set -C; : > \"$t\" || exit 20; set +C\n\
+         trap 'rm -f -- \"$t\"' EXIT\n\
+         cat > \"$t\" || exit 20\n",
+        shell_quote(&t)
+    );
     if let (true, None, None, Some(uid), Some(gid)) = (
         before.exists,
         &attrs.owner,

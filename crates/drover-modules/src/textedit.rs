@@ -857,7 +857,11 @@ async fn real_path(
         shell_quote(path)
     );
     if !exists {
-        script.push_str("d=$(dirname -- \"$r\"); [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 2\n");
+        // dirname(1) without its process: the directory only has to exist.
+        script.push_str(
+            "case $r in */*) d=${r%/*}; d=${d:-/};; *) d=.;; esac\n\
+             [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 2\n",
+        );
     }
     script.push_str("printf '%s' \"$r\"");
     let out = files::run(ctx, &script, None).await?;
