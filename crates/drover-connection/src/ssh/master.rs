@@ -260,7 +260,8 @@ async fn start_owned(target: &SshTarget) -> Result<Master, ConnectionError> {
             )));
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(20));
+        // A handshake takes tens of milliseconds: look often, a stat costs nothing.
+        pause = (pause * 2).min(Duration::from_millis(5));
     }
     Ok(Master {
         child: Mutex::new(Some(child)),
