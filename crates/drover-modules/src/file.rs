@@ -759,12 +759,17 @@ fn mkdir_chain(path: &str, mode: Option<u32>, w: &Want) -> String {
         cur.push_str(part);
         prefixes.push(shell_quote(&safe_path(&cur)));
     }
-    // Another host or task may create the same directory at the same moment: that is success.
-    let mut body =
-        String::from("mkdir -- \"$d\" 2>/dev/null || [ -d \"$d\" ] || mkdir -- \"$d\" || exit 1\n");
-    if let Some(m) = mode {
-        body.push_str(&format!("chmod {m:o} -- \"$d\" || exit 1\n"));
-    }
+    // Another host or task may create the same directory at the same moment: that is success
+    // (and the mode is then set by chmod). `mkdir -m` sets the mode whatever the umask.
+    let mut body = match mode {
+        Some(m) => format!(
+            "mkdir -m {m:o} -- \"$d\" 2>/dev/null || {{ [ -d \"$d\" ] && chmod {m:o} -- \"$d\"; }} \
+             || mkdir -m {m:o} -- \"$d\" || exit 1\n"
+        ),
+        None => String::from(
+            "mkdir -- \"$d\" 2>/dev/null || [ -d \"$d\" ] || mkdir -- \"$d\" || exit 1\n",
+        ),
+    };
     if let Some(o) = &w.owner {
         body.push_str(&format!("chown -- {} \"$d\" || exit 1\n", shell_quote(o)));
     }

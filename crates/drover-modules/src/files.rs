@@ -452,7 +452,12 @@ fn replace_script(
         before.uid,
         before.gid,
     ) {
-        s.push_str(&format!("chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"));
+        // Not needed when both files belong to us (`test -O/-G`; a shell without them fails
+        // the test and chowns).
+        s.push_str(&format!(
+            "{{ [ -O \"$t\" ] && [ -G \"$t\" ] && [ -O \"$p\" ] && [ -G \"$p\" ]; }} 2>/dev/null \
+             || chown {uid}:{gid} -- \"$t\" 2>/dev/null\n"
+        ));
     }
     s.push_str(&attr_commands(&attrs, "t", "rm -f -- \"$t\";")?);
     s.push_str(&format!(
@@ -716,6 +721,43 @@ mod tests {
             2,
             "no temp file left"
         );
+    }
+
+    #[tokio::test]
+    async fn an_edited_file_keeps_its_owner_and_group() {
+        use drover_types::{Connection, Exec};
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("owned");
+        std::fs::write(&dest, b"old").unwrap();
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let (uid, gid) = if root {
+            // daemon:daemon on Debian; any ids other than ours do.
+            std::os::unix::fs::chown(&dest, Some(1), Some(1)).unwrap();
+            (1, 1)
+        } else {
+            let m = std::fs::metadata(&dest).unwrap();
+            (m.uid(), m.gid())
+        };
+        let before = FileState {
+            exists: true,
+            uid: Some(uid),
+            gid: Some(gid),
+            ..FileState::default()
+        };
+        let p = shell_quote(&dest.display().to_string());
+        let parent = dir.path().display().to_string();
+        let script = replace_script(&p, &parent, 3, &before, &FileAttrs::default(), false, None)
+            .expect("script");
+        let out = drover_connection::Local
+            .exec(Exec::script(&script).with_stdin(b"new"))
+            .await
+            .expect("exec");
+        assert_eq!(out.rc, 0, "{}", out.stderr_text());
+        let m = std::fs::metadata(&dest).unwrap();
+        assert_eq!((m.uid(), m.gid()), (uid, gid));
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
     }
 
     #[test]

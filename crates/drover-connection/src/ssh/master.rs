@@ -260,8 +260,7 @@ async fn start_owned(target: &SshTarget) -> Result<Master, ConnectionError> {
             )));
         }
         tokio::time::sleep(pause).await;
-        // A handshake takes tens of milliseconds: look often, a stat costs nothing.
-        pause = (pause * 2).min(Duration::from_millis(5));
+        pause = (pause * 2).min(Duration::from_millis(20));
     }
     Ok(Master {
         child: Mutex::new(Some(child)),
