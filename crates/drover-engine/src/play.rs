@@ -692,7 +692,7 @@ impl<'r> Runner<'r> {
                 state.unreachable = true;
             }
         }
-        if result.changed && !task.notify.is_empty() && !(status == Status::Failed && !ignored) {
+        if result.changed && !task.notify.is_empty() && (status != Status::Failed || ignored) {
             for name in &task.notify {
                 state.notified.insert(name.clone());
             }

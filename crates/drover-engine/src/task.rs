@@ -231,10 +231,11 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
 /// `-c` filling in `ansible_user`/`ansible_connection` where the host sets none.
 fn connection_vars(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
     let mut out = vars.clone();
-    if !out.contains_key("ansible_user") && !out.contains_key("ansible_ssh_user") {
-        if let Some(user) = keyword_text(env.templates, env.keywords.remote_user.as_ref(), vars)? {
-            out.insert("ansible_user".into(), user.into());
-        }
+    if !out.contains_key("ansible_user")
+        && !out.contains_key("ansible_ssh_user")
+        && let Some(user) = keyword_text(env.templates, env.keywords.remote_user.as_ref(), vars)?
+    {
+        out.insert("ansible_user".into(), user.into());
     }
     if !out.contains_key("ansible_connection") {
         let keyword = keyword_text(env.templates, env.keywords.connection.as_ref(), vars)?;
@@ -278,11 +279,11 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
     let mut out = Map::new();
     let mut extra = Map::new();
     for (key, raw) in &env.task.args {
-        if let Some(entry) = spec.find(key) {
-            if entry.raw {
-                out.insert(entry.name.to_owned(), raw.clone());
-                continue;
-            }
+        if let Some(entry) = spec.find(key)
+            && entry.raw
+        {
+            out.insert(entry.name.to_owned(), raw.clone());
+            continue;
         }
         extra.insert(key.clone(), raw.clone());
     }
@@ -368,8 +369,10 @@ async fn run_single(
         match condition(t, cond, vars) {
             Ok(true) => {}
             Ok(false) => {
-                let mut result = TaskResult::default();
-                result.skipped = true;
+                let mut result = TaskResult {
+                    skipped: true,
+                    ..TaskResult::default()
+                };
                 result.set("skip_reason", "Conditional result was False");
                 result.set("false_condition", cond_text(cond));
                 return result;

@@ -26,6 +26,7 @@ fn extend(target: &mut Map, layer: &Map) {
 }
 
 /// Every variable `host` sees for a task inside the given scopes.
+#[allow(clippy::too_many_arguments)] // one argument per precedence layer, in Ansible's order
 pub(crate) fn task_vars(
     host: &str,
     state: &HostState,

@@ -50,6 +50,7 @@ impl Human {
         let _ = writeln!(self.out, "\n{title} {}", "*".repeat(stars));
     }
 
+    #[allow(clippy::too_many_arguments)] // the fields of `Event::HostResult`, destructured
     fn host_result(
         &mut self,
         host: &str,
@@ -66,7 +67,7 @@ impl Human {
             for d in &result.diffs {
                 let text = diff::render(d, self.color);
                 if !text.is_empty() {
-                    let _ = write!(self.out, "{text}\n");
+                    let _ = writeln!(self.out, "{text}");
                 }
             }
         }

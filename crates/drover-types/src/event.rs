@@ -38,6 +38,8 @@ pub struct HostStats {
 /// then by host in inventory order, never by completion time.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+// `HostResult`, the large one, is most of the events: boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// A play begins.
     PlayStart {

@@ -152,9 +152,11 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
 
 /// Connection defaults from the command line and the environment.
 fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions {
-    let mut options = ConnectOptions::default();
-    options.user = args.user.clone();
-    options.private_key = args.private_key.clone();
+    let mut options = ConnectOptions {
+        user: args.user.clone(),
+        private_key: args.private_key.clone(),
+        ..ConnectOptions::default()
+    };
     if let Some(secs) = args.timeout {
         options.connect_timeout = std::time::Duration::from_secs(secs);
     }
@@ -179,6 +181,7 @@ fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions
 }
 
 pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
+    #[allow(clippy::disallowed_methods)] // the binary is where the environment is read
     let host_key_env = std::env::var("ANSIBLE_HOST_KEY_CHECKING").ok();
     let connector = HostConnector::new(connect_options(&args, host_key_env.as_deref()));
     let password = if args.ask_become_pass {
@@ -204,13 +207,13 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
     }
     // Commands on the local connection run from the (first) playbook's directory, as they do
     // under ansible-playbook; everything given by relative path has been read already.
-    if let Some(dir) = loaded.playbooks.first().map(|p| p.dir.clone()) {
-        if let Err(err) = std::env::set_current_dir(&dir) {
-            eprintln!(
-                "[WARNING]: could not change to the playbook directory `{}`: {err}",
-                dir.display()
-            );
-        }
+    if let Some(dir) = loaded.playbooks.first().map(|p| p.dir.clone())
+        && let Err(err) = std::env::set_current_dir(&dir)
+    {
+        eprintln!(
+            "[WARNING]: could not change to the playbook directory `{}`: {err}",
+            dir.display()
+        );
     }
     let config = RunConfig {
         playbooks: loaded.playbooks,
