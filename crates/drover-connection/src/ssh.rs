@@ -35,7 +35,6 @@ mod pool;
 mod shell;
 mod target;
 
-pub use args::split_args;
 pub use target::{HostKeyChecking, SshTarget};
 
 use crate::{become_stdin, wrap_become};

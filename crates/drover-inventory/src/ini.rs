@@ -8,9 +8,10 @@
 //! `[group:children]`), in this file or an earlier source.
 
 use crate::data::Data;
-use crate::pyliteral::{ini_value, shlex_split};
+use crate::pyliteral::ini_value;
 use crate::range::expand_host_pattern;
 use crate::{Error, span_at};
+use drover_types::{Comments, shlex_split};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -92,7 +93,7 @@ pub(crate) fn parse(data: &mut Data, text: &str, file: &Arc<PathBuf>) -> Result<
 
         match state {
             State::Hosts => {
-                let words = shlex_split(line)
+                let words = shlex_split(line, Comments::Stripped)
                     .map_err(|e| err(format!("cannot parse host line `{line}`: {e}")))?;
                 let Some(first) = words.first() else {
                     continue;
@@ -298,7 +299,7 @@ mod tests {
         assert!(err("[all:children]\na b\n").contains("expected a group name"));
         assert!(err("h1:\n").contains("reserved for a port"));
         assert!(err("---\n").contains("YAML"));
-        assert!(err("h1 k='open\n").contains("no closing quotation"));
+        assert!(err("h1 k='open\n").contains("No closing quotation"));
         assert!(err("web[1:x]\n").contains("host range"));
         assert!(err("[a:children]\nb\n[b:children]\na\n").contains("recursive"));
     }

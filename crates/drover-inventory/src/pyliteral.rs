@@ -5,70 +5,6 @@
 
 use drover_types::{Map, Value};
 
-/// Splits a line like POSIX `shlex` with comments on: whitespace separates words, quotes group
-/// (`'...'` literally, `"..."` with `\"` and `\\` escapes), a backslash escapes the next
-/// character, and `#` ends the line, even in the middle of a word.
-pub(crate) fn shlex_split(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\r' | '\n' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '#' => break,
-            '\\' => {
-                let Some(next) = chars.next() else {
-                    return Err("no escaped character".to_owned());
-                };
-                word.push(next);
-                in_word = true;
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        None => return Err("no closing quotation".to_owned()),
-                        Some('\'') => break,
-                        Some(ch) => word.push(ch),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        None => return Err("no closing quotation".to_owned()),
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            None => return Err("no escaped character".to_owned()),
-                            Some(ch @ ('"' | '\\')) => word.push(ch),
-                            Some(ch) => {
-                                word.push('\\');
-                                word.push(ch);
-                            }
-                        },
-                        Some(ch) => word.push(ch),
-                    }
-                }
-            }
-            other => {
-                word.push(other);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
-}
-
 /// An INI value as Ansible types it: the Python literal it spells, or else the text itself.
 pub(crate) fn ini_value(text: &str) -> Value {
     match literal_eval(text) {
@@ -647,24 +583,6 @@ impl Parser {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn shlex_words_quotes_and_comments() {
-        assert_eq!(
-            shlex_split("h1 a=1 b='x y'  # note").unwrap(),
-            ["h1", "a=1", "b=x y"]
-        );
-        assert_eq!(
-            shlex_split(r#"h k="a \"q\" \n""#).unwrap(),
-            ["h", "k=a \"q\" \\n"]
-        );
-        assert_eq!(shlex_split("h pass=ab#cd").unwrap(), ["h", "pass=ab"]);
-        assert_eq!(shlex_split(r#"h p="'03#x'""#).unwrap(), ["h", "p='03#x'"]);
-        assert_eq!(shlex_split(r"a\ b c''").unwrap(), ["a b", "c"]);
-        assert_eq!(shlex_split("x ''").unwrap(), ["x", ""]);
-        assert!(shlex_split("h k='open").is_err());
-        assert!(shlex_split("h k=\\").is_err());
-    }
 
     #[test]
     fn python_literals() {

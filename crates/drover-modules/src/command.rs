@@ -9,7 +9,8 @@ use crate::args::Args;
 use crate::files::run;
 use async_trait::async_trait;
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
+    ArgKind, ArgSpec, ArgSpecEntry, Comments, Map, Module, ModuleContext, TaskResult, Value,
+    shell_quote, shlex_split,
 };
 use std::time::{Duration, SystemTime};
 
@@ -157,7 +158,8 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
             ))
         }
         (Some(t), None) => {
-            let words = shlex_split(&t).map_err(TaskResult::failed)?;
+            let words =
+                shlex_split(&t, Comments::Kept).map_err(|e| TaskResult::failed(e.to_string()))?;
             argv_line(words, expand)
         }
         (None, Some(words)) => argv_line(words, expand),
@@ -469,86 +471,9 @@ pub(crate) fn format_delta(d: Duration) -> String {
     }
 }
 
-/// Splits text into words as Python's `shlex.split` does (POSIX mode, no comments): quotes
-/// group, `\` escapes outside single quotes (inside double quotes only `\` and `"`).
-pub(crate) fn shlex_split(text: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => word.push(ch),
-                        None => return Err("No closing quotation".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(ch @ ('"' | '\\')) => word.push(ch),
-                            Some(ch) => {
-                                word.push('\\');
-                                word.push(ch);
-                            }
-                            None => return Err("No closing quotation".into()),
-                        },
-                        Some(ch) => word.push(ch),
-                        None => return Err("No closing quotation".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(ch) => word.push(ch),
-                    None => return Err("No escaped character".into()),
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shlex_like_python() {
-        let s = |t: &str| shlex_split(t).unwrap();
-        assert_eq!(s("echo  hi there"), vec!["echo", "hi", "there"]);
-        assert_eq!(
-            s("a 'b c' \"d \\\" e\" f\\ g"),
-            vec!["a", "b c", "d \" e", "f g"]
-        );
-        assert_eq!(s("a \"\" b"), vec!["a", "", "b"]);
-        assert_eq!(s("x\"\\$y\""), vec!["x\\$y"]);
-        assert_eq!(s("a'b'\"c\"d"), vec!["abcd"]);
-        assert!(shlex_split("'open").is_err());
-        assert!(shlex_split("trail\\").is_err());
-    }
 
     #[test]
     fn python_formats() {

@@ -488,7 +488,7 @@ pub(crate) fn validate_command(validate: &str) -> Result<String, TaskResult> {
             "validate must contain %s: {validate}"
         )));
     }
-    let words = crate::command::shlex_split(validate)
+    let words = drover_types::shlex_split(validate, drover_types::Comments::Kept)
         .map_err(|e| TaskResult::failed(format!("validate: {e}")))?;
     let quoted: Vec<String> = words
         .iter()

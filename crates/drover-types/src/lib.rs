@@ -11,6 +11,7 @@ mod connection;
 mod event;
 mod module;
 mod result;
+mod shlex;
 mod span;
 mod templar;
 
@@ -20,6 +21,7 @@ pub use connection::{
 pub use event::{Event, HostStats, Reporter, Status};
 pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{FileDiff, TaskResult};
+pub use shlex::{Comments, ShlexError, shlex_split};
 pub use span::Span;
 pub use templar::Templar;
 

@@ -99,9 +99,10 @@ pub(crate) struct RunArgs {
     #[arg(
         long = "ssh-common-args",
         value_name = "ARGS",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = split_ssh_args
     )]
-    pub(crate) ssh_common_args: Option<String>,
+    pub(crate) ssh_common_args: Option<SshArgs>,
 
     /// What to do with unknown or changed host keys: `strict` (refuse), `accept-new`, `off`.
     #[arg(long = "host-key-checking", value_name = "POLICY", value_parser = ["strict", "accept-new", "off"])]
@@ -136,4 +137,12 @@ impl RunArgs {
             .filter(|t| !t.is_empty())
             .collect()
     }
+}
+
+/// `--ssh-common-args`, split into words as Ansible splits them (Python's `shlex.split`).
+#[derive(Debug, Clone)]
+pub(crate) struct SshArgs(pub(crate) Vec<String>);
+
+fn split_ssh_args(text: &str) -> Result<SshArgs, drover_types::ShlexError> {
+    drover_types::shlex_split(text, drover_types::Comments::Kept).map(SshArgs)
 }

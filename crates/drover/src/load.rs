@@ -161,7 +161,7 @@ fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions
         options.connect_timeout = std::time::Duration::from_secs(secs);
     }
     if let Some(common) = &args.ssh_common_args {
-        options.ssh_args = drover_connection::ssh::split_args(common).unwrap_or_default();
+        options.ssh_args = common.0.clone();
     }
     options.control_persist = args.ssh_persist.map(std::time::Duration::from_secs);
     let env_off = host_key_env.is_some_and(|v| {

@@ -1,5 +1,4 @@
-//! The command line of the `ssh` master process, and the shell-like splitting of the
-//! `ansible_ssh_common_args` / `ansible_ssh_extra_args` strings that go into it.
+//! The command line of the `ssh` master process.
 //!
 //! Precedence follows ssh's own rule that the first value given for an option wins, and
 //! `~/.ssh/config` is read after the whole command line:
@@ -16,71 +15,6 @@
 use super::{HostKeyChecking, SshTarget};
 use std::ffi::OsString;
 use std::path::Path;
-
-/// Splits `text` into words as a POSIX shell would, without expansions: whitespace separates
-/// words, `'...'` is literal, `"..."` keeps everything but `\"`, `\\`, `\$` and `` \` `` escapes,
-/// and a backslash outside quotes escapes the next character. Unbalanced quotes are an error.
-pub fn split_args(text: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unterminated single quote in `{text}`")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(e @ ('"' | '\\' | '$' | '`')) => word.push(e),
-                            Some('\n') => {}
-                            Some(other) => {
-                                word.push('\\');
-                                word.push(other);
-                            }
-                            None => return Err(format!("unterminated double quote in `{text}`")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unterminated double quote in `{text}`")),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(e) => {
-                    in_word = true;
-                    word.push(e);
-                }
-                None => return Err(format!("trailing backslash in `{text}`")),
-            },
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
-}
 
 /// How the master process runs: as drover's own child for this run, or daemonised so that a
 /// later run can reuse it (`ControlPersist`).
@@ -194,27 +128,5 @@ mod tests {
             ["-S", "/tmp/d/m", "-E", "/tmp/d/log", "--", "web"]
         );
         assert!(args.windows(2).any(|w| w == ["-p", "2222"]), "{args:?}");
-    }
-
-    #[test]
-    fn splits_like_a_shell() {
-        let w = split_args(r#" -o ProxyCommand="ssh -W %h:%p jump" -o 'User=a b' x\ y "\$\a" "#)
-            .unwrap();
-        assert_eq!(
-            w,
-            [
-                "-o",
-                "ProxyCommand=ssh -W %h:%p jump",
-                "-o",
-                "User=a b",
-                "x y",
-                "$\\a"
-            ]
-        );
-        assert_eq!(split_args("''").unwrap(), [""]);
-        assert!(split_args("   ").unwrap().is_empty());
-        assert!(split_args("-o 'x").is_err());
-        assert!(split_args("\"x").is_err());
-        assert!(split_args("x\\").is_err());
     }
 }

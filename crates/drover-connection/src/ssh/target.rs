@@ -1,9 +1,8 @@
 //! Where and how to reach one host: the run's defaults (command-line flags) overridden by the
 //! host's Ansible connection variables, as Ansible's ssh plugin does.
 
-use super::args::split_args;
 use crate::ConnectOptions;
-use drover_types::{ConnectionError, Map, Value, as_unsafe};
+use drover_types::{Comments, ConnectionError, Map, Value, as_unsafe, shlex_split};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -125,11 +124,15 @@ impl SshTarget {
         if common.is_some() || extra.is_some() {
             // A host's common args replace the run's; extra args add to them.
             let mut args = match &common {
-                Some(c) => split_args(c).map_err(|e| bad("ansible_ssh_common_args", e))?,
+                Some(c) => shlex_split(c, Comments::Kept)
+                    .map_err(|e| bad("ansible_ssh_common_args", e.to_string()))?,
                 None => defaults.ssh_args.clone(),
             };
             if let Some(e) = &extra {
-                args.extend(split_args(e).map_err(|e| bad("ansible_ssh_extra_args", e))?);
+                args.extend(
+                    shlex_split(e, Comments::Kept)
+                        .map_err(|e| bad("ansible_ssh_extra_args", e.to_string()))?,
+                );
             }
             t.ssh_args = args;
         }

@@ -229,6 +229,20 @@ fn usage_errors_are_exit_5() {
         "a similar flag is suggested\n{}",
         out.describe()
     );
+    // Split as Ansible splits it; an unbalanced quote is a usage error, not silently ignored.
+    let args = [
+        "run",
+        "playbook.yml",
+        "--ssh-common-args",
+        "-o 'ProxyJump=x",
+    ];
+    let out = drover_raw(&p, &args);
+    assert_code(&out, 5);
+    assert!(
+        out.stderr.contains("--ssh-common-args") && out.stderr.contains("No closing quotation"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
