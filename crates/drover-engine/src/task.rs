@@ -333,7 +333,7 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         }
     }
     if !unknown.is_empty() {
-        let known: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+        let known: Vec<&str> = spec.entries().map(|a| a.name).collect();
         return Err(format!(
             "unsupported parameters for ({}) module: {}. Supported parameters include: {}.",
             env.module.name(),
@@ -342,8 +342,7 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         ));
     }
     let missing: Vec<&str> = spec
-        .args
-        .iter()
+        .entries()
         .filter(|a| a.required && !out.contains_key(a.name))
         .map(|a| a.name)
         .collect();

@@ -14,6 +14,7 @@ use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, T
 pub(crate) struct Assert;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         ArgSpecEntry::new("that", ArgKind::Any).required().raw(),
         ArgSpecEntry::new("fail_msg", ArgKind::Any).aliases(&["msg"]),

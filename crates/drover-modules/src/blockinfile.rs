@@ -7,8 +7,8 @@
 //! byte; the module around it reads and writes through `files` like `lineinfile`.
 
 use crate::args::Args;
-use crate::files::{self, FileAttrs};
-use crate::lineinfile::{FILE_COMMON, exclusive, fail_rc, ignored_file_args};
+use crate::files::{self, FILE_COMMON, FileAttrs, ignored_file_args};
+use crate::lineinfile::{exclusive, fail_rc};
 use crate::textedit::{self, Edit, Flavor, Template, char_len, py_subn, splitlines_keepends};
 use async_trait::async_trait;
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
@@ -18,7 +18,7 @@ use regex::bytes::Regex;
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct BlockInFile;
 
-static ARGS: [ArgSpecEntry; 22] = [
+static ARGS: [ArgSpecEntry; 13] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
@@ -34,18 +34,10 @@ static ARGS: [ArgSpecEntry; 22] = [
     ArgSpecEntry::new("marker_end", ArgKind::Str),
     ArgSpecEntry::new("append_newline", ArgKind::Bool),
     ArgSpecEntry::new("prepend_newline", ArgKind::Bool),
-    FILE_COMMON[0],
-    FILE_COMMON[1],
-    FILE_COMMON[2],
-    FILE_COMMON[3],
-    FILE_COMMON[4],
-    FILE_COMMON[5],
-    FILE_COMMON[6],
-    FILE_COMMON[7],
-    FILE_COMMON[8],
 ];
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&FILE_COMMON],
     args: &ARGS,
     free_form: false,
     any_args: false,

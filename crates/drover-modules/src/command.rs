@@ -26,6 +26,7 @@ const COMMON: [ArgSpecEntry; 8] = [
 ];
 
 static COMMAND_SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         COMMON[0],
         COMMON[1],
@@ -44,6 +45,7 @@ static COMMAND_SPEC: ArgSpec = ArgSpec {
 };
 
 static SHELL_SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         COMMON[0],
         COMMON[1],
@@ -60,6 +62,7 @@ static SHELL_SPEC: ArgSpec = ArgSpec {
 };
 
 static RAW_SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         ArgSpecEntry::new("_raw_params", ArgKind::Str),
         ArgSpecEntry::new("executable", ArgKind::Path),

@@ -7,8 +7,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use crate::files::{
-    FileAttrs, FileState, READ_FN, md5_hex, parent_dir, parse_octal, parse_state, run, safe_path,
-    sha1_hex, write_file,
+    self, FILE_COMMON, FileAttrs, FileState, READ_FN, md5_hex, parent_dir, parse_octal,
+    parse_state, run, safe_path, sha1_hex, write_file,
 };
 use async_trait::async_trait;
 use drover_types::{
@@ -17,30 +17,18 @@ use drover_types::{
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// Arguments shared by copy and template.
-pub(crate) const FILE_ARGS: [ArgSpecEntry; 9] = [
+/// Arguments shared by copy and template (besides [`FILE_COMMON`]).
+pub(crate) static COPY_ARGS: [ArgSpecEntry; 5] = [
     ArgSpecEntry::new("dest", ArgKind::Path).required(),
-    ArgSpecEntry::new("mode", ArgKind::Mode),
-    ArgSpecEntry::new("owner", ArgKind::Str),
-    ArgSpecEntry::new("group", ArgKind::Str),
     ArgSpecEntry::new("backup", ArgKind::Bool),
     ArgSpecEntry::new("force", ArgKind::Bool).aliases(&["thirsty"]),
     ArgSpecEntry::new("validate", ArgKind::Str),
     ArgSpecEntry::new("follow", ArgKind::Bool),
-    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
 ];
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&COPY_ARGS, &FILE_COMMON],
     args: &[
-        FILE_ARGS[0],
-        FILE_ARGS[1],
-        FILE_ARGS[2],
-        FILE_ARGS[3],
-        FILE_ARGS[4],
-        FILE_ARGS[5],
-        FILE_ARGS[6],
-        FILE_ARGS[7],
-        FILE_ARGS[8],
         ArgSpecEntry::new("src", ArgKind::Path),
         ArgSpecEntry::new("content", ArgKind::Any),
         ArgSpecEntry::new("directory_mode", ArgKind::Mode),
@@ -65,7 +53,8 @@ impl Module for Copy {
         &SPEC
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        run_copy(ctx, args).await.unwrap_or_else(|e| e)
+        let result = run_copy(ctx, args).await.unwrap_or_else(|e| e);
+        files::warn_ignored_file_args(result, args)
     }
 }
 

@@ -16,6 +16,7 @@ use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, T
 pub(crate) struct Debug;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         ArgSpecEntry::new("msg", ArgKind::Any),
         ArgSpecEntry::new("var", ArgKind::Str).raw(),

@@ -9,6 +9,7 @@ use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, T
 pub(crate) struct Fail;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[ArgSpecEntry::new("msg", ArgKind::Any)],
     free_form: false,
     any_args: false,

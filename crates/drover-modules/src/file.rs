@@ -7,7 +7,7 @@
 //! JSON text.
 
 use crate::args::{Args, ModeSpec, format_mode};
-use crate::files::{parent_dir, parse_octal, run, safe_path};
+use crate::files::{FILE_COMMON, parent_dir, parse_octal, run, safe_path};
 use async_trait::async_trait;
 use drover_types::{
     ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult, Value,
@@ -16,6 +16,7 @@ use drover_types::{
 use std::collections::HashMap;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&FILE_COMMON],
     args: &[
         ArgSpecEntry::new("path", ArgKind::Path)
             .required()
@@ -29,9 +30,6 @@ static SPEC: ArgSpec = ArgSpec {
             "touch",
         ]),
         ArgSpecEntry::new("src", ArgKind::Path),
-        ArgSpecEntry::new("mode", ArgKind::Mode),
-        ArgSpecEntry::new("owner", ArgKind::Str),
-        ArgSpecEntry::new("group", ArgKind::Str),
         ArgSpecEntry::new("recurse", ArgKind::Bool),
         ArgSpecEntry::new("force", ArgKind::Bool),
         ArgSpecEntry::new("follow", ArgKind::Bool),
@@ -39,12 +37,6 @@ static SPEC: ArgSpec = ArgSpec {
         ArgSpecEntry::new("modification_time_format", ArgKind::Str),
         ArgSpecEntry::new("access_time", ArgKind::Str),
         ArgSpecEntry::new("access_time_format", ArgKind::Str),
-        ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
-        ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
-        ArgSpecEntry::new("seuser", ArgKind::Str),
-        ArgSpecEntry::new("serole", ArgKind::Str),
-        ArgSpecEntry::new("setype", ArgKind::Str),
-        ArgSpecEntry::new("selevel", ArgKind::Str),
     ],
     free_form: false,
     any_args: false,
@@ -62,7 +54,8 @@ impl Module for File {
         &SPEC
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        run_file(ctx, args).await.unwrap_or_else(|e| e)
+        let result = run_file(ctx, args).await.unwrap_or_else(|e| e);
+        crate::files::warn_ignored_file_args(result, args)
     }
 }
 

@@ -8,7 +8,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use drover_types::{
-    Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, random_hex, shell_quote,
+    ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, Map, ModuleContext, TaskResult, random_hex,
+    shell_quote,
 };
 use sha1::Digest;
 
@@ -114,6 +115,37 @@ pub(crate) async fn run(
 /// Parses an octal mode string (`0644`, `644`).
 pub(crate) fn parse_octal(s: &str) -> Option<u32> {
     u32::from_str_radix(s, 8).ok().filter(|m| *m <= 0o7777)
+}
+
+/// The file arguments every file-writing module accepts (Ansible's `FILE_COMMON_ARGUMENTS`):
+/// copy, template, file, lineinfile, blockinfile, replace.
+pub(crate) static FILE_COMMON: [ArgSpecEntry; 9] = [
+    ArgSpecEntry::new("mode", ArgKind::Mode),
+    ArgSpecEntry::new("owner", ArgKind::Str),
+    ArgSpecEntry::new("group", ArgKind::Str),
+    ArgSpecEntry::new("seuser", ArgKind::Str),
+    ArgSpecEntry::new("serole", ArgKind::Str),
+    ArgSpecEntry::new("setype", ArgKind::Str),
+    ArgSpecEntry::new("selevel", ArgKind::Str),
+    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
+    ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
+];
+
+/// Warnings for the file arguments drover accepts but does not apply (SELinux, attributes).
+pub(crate) fn ignored_file_args(args: &Args<'_>) -> Vec<String> {
+    ["seuser", "serole", "setype", "selevel", "attributes"]
+        .iter()
+        .filter(|n| args.has(n))
+        .map(|n| format!("drover does not support '{n}'; it was ignored"))
+        .collect()
+}
+
+/// `result` with the warnings of [`ignored_file_args`] first.
+pub(crate) fn warn_ignored_file_args(mut result: TaskResult, args: &Map) -> TaskResult {
+    let mut warnings = ignored_file_args(&Args::new(args));
+    warnings.append(&mut result.warnings);
+    result.warnings = warnings;
+    result
 }
 
 /// The `stat -c` format for the attribute line every script prints: mode, uid, gid, size, owner

@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub(crate) struct IncludeVars;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         ArgSpecEntry::new("file", ArgKind::Path),
         ArgSpecEntry::new("name", ArgKind::Str),

@@ -7,7 +7,7 @@
 //! even where that gives surprising bytes) so results are byte-for-byte Ansible's.
 
 use crate::args::Args;
-use crate::files;
+use crate::files::{self, FILE_COMMON, ignored_file_args};
 use crate::textedit::{self, Edit, Flavor, Template, readlines, rstrip_eol};
 use async_trait::async_trait;
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
@@ -17,20 +17,7 @@ use regex::bytes::Regex;
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LineInFile;
 
-/// The file arguments every file-writing module accepts (Ansible's `add_file_common_args`).
-pub(crate) const FILE_COMMON: [ArgSpecEntry; 9] = [
-    ArgSpecEntry::new("mode", ArgKind::Mode),
-    ArgSpecEntry::new("owner", ArgKind::Str),
-    ArgSpecEntry::new("group", ArgKind::Str),
-    ArgSpecEntry::new("seuser", ArgKind::Str),
-    ArgSpecEntry::new("serole", ArgKind::Str),
-    ArgSpecEntry::new("setype", ArgKind::Str),
-    ArgSpecEntry::new("selevel", ArgKind::Str),
-    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
-    ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
-];
-
-static ARGS: [ArgSpecEntry; 21] = [
+static ARGS: [ArgSpecEntry; 12] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
@@ -45,18 +32,10 @@ static ARGS: [ArgSpecEntry; 21] = [
     ArgSpecEntry::new("backup", ArgKind::Bool),
     ArgSpecEntry::new("firstmatch", ArgKind::Bool),
     ArgSpecEntry::new("validate", ArgKind::Str),
-    FILE_COMMON[0],
-    FILE_COMMON[1],
-    FILE_COMMON[2],
-    FILE_COMMON[3],
-    FILE_COMMON[4],
-    FILE_COMMON[5],
-    FILE_COMMON[6],
-    FILE_COMMON[7],
-    FILE_COMMON[8],
 ];
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&FILE_COMMON],
     args: &ARGS,
     free_form: false,
     any_args: false,
@@ -87,15 +66,6 @@ pub(crate) fn exclusive(args: &Args<'_>, pairs: &[(&str, &str)]) -> Result<(), T
         }
     }
     Ok(())
-}
-
-/// Warnings for the file arguments drover accepts but does not apply (SELinux, attributes).
-pub(crate) fn ignored_file_args(args: &Args<'_>) -> Vec<String> {
-    ["seuser", "serole", "setype", "selevel", "attributes"]
-        .iter()
-        .filter(|n| args.has(n))
-        .map(|n| format!("drover does not support '{n}'; it was ignored"))
-        .collect()
 }
 
 /// A failure with Ansible's `rc` (256: a directory, 257: missing).

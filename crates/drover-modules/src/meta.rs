@@ -24,6 +24,7 @@ pub(crate) const ACTIONS: &[&str] = &[
 ];
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[ArgSpecEntry::new("_raw_params", ArgKind::Str)
         .required()
         .choices(ACTIONS)],

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[ArgSpecEntry::new("data", ArgKind::Str)],
     free_form: false,
     any_args: false,

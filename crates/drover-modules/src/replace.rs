@@ -6,8 +6,8 @@
 //! kept as they are, as Python's surrogate escapes do), Latin-1 or ASCII.
 
 use crate::args::Args;
-use crate::files::{self, FileAttrs};
-use crate::lineinfile::{FILE_COMMON, fail_rc, ignored_file_args};
+use crate::files::{self, FILE_COMMON, FileAttrs, ignored_file_args};
+use crate::lineinfile::fail_rc;
 use crate::textedit::{self, Edit, Flavor, Template, py_subn};
 use async_trait::async_trait;
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
@@ -16,7 +16,7 @@ use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, T
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Replace;
 
-static ARGS: [ArgSpecEntry; 17] = [
+static ARGS: [ArgSpecEntry; 8] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
@@ -27,18 +27,10 @@ static ARGS: [ArgSpecEntry; 17] = [
     ArgSpecEntry::new("backup", ArgKind::Bool),
     ArgSpecEntry::new("validate", ArgKind::Str),
     ArgSpecEntry::new("encoding", ArgKind::Str),
-    FILE_COMMON[0],
-    FILE_COMMON[1],
-    FILE_COMMON[2],
-    FILE_COMMON[3],
-    FILE_COMMON[4],
-    FILE_COMMON[5],
-    FILE_COMMON[6],
-    FILE_COMMON[7],
-    FILE_COMMON[8],
 ];
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&FILE_COMMON],
     args: &ARGS,
     free_form: false,
     any_args: false,

@@ -10,6 +10,7 @@ use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, T
 pub(crate) struct SetFact;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[ArgSpecEntry::new("cacheable", ArgKind::Bool)],
     free_form: false,
     any_args: true,

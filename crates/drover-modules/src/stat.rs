@@ -12,6 +12,7 @@ use drover_types::{
 use std::collections::HashMap;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[],
     args: &[
         ArgSpecEntry::new("path", ArgKind::Path)
             .required()

@@ -2,22 +2,15 @@
 //! writes it on the host exactly as `copy` writes content.
 
 use crate::args::Args;
-use crate::copy::{FILE_ARGS, find_source, put_content};
+use crate::copy::{COPY_ARGS, find_source, put_content};
+use crate::files::{self, FILE_COMMON};
 use async_trait::async_trait;
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value};
 use std::os::unix::fs::PermissionsExt;
 
 static SPEC: ArgSpec = ArgSpec {
+    shared: &[&COPY_ARGS, &FILE_COMMON],
     args: &[
-        FILE_ARGS[0],
-        FILE_ARGS[1],
-        FILE_ARGS[2],
-        FILE_ARGS[3],
-        FILE_ARGS[4],
-        FILE_ARGS[5],
-        FILE_ARGS[6],
-        FILE_ARGS[7],
-        FILE_ARGS[8],
         ArgSpecEntry::new("src", ArgKind::Path).required(),
         // Ansible also takes the escaped spellings that single-quoted YAML gives.
         ArgSpecEntry::new("newline_sequence", ArgKind::Str)
@@ -48,7 +41,8 @@ impl Module for Template {
         &SPEC
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        run_template(ctx, args).await.unwrap_or_else(|e| e)
+        let result = run_template(ctx, args).await.unwrap_or_else(|e| e);
+        files::warn_ignored_file_args(result, args)
     }
 }
 

@@ -180,8 +180,7 @@ impl Loader<'_> {
                     continue;
                 }
                 let names = spec
-                    .args
-                    .iter()
+                    .entries()
                     .flat_map(|a| std::iter::once(&a.name).chain(a.aliases))
                     .copied();
                 let help = match nearest(&arg.name, names) {
@@ -200,7 +199,7 @@ impl Loader<'_> {
         if templated {
             return Ok(());
         }
-        for entry in spec.args.iter().filter(|e| e.required) {
+        for entry in spec.entries().filter(|e| e.required) {
             let given = args
                 .iter()
                 .any(|a| a.name == entry.name || entry.aliases.contains(&a.name.as_str()));
@@ -379,7 +378,7 @@ fn describe(node: &Node) -> String {
 }
 
 fn supported_list(module: &str, spec: &ArgSpec) -> String {
-    let names: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+    let names: Vec<&str> = spec.entries().map(|a| a.name).collect();
     if names.is_empty() {
         format!("`{module}` takes no arguments")
     } else {

@@ -32,6 +32,7 @@ mod tests {
     use std::path::Path;
 
     static COPY: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[
             ArgSpecEntry::new("src", ArgKind::Path),
             ArgSpecEntry::new("dest", ArgKind::Path).required(),
@@ -44,6 +45,7 @@ mod tests {
         any_args: false,
     };
     static FILE: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[
             ArgSpecEntry::new("path", ArgKind::Path)
                 .required()
@@ -62,6 +64,7 @@ mod tests {
         any_args: false,
     };
     static COMMAND: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[
             ArgSpecEntry::new("cmd", ArgKind::Str),
             ArgSpecEntry::new("argv", ArgKind::List),
@@ -73,6 +76,7 @@ mod tests {
         any_args: false,
     };
     static DEBUG: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[
             ArgSpecEntry::new("msg", ArgKind::Any),
             ArgSpecEntry::new("var", ArgKind::Str).raw(),
@@ -82,6 +86,7 @@ mod tests {
         any_args: false,
     };
     static META: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[ArgSpecEntry::new("_raw_params", ArgKind::Str)
             .required()
             .choices(&["flush_handlers", "noop"])],
@@ -89,11 +94,13 @@ mod tests {
         any_args: false,
     };
     static SET_FACT: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[],
         free_form: false,
         any_args: true,
     };
     static PING: ArgSpec = ArgSpec {
+        shared: &[],
         args: &[],
         free_form: false,
         any_args: false,

@@ -79,8 +79,11 @@ impl ArgSpecEntry {
 /// Everything a module accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct ArgSpec {
-    /// The arguments.
+    /// The module's own arguments.
     pub args: &'static [ArgSpecEntry],
+    /// Argument groups it shares with other modules (the file attributes every file-writing
+    /// module takes, say), after its own.
+    pub shared: &'static [&'static [ArgSpecEntry]],
     /// The module takes free-form text (`command: ls -l`), given to it as `_raw_params`.
     pub free_form: bool,
     /// The module accepts any argument name (`set_fact`).
@@ -88,10 +91,16 @@ pub struct ArgSpec {
 }
 
 impl ArgSpec {
-    /// Finds an argument by its name or one of its aliases.
-    pub fn find(&self, name: &str) -> Option<&ArgSpecEntry> {
+    /// Every argument: its own, then the shared groups.
+    pub fn entries(&self) -> impl Iterator<Item = &ArgSpecEntry> {
         self.args
             .iter()
+            .chain(self.shared.iter().flat_map(|g| g.iter()))
+    }
+
+    /// Finds an argument by its name or one of its aliases.
+    pub fn find(&self, name: &str) -> Option<&ArgSpecEntry> {
+        self.entries()
             .find(|a| a.name == name || a.aliases.contains(&name))
     }
 }

@@ -871,3 +871,27 @@ fn copy_remote_src_and_backup() {
         again.describe()
     );
 }
+
+#[test]
+fn every_file_module_accepts_the_common_file_arguments_and_says_it_ignores_selinux_ones() {
+    let p = project(&play(
+        "- copy: {content: \"c\\n\", dest: \"{{ out }}/c\", setype: etc_t}\n\
+         - template: {src: t.j2, dest: \"{{ out }}/t\", attr: +i}\n\
+         - file: {path: \"{{ out }}/d\", state: directory, seuser: system_u}\n\
+         - lineinfile: {path: \"{{ out }}/c\", line: l, attributes: +a}\n",
+    ));
+    p.file("templates/t.j2", "t\n");
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert_eq!(recap_of(&out, "localhost")[1], 4, "{}", out.describe());
+    assert_eq!(p.read("out/c"), "c\nl\n");
+    assert_eq!(p.read("out/t"), "t\n");
+    for name in ["setype", "attributes", "seuser"] {
+        let warning = format!("[WARNING]: drover does not support '{name}'; it was ignored");
+        assert!(
+            out.stderr.contains(&warning),
+            "{warning}\n{}",
+            out.describe()
+        );
+    }
+}
