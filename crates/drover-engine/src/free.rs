@@ -8,6 +8,7 @@ use crate::play::{PlayState, Runner};
 use drover_types::{Event, Reporter};
 use futures_util::future::join_all;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Keeps a host's events until every host has finished.
 #[derive(Default)]
@@ -25,6 +26,15 @@ impl<'r> Runner<'r> {
     pub(crate) async fn run_free<'p>(&mut self, state: &PlayState<'p>, root: &Scope<'p>) {
         let play = state.play;
         let mut buffers: Vec<Buffer> = state.hosts.iter().map(|_| Buffer::default()).collect();
+        // The other hosts' variables and facts as they are now: each runner sees its own host
+        // change, the others as a snapshot, so the output never depends on timing.
+        let peers = self.uses_hostvars.then(|| {
+            Arc::new(crate::vars::hostvars(
+                self.order
+                    .iter()
+                    .filter_map(|h| self.hosts.get_key_value(h)),
+            ))
+        });
         let mut runs = Vec::new();
         for (host, buffer) in state.hosts.iter().zip(buffers.iter_mut()) {
             let Some(host_state) = self.hosts.remove(host) else {
@@ -39,6 +49,7 @@ impl<'r> Runner<'r> {
                 order: vec![host.clone()],
                 hosts: HashMap::from([(host.clone(), host_state)]),
                 uses_hostvars: self.uses_hostvars,
+                peers: peers.clone(),
                 search_paths: self.search_paths.clone(),
                 start_at: self.start_at.clone(),
                 said_facts: true,

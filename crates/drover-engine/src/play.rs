@@ -33,6 +33,9 @@ pub(crate) struct Runner<'r> {
     pub(crate) order: Vec<String>,
     pub(crate) hosts: HashMap<String, HostState>,
     pub(crate) uses_hostvars: bool,
+    /// For a host's own runner under the `free` strategy: `hostvars` of every host as the free
+    /// section began (this runner's own host is kept up to date over it).
+    pub(crate) peers: Option<Arc<Value>>,
     pub(crate) search_paths: Vec<PathBuf>,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
@@ -75,6 +78,7 @@ pub(crate) async fn run_playbook(
         order: Vec::new(),
         hosts: HashMap::new(),
         uses_hostvars,
+        peers: None,
         search_paths,
         start_at,
         said_facts: false,
@@ -412,11 +416,15 @@ impl<'r> Runner<'r> {
             .cloned()
             .collect();
         state.magic.hostvars = if self.uses_hostvars {
-            Some(vars::hostvars(
+            let own = vars::hostvars(
                 self.order
                     .iter()
                     .filter_map(|h| self.hosts.get_key_value(h)),
-            ))
+            );
+            Some(match &self.peers {
+                Some(peers) => vars::overlay(peers, own),
+                None => own,
+            })
         } else {
             None
         };

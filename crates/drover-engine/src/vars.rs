@@ -91,6 +91,20 @@ fn ansible_version() -> Value {
     })
 }
 
+/// `peers` (a `hostvars` mapping) with the entries of `own` put in their place.
+pub(crate) fn overlay(peers: &Value, own: Value) -> Value {
+    let (Value::Object(peers), Value::Object(mut own)) = (peers, own) else {
+        return peers.clone();
+    };
+    let mut all = Map::with_capacity(peers.len());
+    for (name, vars) in peers {
+        let vars = own.remove(name).unwrap_or_else(|| vars.clone());
+        all.insert(name.clone(), vars);
+    }
+    all.extend(own);
+    Value::Object(all)
+}
+
 /// `hostvars`: every host's inventory variables and facts. Built only when the playbook uses it.
 pub(crate) fn hostvars<'a>(hosts: impl Iterator<Item = (&'a String, &'a HostState)>) -> Value {
     let mut all = Map::new();

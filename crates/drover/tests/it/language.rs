@@ -1269,3 +1269,38 @@ fn start_at_task_accepts_a_glob_and_enters_blocks() {
         assert!(!p.join("out/f").exists());
     }
 }
+
+// ---------------------------------------------------------------- strategies
+
+#[test]
+fn free_strategy_lets_a_host_run_ahead_and_each_sees_the_others_hostvars() {
+    // `slow` waits (at most 10 s) for a file that `fast` writes in the *next* task: under the
+    // linear strategy it would give up and fail; under free, `fast` runs ahead and writes it.
+    let playbook = "- hosts: all\n  gather_facts: false\n  strategy: free\n  tasks:\n\
+        \x20   - name: wait for the fast host\n\
+        \x20     shell: \"i=0; while [ ! -e {{ out }}/fast-done ]; do i=$((i+1)); [ $i -gt 200 ] && exit 1; sleep 0.05; done\"\n\
+        \x20     when: inventory_hostname == 'slow'\n\
+        \x20   - name: the fast host is done\n\
+        \x20     command: touch {{ out }}/fast-done\n\
+        \x20     when: inventory_hostname == 'fast'\n\
+        \x20   - set_fact: {mine: \"{{ inventory_hostname }}-fact\"}\n\
+        \x20   - debug:\n\
+        \x20       msg: \"{{ inventory_hostname }}: {{ hostvars['fast'].color }} {{ hostvars['slow'].color }} {{ hostvars[inventory_hostname].mine }}\"\n";
+    let inv = "all:\n  vars: {ansible_connection: local}\n  hosts:\n    fast: {color: red}\n    slow: {color: blue}\n";
+    let p = project_with_inventory(playbook, "inv.yml", inv);
+    let out_var = format!("out={}", p.join("out").display());
+    let out = run_with(&p, "inv.yml", &["-e", &out_var]);
+    assert_code(&out, 0);
+    assert_eq!(
+        msg_strings(&out),
+        ["fast: red blue fast-fact", "slow: red blue slow-fact"],
+        "{}",
+        out.describe()
+    );
+    // Reported host after host, never interleaved by timing.
+    let body = out.stdout.split("PLAY RECAP").next().unwrap_or_default();
+    let last_fast = body.rfind("[fast]").expect("fast results");
+    let first_slow = body.find("[slow]").expect("slow results");
+    assert!(last_fast < first_slow, "{}", out.stdout);
+    assert_eq!(recap_of(&out, "slow")[..2], [3, 1], "{}", out.stdout);
+}
