@@ -694,7 +694,11 @@ impl<'r> Runner<'r> {
                 }
                 state.failed = true;
             }
-            Status::Unreachable if ignored => stats.skipped += 1,
+            // As ansible-core 2.19 counts it: the host stays in the play.
+            Status::Unreachable if ignored => {
+                stats.ok += 1;
+                stats.ignored += 1;
+            }
             Status::Unreachable => {
                 stats.unreachable += 1;
                 state.unreachable = true;

@@ -1640,3 +1640,40 @@ fn a_connection_lost_mid_copy_never_leaves_a_truncated_destination() {
         );
     }
 }
+
+#[test]
+fn delegate_to_runs_on_the_delegate_with_the_task_hosts_variables() {
+    let servers = start_hosts(&[lo(49), lo(50)]);
+    let p = Project::new();
+    Inventory::new()
+        .ssh("a", &servers[0], "root", &[("color", "red".into())])
+        .ssh("b", &servers[1], "root", &[("color", "blue".into())])
+        .write(&p);
+    // Where the command ran: sshd's address from SSH_CONNECTION, or `local`.
+    let probe = "set -- $SSH_CONNECTION; echo \"${3:-local} {{ inventory_hostname }} {{ color }}\"";
+    p.file(
+        "playbook.yml",
+        format!(
+            "- hosts: a\n  gather_facts: false\n  tasks:\n\
+             \x20   - shell: '{probe}'\n      register: own\n\
+             \x20   - shell: '{probe}'\n      delegate_to: b\n      register: on_b\n\
+             \x20   - shell: '{probe}'\n      delegate_to: localhost\n      register: on_local\n\
+             \x20   - debug:\n        msg: \"{{{{ own.stdout }}}}|{{{{ on_b.stdout }}}}|{{{{ on_local.stdout }}}}\"\n"
+        ),
+    );
+    let out = drover_cmd(&p, &[]).env_remove("SSH_CONNECTION").run();
+    assert_code(&out, 0);
+    assert!(
+        out.stdout
+            .contains("\"msg\": \"127.0.0.49 a red|127.0.0.50 a red|local a red\""),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.contains("changed: [a -> b]"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("changed: [a -> localhost]"),
+        "{}",
+        out.stdout
+    );
+    assert_recaps(&out, &[("a", [4, 3, 0, 0, 0, 0, 0])]);
+}
