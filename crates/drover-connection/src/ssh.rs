@@ -3,18 +3,19 @@
 //!
 //! The system `ssh` client makes the connection (so `~/.ssh/config`, the agent, `ProxyJump`,
 //! `known_hosts` all work as they do for the user), as a ControlMaster that drover owns (see
-//! [`master`]); each command is then one channel opened through the master's socket by
-//! openssh's native mux client, with no process spawned per command.
+//! `ssh/master.rs`); channels are then opened through the master's socket by openssh's native
+//! mux client, with no process spawned per channel.
 //!
-//! Scripts go to shells that stay open on the host (see [`shell`]): the first command opens a
-//! channel running `exec /bin/sh`, and later commands are lines written to it, about 1 ms each
-//! instead of about 9 ms and two processes for a channel, a login shell and `sh -c`. Commands
-//! that run at the same time on one host get shells of their own, up to `max_sessions` channels
-//! (sshd's `MaxSessions` is 10 by default); more wait. Input larger than
-//! [`shell::MAX_INLINE_INPUT`] goes over a channel of its own, as the single command line
-//! `/bin/sh -c 'SCRIPT'`. Either way the user's login shell runs the command line sshd hands
-//! it, so it must be a POSIX-like shell (as for Ansible), and `/bin/sh` must have `printf` as
-//! a builtin (every POSIX shell in use has), so that input never appears on a command line.
+//! Scripts go to shells that stay open on the host (see `ssh/shell.rs`): the first command
+//! opens a channel running `exec /bin/sh`, and later commands are lines written to it, about
+//! 1 ms each instead of about 9 ms and two processes for a channel, a login shell and `sh -c`.
+//! Commands that run at the same time on one host get shells of their own, up to
+//! `max_sessions` channels (sshd's `MaxSessions` is 10 by default); more wait. Input larger
+//! than 256 KiB (`shell::MAX_INLINE_INPUT`) goes over a channel of its own, as the single
+//! command line `/bin/sh -c 'SCRIPT'`. Either way the user's login shell runs the command line
+//! sshd hands it, so it must be a POSIX-like shell (as for Ansible), and `/bin/sh` must have
+//! `printf` as a builtin (every POSIX shell in use has), so that input never appears on a
+//! command line.
 //!
 //! A command that outlives its timeout gets its channel closed (its shell is never reused) and
 //! [`ConnectionError::Timeout`]; sshd does not kill the remote process for that (there is no

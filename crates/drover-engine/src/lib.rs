@@ -2,9 +2,9 @@
 //! arguments, loops, conditions, handlers, blocks, strategies and the events that describe a run.
 //!
 //! The executor never knows what a module does: it templates a task's arguments, calls
-//! [`Module::run`](drover_types::Module::run) through a connection from a
-//! [`Connector`](drover_types::Connector), and turns results into [`Event`](drover_types::Event)s
-//! for a [`Reporter`](drover_types::Reporter). Hosts of a play run a task concurrently (up to
+//! [`drover_types::Module::run`] through a connection from a
+//! [`drover_types::Connector`], and turns results into [`drover_types::Event`]s
+//! for a [`drover_types::Reporter`]. Hosts of a play run a task concurrently (up to
 //! `forks` at once); events are sent in inventory order once every host has finished the task, so
 //! output never depends on timing. It never prints and never opens a connection itself.
 
