@@ -82,38 +82,29 @@ def main():
         r = run.Runner(args, hosts)
         n = hosts.n
 
-        # 1. Controller CPU against host CPU, default connections (they close at the end, so
-        #    the listeners have reaped every sshd process and its commands).
-        for phase in ("cold", "warm"):
-            if phase == "cold":
-                r.reset("drover")
+        def measure(tool):
+            """Wall time, controller CPU and host CPU of one run of `tool`."""
             before, cbefore = host_cg.usage(), CTL_CG.usage()
-            cmd, env = r.command("drover")
+            cmd, env = r.command(tool)
             wall, _, _ = timed(cmd, env, run.WORKLOAD)
             time.sleep(0.3)
-            host_cpu, ctl_cpu = host_cg.usage() - before, CTL_CG.usage() - cbefore
-            print(f"drover {n} hosts {phase}: wall {wall:.2f}s, controller CPU (drover + ssh) "
-                  f"{ctl_cpu:.2f}s, host CPU (sshd + shells + commands) {host_cpu:.2f}s")
-            if phase == "warm":
-                r.reset("pyinfra")
-                for ph in ("cold", "warm"):
-                    before, cbefore = host_cg.usage(), CTL_CG.usage()
-                    cmd, env = r.command("pyinfra")
-                    w, _, _ = timed(cmd, env, run.WORKLOAD)
-                    time.sleep(0.3)
-                    hc, c = host_cg.usage() - before, CTL_CG.usage() - cbefore
-                    print(f"pyinfra {n} hosts {ph}: wall {w:.2f}s, controller CPU {c:.2f}s, "
-                          f"host CPU {hc:.2f}s")
+            return wall, CTL_CG.usage() - cbefore, host_cg.usage() - before
+
+        # 1. Controller CPU against host CPU, default connections (they close at the end, so
+        #    the listeners have reaped every sshd process and its commands).
+        for tool in ("drover", "pyinfra"):
+            r.reset(tool)
+            for phase in ("cold", "warm"):
+                wall, ctl_cpu, host_cpu = measure(tool)
+                print(f"{tool} {n} hosts {phase}: wall {wall:.2f}s, controller CPU "
+                      f"{ctl_cpu:.2f}s, host CPU (sshd + shells + commands) {host_cpu:.2f}s")
 
         # The same with persistent masters (started by a first, unmeasured run; they stay in the
         # controller's cgroup): a warm run without any handshake.
         r.close_persistent_masters()
-        cmd, env = r.command("drover-persist")
-        timed(cmd, env, run.WORKLOAD)
-        before, cbefore = host_cg.usage(), CTL_CG.usage()
-        wall, _, _ = timed(cmd, env, run.WORKLOAD)
-        time.sleep(0.3)
-        host_cpu, ctl_cpu = host_cg.usage() - before, CTL_CG.usage() - cbefore
+        r.reset("drover-persist")
+        measure("drover-persist")
+        wall, ctl_cpu, host_cpu = measure("drover-persist")
         print(f"drover --ssh-persist {n} hosts warm: wall {wall:.2f}s, controller CPU "
               f"{ctl_cpu:.2f}s, host CPU {host_cpu:.2f}s")
         r.close_persistent_masters()
