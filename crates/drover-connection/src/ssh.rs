@@ -173,12 +173,16 @@ impl Ssh {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let child = self.spawn(&mut cmd).await?;
-        Shell::new(child, ticket).ok_or_else(|| {
+        let mut shell = Shell::new(child, ticket).ok_or_else(|| {
             ConnectionError::Other(format!(
                 "ssh to {}: the shell's channel has no pipes",
                 self.target.display()
             ))
-        })
+        })?;
+        match shell.settle().await {
+            Ok(()) => Ok(shell),
+            Err(e) => Err(self.lost(&openssh::Error::ChildIo(e)).await),
+        }
     }
 
     /// Runs `command_line` in an open shell (an idle one, or a new one).

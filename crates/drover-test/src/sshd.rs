@@ -182,6 +182,7 @@ impl SshdHost {
              MaxSessions 10\n\
              MaxStartups 100:30:200\n\
              PrintMotd no\n\
+             AcceptEnv BASH_ENV\n\
              LogLevel ERROR\n\
              Subsystem sftp internal-sftp\n\
              {kex}",

@@ -69,6 +69,22 @@ impl Shell {
         })
     }
 
+    /// Waits until a new shell answers, throwing away whatever came first: a login script that
+    /// prints a banner or a warning even without a terminal would otherwise end up in the
+    /// first command's output.
+    pub(super) async fn settle(&mut self) -> std::io::Result<()> {
+        let token = format!("{}0", self.token);
+        let line = format!("printf '\\n%s\\n' {token}; printf '\\n%s\\n' {token} >&2\n");
+        self.stdin.write_all(line.as_bytes()).await?;
+        self.stdin.flush().await?;
+        let marker = format!("\n{token}\n");
+        let (stdout, stderr) = tokio::join!(
+            self.stdout.read_until(marker.as_bytes()),
+            self.stderr.read_until(marker.as_bytes()),
+        );
+        stdout.and(stderr).map(drop)
+    }
+
     /// Closes the shell's channel, keeping its place for another.
     pub(super) fn into_ticket(self) -> Ticket {
         self.ticket

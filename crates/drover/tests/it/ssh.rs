@@ -1677,3 +1677,43 @@ fn delegate_to_runs_on_the_delegate_with_the_task_hosts_variables() {
     );
     assert_recaps(&out, &[("a", [4, 3, 0, 0, 0, 0, 0])]);
 }
+
+#[test]
+fn a_login_shell_that_prints_a_banner_does_not_garble_command_output() {
+    let servers = start_hosts(&[lo(51)]);
+    let p = Project::new();
+    // bash, root's login shell, reads $BASH_ENV even when not interactive (the test sshd
+    // accepts BASH_ENV from the client): every command's login shell prints this first.
+    p.file(
+        "noise.sh",
+        "echo 'Welcome to a noisy host'\necho 'a warning' >&2\n",
+    );
+    let noise = format!("-o SetEnv=BASH_ENV={}", p.join("noise.sh").display());
+    let d = yq(&p.join("out").display().to_string());
+    Inventory::new()
+        .ssh(
+            "a",
+            &servers[0],
+            "root",
+            &[("ansible_ssh_extra_args", yq(&noise)), ("d", d)],
+        )
+        .write(&p);
+    p.file(
+        "playbook.yml",
+        "- hosts: a\n  gather_facts: false\n  tasks:\n\
+         \x20   - command: echo hello\n      register: r\n      changed_when: false\n\
+         \x20   - debug: {msg: \"[{{ r.stdout }}] [{{ r.stderr }}]\"}\n\
+         \x20   - file: {path: \"{{ d }}\", state: directory}\n\
+         \x20   - copy: {content: \"whole\\n\", dest: \"{{ d }}/f\"}\n",
+    );
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert!(
+        out.stdout.contains("\"msg\": \"[hello] []\""),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(p.read("out/f"), "whole\n");
+    let again = drover(&p, &[]);
+    assert_recaps(&again, &[("a", [4, 0, 0, 0, 0, 0, 0])]);
+}
