@@ -21,7 +21,9 @@
 //!   output on each stream, with the exit status on stdout. Each stream keeps its own order, so
 //!   everything the script wrote comes before the token on that stream.
 //!
-//! A shell whose stream breaks, or whose command timed out, is dropped, never reused.
+//! A new shell first echoes a marker of its own: whatever the login shell printed before it (a
+//! banner or warnings from its rc files) is thrown away. A shell whose stream breaks, or whose
+//! command timed out, is dropped, never reused.
 
 use super::pool::Ticket;
 use drover_types::{ExecOutput, shell_quote};
