@@ -152,13 +152,15 @@ impl Ssh {
     ) -> Result<openssh::Child<S>, ConnectionError> {
         // sshd frees a session only after the channel-close exchange, which can lag behind the
         // exit status (or the closed shell) that returned our ticket: a refused session is
-        // retried for a while.
+        // retried for a while. A server with a lower `MaxSessions` than ours refuses while our
+        // idle shells hold its sessions: close one each time.
         let mut refused = 0u32;
         loop {
             match cmd.spawn().await {
                 Ok(c) => return Ok(c),
                 Err(e) if is_session_refused(&e) && refused < 100 => {
                     refused += 1;
+                    self.pool.shed_idle();
                     tokio::time::sleep(Duration::from_millis(5 * u64::from(refused.min(10)))).await;
                 }
                 Err(e) => return Err(self.lost(&e).await),

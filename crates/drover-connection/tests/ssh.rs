@@ -226,6 +226,20 @@ async fn large_input_gets_a_channel_when_idle_shells_hold_every_place() {
 }
 
 #[tokio::test]
+async fn a_server_allowing_one_session_still_takes_large_input() {
+    sshd::require_sshd();
+    let h = SshdHost::start_with_max_sessions(Ipv4Addr::new(127, 0, 0, 29), 1);
+    let c = connect(&h).await;
+    assert_eq!(c.exec(Exec::script("echo a")).await.unwrap().stdout, b"a\n");
+    // Over 256 KiB: a channel of its own, which needs the idle shell's session.
+    let data: Vec<u8> = (0..=255u8).cycle().take(300 * 1024).collect();
+    let out = c.exec(Exec::script("cat").with_stdin(&data)).await.unwrap();
+    assert!(out.stdout == data, "rc {} {}", out.rc, out.stderr_text());
+    assert_eq!(c.exec(Exec::script("echo b")).await.unwrap().stdout, b"b\n");
+    c.close().await;
+}
+
+#[tokio::test]
 async fn put_and_get_five_megabytes() {
     let h = server(15);
     let c = connect(&h).await;

@@ -144,6 +144,11 @@ impl SshdHost {
     /// Starts sshd on `addr` (any `127.0.0.x`) and a free port, and waits until it accepts
     /// connections. Panics (with sshd's log) when it cannot.
     pub fn start(addr: Ipv4Addr) -> SshdHost {
+        SshdHost::start_with_max_sessions(addr, 10)
+    }
+
+    /// [`SshdHost::start`] with sshd's `MaxSessions` (channels per connection) set to `max`.
+    pub fn start_with_max_sessions(addr: Ipv4Addr, max: u32) -> SshdHost {
         require_sshd();
         let dir = tempfile::Builder::new()
             .prefix("drover-sshd-")
@@ -179,7 +184,7 @@ impl SshdHost {
              PubkeyAuthentication yes\n\
              PasswordAuthentication no\n\
              KbdInteractiveAuthentication no\n\
-             MaxSessions 10\n\
+             MaxSessions {max}\n\
              MaxStartups 100:30:200\n\
              PrintMotd no\n\
              AcceptEnv BASH_ENV\n\

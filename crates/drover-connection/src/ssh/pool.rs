@@ -115,6 +115,13 @@ impl Pool {
         self.inner.changed.notify_one();
     }
 
+    /// Closes one idle shell, if there is one: for a server that allows fewer channels than
+    /// the cap (a `MaxSessions` below 10), where an idle shell may be what stands in the way.
+    pub(super) fn shed_idle(&self) {
+        let shell = self.inner.lock().idle.pop();
+        drop(shell);
+    }
+
     /// Closes every idle shell and refuses every later request.
     pub(super) fn close(&self) {
         let idle = {
