@@ -194,9 +194,17 @@ impl Ssh {
         input: Option<&[u8]>,
         timeout: Option<Duration>,
     ) -> Result<ExecOutput, ConnectionError> {
-        let mut shell = match self.pool.shell().await.map_err(|_| self.closed_error())? {
-            Lease::Idle(shell) => shell,
-            Lease::Open(ticket) => Box::new(self.open_shell(ticket).await?),
+        let mut shell = loop {
+            match self.pool.shell().await.map_err(|_| self.closed_error())? {
+                // Output after the last command's end (a background process it left) would
+                // land in this command's: such a shell is dropped, and another taken.
+                Lease::Idle(mut shell) => {
+                    if shell.is_quiet() {
+                        break shell;
+                    }
+                }
+                Lease::Open(ticket) => break Box::new(self.open_shell(ticket).await?),
+            }
         };
         // On a timeout or an error the shell is dropped here, and its channel closed.
         let result = match timeout {

@@ -240,6 +240,29 @@ async fn a_server_allowing_one_session_still_takes_large_input() {
 }
 
 #[tokio::test]
+async fn output_from_a_left_behind_process_never_reaches_the_next_command() {
+    let h = server(30);
+    let c = connect(&h).await;
+    let first = shell_pid(&c).await;
+    let out = c
+        .exec(Exec::script("(sleep 0.3; echo late; echo late >&2) &"))
+        .await
+        .unwrap();
+    assert_eq!((out.rc, &out.stdout[..]), (0, &b""[..]));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let out = c.exec(Exec::script("echo next; echo $PPID")).await.unwrap();
+    let text = out.stdout_text();
+    assert!(
+        text.starts_with("next\n"),
+        "{text:?} {:?}",
+        out.stderr_text()
+    );
+    assert!(out.stderr.is_empty(), "{:?}", out.stderr_text());
+    assert_ne!(text.trim_start_matches("next\n"), first, "a fresh shell");
+    c.close().await;
+}
+
+#[tokio::test]
 async fn put_and_get_five_megabytes() {
     let h = server(15);
     let c = connect(&h).await;

@@ -22,11 +22,13 @@
 //!   everything the script wrote comes before the token on that stream.
 //!
 //! A new shell first echoes a marker of its own: whatever the login shell printed before it (a
-//! banner or warnings from its rc files) is thrown away. A shell whose stream breaks, or whose
-//! command timed out, is dropped, never reused.
+//! banner or warnings from its rc files) is thrown away. A shell whose stream breaks, whose
+//! command timed out, or that has sent anything since its last command ended (a background
+//! process left holding its outputs) is dropped, never reused.
 
 use super::pool::Ticket;
 use drover_types::{ExecOutput, shell_quote};
+use futures_util::FutureExt;
 use openssh::{ChildStderr, ChildStdin, ChildStdout, Session};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -85,6 +87,16 @@ impl Shell {
             self.stderr.read_until(marker.as_bytes()),
         );
         stdout.and(stderr).map(drop)
+    }
+
+    /// Whether nothing has come from the shell since its last command ended (and it is still
+    /// open). A background process that a script left holding the outputs can write after the
+    /// end marker; such a shell is not reused.
+    pub(super) fn is_quiet(&mut self) -> bool {
+        self.stdout.buf.is_empty()
+            && self.stderr.buf.is_empty()
+            && self.stdout.nothing_ready()
+            && self.stderr.nothing_ready()
     }
 
     /// Closes the shell's channel, keeping its place for another.
@@ -185,6 +197,13 @@ impl<R: AsyncRead + Unpin> Stream<R> {
             pipe,
             buf: Vec::new(),
         }
+    }
+
+    /// Whether a read would have to wait: no data and no end of stream is pending. The read is
+    /// polled once, never awaited (a zero timeout would wait for the timer's next tick).
+    fn nothing_ready(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        self.pipe.read(&mut byte).now_or_never().is_none()
     }
 
     /// Everything up to `marker`, which is consumed too. The end of the stream before the
