@@ -308,4 +308,72 @@ mod tests {
         assert_eq!(s.read_until(b"\nTOK2 ").await.unwrap(), b"rest");
         assert!(s.read_until(b"\nTOK3 ").await.is_err());
     }
+
+    /// A pipe that hands out at most `step` bytes per read, to split markers anywhere.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl AsyncRead for Trickle<'_> {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            let n = self.step.min(self.data.len()).min(buf.remaining());
+            buf.put_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Pseudo-random bytes (a fixed LCG: the same every run).
+    fn noise(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed;
+        (0..len)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (x >> 56) as u8
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn markers_split_across_any_reads_are_found() {
+        for step in 1..=7 {
+            for (i, len) in [0usize, 1, 5, 40, 3000].into_iter().enumerate() {
+                // Output that ends with part of a marker must not be mistaken for one.
+                let mut first = noise(i as u64, len);
+                first.extend_from_slice(b"\nTOK");
+                let second = noise(100 + i as u64, len / 2);
+                let mut all = first.clone();
+                all.extend_from_slice(b"\nTOK1 0\n");
+                all.extend_from_slice(&second);
+                all.extend_from_slice(b"\nTOK2 3\n");
+                let mut s = Stream::new(Trickle { data: &all, step });
+                assert_eq!(
+                    s.read_until(b"\nTOK1 ").await.unwrap(),
+                    first,
+                    "step {step}"
+                );
+                assert_eq!(s.read_until(b"\n").await.unwrap(), b"0");
+                assert_eq!(s.read_until(b"\nTOK2 ").await.unwrap(), second);
+                assert_eq!(s.read_until(b"\n").await.unwrap(), b"3");
+            }
+        }
+    }
+
+    #[test]
+    fn random_input_arrives_byte_for_byte() {
+        for (seed, len) in [(1u64, 1usize), (2, 255), (3, 4096), (4, 70_000)] {
+            let data = noise(seed, len);
+            let (stdout, stderr) = run_locally("cat", Some(&data));
+            assert_eq!(stderr, b"\nTOK1\n");
+            assert_eq!(&stdout[..data.len()], &data[..], "seed {seed}");
+            assert_eq!(&stdout[data.len()..], b"\nTOK1 0\n");
+        }
+    }
 }
