@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Where drover's time goes on the benchmark workload (run by hand, as root, after run.sh has
-built drover): round trips per task, processes started on the host per run, controller CPU
-against host CPU, and the cost of one command as a new exec over the mux against one command
+built drover): controller CPU against host CPU (default connections, then a warm run over
+persistent masters), the channels drover opens for a run, the processes a cold and a warm run
+start on a host, and the cost of one command as a new exec over the mux against one command
 written to a shell that stays open.
 
     python3 bench/profile.py [--hosts 10]
