@@ -181,9 +181,18 @@ impl Ssh {
                 self.target.display()
             ))
         })?;
-        match shell.settle().await {
-            Ok(()) => Ok(shell),
-            Err(e) => Err(self.lost(&openssh::Error::ChildIo(e)).await),
+        // A login script that waits (for input, say) must not hang the run: it gets as long as
+        // connecting does.
+        let limit = self.target.connect_timeout;
+        match tokio::time::timeout(limit, shell.settle()).await {
+            Ok(Ok(())) => Ok(shell),
+            Ok(Err(e)) => Err(self.lost(&openssh::Error::ChildIo(e)).await),
+            Err(_) => Err(ConnectionError::Unreachable(format!(
+                "{}: the login shell did not answer within {} s (does a login script wait \
+                 for something?)",
+                self.target.display(),
+                limit.as_secs()
+            ))),
         }
     }
 

@@ -1717,3 +1717,35 @@ fn a_login_shell_that_prints_a_banner_does_not_garble_command_output() {
     let again = drover(&p, &[]);
     assert_recaps(&again, &[("a", [4, 0, 0, 0, 0, 0, 0])]);
 }
+
+#[test]
+fn a_login_shell_that_never_answers_makes_the_host_unreachable_not_a_hang() {
+    let servers = start_hosts(&[lo(52)]);
+    let p = Project::new();
+    p.file("stuck.sh", "sleep 60\n");
+    let stuck = format!("-o SetEnv=BASH_ENV={}", p.join("stuck.sh").display());
+    Inventory::new()
+        .ssh(
+            "a",
+            &servers[0],
+            "root",
+            &[
+                ("ansible_ssh_extra_args", yq(&stuck)),
+                ("ansible_ssh_timeout", "2".into()),
+            ],
+        )
+        .write(&p);
+    p.file(
+        "playbook.yml",
+        "- hosts: a\n  gather_facts: false\n  tasks:\n    - command: echo hello\n",
+    );
+    // The command's own timeout is the guard against a hang, well above the 2 s limit.
+    let out = drover_cmd(&p, &[]).timeout(Duration::from_secs(40)).run();
+    assert_code(&out, 4);
+    assert_recaps(&out, &[("a", [0, 0, 1, 0, 0, 0, 0])]);
+    let line = unreachable_line(&out, "a");
+    assert!(
+        line.contains("the login shell did not answer within 2 s"),
+        "{line}"
+    );
+}
