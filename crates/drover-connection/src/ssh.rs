@@ -216,13 +216,7 @@ impl Ssh {
             }
         };
         // On a timeout or an error the shell is dropped here, and its channel closed.
-        let result = match timeout {
-            Some(limit) => tokio::time::timeout(limit, shell.run(command_line, input))
-                .await
-                .map_err(|_| ConnectionError::Timeout(limit))?,
-            None => shell.run(command_line, input).await,
-        };
-        match result {
+        match within(timeout, shell.run(command_line, input)).await? {
             Ok(out) => {
                 self.pool.give_back(shell);
                 Ok(out)
@@ -240,14 +234,9 @@ impl Ssh {
     ) -> Result<ExecOutput, ConnectionError> {
         // Waiting for a free channel does not count against the command's timeout.
         let _ticket = self.pool.channel().await.map_err(|_| self.closed_error())?;
-        let run = self.run_channel(command, input);
-        match timeout {
-            // Dropping `run` drops the mux connection, which makes the master close the channel.
-            Some(limit) => tokio::time::timeout(limit, run)
-                .await
-                .map_err(|_| ConnectionError::Timeout(limit))?,
-            None => run.await,
-        }
+        // On a timeout, dropping the future drops the mux connection, which makes the master
+        // close the channel.
+        within(timeout, self.run_channel(command, input)).await?
     }
 
     async fn run_channel(
@@ -295,6 +284,20 @@ impl Ssh {
             Err(e) => return Err(self.lost(&e).await),
         };
         Ok(ExecOutput { rc, stdout, stderr })
+    }
+}
+
+/// `run`'s output, or [`ConnectionError::Timeout`] when `limit` passes first (`run` is then
+/// dropped).
+async fn within<T>(
+    limit: Option<Duration>,
+    run: impl std::future::Future<Output = T>,
+) -> Result<T, ConnectionError> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, run)
+            .await
+            .map_err(|_| ConnectionError::Timeout(limit)),
+        None => Ok(run.await),
     }
 }
 

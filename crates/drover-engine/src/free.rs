@@ -28,13 +28,7 @@ impl<'r> Runner<'r> {
         let mut buffers: Vec<Buffer> = state.hosts.iter().map(|_| Buffer::default()).collect();
         // The other hosts' variables and facts as they are now: each runner sees its own host
         // change, the others as a snapshot, so the output never depends on timing.
-        let peers = self.uses_hostvars.then(|| {
-            Arc::new(crate::vars::hostvars(
-                self.order
-                    .iter()
-                    .filter_map(|h| self.hosts.get_key_value(h)),
-            ))
-        });
+        let peers = self.uses_hostvars.then(|| Arc::new(self.own_hostvars()));
         let mut runs = Vec::new();
         for (host, buffer) in state.hosts.iter().zip(buffers.iter_mut()) {
             let Some(host_state) = self.hosts.remove(host) else {

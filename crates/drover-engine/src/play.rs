@@ -408,6 +408,15 @@ impl<'r> Runner<'r> {
         )
     }
 
+    /// `hostvars` of the hosts this runner holds, in inventory order.
+    pub(crate) fn own_hostvars(&self) -> Value {
+        vars::hostvars(
+            self.order
+                .iter()
+                .filter_map(|h| self.hosts.get_key_value(h)),
+        )
+    }
+
     fn refresh_magic(&mut self, state: &mut PlayState<'_>) {
         state.magic.play_hosts = state
             .hosts
@@ -416,11 +425,7 @@ impl<'r> Runner<'r> {
             .cloned()
             .collect();
         state.magic.hostvars = if self.uses_hostvars {
-            let own = vars::hostvars(
-                self.order
-                    .iter()
-                    .filter_map(|h| self.hosts.get_key_value(h)),
-            );
+            let own = self.own_hostvars();
             Some(match &self.peers {
                 Some(peers) => vars::overlay(peers, own),
                 None => own,

@@ -7,7 +7,7 @@
 //! byte; the module around it reads and writes through `files` like `lineinfile`.
 
 use crate::args::Args;
-use crate::files::{self, FILE_COMMON, FileAttrs, ignored_file_args};
+use crate::files::{self, FILE_COMMON, FileAttrs};
 use crate::lineinfile::{exclusive, fail_rc};
 use crate::textedit::{self, Edit, Flavor, Template, char_len, py_subn, splitlines_keepends};
 use async_trait::async_trait;
@@ -114,7 +114,6 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         append_newline: args.bool("append_newline", false)?,
     };
     let (content, msg) = edit(original.as_deref(), &request);
-    let mut warnings = ignored_file_args(&args);
     let edit = Edit {
         path: &path,
         state: &st,
@@ -126,10 +125,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         attrs: FileAttrs::from_args(&args, &st)?,
         diff_header: format!("{path} (content)"),
     };
-    let mut result = textedit::apply(ctx, edit).await;
-    warnings.append(&mut result.warnings);
-    result.warnings = warnings;
-    Ok(result)
+    let result = textedit::apply(ctx, edit).await;
+    Ok(files::warn_ignored_file_args(result, &args))
 }
 
 /// A marker line: `{mark}` in `marker` replaced by `mark` (through Python's `re.sub`, so

@@ -54,7 +54,7 @@ impl Module for Copy {
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         let result = run_copy(ctx, args).await.unwrap_or_else(|e| e);
-        files::warn_ignored_file_args(result, args)
+        files::warn_ignored_file_args(result, &Args::new(args))
     }
 }
 

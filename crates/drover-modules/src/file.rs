@@ -55,7 +55,7 @@ impl Module for File {
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         let result = run_file(ctx, args).await.unwrap_or_else(|e| e);
-        crate::files::warn_ignored_file_args(result, args)
+        crate::files::warn_ignored_file_args(result, &Args::new(args))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use drover_types::{
-    ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, Map, ModuleContext, TaskResult, random_hex,
+    ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, random_hex,
     shell_quote,
 };
 use sha1::Digest;
@@ -141,8 +141,8 @@ pub(crate) fn ignored_file_args(args: &Args<'_>) -> Vec<String> {
 }
 
 /// `result` with the warnings of [`ignored_file_args`] first.
-pub(crate) fn warn_ignored_file_args(mut result: TaskResult, args: &Map) -> TaskResult {
-    let mut warnings = ignored_file_args(&Args::new(args));
+pub(crate) fn warn_ignored_file_args(mut result: TaskResult, args: &Args<'_>) -> TaskResult {
+    let mut warnings = ignored_file_args(args);
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     result

@@ -6,7 +6,7 @@
 //! kept as they are, as Python's surrogate escapes do), Latin-1 or ASCII.
 
 use crate::args::Args;
-use crate::files::{self, FILE_COMMON, FileAttrs, ignored_file_args};
+use crate::files::{self, FILE_COMMON, FileAttrs};
 use crate::lineinfile::fail_rc;
 use crate::textedit::{self, Edit, Flavor, Template, py_subn};
 use async_trait::async_trait;
@@ -139,7 +139,6 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
             encoding.encode(&new).map_err(TaskResult::failed)?,
         ),
     };
-    let mut warnings = ignored_file_args(&args);
     let edit = Edit {
         path: &path,
         state: &st,
@@ -155,9 +154,7 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
     if !result.failed {
         result.data.insert("rc".into(), 0.into());
     }
-    warnings.append(&mut result.warnings);
-    result.warnings = warnings;
-    Ok(result)
+    Ok(files::warn_ignored_file_args(result, &args))
 }
 
 /// What the task asks for.

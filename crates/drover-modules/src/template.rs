@@ -42,7 +42,7 @@ impl Module for Template {
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         let result = run_template(ctx, args).await.unwrap_or_else(|e| e);
-        files::warn_ignored_file_args(result, args)
+        files::warn_ignored_file_args(result, &Args::new(args))
     }
 }
 

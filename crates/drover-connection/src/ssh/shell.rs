@@ -77,16 +77,8 @@ impl Shell {
     /// prints a banner or a warning even without a terminal would otherwise end up in the
     /// first command's output.
     pub(super) async fn settle(&mut self) -> std::io::Result<()> {
-        let token = format!("{}0", self.token);
-        let line = format!("printf '\\n%s\\n' {token}; printf '\\n%s\\n' {token} >&2\n");
-        self.stdin.write_all(line.as_bytes()).await?;
-        self.stdin.flush().await?;
-        let marker = format!("\n{token}\n");
-        let (stdout, stderr) = tokio::join!(
-            self.stdout.read_until(marker.as_bytes()),
-            self.stderr.read_until(marker.as_bytes()),
-        );
-        stdout.and(stderr).map(drop)
+        // The banner, if any, is the output of this no-op command, and is dropped with it.
+        self.run(":", None).await.map(drop)
     }
 
     /// Whether nothing has come from the shell since its last command ended (and it is still
@@ -115,11 +107,8 @@ impl Shell {
         self.count += 1;
         let token = format!("{}{}", self.token, self.count);
         let line = command_text(command_line, input, &token);
-        let send = async {
-            self.stdin.write_all(line.as_bytes()).await?;
-            self.stdin.flush().await
-        };
-        send.await?;
+        self.stdin.write_all(line.as_bytes()).await?;
+        self.stdin.flush().await?;
         let out_marker = format!("\n{token} ");
         let err_marker = format!("\n{token}\n");
         let (stdout, stderr) = tokio::join!(
