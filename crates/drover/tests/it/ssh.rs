@@ -1678,25 +1678,23 @@ fn delegate_to_runs_on_the_delegate_with_the_task_hosts_variables() {
     assert_recaps(&out, &[("a", [4, 3, 0, 0, 0, 0, 0])]);
 }
 
+/// The host variable that makes the login shell run `script` before every command: bash,
+/// root's login shell, reads $BASH_ENV even when not interactive, and the test sshd accepts
+/// BASH_ENV from the client.
+fn login_script(p: &Project, script: &str) -> (&'static str, String) {
+    p.file("login.sh", script);
+    let option = format!("-o SetEnv=BASH_ENV={}", p.join("login.sh").display());
+    ("ansible_ssh_extra_args", yq(&option))
+}
+
 #[test]
 fn a_login_shell_that_prints_a_banner_does_not_garble_command_output() {
     let servers = start_hosts(&[lo(51)]);
     let p = Project::new();
-    // bash, root's login shell, reads $BASH_ENV even when not interactive (the test sshd
-    // accepts BASH_ENV from the client): every command's login shell prints this first.
-    p.file(
-        "noise.sh",
-        "echo 'Welcome to a noisy host'\necho 'a warning' >&2\n",
-    );
-    let noise = format!("-o SetEnv=BASH_ENV={}", p.join("noise.sh").display());
+    let noise = login_script(&p, "echo 'Welcome to a noisy host'\necho 'a warning' >&2\n");
     let d = yq(&p.join("out").display().to_string());
     Inventory::new()
-        .ssh(
-            "a",
-            &servers[0],
-            "root",
-            &[("ansible_ssh_extra_args", yq(&noise)), ("d", d)],
-        )
+        .ssh("a", &servers[0], "root", &[noise, ("d", d)])
         .write(&p);
     p.file(
         "playbook.yml",
@@ -1722,17 +1720,13 @@ fn a_login_shell_that_prints_a_banner_does_not_garble_command_output() {
 fn a_login_shell_that_never_answers_makes_the_host_unreachable_not_a_hang() {
     let servers = start_hosts(&[lo(52)]);
     let p = Project::new();
-    p.file("stuck.sh", "sleep 60\n");
-    let stuck = format!("-o SetEnv=BASH_ENV={}", p.join("stuck.sh").display());
+    let stuck = login_script(&p, "sleep 60\n");
     Inventory::new()
         .ssh(
             "a",
             &servers[0],
             "root",
-            &[
-                ("ansible_ssh_extra_args", yq(&stuck)),
-                ("ansible_ssh_timeout", "2".into()),
-            ],
+            &[stuck, ("ansible_ssh_timeout", "2".into())],
         )
         .write(&p);
     p.file(
