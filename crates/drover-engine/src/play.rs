@@ -183,23 +183,19 @@ impl<'r> Runner<'r> {
     async fn run_play(&mut self, play: &'r Play) -> Result<(), Error> {
         let config = self.config;
         let play_level = self.play_level_vars(play);
-        let pattern = match self
-            .templates
-            .render_value(&Value::String(play.hosts.clone()), &play_level)
-        {
-            Ok(Value::String(s)) => s,
-            Ok(Value::Array(items)) => items
+        let pattern = match self.play_keyword(
+            play,
+            "hosts",
+            &Value::String(play.hosts.clone()),
+            &play_level,
+        )? {
+            Value::String(s) => s,
+            Value::Array(items) => items
                 .iter()
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
                 .collect::<Vec<_>>()
                 .join(":"),
-            Ok(other) => other.to_string(),
-            Err(err) => {
-                self.reporter.event(&Event::Warning(format!(
-                    "could not template the play's `hosts`: {err}"
-                )));
-                play.hosts.clone()
-            }
+            other => other.to_string(),
         };
         let name = match &play.name {
             Some(n) => match self
@@ -273,33 +269,34 @@ impl<'r> Runner<'r> {
                 check_mode: config.check,
                 diff_mode: config.diff,
             },
-            force_handlers: play
-                .force_handlers
-                .as_ref()
-                .is_some_and(drover_types::truthy),
-            any_errors_fatal: play
-                .any_errors_fatal
-                .as_ref()
-                .is_some_and(drover_types::truthy),
+            force_handlers: self.play_flag(
+                play,
+                "force_handlers",
+                &play.force_handlers,
+                &play_level,
+            )?,
+            any_errors_fatal: self.play_flag(
+                play,
+                "any_errors_fatal",
+                &play.any_errors_fatal,
+                &play_level,
+            )?,
             max_fail_percentage: None,
         };
         if let Some(raw) = &play.max_fail_percentage {
-            let value = self
-                .templates
-                .render_value(raw, &play_level)
-                .unwrap_or_else(|_| raw.clone());
-            state.max_fail_percentage = match &value {
+            let value = self.play_keyword(play, "max_fail_percentage", raw, &play_level)?;
+            let pct = match &value {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) => s.trim().trim_end_matches('%').parse().ok(),
                 _ => None,
             };
+            state.max_fail_percentage = Some(pct.ok_or_else(|| Error::Play {
+                span: play.span.clone(),
+                message: format!("`max_fail_percentage` must be a number, got `{value}`"),
+            })?);
         }
         let serial = match &play.serial {
-            Some(raw) => Some(
-                self.templates
-                    .render_value(raw, &play_level)
-                    .unwrap_or_else(|_| raw.clone()),
-            ),
+            Some(raw) => Some(self.play_keyword(play, "serial", raw, &play_level)?),
             None => None,
         };
         let batches =
@@ -475,11 +472,33 @@ impl<'r> Runner<'r> {
             .iter()
             .map(|h| self.vars_for(state, h, scope))
             .collect();
-        let run_once =
-            task::keyword_bool(&self.templates, keywords.run_once.as_ref(), &all_vars[0])
-                .ok()
-                .flatten()
-                .unwrap_or(false);
+        // Keywords that shape the whole task are evaluated once, with the first host's
+        // variables; one that cannot be evaluated fails the task on every host.
+        let t = &self.templates;
+        let first = &all_vars[0];
+        let task_keywords = (|| {
+            let run_once = task::keyword_bool(t, "run_once", keywords.run_once.as_ref(), first)?;
+            let fatal = task::keyword_bool(
+                t,
+                "any_errors_fatal",
+                keywords.any_errors_fatal.as_ref(),
+                first,
+            )?;
+            let throttle =
+                task::keyword_number::<usize>(t, "throttle", keywords.throttle.as_ref(), first)?;
+            Ok::<_, String>((run_once.unwrap_or(false), fatal, throttle))
+        })();
+        let (run_once, fatal, throttle) = match task_keywords {
+            Ok(values) => values,
+            Err(err) => {
+                let no_log = task::keyword_bool(t, "no_log", keywords.no_log.as_ref(), first)
+                    .map_or(true, |v| v.unwrap_or(false));
+                for host in &active {
+                    self.record(task, scope, host, HostRun::failed(err.clone(), no_log));
+                }
+                return;
+            }
+        };
         let targets = if run_once {
             all_vars.truncate(1);
             &active[..1]
@@ -487,7 +506,7 @@ impl<'r> Runner<'r> {
             &active[..]
         };
         let runs = self
-            .run_on_hosts(module, task, &keywords, targets, all_vars)
+            .run_on_hosts(module, task, &keywords, targets, all_vars, throttle)
             .await;
         let failed_before: usize = state
             .hosts
@@ -509,14 +528,7 @@ impl<'r> Runner<'r> {
             .iter()
             .filter(|h| self.hosts[*h].failed_run)
             .count();
-        let fatal = task::keyword_bool(
-            &self.templates,
-            keywords.any_errors_fatal.as_ref(),
-            &Map::new(),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or(state.any_errors_fatal);
+        let fatal = fatal.unwrap_or(state.any_errors_fatal);
         let too_many = state.max_fail_percentage.is_some_and(|pct| {
             let total = state.hosts.len().max(1) as f64;
             (failed_after as f64) * 100.0 / total > pct
@@ -549,6 +561,7 @@ impl<'r> Runner<'r> {
         keywords: &Keywords,
         hosts: &[String],
         all_vars: Vec<Map>,
+        throttle: Option<usize>,
     ) -> Vec<HostRun> {
         let inventory = &self.config.inventory;
         let host_vars = move |name: &str| inventory.host_vars(name);
@@ -568,13 +581,9 @@ impl<'r> Runner<'r> {
         };
         let env = &env;
         // `throttle` caps how many hosts run this task at once, below `--forks`.
-        let throttle = task::keyword_number::<usize>(
-            &self.templates,
-            keywords.throttle.as_ref(),
-            &all_vars[0],
-        )
-        .filter(|n| *n > 0)
-        .map(|n| Arc::new(Semaphore::new(n)));
+        let throttle = throttle
+            .filter(|n| *n > 0)
+            .map(|n| Arc::new(Semaphore::new(n)));
         let futures = hosts.iter().zip(all_vars).map(|(host, vars)| {
             let conn = self.hosts[host].conn.clone();
             let forks = self.forks.clone();
@@ -602,7 +611,11 @@ impl<'r> Runner<'r> {
             conn,
             retries,
             delegated_to,
+            warning,
         } = run;
+        if let Some(warning) = warning {
+            self.reporter.event(&Event::Warning(warning));
+        }
         let title = task.display_name();
         for retries_left in retries {
             self.reporter.event(&Event::Retrying {
@@ -716,6 +729,39 @@ impl<'r> Runner<'r> {
         }
     }
 
+    /// A play keyword templated with the play-level variables; one that cannot be evaluated
+    /// stops the run rather than falling back to its raw text.
+    fn play_keyword(
+        &self,
+        play: &Play,
+        name: &str,
+        raw: &Value,
+        vars: &Map,
+    ) -> Result<Value, Error> {
+        self.templates
+            .render_value(raw, vars)
+            .map_err(|err| Error::Play {
+                span: play.span.clone(),
+                message: task::keyword_error(name, &err),
+            })
+    }
+
+    /// A boolean play keyword (`force_handlers`, `any_errors_fatal`), possibly templated.
+    fn play_flag(
+        &self,
+        play: &Play,
+        name: &str,
+        raw: &Option<Value>,
+        vars: &Map,
+    ) -> Result<bool, Error> {
+        match raw {
+            None => Ok(false),
+            Some(raw) => Ok(drover_types::truthy(
+                &self.play_keyword(play, name, raw, vars)?,
+            )),
+        }
+    }
+
     /// Variables known before any host is considered: play vars and extra vars (what Ansible
     /// templates play names, `hosts` and task names with).
     fn play_level_vars(&self, play: &Play) -> Map {
@@ -771,10 +817,16 @@ impl<'r> Runner<'r> {
         let mut chosen = Vec::new();
         for host in hosts {
             let vars = self.vars_for(state, host, scope);
-            let ok = keywords
-                .when
-                .iter()
-                .all(|c| task::condition(&self.templates, c, &vars).unwrap_or(false));
+            let ok = keywords.when.iter().try_fold(true, |ok, c| {
+                Ok::<_, String>(ok && task::condition(&self.templates, c, &vars)?)
+            });
+            let ok = match ok {
+                Ok(ok) => ok,
+                Err(err) => {
+                    self.record(task, scope, host, HostRun::failed(err, false));
+                    continue;
+                }
+            };
             if ok {
                 chosen.push(host.clone());
             } else {

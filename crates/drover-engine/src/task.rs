@@ -73,6 +73,25 @@ pub(crate) struct HostRun {
     pub(crate) retries: Vec<u32>,
     /// `delegate_to`, when the task ran on another host.
     pub(crate) delegated_to: Option<String>,
+    /// Said once before the host's result (a `no_log` that could not be evaluated).
+    pub(crate) warning: Option<String>,
+}
+
+impl HostRun {
+    /// A run that failed before the task could start on the host.
+    pub(crate) fn failed(message: String, no_log: bool) -> Self {
+        HostRun {
+            items: Vec::new(),
+            result: TaskResult::failed(message),
+            status: Status::Failed,
+            ignored: false,
+            no_log,
+            conn: None,
+            retries: Vec::new(),
+            delegated_to: None,
+            warning: None,
+        }
+    }
 }
 
 /// How a result counts.
@@ -112,46 +131,63 @@ fn cond_text(cond: &Value) -> String {
     }
 }
 
-/// A keyword that holds a boolean, possibly templated.
+/// A keyword that holds a boolean, possibly templated. A template that fails is an error naming
+/// the keyword, never the default: a broken `no_log` must not print the secret it was meant to
+/// hide.
 pub(crate) fn keyword_bool(
     templates: &Templates,
+    name: &str,
     value: Option<&Value>,
     vars: &Map,
 ) -> Result<Option<bool>, String> {
     match value {
         None => Ok(None),
-        Some(Value::String(s)) if Templates::is_template(s) => {
-            Ok(Some(drover_types::truthy(&templates.render(s, vars)?)))
-        }
+        Some(Value::String(s)) if Templates::is_template(s) => templates
+            .render(s, vars)
+            .map(|v| Some(drover_types::truthy(&v)))
+            .map_err(|err| keyword_error(name, &err)),
         Some(v) => Ok(Some(drover_types::truthy(v))),
     }
 }
 
-/// A keyword that holds a number, possibly templated (`retries`, `delay`, `throttle`...);
-/// `None` when it is unset or not a number.
-pub(crate) fn keyword_number<N: std::str::FromStr>(
-    templates: &Templates,
-    value: Option<&Value>,
-    vars: &Map,
-) -> Option<N> {
-    keyword_text(templates, value, vars)
-        .ok()
-        .flatten()?
-        .trim()
-        .parse()
-        .ok()
+/// The message of a task that fails because its keyword `name` could not be evaluated.
+pub(crate) fn keyword_error(name: &str, err: &str) -> String {
+    format!("Error processing keyword `{name}`: {err}")
 }
 
-fn keyword_text(
+/// A keyword that holds a number, possibly templated (`retries`, `delay`, `throttle`...);
+/// `None` when it is unset, an error when its template fails or it is not a number.
+pub(crate) fn keyword_number<N: std::str::FromStr>(
     templates: &Templates,
+    name: &str,
+    value: Option<&Value>,
+    vars: &Map,
+) -> Result<Option<N>, String> {
+    let Some(text) = keyword_text(templates, name, value, vars)? else {
+        return Ok(None);
+    };
+    match text.trim().parse() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(keyword_error(
+            name,
+            &format!("expected a number, got `{text}`"),
+        )),
+    }
+}
+
+/// A keyword that holds text, possibly templated (`become_user`, `delegate_to`...).
+pub(crate) fn keyword_text(
+    templates: &Templates,
+    name: &str,
     value: Option<&Value>,
     vars: &Map,
 ) -> Result<Option<String>, String> {
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => match templates.render(s, vars)? {
-            Value::String(s) => Ok(Some(s)),
-            other => Ok(Some(other.to_string())),
+        Some(Value::String(s)) => match templates.render(s, vars) {
+            Ok(Value::String(s)) => Ok(Some(s)),
+            Ok(other) => Ok(Some(other.to_string())),
+            Err(err) => Err(keyword_error(name, &err)),
         },
         Some(other) => Ok(Some(other.to_string())),
     }
@@ -173,6 +209,7 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
     let cli_on = cli.become_.then_some(Value::Bool(true));
     let on = keyword_bool(
         t,
+        "become",
         setting(
             vars.get("ansible_become"),
             env.keywords.become_.as_ref(),
@@ -186,6 +223,7 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
     let cli_user = cli.user.clone().map(Value::String);
     let user = keyword_text(
         t,
+        "become_user",
         setting(
             vars.get("ansible_become_user"),
             env.keywords.become_user.as_ref(),
@@ -197,6 +235,7 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
     let cli_method = cli.method.clone().map(Value::String);
     let method = keyword_text(
         t,
+        "become_method",
         setting(
             vars.get("ansible_become_method"),
             env.keywords.become_method.as_ref(),
@@ -217,7 +256,7 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
         .get("ansible_become_password")
         .or_else(|| vars.get("ansible_become_pass"))
     {
-        Some(v) => keyword_text(t, Some(v), vars)?,
+        Some(v) => keyword_text(t, "ansible_become_password", Some(v), vars)?,
         None => cli.password.clone(),
     };
     Ok(Some(Become {
@@ -233,12 +272,22 @@ fn connection_vars(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
     let mut out = vars.clone();
     if !out.contains_key("ansible_user")
         && !out.contains_key("ansible_ssh_user")
-        && let Some(user) = keyword_text(env.templates, env.keywords.remote_user.as_ref(), vars)?
+        && let Some(user) = keyword_text(
+            env.templates,
+            "remote_user",
+            env.keywords.remote_user.as_ref(),
+            vars,
+        )?
     {
         out.insert("ansible_user".into(), user.into());
     }
     if !out.contains_key("ansible_connection") {
-        let keyword = keyword_text(env.templates, env.keywords.connection.as_ref(), vars)?;
+        let keyword = keyword_text(
+            env.templates,
+            "connection",
+            env.keywords.connection.as_ref(),
+            vars,
+        )?;
         if let Some(kind) = keyword.or_else(|| env.default_connection.map(str::to_owned)) {
             out.insert("ansible_connection".into(), kind.into());
         }
@@ -252,7 +301,11 @@ fn environment(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
     let Some(raw) = &env.keywords.environment else {
         return Ok(Map::new());
     };
-    let value = drover_types::strip_unsafe(env.templates.render_value(raw, vars)?);
+    let value = env
+        .templates
+        .render_value(raw, vars)
+        .map_err(|err| keyword_error("environment", &err))?;
+    let value = drover_types::strip_unsafe(value);
     let mut out = Map::new();
     let layers = match value {
         Value::Array(list) => list,
@@ -362,6 +415,7 @@ async fn run_single(
     vars: &mut Map,
     conn: &mut Option<Arc<dyn Connection>>,
     retries_log: &mut Vec<u32>,
+    broken_keyword: Option<&str>,
 ) -> TaskResult {
     let t = env.templates;
     for cond in &env.keywords.when {
@@ -379,15 +433,18 @@ async fn run_single(
             Err(err) => return TaskResult::failed(err),
         }
     }
+    if let Some(err) = broken_keyword {
+        return TaskResult::failed(err);
+    }
     let args = match module_args(env, vars) {
         Ok(args) => args,
         Err(err) => return TaskResult::failed(err),
     };
-    let check_mode = match keyword_bool(t, env.keywords.check_mode.as_ref(), vars) {
+    let check_mode = match keyword_bool(t, "check_mode", env.keywords.check_mode.as_ref(), vars) {
         Ok(v) => v.unwrap_or(env.check),
         Err(err) => return TaskResult::failed(err),
     };
-    let diff = match keyword_bool(t, env.keywords.diff.as_ref(), vars) {
+    let diff = match keyword_bool(t, "diff", env.keywords.diff.as_ref(), vars) {
         Ok(v) => v.unwrap_or(env.diff),
         Err(err) => return TaskResult::failed(err),
     };
@@ -395,7 +452,7 @@ async fn run_single(
         Ok(b) => b,
         Err(err) => return TaskResult::failed(err),
     };
-    let timeout = match keyword_text(t, env.keywords.timeout.as_ref(), vars) {
+    let timeout = match keyword_text(t, "timeout", env.keywords.timeout.as_ref(), vars) {
         Ok(Some(s)) => match s.parse::<f64>() {
             Ok(secs) if secs > 0.0 => Some(Duration::from_secs_f64(secs)),
             Ok(_) => None,
@@ -408,7 +465,7 @@ async fn run_single(
         Ok(None) => None,
         Err(err) => return TaskResult::failed(err),
     };
-    let delegate = match keyword_text(t, env.keywords.delegate_to.as_ref(), vars) {
+    let delegate = match keyword_text(t, "delegate_to", env.keywords.delegate_to.as_ref(), vars) {
         Ok(d) => d.filter(|d| d != host),
         Err(err) => return TaskResult::failed(err),
     };
@@ -461,8 +518,14 @@ async fn run_single(
     vars.insert("ansible_check_mode".into(), check_mode.into());
     vars.insert("ansible_diff_mode".into(), diff.into());
 
-    let retries: u32 = keyword_number(t, env.task.retries.as_ref(), vars).unwrap_or(3);
-    let delay: f64 = keyword_number(t, env.task.delay.as_ref(), vars).unwrap_or(5.0);
+    let retries: u32 = match keyword_number(t, "retries", env.task.retries.as_ref(), vars) {
+        Ok(n) => n.unwrap_or(3),
+        Err(err) => return TaskResult::failed(err),
+    };
+    let delay: f64 = match keyword_number(t, "delay", env.task.delay.as_ref(), vars) {
+        Ok(n) => n.unwrap_or(5.0),
+        Err(err) => return TaskResult::failed(err),
+    };
     let attempts_max = if env.task.until.is_empty() {
         1
     } else {
@@ -486,9 +549,7 @@ async fn run_single(
             return result;
         }
         apply_verbosity(env, &mut result);
-        if let Err(err) = apply_overrides(env, &mut result, vars) {
-            return TaskResult::failed(err);
-        }
+        apply_overrides(env, &mut result, vars);
         if env.task.until.is_empty() {
             return result;
         }
@@ -541,14 +602,10 @@ fn apply_verbosity(env: &TaskEnv<'_>, result: &mut TaskResult) {
 }
 
 /// `changed_when` and `failed_when`, evaluated with the registered name bound to the result.
-fn apply_overrides(
-    env: &TaskEnv<'_>,
-    result: &mut TaskResult,
-    vars: &mut Map,
-) -> Result<(), String> {
+fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Map) {
     let task = env.task;
     if task.changed_when.is_empty() && task.failed_when.is_empty() {
-        return Ok(());
+        return;
     }
     if let Some(name) = &task.register {
         vars.insert(name.clone(), result.to_value());
@@ -560,24 +617,38 @@ fn apply_overrides(
             scoped.entry(k).or_insert(v);
         }
     }
+    let all = |conds: &[Value], any: bool| {
+        conds.iter().try_fold(!any, |acc, cond| {
+            let value = condition(env.templates, cond, &scoped)?;
+            Ok::<_, String>(if any { acc || value } else { acc && value })
+        })
+    };
+    // A condition that cannot be evaluated fails the task and keeps the module's result, with
+    // the reason where the condition's result would be, as ansible-core does.
     if !task.changed_when.is_empty() {
-        let mut changed = true;
-        for cond in &task.changed_when {
-            changed &= condition(env.templates, cond, &scoped)?;
+        match all(&task.changed_when, false) {
+            Ok(changed) => result.changed = changed,
+            Err(err) => {
+                result.failed = true;
+                result.data.insert("changed_when_result".into(), err.into());
+                return;
+            }
         }
-        result.changed = changed;
     }
     if !task.failed_when.is_empty() {
-        let mut failed = false;
-        for cond in &task.failed_when {
-            failed |= condition(env.templates, cond, &scoped)?;
+        match all(&task.failed_when, true) {
+            Ok(failed) => {
+                result
+                    .data
+                    .insert("failed_when_result".into(), failed.into());
+                result.failed = failed;
+            }
+            Err(err) => {
+                result.failed = true;
+                result.data.insert("failed_when_result".into(), err.into());
+            }
         }
-        result
-            .data
-            .insert("failed_when_result".into(), failed.into());
-        result.failed = failed;
     }
-    Ok(())
 }
 
 /// Runs the task on one host, over its loop items if it has a loop.
@@ -588,14 +659,13 @@ pub(crate) async fn run_on_host(
     mut conn: Option<Arc<dyn Connection>>,
 ) -> HostRun {
     let t = env.templates;
-    let no_log = keyword_bool(t, env.keywords.no_log.as_ref(), &vars)
-        .ok()
-        .flatten()
-        .unwrap_or(false);
+    let keywords = HostKeywords::eval(env, host, &vars);
+    let no_log = keywords.no_log;
+    let broken = keywords.error.as_deref();
     let mut retries = Vec::new();
     let (result, items) = match &env.task.loop_ {
         None => (
-            run_single(env, host, &mut vars, &mut conn, &mut retries).await,
+            run_single(env, host, &mut vars, &mut conn, &mut retries, broken).await,
             Vec::new(),
         ),
         Some(spec) => match loops::items(spec, t, &vars) {
@@ -604,19 +674,26 @@ pub(crate) async fn run_on_host(
                 let len = list.len();
                 let mut runs = Vec::with_capacity(len);
                 let mut values = Vec::with_capacity(len);
-                let pause =
-                    keyword_number::<f64>(t, spec.pause.as_ref(), &vars).filter(|p| *p > 0.0);
+                let (pause, broken) =
+                    match keyword_number::<f64>(t, "pause", spec.pause.as_ref(), &vars) {
+                        Ok(p) => (p.filter(|p| *p > 0.0), broken.map(str::to_owned)),
+                        Err(err) => (None, Some(broken.map_or(err, str::to_owned))),
+                    };
                 for (index, item) in list.iter().enumerate() {
                     if let (Some(secs), true) = (pause, index > 0) {
                         tokio::time::sleep(Duration::from_secs_f64(secs)).await;
                     }
                     let mut item_vars = vars.clone();
                     loops::bind(spec, &mut item_vars, &list, index);
+                    let mut item_broken = broken.clone();
                     let label = match &spec.label {
-                        Some(label) => t
-                            .render_value(label, &item_vars)
-                            .map(|v| crate::repr::label(&v))
-                            .unwrap_or_else(|_| crate::repr::label(item)),
+                        Some(label) => match t.render_value(label, &item_vars) {
+                            Ok(v) => crate::repr::label(&v),
+                            Err(err) => {
+                                item_broken.get_or_insert(keyword_error("label", &err));
+                                crate::repr::label(item)
+                            }
+                        },
                         None => crate::repr::label(item),
                     };
                     let label = if no_log {
@@ -624,8 +701,15 @@ pub(crate) async fn run_on_host(
                     } else {
                         label
                     };
-                    let result =
-                        run_single(env, host, &mut item_vars, &mut conn, &mut retries).await;
+                    let result = run_single(
+                        env,
+                        host,
+                        &mut item_vars,
+                        &mut conn,
+                        &mut retries,
+                        item_broken.as_deref(),
+                    )
+                    .await;
                     let unreachable = result.unreachable;
                     let mut value = result.to_value();
                     if let Value::Object(map) = &mut value {
@@ -666,14 +750,8 @@ pub(crate) async fn run_on_host(
     };
     let status = status_of(&result);
     let ignored = match status {
-        Status::Failed => keyword_bool(t, env.keywords.ignore_errors.as_ref(), &vars)
-            .ok()
-            .flatten()
-            .unwrap_or(false),
-        Status::Unreachable => keyword_bool(t, env.keywords.ignore_unreachable.as_ref(), &vars)
-            .ok()
-            .flatten()
-            .unwrap_or(false),
+        Status::Failed => keywords.ignore_errors,
+        Status::Unreachable => keywords.ignore_unreachable,
         _ => false,
     };
     HostRun {
@@ -684,10 +762,77 @@ pub(crate) async fn run_on_host(
         no_log,
         conn,
         retries,
-        delegated_to: keyword_text(t, env.keywords.delegate_to.as_ref(), &vars)
-            .ok()
-            .flatten()
-            .filter(|d| d != host),
+        delegated_to: keywords.delegated_to,
+        warning: keywords.no_log_error,
+    }
+}
+
+/// The keywords that decide how a host's result is shown and counted, evaluated before the task
+/// runs. Each fails closed: a `no_log` that cannot be evaluated hides the output, an
+/// `ignore_errors` that cannot be evaluated ignores nothing, and either way the task fails with
+/// [`HostKeywords::error`] once its `when` lets it run.
+struct HostKeywords {
+    no_log: bool,
+    ignore_errors: bool,
+    ignore_unreachable: bool,
+    delegated_to: Option<String>,
+    error: Option<String>,
+    no_log_error: Option<String>,
+}
+
+impl HostKeywords {
+    fn eval(env: &TaskEnv<'_>, host: &str, vars: &Map) -> Self {
+        let t = env.templates;
+        let k = env.keywords;
+        let mut errors = Vec::new();
+        let flag = |name, value: Option<&Value>, broken: bool, errors: &mut Vec<String>| {
+            keyword_bool(t, name, value, vars).map_or_else(
+                |err| {
+                    errors.push(err);
+                    broken
+                },
+                |v| v.unwrap_or(false),
+            )
+        };
+        let no_log = flag("no_log", k.no_log.as_ref(), true, &mut errors);
+        let no_log_error = errors
+            .first()
+            .map(|err| format!("invalid `no_log` value, the output is hidden: {err}"));
+        let ignore_errors = flag(
+            "ignore_errors",
+            k.ignore_errors.as_ref(),
+            false,
+            &mut errors,
+        );
+        let ignore_unreachable = flag(
+            "ignore_unreachable",
+            k.ignore_unreachable.as_ref(),
+            false,
+            &mut errors,
+        );
+        let delegated_to = match keyword_text(t, "delegate_to", k.delegate_to.as_ref(), vars) {
+            Ok(d) => d.filter(|d| d != host),
+            Err(err) => {
+                errors.push(err);
+                None
+            }
+        };
+        // Used only when the host's connection opens and its variables leave them a say, but a
+        // broken one fails every task it is on, as in ansible-core.
+        for (name, value) in [("remote_user", &k.remote_user), ("connection", &k.connection)] {
+            if let Err(err) = keyword_text(t, name, value.as_ref(), vars) {
+                errors.push(err);
+            }
+        }
+        let error = errors.into_iter().next();
+        HostKeywords {
+            no_log,
+            ignore_errors,
+            ignore_unreachable,
+            delegated_to,
+            error,
+            no_log_error,
+        }
     }
 }
 

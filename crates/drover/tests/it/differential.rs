@@ -85,6 +85,7 @@ cases! {
     case_26_max_fail_percentage => "26-max-fail-percentage",
     case_27_ignore_unreachable => "27-ignore-unreachable",
     case_28_serial => "28-serial",
+    case_29_broken_keywords => "29-broken-keywords",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]

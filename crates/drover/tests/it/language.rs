@@ -895,6 +895,179 @@ fn no_log_hides_values_on_success_failure_loops_and_verbose() {
     }
 }
 
+/// A `no_log` whose template fails hides the output (ansible-core does too) and fails the task;
+/// it used to read as unset and print the secret.
+#[test]
+fn broken_no_log_hides_the_secret_and_fails() {
+    const SECRET: &str = "s3cr3t-PLUGH";
+    let p = project(&play(
+        r#"- name: debug with secret
+  debug: {msg: "{{ secret }}"}
+  no_log: "{{ not_defined_anywhere }}"
+- name: loop with secret
+  debug: {msg: "{{ item }}"}
+  loop: ["{{ secret }}"]
+  no_log: "{{ not_defined_anywhere }}"
+  ignore_errors: true
+- name: command with secret
+  command: echo {{ secret }}
+  no_log: "{{ secret | int + not_defined_anywhere }}"
+  ignore_errors: true
+- name: skipped by when, still hidden
+  debug: {msg: "{{ secret }}"}
+  no_log: "{{ not_defined_anywhere }}"
+  when: false
+"#,
+    ));
+    for args in [&[][..], &["-vvv"][..]] {
+        let mut all = vec!["-e", "secret=s3cr3t-PLUGH"];
+        all.extend_from_slice(args);
+        let out = drover(&p, &all);
+        assert_code(&out, 2);
+        for text in [&out.stdout, &out.stderr] {
+            assert!(
+                !text.contains(SECRET),
+                "secret shown with {args:?}\n{}",
+                out.describe()
+            );
+        }
+        assert!(
+            out.stderr
+                .contains("invalid `no_log` value, the output is hidden")
+                || out
+                    .stdout
+                    .contains("invalid `no_log` value, the output is hidden"),
+            "{}",
+            out.describe()
+        );
+        // ok, changed, unreachable, failed, skipped, rescued, ignored
+        assert_eq!(
+            recap_of(&out, "localhost"),
+            [0, 0, 0, 1, 0, 0, 0],
+            "{args:?}"
+        );
+    }
+}
+
+/// Every task keyword fails closed: a template that cannot be evaluated fails the task (before
+/// the module runs) instead of reading as unset or false. An `ignore_errors` that cannot be
+/// evaluated ignores nothing.
+#[test]
+fn keywords_whose_template_fails_fail_the_task() {
+    let keywords = [
+        ("become", "become: \"{{ nope }}\""),
+        ("become_user", "become: true\n  become_user: \"{{ nope }}\""),
+        ("delegate_to", "delegate_to: \"{{ nope }}\""),
+        ("environment", "environment: \"{{ nope }}\""),
+        ("check_mode", "check_mode: \"{{ nope }}\""),
+        ("diff", "diff: \"{{ nope }}\""),
+        ("timeout", "timeout: \"{{ nope }}\""),
+        ("run_once", "run_once: \"{{ nope }}\""),
+        ("throttle", "throttle: \"{{ nope }}\""),
+        ("any_errors_fatal", "any_errors_fatal: \"{{ nope }}\""),
+        ("ignore_unreachable", "ignore_unreachable: \"{{ nope }}\""),
+        ("connection", "connection: \"{{ nope }}\""),
+        ("remote_user", "remote_user: \"{{ nope }}\""),
+        (
+            "retries",
+            "register: r\n  until: r is success\n  retries: \"{{ nope }}\"",
+        ),
+        (
+            "delay",
+            "register: r\n  until: r is success\n  delay: \"{{ nope }}\"",
+        ),
+        (
+            "label",
+            "loop: [1]\n  loop_control: {label: \"{{ nope }}\"}",
+        ),
+        (
+            "pause",
+            "loop: [1, 2]\n  loop_control: {pause: \"{{ nope }}\"}",
+        ),
+        ("ignore_errors", "ignore_errors: \"{{ nope }}\""),
+    ];
+    for (name, keyword) in keywords {
+        let p = project(&play(&format!(
+            "- name: broken {name}\n  file: {{path: \"{{{{ out }}}}/touched\", state: touch}}\n  {keyword}\n- name: never runs\n  debug: {{msg: after}}\n"
+        )));
+        let out = drover(&p, &[]);
+        assert_code(&out, 2);
+        assert!(
+            !p.join("out/touched").exists(),
+            "`{name}`: the module ran\n{}",
+            out.describe()
+        );
+        assert!(
+            out.stdout.contains("'nope' is undefined"),
+            "`{name}`: no reason given\n{}",
+            out.describe()
+        );
+        assert_eq!(
+            recap_of(&out, "localhost"),
+            [0, 0, 0, 1, 0, 0, 0],
+            "`{name}`\n{}",
+            out.describe()
+        );
+    }
+}
+
+/// `when` and `meta` conditions that cannot be evaluated fail the host instead of skipping.
+#[test]
+fn broken_conditions_fail_instead_of_skipping() {
+    let p = project(&play(
+        r#"- name: meta with a broken when
+  meta: end_play
+  when: nope
+- name: never runs
+  debug: {msg: after}
+"#,
+    ));
+    let out = drover(&p, &[]);
+    assert_code(&out, 2);
+    assert!(!out.stdout.contains("\"after\""), "{}", out.describe());
+    assert_eq!(recap_of(&out, "localhost"), [0, 0, 0, 1, 0, 0, 0]);
+}
+
+/// Play keywords that cannot be evaluated stop the run with an error naming the keyword instead
+/// of falling back to their raw text.
+#[test]
+fn broken_play_keywords_are_errors() {
+    for keyword in [
+        "hosts",
+        "serial",
+        "max_fail_percentage",
+        "any_errors_fatal",
+        "force_handlers",
+    ] {
+        let hosts = if keyword == "hosts" {
+            "\"{{ nope }}\""
+        } else {
+            "localhost"
+        };
+        let extra = if keyword == "hosts" {
+            String::new()
+        } else {
+            format!("  {keyword}: \"{{{{ nope }}}}\"\n")
+        };
+        let p = project(&format!(
+            "- hosts: {hosts}\n  gather_facts: false\n{extra}  tasks:\n    - debug: {{msg: ran}}\n"
+        ));
+        let out = drover(&p, &[]);
+        assert_ne!(out.code, Some(0), "`{keyword}`\n{}", out.describe());
+        assert!(
+            !out.stdout.contains("\"ran\""),
+            "`{keyword}`\n{}",
+            out.describe()
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("Error processing keyword `{keyword}`")),
+            "`{keyword}`\n{}",
+            out.describe()
+        );
+    }
+}
+
 // ---------------------------------------------------------------- inventories and hosts
 
 const INI: &str = "[web]
