@@ -4,7 +4,7 @@
 
 use crate::{HostKeyChecking, Local, Ssh, SshTarget};
 use async_trait::async_trait;
-use drover_types::{Connection, ConnectionError, Connector, Map, Value, as_unsafe};
+use drover_types::{Connection, ConnectionError, Connector, Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -62,7 +62,6 @@ impl ConnectionKind {
         let Some(v) = vars.get("ansible_connection") else {
             return Ok(ConnectionKind::Ssh);
         };
-        let v = as_unsafe(v).unwrap_or(v);
         let name = match v {
             Value::String(s) => s.as_str(),
             Value::Null => return Ok(ConnectionKind::Ssh),

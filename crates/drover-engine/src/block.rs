@@ -5,16 +5,18 @@
 use crate::play::{PlayState, Runner};
 use crate::task::Keywords;
 use drover_playbook::{Block, Common, Play, Task, TaskItem};
-use drover_types::{Map, Value};
+use drover_types::{Layer, Value};
+use std::sync::Arc;
 
 /// What a task inherits from the play and the blocks around it.
 #[derive(Clone, Debug)]
 pub(crate) struct Scope<'p> {
     keywords: Keywords,
-    pub(crate) vars: Vec<&'p Map>,
+    pub(crate) vars: Vec<Arc<Layer>>,
     tags: Vec<String>,
     /// Inside the `block` part of a block that has a `rescue`: a failure counts as rescued.
     pub(crate) rescuable: bool,
+    _play: std::marker::PhantomData<&'p Play>,
 }
 
 fn inherit(target: &mut Option<Value>, value: &Option<Value>) {
@@ -67,6 +69,7 @@ impl<'p> Scope<'p> {
             vars: Vec::new(),
             tags: play.common.tags.clone(),
             rescuable: false,
+            _play: std::marker::PhantomData,
         }
     }
 
@@ -74,7 +77,7 @@ impl<'p> Scope<'p> {
     pub(crate) fn child(&self, common: &'p Common, rescuable: bool) -> Self {
         let mut scope = self.clone();
         apply(&mut scope.keywords, common);
-        scope.vars.push(&common.vars);
+        scope.vars.push(common.vars.clone());
         scope.tags.extend(common.tags.iter().cloned());
         scope.rescuable = rescuable || self.rescuable;
         scope
@@ -95,7 +98,7 @@ impl<'p> Scope<'p> {
 
     fn with_task_vars(&self, task: &'p Task) -> Self {
         let mut scope = self.clone();
-        scope.vars.push(&task.common.vars);
+        scope.vars.push(task.common.vars.clone());
         scope
     }
 }

@@ -28,10 +28,13 @@ impl<'r> Runner<'r> {
         let mut buffers: Vec<Buffer> = state.hosts.iter().map(|_| Buffer::default()).collect();
         // The other hosts' variables and facts as they are now: each runner sees its own host
         // change, the others as a snapshot, so the output never depends on timing.
-        let peers = self.uses_hostvars.then(|| Arc::new(self.own_hostvars()));
+        let peers = Some(self.table.clone());
         let mut runs = Vec::new();
         for (host, buffer) in state.hosts.iter().zip(buffers.iter_mut()) {
             let Some(host_state) = self.hosts.remove(host) else {
+                continue;
+            };
+            let Some(layers) = self.table.get(host).cloned() else {
                 continue;
             };
             let mut own = Runner {
@@ -42,8 +45,10 @@ impl<'r> Runner<'r> {
                 templates: self.templates.clone(),
                 order: vec![host.clone()],
                 hosts: HashMap::from([(host.clone(), host_state)]),
-                uses_hostvars: self.uses_hostvars,
+                table: Arc::new(HashMap::from([(host.clone(), layers)])),
                 peers: peers.clone(),
+                run_layers: self.run_layers.clone(),
+                names: self.names.clone(),
                 search_paths: self.search_paths.clone(),
                 start_at: self.start_at.clone(),
                 said_facts: true,
@@ -58,12 +63,17 @@ impl<'r> Runner<'r> {
                     own.run_items(&mut own_state, section, root).await;
                     own.flush_handlers(&mut own_state).await;
                 }
-                (own.hosts, own.abort, own.start_at)
+                (own.hosts, own.table, own.abort, own.start_at)
             });
         }
         let finished = join_all(runs).await;
-        for (hosts, abort, start_at) in finished {
+        drop(peers);
+        for (hosts, table, abort, start_at) in finished {
             self.hosts.extend(hosts);
+            let own = Arc::make_mut(&mut self.table);
+            for (name, layers) in table.iter() {
+                own.insert(name.clone(), layers.clone());
+            }
             self.abort |= abort;
             if start_at.is_none() {
                 self.start_at = None;

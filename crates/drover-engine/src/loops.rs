@@ -3,10 +3,10 @@
 
 use drover_playbook::{Loop, LoopKind};
 use drover_template::Templates;
-use drover_types::{Map, Templar, Value};
+use drover_types::{Templar, Trust, Value, Vars};
 
 /// The items of a task's loop, templated for one host.
-pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Map) -> Result<Vec<Value>, String> {
+pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Vars) -> Result<Vec<Value>, String> {
     if let LoopKind::WithLookup(lookup) = &spec.kind {
         return lookup_items(lookup, &spec.items, templates, vars);
     }
@@ -14,7 +14,6 @@ pub(crate) fn items(spec: &Loop, templates: &Templates, vars: &Map) -> Result<Ve
         Value::String(s) => templates.render(s, vars)?,
         other => templates.render_value(other, vars)?,
     };
-    let value = drover_types::strip_unsafe(value);
     match spec.kind {
         LoopKind::Loop | LoopKind::WithList => match value {
             Value::Array(items) => Ok(items),
@@ -56,20 +55,20 @@ fn lookup_items(
     lookup: &str,
     items: &Value,
     templates: &Templates,
-    vars: &Map,
+    vars: &Vars,
 ) -> Result<Vec<Value>, String> {
     let terms = match items {
         Value::String(s) => templates.render(s, vars)?,
         other => templates.render_value(other, vars)?,
     };
-    let terms = match drover_types::strip_unsafe(terms) {
+    let terms = match terms {
         Value::Array(list) => list,
         other => vec![other],
     };
     let mut scoped = vars.clone();
-    scoped.insert(TERMS_VAR.into(), Value::Array(terms));
+    scoped.set(TERMS_VAR, Value::Array(terms), Trust::Data);
     let expr = format!("query({}, *{TERMS_VAR})", Value::String(lookup.to_owned()));
-    match drover_types::strip_unsafe(templates.eval(&expr, &scoped)?) {
+    match templates.eval(&expr, &scoped)? {
         Value::Array(list) => Ok(list),
         other => Ok(vec![other]),
     }
@@ -77,21 +76,24 @@ fn lookup_items(
 
 const TERMS_VAR: &str = "__drover_loop_terms";
 
-/// Sets the loop variables for item `index` of `len`.
-pub(crate) fn bind(spec: &Loop, vars: &mut Map, items: &[Value], index: usize) {
+/// Sets the loop variables for item `index` of `len`. Items are data: they were rendered when
+/// the loop was, and are never rendered again.
+pub(crate) fn bind(spec: &Loop, vars: &mut Vars, items: &[Value], index: usize) {
     let item = &items[index];
     let len = items.len();
-    vars.insert(spec.loop_var.clone(), item.clone());
-    vars.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
+    vars.set(spec.loop_var.clone(), item.clone(), Trust::Data);
+    vars.set(
+        "ansible_loop_var",
+        spec.loop_var.clone().into(),
+        Trust::Data,
+    );
     if let Some(index_var) = &spec.index_var {
-        vars.insert(index_var.clone(), index.into());
-        vars.insert("ansible_index_var".into(), index_var.clone().into());
+        vars.set(index_var.clone(), index.into(), Trust::Data);
+        vars.set("ansible_index_var", index_var.clone().into(), Trust::Data);
     }
     let extended = spec.extended.as_ref().is_some_and(drover_types::truthy);
     if extended {
-        vars.insert(
-            "ansible_loop".into(),
-            serde_json::json!({
+        let mut ansible_loop = serde_json::json!({
                 "index": index + 1,
                 "index0": index,
                 "revindex": len - index,
@@ -102,11 +104,11 @@ pub(crate) fn bind(spec: &Loop, vars: &mut Map, items: &[Value], index: usize) {
                 "allitems": items,
                 "previtem": index.checked_sub(1).map(|i| items[i].clone()),
                 "nextitem": items.get(index + 1),
-            }),
-        );
+        });
         // Ansible leaves out what does not exist rather than setting it to None.
-        if let Some(Value::Object(ansible_loop)) = vars.get_mut("ansible_loop") {
-            ansible_loop.retain(|_, v| !v.is_null());
+        if let Value::Object(map) = &mut ansible_loop {
+            map.retain(|_, v| !v.is_null());
         }
+        vars.set("ansible_loop", ansible_loop, Trust::Data);
     }
 }

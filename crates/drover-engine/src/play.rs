@@ -5,11 +5,11 @@
 use crate::block::Scope;
 use crate::host::HostState;
 use crate::task::{self, HostRun, Keywords, TaskEnv};
-use crate::vars::{self, PlayMagic};
+use crate::vars::{self, HostLayers, Hostvars, RunLayers, Table, TaskLayers};
 use crate::{Error, RunConfig, Runtime, Summary};
 use drover_playbook::{Play, Task, TaskItem};
 use drover_template::Templates;
-use drover_types::{Event, Map, Module, Status, TaskResult, Value};
+use drover_types::{Event, Layer, Module, Status, TaskResult, Trust, Value, Vars};
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,10 +32,16 @@ pub(crate) struct Runner<'r> {
     pub(crate) templates: Arc<Templates>,
     pub(crate) order: Vec<String>,
     pub(crate) hosts: HashMap<String, HostState>,
-    pub(crate) uses_hostvars: bool,
-    /// For a host's own runner under the `free` strategy: `hostvars` of every host as the free
-    /// section began (this runner's own host is kept up to date over it).
-    pub(crate) peers: Option<Arc<Value>>,
+    /// Every host's variables (see [`crate::vars`]); under the `free` strategy, a host's own
+    /// runner holds only its host.
+    pub(crate) table: Arc<Table>,
+    /// For a host's own runner under the `free` strategy: every host's variables as the free
+    /// section began, which `hostvars` reads for the other hosts.
+    pub(crate) peers: Option<Arc<Table>>,
+    /// The layers every host shares for the playbook being run.
+    pub(crate) run_layers: Arc<RunLayers>,
+    /// Every host's name, in inventory order (what `hostvars` lists).
+    pub(crate) names: Arc<Vec<String>>,
     pub(crate) search_paths: Vec<PathBuf>,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
@@ -53,6 +59,8 @@ pub(crate) struct PlayState<'p> {
     pub(crate) hosts: Vec<String>,
     pub(crate) handlers: Vec<Handler<'p>>,
     pub(crate) magic: PlayMagic,
+    /// Play `vars`: the play's own, then those of its `vars` keyword.
+    pub(crate) play_vars: [Arc<Layer>; 2],
     pub(crate) force_handlers: bool,
     /// `any_errors_fatal` on the play.
     pub(crate) any_errors_fatal: bool,
@@ -60,15 +68,24 @@ pub(crate) struct PlayState<'p> {
     pub(crate) max_fail_percentage: Option<f64>,
 }
 
+/// Magic variables of the play that change as it runs.
+#[derive(Clone)]
+pub(crate) struct PlayMagic {
+    pub(crate) play_name: String,
+    pub(crate) play_hosts: Vec<String>,
+    pub(crate) play_hosts_all: Vec<String>,
+    pub(crate) play_batch: Vec<String>,
+}
+
 pub(crate) async fn run_playbook(
     config: &RunConfig,
     runtime: Runtime<'_>,
 ) -> Result<Summary, Error> {
-    let uses_hostvars = playbook_mentions(config, "hostvars");
     let first = config.playbooks.first().ok_or(Error::NoPlaybook)?;
     let search_paths = vec![first.dir.clone()];
     let forks = Arc::new(Semaphore::new(config.forks.max(1)));
     let start_at = config.start_at_task.clone();
+    let names = config.inventory.hosts();
     let mut runner = Runner {
         config,
         modules: runtime.modules,
@@ -77,8 +94,15 @@ pub(crate) async fn run_playbook(
         templates: Arc::new(Templates::new().with_controller_env(config.controller_env.clone())),
         order: Vec::new(),
         hosts: HashMap::new(),
-        uses_hostvars,
+        table: Arc::new(
+            names
+                .iter()
+                .map(|h| (h.clone(), HostLayers::new(h, &config.inventory)))
+                .collect(),
+        ),
         peers: None,
+        run_layers: Arc::new(run_layers(config, first)),
+        names: Arc::new(names),
         search_paths,
         start_at,
         said_facts: false,
@@ -93,6 +117,7 @@ pub(crate) async fn run_playbook(
     'playbooks: for playbook in &config.playbooks {
         runner.playbook = playbook;
         runner.search_paths = vec![playbook.dir.clone()];
+        runner.run_layers = Arc::new(run_layers(config, playbook));
         for play in &playbook.plays {
             if let Err(err) = runner.run_play(play).await {
                 result = Err(err);
@@ -143,40 +168,15 @@ pub(crate) async fn run_playbook(
     })
 }
 
-/// Whether any play, var or inventory text mentions `word` (cheap guard for costly magic vars).
-fn playbook_mentions(config: &RunConfig, word: &str) -> bool {
-    format!("{:?}", config.playbooks).contains(word)
-        || config
-            .extra_vars
-            .iter()
-            .any(|(_, v)| v.to_string().contains(word))
-        || config.inventory.hosts().iter().any(|h| {
-            Value::Object(config.inventory.host_vars(h))
-                .to_string()
-                .contains(word)
-        })
-        || config.playbooks.iter().any(|p| {
-            ["templates", "vars"]
-                .iter()
-                .any(|sub| dir_mentions(&p.dir.join(sub), word, 3))
-        })
-}
-
-/// Whether a file below `dir` (templates, vars files) mentions `word`; `depth` bounds the walk.
-fn dir_mentions(dir: &std::path::Path, word: &str, depth: usize) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let path = entry.path();
-        match entry.file_type() {
-            Ok(t) if t.is_dir() && depth > 0 => dir_mentions(&path, word, depth - 1),
-            Ok(t) if t.is_file() => std::fs::read(&path)
-                .map(|bytes| bytes.windows(word.len()).any(|w| w == word.as_bytes()))
-                .unwrap_or(false),
-            _ => false,
-        }
-    })
+/// The layers every host shares while `playbook` runs.
+fn run_layers(config: &RunConfig, playbook: &drover_playbook::Playbook) -> RunLayers {
+    RunLayers::new(
+        &config.extra_vars,
+        config.inventory.groups(),
+        &playbook.dir.display().to_string(),
+        config.check,
+        config.diff,
+    )
 }
 
 impl<'r> Runner<'r> {
@@ -221,11 +221,14 @@ impl<'r> Runner<'r> {
             selected = config.inventory.select_limit(selected, limit)?;
         }
         for host in &selected {
-            if !self.hosts.contains_key(host) {
-                self.hosts.insert(
-                    host.clone(),
-                    HostState::new(config.inventory.host_vars(host)),
-                );
+            self.hosts
+                .entry(host.clone())
+                .or_insert_with(HostState::new);
+            if !self.table.contains_key(host) {
+                // The implicit localhost, the first time a play names it.
+                Arc::make_mut(&mut self.table)
+                    .insert(host.clone(), HostLayers::new(host, &config.inventory));
+                Arc::make_mut(&mut self.names).push(host.clone());
             }
         }
         selected.retain(|h| {
@@ -263,12 +266,8 @@ impl<'r> Runner<'r> {
                 play_hosts: selected.clone(),
                 play_hosts_all: selected.clone(),
                 play_batch: selected.clone(),
-                groups: Value::Object(config.inventory.groups()),
-                hostvars: None,
-                playbook_dir: self.playbook.dir.display().to_string(),
-                check_mode: config.check,
-                diff_mode: config.diff,
             },
+            play_vars: [play.vars.clone(), play.common.vars.clone()],
             force_handlers: self.play_flag(
                 play,
                 "force_handlers",
@@ -351,7 +350,7 @@ impl<'r> Runner<'r> {
 
     fn load_vars_files(&mut self, state: &PlayState<'_>) -> Result<(), Error> {
         for host in &state.hosts {
-            let mut loaded = Map::new();
+            let mut loaded = Layer::default();
             for file in &state.play.vars_files {
                 let vars = self.vars_for(state, host, &Scope::root(state.play));
                 let path = match file {
@@ -377,41 +376,63 @@ impl<'r> Runner<'r> {
                     path: path.clone(),
                     message,
                 })?;
-                for (k, v) in data {
-                    loaded.insert(k, v);
-                }
+                loaded.extend(&data);
             }
-            if let Some(host_state) = self.hosts.get_mut(host) {
-                host_state.vars_files = loaded;
+            if let Some(layers) = Arc::make_mut(&mut self.table).get_mut(host) {
+                layers.vars_files = Arc::new(loaded);
             }
         }
         Ok(())
     }
 
     /// The variables `host` sees for a task in `scope`.
-    pub(crate) fn vars_for(&self, state: &PlayState<'_>, host: &str, scope: &Scope<'_>) -> Map {
-        let host_state = &self.hosts[host];
-        let group_names = self.config.inventory.group_names(host);
-        let inventory_dir = self.config.inventory.inventory_dir(host);
-        vars::task_vars(
-            host,
-            host_state,
-            &[&state.play.vars, &state.play.common.vars],
-            &scope.vars,
-            &self.config.extra_vars,
-            &state.magic,
-            &group_names,
-            inventory_dir.as_deref(),
+    pub(crate) fn vars_for(&self, state: &PlayState<'_>, host: &str, scope: &Scope<'_>) -> Vars {
+        self.task_layers(
+            state,
+            scope,
+            &self.hostvars(),
+            &self.play_magic(state),
+            |task| task.view(&self.table[host]),
         )
     }
 
-    /// `hostvars` of the hosts this runner holds, in inventory order.
-    pub(crate) fn own_hostvars(&self) -> Value {
-        vars::hostvars(
-            self.order
-                .iter()
-                .filter_map(|h| self.hosts.get_key_value(h)),
+    /// `hostvars` as it is now: this runner's hosts, and under the `free` strategy the others
+    /// as the free section began.
+    pub(crate) fn hostvars(&self) -> Arc<Hostvars> {
+        Arc::new(Hostvars {
+            own: self.table.clone(),
+            peers: self.peers.clone(),
+            run: self.run_layers.clone(),
+            names: self.names.clone(),
+        })
+    }
+
+    fn play_magic(&self, state: &PlayState<'_>) -> Arc<Layer> {
+        let m = &state.magic;
+        vars::play_magic(
+            &m.play_name,
+            &m.play_hosts,
+            &m.play_hosts_all,
+            &m.play_batch,
         )
+    }
+
+    /// Calls `f` with what a task's views are made of.
+    fn task_layers<T>(
+        &self,
+        state: &PlayState<'_>,
+        scope: &Scope<'_>,
+        hostvars: &Arc<Hostvars>,
+        play_magic: &Arc<Layer>,
+        f: impl FnOnce(&TaskLayers<'_>) -> T,
+    ) -> T {
+        f(&TaskLayers {
+            run: &self.run_layers,
+            play_vars: &state.play_vars,
+            scope: &scope.vars,
+            play_magic,
+            hostvars,
+        })
     }
 
     fn refresh_magic(&mut self, state: &mut PlayState<'_>) {
@@ -421,15 +442,6 @@ impl<'r> Runner<'r> {
             .filter(|h| self.hosts[*h].active())
             .cloned()
             .collect();
-        state.magic.hostvars = if self.uses_hostvars {
-            let own = self.own_hostvars();
-            Some(match &self.peers {
-                Some(peers) => vars::overlay(peers, own),
-                None => own,
-            })
-        } else {
-            None
-        };
     }
 
     /// Runs one task on the hosts of `hosts` that are still active, then records the results.
@@ -468,10 +480,13 @@ impl<'r> Runner<'r> {
             span: Some(task.span.clone()),
         });
 
-        let mut all_vars: Vec<Map> = active
-            .iter()
-            .map(|h| self.vars_for(state, h, scope))
-            .collect();
+        let hostvars = self.hostvars();
+        let play_magic = self.play_magic(state);
+        let mut all_vars: Vec<Vars> =
+            self.task_layers(state, scope, &hostvars, &play_magic, |task| {
+                active.iter().map(|h| task.view(&self.table[h])).collect()
+            });
+        drop(hostvars);
         // Keywords that shape the whole task are evaluated once, with the first host's
         // variables; one that cannot be evaluated fails the task on every host.
         let t = &self.templates;
@@ -549,8 +564,8 @@ impl<'r> Runner<'r> {
     }
 
     fn share_result(&mut self, task: &Task, host: &str, result: &TaskResult) {
-        if let Some(state) = self.hosts.get_mut(host) {
-            state.keep(task, result);
+        if let Some(layers) = Arc::make_mut(&mut self.table).get_mut(host) {
+            layers.keep(task.register.as_deref(), result);
         }
     }
 
@@ -560,11 +575,11 @@ impl<'r> Runner<'r> {
         task: &Task,
         keywords: &Keywords,
         hosts: &[String],
-        all_vars: Vec<Map>,
+        all_vars: Vec<Vars>,
         throttle: Option<usize>,
     ) -> Vec<HostRun> {
         let inventory = &self.config.inventory;
-        let host_vars = move |name: &str| inventory.host_vars(name);
+        let host_vars = move |name: &str| inventory.host_vars(name).map;
         let env = TaskEnv {
             templates: &self.templates,
             module,
@@ -668,13 +683,13 @@ impl<'r> Runner<'r> {
                 module: task.module.clone(),
             });
         }
+        self.share_result(task, host, &result);
         let Some(state) = self.hosts.get_mut(host) else {
             return;
         };
         if conn.is_some() {
             state.conn = conn;
         }
-        state.keep(task, &result);
         let stats = &mut state.stats;
         match status {
             Status::Ok => stats.ok += 1,
@@ -698,14 +713,10 @@ impl<'r> Runner<'r> {
                         "action": task.module,
                         "args": Value::Object(task.args.clone()),
                     });
-                    state.facts.insert(
-                        "ansible_failed_task".into(),
-                        drover_types::mark_unsafe(failed_task),
-                    );
-                    state.facts.insert(
-                        "ansible_failed_result".into(),
-                        drover_types::mark_unsafe(result.to_value()),
-                    );
+                    if let Some(layers) = Arc::make_mut(&mut self.table).get_mut(host) {
+                        layers.set_fact("ansible_failed_task", failed_task);
+                        layers.set_fact("ansible_failed_result", result.to_value());
+                    }
                 } else {
                     stats.failed += 1;
                     state.failed_run = true;
@@ -736,7 +747,7 @@ impl<'r> Runner<'r> {
         play: &Play,
         name: &str,
         raw: &Value,
-        vars: &Map,
+        vars: &Vars,
     ) -> Result<Value, Error> {
         self.templates
             .render_value(raw, vars)
@@ -752,7 +763,7 @@ impl<'r> Runner<'r> {
         play: &Play,
         name: &str,
         raw: &Option<Value>,
-        vars: &Map,
+        vars: &Vars,
     ) -> Result<bool, Error> {
         match raw {
             None => Ok(false),
@@ -764,14 +775,15 @@ impl<'r> Runner<'r> {
 
     /// Variables known before any host is considered: play vars and extra vars (what Ansible
     /// templates play names, `hosts` and task names with).
-    fn play_level_vars(&self, play: &Play) -> Map {
-        let mut vars = play.vars.clone();
-        for (k, v) in play.common.vars.iter().chain(self.config.extra_vars.iter()) {
-            vars.insert(k.clone(), v.clone());
-        }
-        vars.insert(
-            "playbook_dir".into(),
+    fn play_level_vars(&self, play: &Play) -> Vars {
+        let mut vars = Vars::new()
+            .with(play.vars.clone())
+            .with(play.common.vars.clone())
+            .with(self.run_layers.extra.clone());
+        vars.set(
+            "playbook_dir",
             self.playbook.dir.display().to_string().into(),
+            Trust::Data,
         );
         vars
     }
@@ -953,16 +965,19 @@ fn collect_handlers<'p>(items: &'p [TaskItem], scope: &Scope<'p>, out: &mut Vec<
 }
 
 /// Reads a YAML file of variables (a mapping) on the controller.
-pub(crate) fn load_yaml_vars(path: &std::path::Path) -> Result<Map, String> {
+pub(crate) fn load_yaml_vars(path: &std::path::Path) -> Result<Layer, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let docs =
         drover_yaml::load_str(&text, Arc::new(path.to_path_buf())).map_err(|e| e.to_string())?;
     let Some(doc) = docs.first() else {
-        return Ok(Map::new());
+        return Ok(Layer::default());
     };
     match doc.to_value().map_err(|e| e.to_string())? {
-        Value::Object(map) => Ok(map),
-        Value::Null => Ok(Map::new()),
+        Value::Object(map) => Ok(Layer {
+            map,
+            trust: doc.trust(),
+        }),
+        Value::Null => Ok(Layer::default()),
         _ => Err(format!(
             "{}: expected a mapping of variables",
             path.display()

@@ -23,9 +23,6 @@ fn repr(value: &Value) -> String {
             format!("[{}]", inner.join(", "))
         }
         Value::Object(map) => {
-            if let Some(inner) = drover_types::as_unsafe(value) {
-                return repr(inner);
-            }
             let inner: Vec<String> = map
                 .iter()
                 .map(|(k, v)| format!("{}: {}", quote(k), repr(v)))

@@ -6,8 +6,8 @@ use crate::loops;
 use drover_playbook::Task;
 use drover_template::Templates;
 use drover_types::{
-    Become, BecomeMethod, Connection, Connector, Map, Module, ModuleContext, Status, TaskResult,
-    Templar, Value,
+    Become, BecomeMethod, Connection, Connector, Layer, Map, Module, ModuleContext, Status,
+    TaskResult, Templar, Trust, Value, Vars,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -111,7 +111,7 @@ pub(crate) fn status_of(result: &TaskResult) -> Status {
 
 /// Evaluates one condition (`when`, `changed_when`...) as ansible-core 2.19 does: the result
 /// must be a boolean; text, numbers, lists and `None` are refused rather than guessed at.
-pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Map) -> Result<bool, String> {
+pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Vars) -> Result<bool, String> {
     let value = match cond {
         Value::String(text) if Templates::is_template(text) => match templates.render(text, vars) {
             Ok(Value::String(s)) => templates.eval(&s, vars),
@@ -121,7 +121,7 @@ pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Map) -> Resu
         other => Ok(other.clone()),
     }
     .map_err(|err| format!("the conditional check `{}` failed: {err}", cond_text(cond)))?;
-    drover_types::conditional_result(&drover_types::strip_unsafe(value), &cond_text(cond))
+    drover_types::conditional_result(&value, &cond_text(cond))
 }
 
 fn cond_text(cond: &Value) -> String {
@@ -138,7 +138,7 @@ pub(crate) fn keyword_bool(
     templates: &Templates,
     name: &str,
     value: Option<&Value>,
-    vars: &Map,
+    vars: &Vars,
 ) -> Result<Option<bool>, String> {
     match value {
         None => Ok(None),
@@ -161,7 +161,7 @@ pub(crate) fn keyword_number<N: std::str::FromStr>(
     templates: &Templates,
     name: &str,
     value: Option<&Value>,
-    vars: &Map,
+    vars: &Vars,
 ) -> Result<Option<N>, String> {
     let Some(text) = keyword_text(templates, name, value, vars)? else {
         return Ok(None);
@@ -180,7 +180,7 @@ pub(crate) fn keyword_text(
     templates: &Templates,
     name: &str,
     value: Option<&Value>,
-    vars: &Map,
+    vars: &Vars,
 ) -> Result<Option<String>, String> {
     match value {
         None | Some(Value::Null) => Ok(None),
@@ -203,7 +203,7 @@ fn setting<'v>(
     var.or(keyword).or(cli)
 }
 
-fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
+fn become_for(env: &TaskEnv<'_>, vars: &Vars) -> Result<Option<Become>, String> {
     let t = env.templates;
     let cli = env.become_defaults;
     let cli_on = cli.become_.then_some(Value::Bool(true));
@@ -268,8 +268,8 @@ fn become_for(env: &TaskEnv<'_>, vars: &Map) -> Result<Option<Become>, String> {
 
 /// The variables the connector sees: the host's, with `remote_user`/`connection` keywords and
 /// `-c` filling in `ansible_user`/`ansible_connection` where the host sets none.
-fn connection_vars(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
-    let mut out = vars.clone();
+fn connection_vars(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
+    let mut out = vars.to_map();
     if !out.contains_key("ansible_user")
         && !out.contains_key("ansible_ssh_user")
         && let Some(user) = keyword_text(
@@ -297,7 +297,7 @@ fn connection_vars(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
 
 /// The task's `environment` (inherited from blocks and play), templated: a mapping, or a list of
 /// mappings merged in order.
-fn environment(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
+fn environment(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
     let Some(raw) = &env.keywords.environment else {
         return Ok(Map::new());
     };
@@ -305,7 +305,6 @@ fn environment(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         .templates
         .render_value(raw, vars)
         .map_err(|err| keyword_error("environment", &err))?;
-    let value = drover_types::strip_unsafe(value);
     let mut out = Map::new();
     let layers = match value {
         Value::Array(list) => list,
@@ -327,7 +326,7 @@ fn environment(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
 }
 
 /// Templates the module arguments and resolves aliases to canonical names.
-fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
+fn module_args(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
     let spec = env.module.spec();
     let mut out = Map::new();
     let mut extra = Map::new();
@@ -351,7 +350,7 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
                 env.task.span
             )
         })?;
-        match drover_types::strip_unsafe(value) {
+        match value {
             Value::Object(map) => rendered.extend(map),
             other => {
                 return Err(format!(
@@ -363,17 +362,21 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
         }
     }
     for (key, raw) in extra {
-        let value = env.templates.render_value(&raw, vars).map_err(|err| {
-            format!(
-                "error while resolving value for `{key}` of `{}` (task at {}): {err}",
-                env.module.name(),
-                env.task.span
-            )
-        })?;
+        let trust = env.task.args_trust.part(&key);
+        let value = env
+            .templates
+            .render_trusted(&raw, &trust, vars)
+            .map_err(|err| {
+                format!(
+                    "error while resolving value for `{key}` of `{}` (task at {}): {err}",
+                    env.module.name(),
+                    env.task.span
+                )
+            })?;
         if value.as_str() == Some(drover_template::OMIT) {
             continue;
         }
-        rendered.insert(key, drover_types::strip_unsafe(value));
+        rendered.insert(key, value);
     }
     let mut unknown = Vec::new();
     for (key, value) in rendered {
@@ -412,7 +415,7 @@ fn module_args(env: &TaskEnv<'_>, vars: &Map) -> Result<Map, String> {
 async fn run_single(
     env: &TaskEnv<'_>,
     host: &str,
-    vars: &mut Map,
+    vars: &mut Vars,
     conn: &mut Option<Arc<dyn Connection>>,
     retries_log: &mut Vec<u32>,
     broken_keyword: Option<&str>,
@@ -486,7 +489,7 @@ async fn run_single(
                         .or_insert_with(|| v.clone());
                 }
             }
-            let delegate_vars = match connection_vars(env, &delegate_vars) {
+            let delegate_vars = match connection_vars(env, &Vars::from(delegate_vars)) {
                 Ok(v) => v,
                 Err(err) => return TaskResult::failed(err),
             };
@@ -515,8 +518,8 @@ async fn run_single(
         Ok(c) => c,
         Err(err) => return TaskResult::failed(err),
     };
-    vars.insert("ansible_check_mode".into(), check_mode.into());
-    vars.insert("ansible_diff_mode".into(), diff.into());
+    vars.set("ansible_check_mode", check_mode.into(), Trust::Data);
+    vars.set("ansible_diff_mode", diff.into(), Trust::Data);
 
     let retries: u32 = match keyword_number(t, "retries", env.task.retries.as_ref(), vars) {
         Ok(n) => n.unwrap_or(3),
@@ -555,7 +558,7 @@ async fn run_single(
         }
         result.set("attempts", attempt);
         if let Some(name) = &env.task.register {
-            vars.insert(name.clone(), result.to_value());
+            vars.set(name.clone(), result.to_value(), Trust::Data);
         }
         let done = env.task.until.iter().try_fold(true, |acc, cond| {
             condition(t, cond, vars).map(|ok| acc && ok)
@@ -602,21 +605,21 @@ fn apply_verbosity(env: &TaskEnv<'_>, result: &mut TaskResult) {
 }
 
 /// `changed_when` and `failed_when`, evaluated with the registered name bound to the result.
-fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Map) {
+fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) {
     let task = env.task;
     if task.changed_when.is_empty() && task.failed_when.is_empty() {
         return;
     }
     if let Some(name) = &task.register {
-        vars.insert(name.clone(), result.to_value());
+        vars.set(name.clone(), result.to_value(), Trust::Data);
     }
-    // The result's own keys (`rc`, `stdout`...) are visible by name too, as in Ansible.
-    let mut scoped = vars.clone();
+    // The result's own keys (`rc`, `stdout`...) are visible by name too, below every variable,
+    // as in Ansible.
+    let mut own = Map::new();
     if let Value::Object(map) = result.to_value() {
-        for (k, v) in map {
-            scoped.entry(k).or_insert(v);
-        }
+        own.extend(map.into_iter().filter(|(k, _)| !vars.contains_key(k)));
     }
+    let scoped = vars.clone().with(Arc::new(Layer::data(own)));
     let all = |conds: &[Value], any: bool| {
         conds.iter().try_fold(!any, |acc, cond| {
             let value = condition(env.templates, cond, &scoped)?;
@@ -655,7 +658,7 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Map) {
 pub(crate) async fn run_on_host(
     env: &TaskEnv<'_>,
     host: &str,
-    mut vars: Map,
+    mut vars: Vars,
     mut conn: Option<Arc<dyn Connection>>,
 ) -> HostRun {
     let t = env.templates;
@@ -781,7 +784,7 @@ struct HostKeywords {
 }
 
 impl HostKeywords {
-    fn eval(env: &TaskEnv<'_>, host: &str, vars: &Map) -> Self {
+    fn eval(env: &TaskEnv<'_>, host: &str, vars: &Vars) -> Self {
         let t = env.templates;
         let k = env.keywords;
         let mut errors = Vec::new();
@@ -819,7 +822,10 @@ impl HostKeywords {
         };
         // Used only when the host's connection opens and its variables leave them a say, but a
         // broken one fails every task it is on, as in ansible-core.
-        for (name, value) in [("remote_user", &k.remote_user), ("connection", &k.connection)] {
+        for (name, value) in [
+            ("remote_user", &k.remote_user),
+            ("connection", &k.connection),
+        ] {
             if let Err(err) = keyword_text(t, name, value.as_ref(), vars) {
                 errors.push(err);
             }
@@ -847,9 +853,7 @@ fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
         for (k, v) in &run.result.facts {
             result.facts.insert(k.clone(), v.clone());
         }
-        for (k, v) in &run.result.vars {
-            result.vars.insert(k.clone(), v.clone());
-        }
+        result.vars.extend(&run.result.vars);
     }
     if result.failed {
         result.msg = Some("One or more items failed".into());

@@ -1,84 +1,206 @@
-//! The variables a task sees, merged in Ansible's precedence (lowest first): inventory group and
-//! host vars, play `vars`, `vars_files`, block vars (outer to inner), task vars, `set_fact` and
-//! registered results, extra vars; then the magic variables Ansible always sets.
+//! The variables a task sees, as a stack of shared layers in Ansible's precedence.
+//!
+//! Lowest first: defaults (`ansible_facts: {}`), inventory (group and host vars, `group_vars/`,
+//! `host_vars/`), play `vars`, `vars_files`, block vars (outer to inner), task vars,
+//! `include_vars`, facts and registered results, extra vars, then the magic variables Ansible
+//! always sets (the run's, the play's and the host's own). The ladder leaves room for what
+//! roles and includes add (role defaults just above the defaults, role vars and include params
+//! between task vars and `include_vars`): a new rung is one more layer, not a new merge.
+//!
+//! Every layer is an `Arc` that many hosts and tasks share: the inventory layer of a host lives
+//! as long as the run, play and block vars as long as the playbook, the run's magic for the run,
+//! the play's magic for one task. A host's view for a task ([`Vars`]) is a list of about a dozen
+//! pointers, so building it costs the same whatever the variables hold.
+//!
+//! `hostvars` is [`Hostvars`]: the table of every host's own layers, handed to each view as an
+//! `Arc` and read only when a template asks for a host. It shows what ansible-core's `hostvars`
+//! shows: inventory variables, `include_vars`, facts and registered results, extra vars and the
+//! magic variables that do not depend on the play; not play vars or `vars_files`.
 
-use crate::host::HostState;
-use drover_types::{Map, Value};
+use drover_types::{HostVars, Layer, Map, Trust, Value, Vars};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// Magic variables that are the same for every host of a play at one point in time.
+/// One host's own layers, kept for the whole run.
 #[derive(Clone)]
-pub(crate) struct PlayMagic {
-    pub(crate) play_name: String,
-    pub(crate) play_hosts: Vec<String>,
-    pub(crate) play_hosts_all: Vec<String>,
-    pub(crate) play_batch: Vec<String>,
-    pub(crate) groups: Value,
-    pub(crate) hostvars: Option<Value>,
-    pub(crate) playbook_dir: String,
-    pub(crate) check_mode: bool,
-    pub(crate) diff_mode: bool,
+pub(crate) struct HostLayers {
+    /// Inventory variables, merged in Ansible's precedence.
+    pub(crate) inventory: Arc<Layer>,
+    /// The play's `vars_files`, loaded for this host at play start (not in `hostvars`).
+    pub(crate) vars_files: Arc<Layer>,
+    /// `include_vars` results, between task vars and facts.
+    pub(crate) included: Arc<Layer>,
+    /// `set_fact` and `register` results, which outrank play and task vars. Data: like
+    /// ansible-core 2.19, drover never renders a template's output again (a command's output or
+    /// a file's content could hold `{{ }}`).
+    pub(crate) facts: Arc<Layer>,
+    /// `inventory_hostname`, `inventory_hostname_short`, `group_names`, `inventory_dir`.
+    pub(crate) magic: Arc<Layer>,
 }
 
-fn extend(target: &mut Map, layer: &Map) {
-    for (k, v) in layer {
-        target.insert(k.clone(), v.clone());
+impl HostLayers {
+    pub(crate) fn new(name: &str, inventory: &drover_inventory::Inventory) -> Self {
+        let mut magic = Map::new();
+        let short = name.split('.').next().unwrap_or(name);
+        magic.insert("inventory_hostname".into(), name.into());
+        magic.insert("inventory_hostname_short".into(), short.into());
+        magic.insert("group_names".into(), inventory.group_names(name).into());
+        if let Some(dir) = inventory.inventory_dir(name) {
+            magic.insert("inventory_dir".into(), dir.into());
+        }
+        HostLayers {
+            inventory: Arc::new(inventory.host_vars(name)),
+            vars_files: Arc::default(),
+            included: Arc::default(),
+            facts: Arc::new(Layer::data(Map::new())),
+            magic: Arc::new(Layer::data(magic)),
+        }
+    }
+
+    /// Keeps what a task's result sets on the host: `include_vars` variables, facts and the
+    /// registered result.
+    pub(crate) fn keep(&mut self, register: Option<&str>, result: &drover_types::TaskResult) {
+        if !result.vars.map.is_empty() {
+            Arc::make_mut(&mut self.included).extend(&result.vars);
+        }
+        if !result.facts.is_empty() || register.is_some() {
+            let facts = Arc::make_mut(&mut self.facts);
+            for (k, v) in &result.facts {
+                facts.insert(k.clone(), v.clone(), Trust::Data);
+            }
+            if let Some(name) = register {
+                facts.insert(name.to_owned(), result.to_value(), Trust::Data);
+            }
+        }
+    }
+
+    /// Sets one fact (`ansible_failed_task`...).
+    pub(crate) fn set_fact(&mut self, name: &str, value: Value) {
+        Arc::make_mut(&mut self.facts).insert(name.to_owned(), value, Trust::Data);
     }
 }
 
-/// Every variable `host` sees for a task inside the given scopes.
-#[allow(clippy::too_many_arguments)] // one argument per precedence layer, in Ansible's order
-pub(crate) fn task_vars(
-    host: &str,
-    state: &HostState,
-    play_vars: &[&Map],
-    scope_vars: &[&Map],
-    extra_vars: &Map,
-    magic: &PlayMagic,
-    group_names: &[String],
-    inventory_dir: Option<&str>,
-) -> Map {
-    let mut vars =
-        Map::with_capacity(state.inventory_vars.len() + state.facts.len() + extra_vars.len() + 32);
-    extend(&mut vars, &state.inventory_vars);
-    for layer in play_vars {
-        extend(&mut vars, layer);
-    }
-    extend(&mut vars, &state.vars_files);
-    for layer in scope_vars {
-        extend(&mut vars, layer);
-    }
-    extend(&mut vars, &state.included);
-    extend(&mut vars, &state.facts);
-    extend(&mut vars, extra_vars);
+/// Every host's own layers, by name.
+pub(crate) type Table = HashMap<String, HostLayers>;
 
-    let short = host.split('.').next().unwrap_or(host);
-    vars.insert("inventory_hostname".into(), host.into());
-    vars.insert("inventory_hostname_short".into(), short.into());
-    vars.insert("group_names".into(), group_names.to_vec().into());
-    vars.insert("groups".into(), magic.groups.clone());
-    if let Some(hostvars) = &magic.hostvars {
-        vars.insert("hostvars".into(), hostvars.clone());
+/// Layers every host shares for a whole playbook.
+pub(crate) struct RunLayers {
+    /// What is there unless something sets it: `ansible_facts: {}`.
+    pub(crate) defaults: Arc<Layer>,
+    /// `-e`.
+    pub(crate) extra: Arc<Layer>,
+    /// `groups`, `playbook_dir`, `ansible_check_mode`, `ansible_diff_mode`, `ansible_version`,
+    /// `omit`.
+    pub(crate) magic: Arc<Layer>,
+}
+
+impl RunLayers {
+    pub(crate) fn new(
+        extra_vars: &Map,
+        groups: Map,
+        playbook_dir: &str,
+        check: bool,
+        diff: bool,
+    ) -> Self {
+        let mut defaults = Map::new();
+        defaults.insert("ansible_facts".into(), Value::Object(Map::new()));
+        let mut magic = Map::new();
+        magic.insert("groups".into(), Value::Object(groups));
+        magic.insert("playbook_dir".into(), playbook_dir.into());
+        magic.insert("ansible_check_mode".into(), check.into());
+        magic.insert("ansible_diff_mode".into(), diff.into());
+        magic.insert("ansible_version".into(), ansible_version());
+        magic.insert("omit".into(), drover_template::OMIT.into());
+        RunLayers {
+            defaults: Arc::new(Layer::data(defaults)),
+            extra: Arc::new(Layer::template(extra_vars.clone())),
+            magic: Arc::new(Layer::data(magic)),
+        }
     }
-    vars.insert("play_hosts".into(), magic.play_hosts.clone().into());
-    vars.insert("ansible_play_hosts".into(), magic.play_hosts.clone().into());
-    vars.insert("ansible_play_batch".into(), magic.play_batch.clone().into());
-    vars.insert(
-        "ansible_play_hosts_all".into(),
-        magic.play_hosts_all.clone().into(),
-    );
-    vars.insert("ansible_play_name".into(), magic.play_name.clone().into());
-    vars.insert("ansible_check_mode".into(), magic.check_mode.into());
-    vars.insert("ansible_diff_mode".into(), magic.diff_mode.into());
-    vars.insert("playbook_dir".into(), magic.playbook_dir.clone().into());
-    if let Some(dir) = inventory_dir {
-        vars.insert("inventory_dir".into(), dir.into());
+}
+
+/// Magic variables of the play at one point in time: the same for every host.
+pub(crate) fn play_magic(
+    play_name: &str,
+    play_hosts: &[String],
+    play_hosts_all: &[String],
+    play_batch: &[String],
+) -> Arc<Layer> {
+    let mut magic = Map::new();
+    magic.insert("ansible_play_name".into(), play_name.into());
+    magic.insert("play_hosts".into(), play_hosts.into());
+    magic.insert("ansible_play_hosts".into(), play_hosts.into());
+    magic.insert("ansible_play_batch".into(), play_batch.into());
+    magic.insert("ansible_play_hosts_all".into(), play_hosts_all.into());
+    Arc::new(Layer::data(magic))
+}
+
+/// What one task's views are made of, besides each host's own layers.
+pub(crate) struct TaskLayers<'a> {
+    pub(crate) run: &'a RunLayers,
+    /// Play `vars` (both the play's own and those given as a keyword).
+    pub(crate) play_vars: &'a [Arc<Layer>],
+    /// Block and task `vars`, outer to inner.
+    pub(crate) scope: &'a [Arc<Layer>],
+    pub(crate) play_magic: &'a Arc<Layer>,
+    pub(crate) hostvars: &'a Arc<Hostvars>,
+}
+
+impl TaskLayers<'_> {
+    /// Every variable `host` sees for the task.
+    pub(crate) fn view(&self, host: &HostLayers) -> Vars {
+        let mut vars = Vars::new();
+        vars.push(self.run.defaults.clone());
+        vars.push(host.inventory.clone());
+        for layer in self.play_vars {
+            vars.push(layer.clone());
+        }
+        vars.push(host.vars_files.clone());
+        for layer in self.scope {
+            vars.push(layer.clone());
+        }
+        vars.push(host.included.clone());
+        vars.push(host.facts.clone());
+        vars.push(self.run.extra.clone());
+        vars.push(self.run.magic.clone());
+        vars.push(self.play_magic.clone());
+        vars.push(host.magic.clone());
+        vars.set_hostvars(self.hostvars.clone());
+        vars
     }
-    vars.insert("omit".into(), drover_template::OMIT.into());
-    vars.insert("ansible_version".into(), ansible_version());
-    if !vars.contains_key("ansible_facts") {
-        vars.insert("ansible_facts".into(), Value::Object(Map::new()));
+}
+
+/// `hostvars`: every host's own layers with the run's, read when a template asks.
+pub(crate) struct Hostvars {
+    /// The hosts this runner holds (under the `free` strategy, only its own host).
+    pub(crate) own: Arc<Table>,
+    /// The other hosts as they were when a `free` section began.
+    pub(crate) peers: Option<Arc<Table>>,
+    pub(crate) run: Arc<RunLayers>,
+    /// Every host's name, in inventory order.
+    pub(crate) names: Arc<Vec<String>>,
+}
+
+impl HostVars for Hostvars {
+    fn host(&self, name: &str) -> Option<Vars> {
+        let host = self
+            .own
+            .get(name)
+            .or_else(|| self.peers.as_ref()?.get(name))?;
+        let mut vars = Vars::new();
+        vars.push(self.run.defaults.clone());
+        vars.push(host.inventory.clone());
+        vars.push(host.included.clone());
+        vars.push(host.facts.clone());
+        vars.push(self.run.extra.clone());
+        vars.push(self.run.magic.clone());
+        vars.push(host.magic.clone());
+        Some(vars)
     }
-    vars
+
+    fn names(&self) -> Vec<String> {
+        self.names.as_ref().clone()
+    }
 }
 
 fn ansible_version() -> Value {
@@ -91,30 +213,91 @@ fn ansible_version() -> Value {
     })
 }
 
-/// `peers` (a `hostvars` mapping) with the entries of `own` put in their place.
-pub(crate) fn overlay(peers: &Value, own: Value) -> Value {
-    let (Value::Object(peers), Value::Object(mut own)) = (peers, own) else {
-        return peers.clone();
-    };
-    let mut all = Map::with_capacity(peers.len());
-    for (name, vars) in peers {
-        let vars = own.remove(name).unwrap_or_else(|| vars.clone());
-        all.insert(name.clone(), vars);
-    }
-    all.extend(own);
-    Value::Object(all)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
 
-/// `hostvars`: every host's inventory variables and facts. Built only when the playbook uses it.
-pub(crate) fn hostvars<'a>(hosts: impl Iterator<Item = (&'a String, &'a HostState)>) -> Value {
-    let mut all = Map::new();
-    for (name, state) in hosts {
-        let mut vars = state.inventory_vars.clone();
-        extend(&mut vars, &state.vars_files);
-        extend(&mut vars, &state.included);
-        extend(&mut vars, &state.facts);
-        vars.insert("inventory_hostname".into(), name.clone().into());
-        all.insert(name.clone(), Value::Object(vars));
+    fn layer(v: Value) -> Arc<Layer> {
+        let Value::Object(map) = v else {
+            unreachable!("a mapping")
+        };
+        Arc::new(Layer::template(map))
     }
-    Value::Object(all)
+
+    fn host(name: &str, inventory: Value, facts: Value) -> HostLayers {
+        let Value::Object(facts) = facts else {
+            unreachable!("a mapping")
+        };
+        HostLayers {
+            inventory: layer(inventory),
+            vars_files: layer(json!({"vf": "files", "x": "vars_files"})),
+            included: layer(json!({})),
+            facts: Arc::new(Layer::data(facts)),
+            magic: layer(json!({"inventory_hostname": name})),
+        }
+    }
+
+    /// Precedence, lowest first, as in ansible-core: inventory < play vars < vars_files < block
+    /// vars < task vars < facts < extra vars < magic.
+    #[test]
+    fn layers_stack_in_ansible_precedence() {
+        let run = RunLayers::new(
+            &layer(json!({"extra": "e", "x": "extra"})).map,
+            Map::new(),
+            "/p",
+            false,
+            false,
+        );
+        let a = host("a", json!({"x": "inventory", "inv": 1}), json!({}));
+        let b = host("b", json!({"x": "inventory"}), json!({"x": "fact"}));
+        let own: Table = [("a".to_owned(), a.clone()), ("b".to_owned(), b.clone())].into();
+        let run = Arc::new(run);
+        let hostvars = Arc::new(Hostvars {
+            own: Arc::new(own),
+            peers: None,
+            run: run.clone(),
+            names: Arc::new(vec!["a".into(), "b".into()]),
+        });
+        let play_vars = [layer(json!({"x": "play", "pv": 1}))];
+        let scope = [layer(json!({"x": "block"})), layer(json!({"x": "task"}))];
+        let magic = play_magic("p", &[], &[], &[]);
+        let task = TaskLayers {
+            run: &run,
+            play_vars: &play_vars,
+            scope: &scope,
+            play_magic: &magic,
+            hostvars: &hostvars,
+        };
+        let va = task.view(&a);
+        assert_eq!(va.get("x"), Some(&json!("extra")));
+        assert_eq!(va.get("inv"), Some(&json!(1)));
+        assert_eq!(va.get("ansible_facts"), Some(&json!({})));
+        let no_extra = TaskLayers {
+            run: &RunLayers::new(&Map::new(), Map::new(), "/p", false, false),
+            ..task
+        };
+        assert_eq!(no_extra.view(&a).get("x"), Some(&json!("task")));
+        assert_eq!(no_extra.view(&b).get("x"), Some(&json!("fact")));
+        // hostvars: no play vars, no vars_files, no task vars.
+        let hb = va.hostvars().and_then(|h| h.host("b")).expect("b");
+        assert_eq!(hb.get("x"), Some(&json!("extra")));
+        assert_eq!(hb.get("pv"), None);
+        assert_eq!(hb.get("vf"), None);
+        assert_eq!(hb.get("inventory_hostname"), Some(&json!("b")));
+        assert!(va.hostvars().and_then(|h| h.host("zz")).is_none());
+    }
+
+    #[test]
+    fn keep_writes_the_hosts_own_layers_only() {
+        let mut a = host("a", json!({}), json!({}));
+        let before = a.facts.clone();
+        let mut result = drover_types::TaskResult::default();
+        result.facts.insert("f".into(), json!("{{ not rendered }}"));
+        a.keep(Some("r"), &result);
+        assert!(before.map.is_empty(), "a shared snapshot is never written");
+        assert_eq!(a.facts.map.get("f"), Some(&json!("{{ not rendered }}")));
+        assert!(a.facts.trust_of("f").is_data());
+        assert!(a.facts.trust_of("r").is_data());
+    }
 }

@@ -3,7 +3,7 @@
 //! It keeps Ansible's rules: `all` and `ungrouped` always exist, every group ends up below
 //! `all`, a host in no other group is in `ungrouped`, and group links never form a loop.
 
-use drover_types::{Map, Value};
+use drover_types::{Layer, Trust, Value};
 use indexmap::IndexMap;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ pub(crate) const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Group {
     /// Variables set on the group in inventory files (not `group_vars/`).
-    pub(crate) vars: Map,
+    pub(crate) vars: Layer,
     /// Hosts added to this group directly, in order.
     pub(crate) hosts: Vec<String>,
     /// Child groups, in order.
@@ -32,7 +32,7 @@ pub(crate) struct Group {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Host {
     /// Variables set on the host in inventory files, `inventory_file`/`inventory_dir` first.
-    pub(crate) vars: Map,
+    pub(crate) vars: Layer,
     /// The inventory file that first defined it (absolute), if any.
     pub(crate) source: Option<PathBuf>,
     /// Groups this host was added to directly, in order.
@@ -87,20 +87,24 @@ impl Data {
                 host.vars.insert(
                     "inventory_file".into(),
                     Value::String(source.display().to_string()),
+                    Trust::Data,
                 );
                 host.vars.insert(
                     "inventory_dir".into(),
                     Value::String(dir.display().to_string()),
+                    Trust::Data,
                 );
                 host.source = Some(source.clone());
             } else {
-                host.vars.insert("inventory_file".into(), Value::Null);
-                host.vars.insert("inventory_dir".into(), Value::Null);
+                host.vars
+                    .insert("inventory_file".into(), Value::Null, Trust::Data);
+                host.vars
+                    .insert("inventory_dir".into(), Value::Null, Trust::Data);
             }
             self.hosts.insert(name.to_owned(), host);
         }
         if let Some(port) = port {
-            self.set_host_var(name, "ansible_port", Value::from(port));
+            self.set_host_var(name, "ansible_port", Value::from(port), Trust::Data);
         }
         self.add_host_to_group(name, group);
     }
@@ -117,9 +121,9 @@ impl Data {
     }
 
     /// Sets a host variable (a later value replaces an earlier one).
-    pub(crate) fn set_host_var(&mut self, host: &str, key: &str, value: Value) {
+    pub(crate) fn set_host_var(&mut self, host: &str, key: &str, value: Value, trust: Trust) {
         if let Some(h) = self.hosts.get_mut(host) {
-            h.vars.insert(key.to_owned(), value);
+            h.vars.insert(key.to_owned(), value, trust);
         }
     }
 
@@ -129,6 +133,7 @@ impl Data {
         group: &str,
         key: &str,
         value: Value,
+        trust: Trust,
     ) -> Result<(), String> {
         let Some(g) = self.groups.get_mut(group) else {
             return Ok(());
@@ -140,7 +145,7 @@ impl Data {
                 )
             })?;
         } else {
-            g.vars.insert(key.to_owned(), value);
+            g.vars.insert(key.to_owned(), value, trust);
         }
         Ok(())
     }
@@ -359,7 +364,7 @@ mod tests {
         assert_eq!(d.groups["web"].depth, 1);
         assert_eq!(d.groups["ungrouped"].hosts, ["lonely"]);
         assert_eq!(d.host_groups("n1"), ["web", "all", "nginx"]);
-        assert_eq!(d.hosts["n1"].vars["ansible_port"], Value::from(2222));
+        assert_eq!(d.hosts["n1"].vars.map["ansible_port"], Value::from(2222));
         assert_eq!(d.group_hosts("all"), ["lonely", "stray", "n1"]);
     }
 
@@ -379,13 +384,23 @@ mod tests {
     fn group_priority_is_not_a_var() {
         let mut d = Data::default();
         d.add_group("g");
-        d.set_group_var("g", "ansible_group_priority", Value::from("10"))
-            .unwrap();
+        d.set_group_var(
+            "g",
+            "ansible_group_priority",
+            Value::from("10"),
+            Trust::Template,
+        )
+        .unwrap();
         assert_eq!(d.groups["g"].priority, 10);
-        assert!(d.groups["g"].vars.is_empty());
+        assert!(d.groups["g"].vars.map.is_empty());
         assert!(
-            d.set_group_var("g", "ansible_group_priority", Value::from("high"))
-                .is_err()
+            d.set_group_var(
+                "g",
+                "ansible_group_priority",
+                Value::from("high"),
+                Trust::Template
+            )
+            .is_err()
         );
     }
 }

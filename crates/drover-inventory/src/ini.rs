@@ -11,7 +11,7 @@ use crate::data::Data;
 use crate::pyliteral::ini_value;
 use crate::range::expand_host_pattern;
 use crate::{Error, span_at};
-use drover_types::{Comments, shlex_split};
+use drover_types::{Comments, Trust, shlex_split};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -121,7 +121,7 @@ pub(crate) fn parse(data: &mut Data, text: &str, file: &Arc<PathBuf>) -> Result<
                 for host in &hosts {
                     data.add_host(host, &group, port);
                     for (k, v) in &vars {
-                        data.set_host_var(host, k, v.clone());
+                        data.set_host_var(host, k, v.clone(), Trust::Template);
                     }
                 }
             }
@@ -131,7 +131,7 @@ pub(crate) fn parse(data: &mut Data, text: &str, file: &Arc<PathBuf>) -> Result<
                         "expected key=value in [{group}:vars], got `{line}`"
                     )));
                 };
-                data.set_group_var(&group, k.trim(), ini_value(v.trim()))
+                data.set_group_var(&group, k.trim(), ini_value(v.trim()), Trust::Template)
                     .map_err(&err)?;
             }
             State::Children => {
@@ -248,18 +248,18 @@ mod tests {
             d.hosts.keys().collect::<Vec<_>>(),
             ["top1", "web01", "web02", "db"]
         );
-        let w = &d.hosts["web01"].vars;
+        let w = &d.hosts["web01"].vars.map;
         assert_eq!(w["http_port"], json!(80));
         assert_eq!(w["name"], json!("x y"));
         assert_eq!(w["flag"], json!(true));
-        assert_eq!(d.hosts["db"].vars["ansible_port"], json!(2222));
-        assert_eq!(d.hosts["db"].vars["ansible_host"], json!("10.0.0.1"));
+        assert_eq!(d.hosts["db"].vars.map["ansible_port"], json!(2222));
+        assert_eq!(d.hosts["db"].vars.map["ansible_host"], json!("10.0.0.1"));
         assert_eq!(
-            d.groups["web"].vars["greeting"],
+            d.groups["web"].vars.map["greeting"],
             json!("hello world # kept")
         );
-        assert_eq!(d.groups["web"].vars["count"], json!(3));
-        assert_eq!(d.groups["all"].vars["ntp"], json!("ntp.example.com"));
+        assert_eq!(d.groups["web"].vars.map["count"], json!(3));
+        assert_eq!(d.groups["all"].vars.map["ntp"], json!("ntp.example.com"));
         assert_eq!(d.groups["ungrouped"].hosts, ["top1"]);
     }
 

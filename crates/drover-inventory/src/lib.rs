@@ -31,7 +31,7 @@ mod vars_dirs;
 mod yaml;
 
 use data::{Data, LOCALHOST_NAMES};
-use drover_types::{Map, Span, Value};
+use drover_types::{Layer, Map, Span, Trust, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use vars_dirs::VarsRoot;
@@ -275,17 +275,15 @@ impl Inventory {
     /// `host_vars/<host>` beside the inventory and beside the playbook. A later value replaces an
     /// earlier one whole (Ansible's default `hash_behaviour`). The implicit localhost gets
     /// `ansible_connection: local`; an unknown host gets nothing.
-    pub fn host_vars(&self, host: &str) -> Map {
-        let mut vars = Map::new();
+    pub fn host_vars(&self, host: &str) -> Layer {
+        let mut vars = Layer::default();
         let defined = self.data.hosts.get(host);
         if defined.is_none() && !self.is_implicit_localhost(host) {
             return vars;
         }
-        let extend = |vars: &mut Map, layer: Option<&Map>| {
+        let extend = |vars: &mut Layer, layer: Option<&Layer>| {
             if let Some(layer) = layer {
-                for (k, v) in layer {
-                    vars.insert(k.clone(), v.clone());
-                }
+                vars.extend(layer);
             }
         };
         let groups = self.sorted_groups(host);
@@ -309,7 +307,11 @@ impl Inventory {
         match defined {
             Some(h) => extend(&mut vars, Some(&h.vars)),
             None => {
-                vars.insert("ansible_connection".into(), Value::from("local"));
+                vars.insert(
+                    "ansible_connection".into(),
+                    Value::from("local"),
+                    Trust::Data,
+                );
             }
         }
         for (_, root) in self.inventory_vars.iter().chain(&self.playbook_vars) {
@@ -444,7 +446,7 @@ impl Inventory {
             self.add_group_member(group, host)?;
         }
         for (k, v) in vars {
-            self.data.set_host_var(host, &k, v);
+            self.data.set_host_var(host, &k, v, Trust::Template);
         }
         self.data.reconcile();
         self.refresh_vars_roots()
@@ -565,8 +567,8 @@ web3
         assert!(inv.contains_host("db2") && !inv.contains_host("localhost"));
         assert_eq!(inv.inventory_file("db1").as_deref(), Some("/inv/hosts"));
         assert_eq!(inv.inventory_dir("db1").as_deref(), Some("/inv"));
-        assert_eq!(inv.host_vars("db1")["ansible_port"], json!(5432));
-        assert_eq!(inv.host_vars("db1")["inventory_dir"], json!("/inv"));
+        assert_eq!(inv.host_vars("db1").map["ansible_port"], json!(5432));
+        assert_eq!(inv.host_vars("db1").map["inventory_dir"], json!("/inv"));
         let magic = inv.magic_vars("web1");
         assert_eq!(magic["group_names"], json!(["prod", "web"]));
         assert_eq!(
@@ -621,18 +623,18 @@ web3
         assert_eq!(sel(&empty, "localhost"), ["localhost"]);
         assert_eq!(sel(&empty, "127.0.0.1"), ["127.0.0.1"]);
         assert_eq!(
-            empty.host_vars("localhost")["ansible_connection"],
+            empty.host_vars("localhost").map["ansible_connection"],
             json!("local")
         );
         assert!(empty.is_implicit_localhost("localhost"));
         assert!(empty.group_names("localhost").is_empty());
-        assert!(empty.host_vars("elsewhere").is_empty());
+        assert!(empty.host_vars("elsewhere").map.is_empty());
 
         let inv = ini("[all:vars]\nx=1\n[web]\nw1\n");
         assert_eq!(sel(&inv, "localhost"), ["localhost"]);
         assert_eq!(sel(&inv, "all"), ["w1"]);
         assert_eq!(sel(&inv, "localhost:web"), ["localhost", "w1"]);
-        let vars = inv.host_vars("localhost");
+        let vars = inv.host_vars("localhost").map;
         assert_eq!(vars["x"], json!(1));
         assert_eq!(vars["ansible_connection"], json!("local"));
 
@@ -640,7 +642,7 @@ web3
         assert_eq!(sel(&defined, "all"), ["localhost"]);
         assert!(!defined.is_implicit_localhost("localhost"));
         assert_eq!(
-            defined.host_vars("localhost")["ansible_connection"],
+            defined.host_vars("localhost").map["ansible_connection"],
             json!("ssh")
         );
         let by_ip = ini("127.0.0.1\n");
@@ -712,7 +714,7 @@ web3
         write(&pb_dir, "host_vars/w1.json", r#"{"hv": "pb"}"#);
 
         let mut inv = Inventory::load(std::slice::from_ref(&hosts)).unwrap();
-        let v = inv.host_vars("w1");
+        let v = inv.host_vars("w1").map;
         assert_eq!(v["layer"], json!("inv_hv"));
         assert_eq!(v["from_host_line"], json!("inline"));
         assert_eq!(
@@ -733,7 +735,7 @@ web3
         );
 
         inv.add_vars_dir(&pb_dir).unwrap();
-        let v = inv.host_vars("w1");
+        let v = inv.host_vars("w1").map;
         assert_eq!(v["g_all"], json!("pb"));
         assert_eq!(v["g_web"], json!("pb"));
         assert_eq!(v["hv"], json!("pb"));
@@ -743,7 +745,7 @@ web3
         // Inventory-file group vars lose to group_vars/all; host-line vars beat group_vars/*.
         fs::remove_file(inv_dir.join("host_vars/w1.json")).unwrap();
         let inv = Inventory::load(&[hosts]).unwrap();
-        let v = inv.host_vars("w1");
+        let v = inv.host_vars("w1").map;
         assert_eq!(v["layer"], json!("host_line"));
         let order: Vec<&String> = v.keys().collect();
         assert!(order.contains(&&"inventory_dir".to_owned()));
@@ -770,7 +772,7 @@ web3
         );
         write(tmp.path(), "group_vars/child/b.json", r#"{"y": "b"}"#);
         let inv = Inventory::load(&[hosts]).unwrap();
-        let v = inv.host_vars("h1");
+        let v = inv.host_vars("h1").map;
         assert_eq!(v["x"], json!("child-a"));
         assert_eq!(v["y"], json!("b"));
         assert_eq!(v["file_var"], json!("gv_all"));
@@ -786,9 +788,9 @@ web3
         );
         let inv = Inventory::load(&[path]).unwrap();
         assert_eq!(inv.hosts(), ["solo", "web01", "web02", "db-a", "db-b"]);
-        assert_eq!(inv.host_vars("web02")["role"], json!("w"));
-        assert_eq!(inv.host_vars("db-b")["ansible_port"], json!(2200));
-        assert_eq!(inv.host_vars("db-b")["port"], json!(22));
+        assert_eq!(inv.host_vars("web02").map["role"], json!("w"));
+        assert_eq!(inv.host_vars("db-b").map["ansible_port"], json!(2200));
+        assert_eq!(inv.host_vars("db-b").map["port"], json!(22));
         assert_eq!(inv.group_names("solo"), ["ungrouped"]);
 
         let numeric = write(tmp.path(), "numeric.yml", "web:\n  hosts:\n    1234:\n");
@@ -821,8 +823,8 @@ web3
         let s = write(tmp.path(), "sections", "[web]\ns1\n");
         let inv = Inventory::load(&[y, i, j, s]).unwrap();
         assert_eq!(inv.hosts(), ["i1", "i2", "y1", "s1", "j1"]);
-        assert_eq!(inv.host_vars("i1")["x"], json!(1));
-        assert_eq!(inv.host_vars("j1")["k"], json!([1, 2]));
+        assert_eq!(inv.host_vars("i1").map["x"], json!(1));
+        assert_eq!(inv.host_vars("j1").map["k"], json!([1, 2]));
     }
 
     #[test]
@@ -839,8 +841,8 @@ web3
         write(&dir, "group_vars/db.json", r#"{"from_dir": true}"#);
         let inv = Inventory::load(&[dir.clone(), PathBuf::from("h1,h2:2201,")]).unwrap();
         assert_eq!(inv.hosts(), ["h1", "h2", "w1", "d1", "e1"]);
-        assert_eq!(inv.host_vars("d1")["from_dir"], json!(true));
-        assert_eq!(inv.host_vars("h2")["ansible_port"], json!(2201));
+        assert_eq!(inv.host_vars("d1").map["from_dir"], json!(true));
+        assert_eq!(inv.host_vars("h2").map["ansible_port"], json!(2201));
         assert_eq!(
             inv.inventory_dir("w1"),
             Some(source::absolute(&dir).display().to_string())
@@ -867,7 +869,7 @@ web3
         )
         .unwrap();
         assert_eq!(sel(&inv, "fresh"), ["new1"]);
-        let v = inv.host_vars("new1");
+        let v = inv.host_vars("new1").map;
         assert_eq!(
             (v["found"].clone(), v["fresh"].clone(), v["v"].clone()),
             (json!(true), json!(1), json!(2))
@@ -902,16 +904,16 @@ web3
         write(tmp.path(), "host_vars/w1", "mode: 0755\n");
         write(tmp.path(), "host_vars/localhost.yml", "local_only: true\n");
         let inv = Inventory::load(&[hosts]).unwrap();
-        let v = inv.host_vars("w1");
+        let layer = inv.host_vars("w1");
+        assert!(layer.trust_of("raw").is_data());
+        assert!(layer.trust_of("plain").is_template());
+        let v = layer.map;
         assert_eq!(v["plain"], json!(true));
-        assert_eq!(
-            v["raw"],
-            drover_types::mark_unsafe(json!("{{ not_templated }}"))
-        );
+        assert_eq!(v["raw"], json!("{{ not_templated }}"));
         assert_eq!(v["listed"], json!([1, "two"]));
         assert_eq!(v["mode"], json!(493));
         assert_eq!(v["ansible_host"], json!("10.0.0.5"));
-        let local = inv.host_vars("localhost");
+        let local = inv.host_vars("localhost").map;
         assert_eq!(local["local_only"], json!(true));
         assert_eq!(local["plain"], json!(true));
 

@@ -285,8 +285,8 @@ mod tests {
             d.hosts.keys().collect::<Vec<_>>(),
             ["web1", "web2", "10.0.0.1", "db[1:2]"]
         );
-        assert_eq!(d.hosts["web2"].vars["ansible_port"], Value::from(2222));
-        assert_eq!(d.hosts["web1"].vars["inventory_file"], Value::Null);
+        assert_eq!(d.hosts["web2"].vars.map["ansible_port"], Value::from(2222));
+        assert_eq!(d.hosts["web1"].vars.map["inventory_file"], Value::Null);
         assert!(is_host_list(Path::new("a,b")));
         assert!(!is_host_list(Path::new("single")));
     }

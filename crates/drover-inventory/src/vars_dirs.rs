@@ -5,7 +5,7 @@
 
 use crate::Error;
 use crate::yaml::{node_from_json, value_of};
-use drover_types::{Map, Span, Value};
+use drover_types::{Layer, Span, Value};
 use drover_yaml::NodeValue;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 /// The variables found in one directory's `group_vars/` and `host_vars/`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VarsRoot {
-    groups: HashMap<String, Map>,
-    hosts: HashMap<String, Map>,
+    groups: HashMap<String, Layer>,
+    hosts: HashMap<String, Layer>,
 }
 
 impl VarsRoot {
@@ -68,12 +68,12 @@ impl VarsRoot {
     }
 
     /// The vars for group `name` here, if there are any.
-    pub(crate) fn group(&self, name: &str) -> Option<&Map> {
+    pub(crate) fn group(&self, name: &str) -> Option<&Layer> {
         self.groups.get(name)
     }
 
     /// The vars for host `name` here, if there are any.
-    pub(crate) fn host(&self, name: &str) -> Option<&Map> {
+    pub(crate) fn host(&self, name: &str) -> Option<&Layer> {
         self.hosts.get(name)
     }
 }
@@ -84,7 +84,7 @@ fn safe_entity_name(name: &str) -> bool {
 }
 
 /// The merged vars of every file for `name` under `base`, or `None` when there is none.
-fn entity_vars(base: &Path, name: &str) -> Result<Option<Map>, Error> {
+fn entity_vars(base: &Path, name: &str) -> Result<Option<Layer>, Error> {
     let mut files = Vec::new();
     let bare = base.join(name);
     if bare.is_dir() {
@@ -103,12 +103,10 @@ fn entity_vars(base: &Path, name: &str) -> Result<Option<Map>, Error> {
     if files.is_empty() {
         return Ok(None);
     }
-    let mut vars = Map::new();
+    let mut vars = Layer::default();
     for file in files {
         if let Some(data) = read_vars_file(&file)? {
-            for (k, v) in data {
-                vars.insert(k, v);
-            }
+            vars.extend(&data);
         }
     }
     Ok(Some(vars))
@@ -147,7 +145,7 @@ fn dir_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 }
 
 /// One vars file: JSON or YAML holding a mapping (or nothing).
-pub(crate) fn read_vars_file(path: &Path) -> Result<Option<Map>, Error> {
+pub(crate) fn read_vars_file(path: &Path) -> Result<Option<Layer>, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
@@ -174,7 +172,10 @@ pub(crate) fn read_vars_file(path: &Path) -> Result<Option<Map>, Error> {
     match &node.value {
         NodeValue::Null => Ok(None),
         NodeValue::Map(_) => match value_of(&node)? {
-            Value::Object(map) => Ok(Some(map)),
+            Value::Object(map) => Ok(Some(Layer {
+                map,
+                trust: node.trust(),
+            })),
             _ => Ok(None),
         },
         _ => Err(Error::Invalid {
@@ -220,16 +221,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            Value::Object(root.group("all").unwrap().clone()),
+            Value::Object(root.group("all").unwrap().map.clone()),
             json!({"a": 1, "b": 1})
         );
         assert_eq!(
-            Value::Object(root.group("web").unwrap().clone()),
+            Value::Object(root.group("web").unwrap().map.clone()),
             json!({"x": "second", "y": 1, "z": true})
         );
         assert!(root.group("db").is_none());
-        assert_eq!(root.host("h1.example.com").unwrap()["h"], json!(1));
-        assert!(root.host("empty").unwrap().is_empty());
+        assert_eq!(root.host("h1.example.com").unwrap().map["h"], json!(1));
+        assert!(root.host("empty").unwrap().map.is_empty());
     }
 
     #[test]

@@ -108,7 +108,8 @@ fn parse_group(
             "vars" => {
                 for (k, v) in items {
                     let var = var_name(&k)?;
-                    data.set_group_var(name, &var, value_of(&v)?).map_err(|m| invalid(&k.span, m))?;
+                    data.set_group_var(name, &var, value_of(&v)?, v.trust())
+                        .map_err(|m| invalid(&k.span, m))?;
                 }
             }
             "children" => {
@@ -151,7 +152,7 @@ fn parse_group(
                     for host in &hosts {
                         data.add_host(host, name, port);
                         for (var, val) in &vars {
-                            data.set_host_var(host, var, val.clone());
+                            data.set_host_var(host, var, val.clone(), v.trust().part(var));
                         }
                     }
                 }
@@ -344,9 +345,9 @@ mod tests {
             d.hosts.keys().collect::<Vec<_>>(),
             ["solo", "web1", "web2", "db1", "t1"]
         );
-        assert_eq!(d.hosts["web2"].vars["ansible_port"], json!(2200));
-        assert_eq!(d.hosts["web2"].vars["role"], json!("web"));
-        assert_eq!(d.groups["all"].vars["ntp"], json!("pool"));
+        assert_eq!(d.hosts["web2"].vars.map["ansible_port"], json!(2200));
+        assert_eq!(d.hosts["web2"].vars.map["role"], json!("web"));
+        assert_eq!(d.groups["all"].vars.map["ntp"], json!("pool"));
         assert_eq!(d.groups["prod"].children, ["db"]);
         assert_eq!(d.groups["db"].depth, 2);
         assert_eq!(d.groups["ungrouped"].hosts, ["solo", "web1", "web2"]);

@@ -77,9 +77,10 @@ impl Module for Assert {
                         }
                         None => expr.as_str(),
                     };
-                    let evaluated = ctx.templar.eval(expr, ctx.vars).and_then(|v| {
-                        drover_types::conditional_result(&drover_types::strip_unsafe(v), expr)
-                    });
+                    let evaluated = ctx
+                        .templar
+                        .eval(expr, ctx.vars)
+                        .and_then(|v| drover_types::conditional_result(&v, expr));
                     match evaluated {
                         Ok(b) => b,
                         Err(e) => {

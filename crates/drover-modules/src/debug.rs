@@ -58,7 +58,7 @@ impl Module for Debug {
                     other => other.to_string(),
                 };
                 match ctx.templar.eval(&expr, ctx.vars) {
-                    Ok(value) => result.set(&expr, drover_types::strip_unsafe(value)),
+                    Ok(value) => result.set(&expr, value),
                     Err(e) if e.contains("undefined") => result.set(&expr, NOT_DEFINED),
                     Err(e) => {
                         return TaskResult::failed(format!(
@@ -72,7 +72,7 @@ impl Module for Debug {
                     .value("msg")
                     .cloned()
                     .unwrap_or_else(|| "Hello world!".into());
-                result.set("msg", drover_types::strip_unsafe(msg));
+                result.set("msg", msg);
             }
         }
         result

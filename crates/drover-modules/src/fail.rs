@@ -18,7 +18,7 @@ static SPEC: ArgSpec = ArgSpec {
 /// Sets a result's message: text goes to `msg`, other values (a list...) to `data["msg"]`,
 /// which is where Ansible's registered result shows them.
 pub(crate) fn set_msg(result: &mut TaskResult, msg: Value) {
-    match drover_types::strip_unsafe(msg) {
+    match msg {
         Value::String(s) => result.msg = Some(s),
         other => {
             result.msg = None;

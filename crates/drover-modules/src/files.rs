@@ -745,16 +745,16 @@ mod tests {
 
     struct NoTemplar;
     impl drover_types::Templar for NoTemplar {
-        fn render(&self, s: &str, _: &drover_types::Map) -> Result<drover_types::Value, String> {
+        fn render(&self, s: &str, _: &drover_types::Vars) -> Result<drover_types::Value, String> {
             Ok(s.into())
         }
-        fn eval(&self, s: &str, _: &drover_types::Map) -> Result<drover_types::Value, String> {
+        fn eval(&self, s: &str, _: &drover_types::Vars) -> Result<drover_types::Value, String> {
             Ok(s.into())
         }
         fn render_file(
             &self,
             _: &std::path::Path,
-            _: &drover_types::Map,
+            _: &drover_types::Vars,
         ) -> Result<String, String> {
             Err("no".into())
         }
@@ -762,7 +762,7 @@ mod tests {
 
     fn ctx<'a>(
         conn: &'a drover_connection::Local,
-        vars: &'a drover_types::Map,
+        vars: &'a drover_types::Vars,
         check: bool,
     ) -> ModuleContext<'a> {
         ModuleContext {
@@ -783,7 +783,7 @@ mod tests {
         let path = dir.path().join("-f i'le");
         let p = path.to_str().unwrap();
         let conn = drover_connection::Local;
-        let vars = drover_types::Map::new();
+        let vars = drover_types::Vars::new();
         let c = ctx(&conn, &vars, false);
         let before = read_state(&c, p).await.unwrap();
         assert!(!before.exists);

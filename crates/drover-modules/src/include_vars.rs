@@ -64,6 +64,7 @@ impl Module for IncludeVars {
             Ok(docs) => docs,
             Err(e) => return TaskResult::failed(e.to_string()),
         };
+        let trust = docs.first().map(|d| d.trust()).unwrap_or_default();
         let data = match docs.first().map(|d| d.to_value()) {
             None => Map::new(),
             Some(Ok(Value::Object(map))) => map,
@@ -79,11 +80,11 @@ impl Module for IncludeVars {
         let mut result = TaskResult::ok();
         result.vars = match args.str("name") {
             Ok(Some(name)) => {
-                let mut wrapped = Map::new();
-                wrapped.insert(name, Value::Object(data));
+                let mut wrapped = drover_types::Layer::default();
+                wrapped.insert(name, Value::Object(data), trust);
                 wrapped
             }
-            _ => data,
+            _ => drover_types::Layer { map: data, trust },
         };
         result.set(
             "ansible_included_var_files",

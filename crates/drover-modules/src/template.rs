@@ -54,29 +54,44 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
     let full = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     // The variables Ansible adds for a template.
     let mut vars = ctx.vars.clone();
-    vars.insert("template_path".into(), Value::from(src.clone()));
-    vars.insert(
-        "template_fullpath".into(),
-        Value::from(full.display().to_string()),
+    vars.set(
+        "template_path",
+        Value::from(src.clone()),
+        drover_types::Trust::Data,
     );
-    vars.insert("template_destpath".into(), Value::from(dest.clone()));
-    vars.insert(
-        "template_host".into(),
+    vars.set(
+        "template_fullpath",
+        Value::from(full.display().to_string()),
+        drover_types::Trust::Data,
+    );
+    vars.set(
+        "template_destpath",
+        Value::from(dest.clone()),
+        drover_types::Trust::Data,
+    );
+    vars.set(
+        "template_host",
         ctx.vars
             .get("inventory_hostname")
             .cloned()
             .unwrap_or(Value::from("localhost")),
+        drover_types::Trust::Data,
     );
     let uid = std::fs::metadata(&path)
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
         .unwrap_or(0);
-    vars.insert("template_uid".into(), Value::from(uid));
-    vars.insert(
-        "template_run_date".into(),
+    vars.set("template_uid", Value::from(uid), drover_types::Trust::Data);
+    vars.set(
+        "template_run_date",
         Value::from(crate::command::format_time(std::time::SystemTime::now())),
+        drover_types::Trust::Data,
     );
     if !vars.contains_key("ansible_managed") {
-        vars.insert("ansible_managed".into(), Value::from("Ansible managed"));
+        vars.set(
+            "ansible_managed",
+            Value::from("Ansible managed"),
+            drover_types::Trust::Data,
+        );
     }
     let mut options = drover_types::Map::new();
     for name in JINJA_OPTIONS {
@@ -85,9 +100,10 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
         }
     }
     if !options.is_empty() {
-        vars.insert(
-            drover_types::TEMPLATE_OPTIONS_VAR.into(),
+        vars.set(
+            drover_types::TEMPLATE_OPTIONS_VAR,
             Value::Object(options),
+            drover_types::Trust::Data,
         );
     }
     let mut text = ctx

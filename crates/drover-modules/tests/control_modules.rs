@@ -1,7 +1,7 @@
 //! debug, set_fact, assert, fail and meta, with a small fake templar: results as ansible-core
 //! 2.19.14 registers them (checked with ansible-playbook; see each test).
 
-use drover_types::{Map, ModuleContext, TaskResult, Templar, Value};
+use drover_types::{ModuleContext, TaskResult, Templar, Value};
 use serde_json::json;
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use std::path::Path;
 struct FakeTemplar;
 
 impl FakeTemplar {
-    fn atom(&self, s: &str, vars: &Map) -> Result<Value, String> {
+    fn atom(&self, s: &str, vars: &drover_types::Vars) -> Result<Value, String> {
         let s = s.trim();
         if let Ok(n) = s.parse::<i64>() {
             return Ok(n.into());
@@ -28,7 +28,7 @@ impl FakeTemplar {
 }
 
 impl Templar for FakeTemplar {
-    fn render(&self, source: &str, vars: &Map) -> Result<Value, String> {
+    fn render(&self, source: &str, vars: &drover_types::Vars) -> Result<Value, String> {
         let Some((before, rest)) = source.split_once("{{") else {
             return Ok(source.into());
         };
@@ -42,13 +42,13 @@ impl Templar for FakeTemplar {
             .map_or_else(|| value.to_string(), str::to_owned);
         Ok(format!("{before}{text}{after}").into())
     }
-    fn eval(&self, expr: &str, vars: &Map) -> Result<Value, String> {
+    fn eval(&self, expr: &str, vars: &drover_types::Vars) -> Result<Value, String> {
         match expr.split_once("==") {
             Some((a, b)) => Ok((self.atom(a, vars)? == self.atom(b, vars)?).into()),
             None => self.atom(expr, vars),
         }
     }
-    fn render_file(&self, _: &Path, _: &Map) -> Result<String, String> {
+    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, String> {
         Err("no files".into())
     }
 }
@@ -59,6 +59,7 @@ async fn run(module: &str, args: Value) -> TaskResult {
         .as_object()
         .cloned()
         .unwrap();
+    let vars = drover_types::Vars::from(vars);
     let ctx = ModuleContext {
         conn: &conn,
         templar: &FakeTemplar,

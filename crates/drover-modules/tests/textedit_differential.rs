@@ -13,20 +13,20 @@ use std::path::Path;
 struct NoTemplar;
 
 impl Templar for NoTemplar {
-    fn render(&self, _: &str, _: &Map) -> Result<Value, String> {
+    fn render(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
         Err("no templating here".into())
     }
-    fn eval(&self, _: &str, _: &Map) -> Result<Value, String> {
+    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
         Err("no templating here".into())
     }
-    fn render_file(&self, _: &Path, _: &Map) -> Result<String, String> {
+    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, String> {
         Err("no templating here".into())
     }
 }
 
 async fn run(module: &str, args: &Map) -> TaskResult {
     let conn = drover_connection::Local;
-    let vars = Map::new();
+    let vars = drover_types::Vars::new();
     let ctx = ModuleContext {
         conn: &conn,
         templar: &NoTemplar,

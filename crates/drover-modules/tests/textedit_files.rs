@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use drover_types::{
-    Connection, ConnectionError, Exec, ExecOutput, Map, ModuleContext, TaskResult, Templar, Value,
+    Connection, ConnectionError, Exec, ExecOutput, ModuleContext, TaskResult, Templar, Value,
 };
 use serde_json::json;
 use std::path::Path;
@@ -13,13 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct NoTemplar;
 
 impl Templar for NoTemplar {
-    fn render(&self, _: &str, _: &Map) -> Result<Value, String> {
+    fn render(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
         Err("no templating here".into())
     }
-    fn eval(&self, _: &str, _: &Map) -> Result<Value, String> {
+    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
         Err("no templating here".into())
     }
-    fn render_file(&self, _: &Path, _: &Map) -> Result<String, String> {
+    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, String> {
         Err("no templating here".into())
     }
 }
@@ -42,7 +42,7 @@ impl Connection for Counting {
 /// Runs a module by name; returns the result and how many scripts it ran.
 async fn run_counted(module: &str, args: Value, check: bool) -> (TaskResult, usize) {
     let conn = Counting::default();
-    let vars = Map::new();
+    let vars = drover_types::Vars::new();
     let ctx = ModuleContext {
         conn: &conn,
         templar: &NoTemplar,

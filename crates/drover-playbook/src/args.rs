@@ -11,8 +11,10 @@ use crate::error::Error;
 use crate::fields::{Loader, is_boolean_text, is_template};
 use crate::keywords::nearest;
 use crate::kv::{self, RAW_PARAMS};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Span, Value, mark_unsafe};
+use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Span, Trust, Value};
 use drover_yaml::{Node, NodeValue, Tag, python_str};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The key under which a templated whole-arguments value is kept.
 pub const VARIABLE_PARAMS: &str = "_variable_params";
@@ -23,6 +25,8 @@ struct Arg<'n> {
     /// The YAML value, when the argument came from a mapping (not from `key=value` text).
     node: Option<&'n Node>,
     value: Value,
+    /// Whether the value may be rendered (`!unsafe` says never).
+    trust: Trust,
     span: Span,
 }
 
@@ -35,7 +39,7 @@ impl Loader<'_> {
         value: &Node,
         spec: &ArgSpec,
         args_keyword: Option<&Node>,
-    ) -> Result<Map, Error> {
+    ) -> Result<(Map, Trust), Error> {
         let mut args: Vec<Arg<'_>> = Vec::new();
         if let Some(extra) = args_keyword {
             args.extend(self.args_keyword(extra)?);
@@ -47,7 +51,17 @@ impl Loader<'_> {
             args.push(arg);
         }
         self.check(module, key, spec, &args)?;
-        Ok(args.into_iter().map(|a| (a.name, a.value)).collect())
+        let parts: BTreeMap<String, Trust> = args
+            .iter()
+            .filter(|a| !a.trust.is_template())
+            .map(|a| (a.name.clone(), a.trust.clone()))
+            .collect();
+        let trust = if parts.is_empty() {
+            Trust::Template
+        } else {
+            Trust::Parts(Arc::new(parts))
+        };
+        Ok((args.into_iter().map(|a| (a.name, a.value)).collect(), trust))
     }
 
     fn args_keyword<'n>(&mut self, node: &'n Node) -> Result<Vec<Arg<'n>>, Error> {
@@ -62,6 +76,7 @@ impl Loader<'_> {
                 name: VARIABLE_PARAMS.to_owned(),
                 node: None,
                 value: self.value(node)?,
+                trust: Trust::Template,
                 span: node.span.clone(),
             }]),
             _ => Err(self.report.invalid(
@@ -81,6 +96,7 @@ impl Loader<'_> {
             name: python_str(k),
             node: Some(v),
             value: self.value(v)?,
+            trust: v.trust(),
             span: k.span.clone(),
         })
     }
@@ -112,6 +128,7 @@ impl Loader<'_> {
                 name: VARIABLE_PARAMS.to_owned(),
                 node: None,
                 value: Value::String(text.clone()),
+                trust: Trust::Template,
                 span: node.span.clone(),
             }]);
         }
@@ -145,7 +162,12 @@ impl Loader<'_> {
             .map(|(name, value)| Arg {
                 name,
                 node: None,
-                value: if unsafe_ { mark_unsafe(value) } else { value },
+                value,
+                trust: if unsafe_ {
+                    Trust::Data
+                } else {
+                    Trust::Template
+                },
                 span: node.span.clone(),
             })
             .collect())

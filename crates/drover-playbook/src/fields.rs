@@ -5,8 +5,9 @@
 use crate::error::{Error, Reporter};
 use crate::keywords::is_identifier;
 use crate::{BecomeKeywords, Common};
-use drover_types::{ArgSpec, Map, Value};
+use drover_types::{ArgSpec, Layer, Value};
 use drover_yaml::{Node, NodeValue, python_str};
+use std::sync::Arc;
 
 /// The module lookup the caller gives: a short name to its argument spec.
 pub(crate) type Modules<'a> = &'a dyn Fn(&str) -> Option<&'static ArgSpec>;
@@ -150,10 +151,10 @@ impl Loader<'_> {
     }
 
     /// `vars`: a mapping of valid variable names.
-    pub(crate) fn vars(&self, node: &Node, owner: &str) -> Result<Map, Error> {
-        let mut out = Map::new();
+    pub(crate) fn vars(&self, node: &Node, owner: &str) -> Result<Arc<Layer>, Error> {
+        let mut out = Layer::default();
         let maps: Vec<&Node> = match &node.value {
-            NodeValue::Null => return Ok(out),
+            NodeValue::Null => return Ok(Arc::new(out)),
             NodeValue::Map(_) => vec![node],
             _ => return Err(self.wrong(node, "vars", "a mapping of variable names to values")),
         };
@@ -168,10 +169,10 @@ impl Loader<'_> {
                         Some(crate::fields::IDENTIFIER_HELP.into()),
                     ));
                 }
-                out.insert(name, self.value(v)?);
+                out.insert(name, self.value(v)?, v.trust());
             }
         }
-        Ok(out)
+        Ok(Arc::new(out))
     }
 
     /// `become`, `become_user`, `become_method`; `false` when `key` is none of them.

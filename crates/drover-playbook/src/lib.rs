@@ -205,8 +205,10 @@ mod tests {
         );
         assert_eq!(
             task(&p, 5).args.get("_raw_params"),
-            Some(&drover_types::mark_unsafe(json!("echo {{ x }}")))
+            Some(&json!("echo {{ x }}"))
         );
+        assert!(task(&p, 5).args_trust.part("_raw_params").is_data());
+        assert!(task(&p, 4).args_trust.is_template());
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! templates at run time (`when`, `loop`, module arguments, `ignore_errors: "{{ x }}"`) are kept
 //! as raw [`Value`]s; the engine templates them per host.
 
-use drover_types::{Map, Span, Value};
+use drover_types::{Layer, Map, Span, Trust, Value};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A whole playbook file.
 #[derive(Debug, Clone)]
@@ -37,8 +38,8 @@ pub struct Play {
     pub name: Option<String>,
     /// `hosts`, a pattern (a list is joined with `:`).
     pub hosts: String,
-    /// `vars`.
-    pub vars: Map,
+    /// `vars`, with the parts written `!unsafe`.
+    pub vars: Arc<Layer>,
     /// `vars_files`, relative to the playbook's directory; each may be templated.
     pub vars_files: Vec<Value>,
     /// `gather_facts` (default true, as in Ansible).
@@ -75,8 +76,8 @@ pub struct Play {
 pub struct Common {
     /// `when`: every condition must hold (a string is a list of one).
     pub when: Vec<Value>,
-    /// `vars`.
-    pub vars: Map,
+    /// `vars`, with the parts written `!unsafe`.
+    pub vars: Arc<Layer>,
     /// `tags`.
     pub tags: Vec<String>,
     /// `ignore_errors`.
@@ -183,6 +184,8 @@ pub struct Task {
     /// template is under [`crate::VARIABLE_PARAMS`] (`_variable_params`): the engine renders it
     /// to a mapping and lays the other arguments over it, as Ansible does.
     pub args: Map,
+    /// Which arguments are data that is never templated (written `!unsafe`).
+    pub args_trust: Trust,
     /// `register`.
     pub register: Option<String>,
     /// `changed_when`.

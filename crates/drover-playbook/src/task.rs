@@ -272,6 +272,7 @@ impl Loader<'_> {
             name: None,
             module: module_name,
             args: Default::default(),
+            args_trust: Default::default(),
             register: None,
             changed_when: Vec::new(),
             failed_when: Vec::new(),
@@ -331,7 +332,8 @@ impl Loader<'_> {
                 )),
             }
         }
-        task.args = self.module_args(&task.module, module_key, module_value, spec, args_keyword)?;
+        (task.args, task.args_trust) =
+            self.module_args(&task.module, module_key, module_value, spec, args_keyword)?;
         Ok(task)
     }
 

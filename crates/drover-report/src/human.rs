@@ -199,7 +199,7 @@ fn display_value(result: &TaskResult, no_log: bool, module: &str) -> Value {
     let mut value = if no_log {
         serde_json::json!({ "censored": NO_LOG, "changed": result.changed })
     } else {
-        drover_types::strip_unsafe(result.to_value())
+        result.to_value()
     };
     if let Value::Object(map) = &mut value {
         // ansible-playbook leaves `failed` out of what it prints.

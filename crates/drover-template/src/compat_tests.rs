@@ -7,7 +7,7 @@
 //! ansible-core's default rounds.
 
 use crate::Templates;
-use drover_types::{Map, Templar, Value};
+use drover_types::{Map, Templar, Value, Vars};
 
 const CASES: &[(&str, &str)] = &[
     (r#"{{ 'yes' | bool }}"#, r#"true"#),
@@ -525,7 +525,7 @@ fn check(cases: &[(&str, &str)], file: &str, content: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for (expr, want) in cases {
         let want: Value = serde_json::from_str(want).unwrap();
-        match t.render(expr, &v) {
+        match t.render(expr, &Vars::from(v.clone())) {
             Ok(got) if got == want => {}
             Ok(got) => failures.push(format!("{expr}\n   want {want}\n   got  {got}")),
             Err(e) => failures.push(format!("{expr}\n   want {want}\n   error {e}")),
@@ -564,13 +564,16 @@ fn errors_where_ansible_core_fails() {
         r"{{ 'foo' | regex_search('(?P<n>o+)', '\\g<n>') }}",
     ] {
         assert!(
-            t.render(expr, &v).is_err(),
+            t.render(expr, &Vars::from(v.clone())).is_err(),
             "{expr} should fail, got {:?}",
-            t.render(expr, &v)
+            t.render(expr, &Vars::from(v.clone()))
         );
     }
     let err = t
-        .render("{{ nope | mandatory('custom msg') }}", &v)
+        .render(
+            "{{ nope | mandatory('custom msg') }}",
+            &Vars::from(v.clone()),
+        )
         .unwrap_err();
     assert!(err.contains("custom msg"), "{err}");
 }
@@ -582,14 +585,17 @@ fn password_hash_matches_passlib() {
     assert_eq!(
         t.render(
             "{{ 'secret' | password_hash('sha256', 'mysalt', rounds=5000) }}",
-            &v
+            &Vars::from(v.clone())
         )
         .unwrap(),
         Value::from("$5$mysalt$I2SNajjJ3Gc5gIR/tkrLOGngF8wqv59buJCqxh.o9s8")
     );
     assert_eq!(
-        t.render("{{ 'secret' | password_hash('sha512', 'mysalt') }}", &v)
-            .unwrap(),
+        t.render(
+            "{{ 'secret' | password_hash('sha512', 'mysalt') }}",
+            &Vars::from(v.clone())
+        )
+        .unwrap(),
         Value::from(
             "$6$rounds=656000$mysalt$cDA0t8lm/qt.LT6DzpoHxJ.NwTpx.WTkOPwhseSva8pRixDSH2./ffedCjAMbTX1Uo1QNT7jJPJ6FIzU2i59K/"
         )
@@ -689,15 +695,22 @@ fn backslashes_in_string_constants_stay_as_written() {
     // ansible-core 2.19: `{{ 'a\nb' | indent(2) }}` gives the four characters `a\nb`.
     let t = Templates::new();
     let v = Map::new();
-    assert_eq!(t.render(r"{{ 'a\nb' }}", &v).unwrap(), Value::from(r"a\nb"));
-    assert_eq!(t.render(r"x{{ '\d+' }}", &v).unwrap(), Value::from(r"x\d+"));
     assert_eq!(
-        t.render(r"{{ 'it\'s' }}", &v).unwrap(),
+        t.render(r"{{ 'a\nb' }}", &Vars::from(v.clone())).unwrap(),
+        Value::from(r"a\nb")
+    );
+    assert_eq!(
+        t.render(r"x{{ '\d+' }}", &Vars::from(v.clone())).unwrap(),
+        Value::from(r"x\d+")
+    );
+    assert_eq!(
+        t.render(r"{{ 'it\'s' }}", &Vars::from(v.clone())).unwrap(),
         Value::from(r"it\'s")
     );
     // Conditionals are not escaped.
     assert_eq!(
-        t.eval(r"'a\nb' | length == 3", &v).unwrap(),
+        t.eval(r"'a\nb' | length == 3", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from(true)
     );
 }
@@ -710,13 +723,23 @@ fn template_lookup_and_file_lookup() {
     let t = Templates::new();
     let v = vars(dir.path());
     assert_eq!(
-        t.render("{{ lookup('template', 't.j2') }}", &v).unwrap(),
+        t.render("{{ lookup('template', 't.j2') }}", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from("v=2\n")
     );
-    assert!(t.render("{{ lookup('file', 'missing.txt') }}", &v).is_err());
+    assert!(
+        t.render(
+            "{{ lookup('file', 'missing.txt') }}",
+            &Vars::from(v.clone())
+        )
+        .is_err()
+    );
     assert_eq!(
-        t.render("{{ lookup('file', 'missing.txt', errors='ignore') }}", &v)
-            .unwrap(),
+        t.render(
+            "{{ lookup('file', 'missing.txt', errors='ignore') }}",
+            &Vars::from(v.clone())
+        )
+        .unwrap(),
         Value::Array(vec![])
     );
 }
@@ -731,7 +754,10 @@ fn first_found_as_a_lookup_does_not_search_files_dir() {
     let t = Templates::new();
     let v = vars(dir.path());
     let err = t
-        .render("{{ lookup('first_found', 'a.txt') }}", &v)
+        .render(
+            "{{ lookup('first_found', 'a.txt') }}",
+            &Vars::from(v.clone()),
+        )
         .unwrap_err();
     assert!(
         err.contains("No file was found when using first_found"),
@@ -739,7 +765,10 @@ fn first_found_as_a_lookup_does_not_search_files_dir() {
     );
     std::fs::write(dir.path().join("b.txt"), "x").unwrap();
     let found = t
-        .render("{{ lookup('first_found', ['nope', 'b.txt']) }}", &v)
+        .render(
+            "{{ lookup('first_found', ['nope', 'b.txt']) }}",
+            &Vars::from(v.clone()),
+        )
         .unwrap();
     assert!(found.as_str().unwrap().ends_with("/b.txt"), "{found}");
 }
@@ -756,7 +785,7 @@ fn template_module_options_and_header() {
     let with = |opts: Value| {
         let mut v = v.clone();
         v.insert(crate::TEMPLATE_OPTIONS_VAR.into(), opts);
-        t.render_file(&p, &v).unwrap()
+        t.render_file(&p, &Vars::from(v.clone())).unwrap()
     };
     assert_eq!(
         with(serde_json::json!({"lstrip_blocks": true})),
@@ -767,7 +796,7 @@ fn template_module_options_and_header() {
         "<list>\n    \n    <item>one</item>\n    \n    <item>two</item>\n    \n</list>\n"
     );
     assert_eq!(
-        t.render_file(&p, &v).unwrap(),
+        t.render_file(&p, &Vars::from(v.clone())).unwrap(),
         "<list>\n        <item>one</item>\n        <item>two</item>\n    </list>\n"
     );
 }
@@ -783,7 +812,7 @@ fn run_lookup_gives_loop_items() {
             "sequence",
             &[Value::from("start=1 end=7 stride=3 format=n%02d")],
             &Map::new(),
-            &v,
+            &Vars::from(v.clone()),
         )
         .unwrap();
     assert_eq!(
@@ -795,7 +824,7 @@ fn run_lookup_gives_loop_items() {
             "together",
             &[serde_json::json!([1, 2]), serde_json::json!(["a"])],
             &Map::new(),
-            &v,
+            &Vars::from(v.clone()),
         )
         .unwrap();
     assert_eq!(
@@ -807,7 +836,7 @@ fn run_lookup_gives_loop_items() {
             "nested",
             &[serde_json::json!(["x", "y"]), serde_json::json!([1, 2])],
             &Map::new(),
-            &v,
+            &Vars::from(v.clone()),
         )
         .unwrap();
     assert_eq!(
@@ -819,7 +848,7 @@ fn run_lookup_gives_loop_items() {
             "items",
             &[Value::from("{{ not_rendered }}")],
             &Map::new(),
-            &v,
+            &Vars::from(v.clone()),
         )
         .unwrap();
     assert_eq!(raw, vec![Value::from("{{ not_rendered }}")]);
@@ -842,7 +871,11 @@ fn trailing_newlines_like_ansible_core() {
         ("{{ [1] }}\n", serde_json::json!([1])),
     ];
     for (src, want) in cases {
-        assert_eq!(&t.render(src, &v).unwrap(), want, "{src:?}");
+        assert_eq!(
+            &t.render(src, &Vars::from(v.clone())).unwrap(),
+            want,
+            "{src:?}"
+        );
     }
 }
 
@@ -855,24 +888,30 @@ fn lazy_variable_with_undefined_inside() {
     v.insert("x".into(), Value::from("{{ nope }}"));
     v.insert("d".into(), serde_json::json!({"a": "{{ nope }}"}));
     assert_eq!(
-        t.render("{{ x | default('dflt') }}", &v).unwrap(),
+        t.render("{{ x | default('dflt') }}", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from("dflt")
     );
     assert_eq!(
-        t.render("{{ x is defined }}", &v).unwrap(),
+        t.render("{{ x is defined }}", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from(false)
     );
     assert_eq!(
-        t.render("{{ d.a | default('dd') }}", &v).unwrap(),
+        t.render("{{ d.a | default('dd') }}", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from("dd")
     );
     assert_eq!(
-        t.render("{{ vars['x'] | default('v') }}", &v).unwrap(),
+        t.render("{{ vars['x'] | default('v') }}", &Vars::from(v.clone()))
+            .unwrap(),
         Value::from("v")
     );
-    let err = t.render("{{ x }}", &v).unwrap_err();
+    let err = t.render("{{ x }}", &Vars::from(v.clone())).unwrap_err();
     assert!(err.contains("'nope' is undefined"), "{err}");
-    let err = t.render("{{ vars.d }}", &v).unwrap_err();
+    let err = t
+        .render("{{ vars.d }}", &Vars::from(v.clone()))
+        .unwrap_err();
     assert!(err.contains("nope"), "{err}");
 }
 
@@ -1053,7 +1092,7 @@ fn typical_playbook_expressions_match_ansible_core() {
     let mut failures = Vec::new();
     for (expr, want) in PLAYBOOK_CASES {
         let want: Value = serde_json::from_str(want).unwrap();
-        match t.render(expr, &v) {
+        match t.render(expr, &Vars::from(v.clone())) {
             Ok(got) if got == want => {}
             Ok(got) => failures.push(format!("{expr}\n   want {want}\n   got  {got}")),
             Err(e) => failures.push(format!("{expr}\n   want {want}\n   error {e}")),
@@ -1080,7 +1119,10 @@ fn included_templates_get_the_same_ansible_rewrites() {
     let t = Templates::new();
     let mut v = Map::new();
     v.insert("x".into(), Value::from("hi"));
-    assert_eq!(t.render_file(&main, &v).unwrap(), "[deep hi!]\n");
+    assert_eq!(
+        t.render_file(&main, &Vars::from(v.clone())).unwrap(),
+        "[deep hi!]\n"
+    );
 }
 
 /// The remaining filters, tests and lookups, recorded from ansible-core 2.19 the same way.
@@ -1167,7 +1209,7 @@ fn remaining_filters_tests_and_lookups_match_ansible_core() {
     let mut failures = Vec::new();
     for (expr, want) in MORE_CASES {
         let want: Value = serde_json::from_str(want).unwrap();
-        match t.render(expr, &v) {
+        match t.render(expr, &Vars::from(v.clone())) {
             Ok(got) if got == want => {}
             Ok(got) => failures.push(format!("{expr}\n   want {want}\n   got  {got}")),
             Err(e) => failures.push(format!("{expr}\n   want {want}\n   error {e}")),
@@ -1178,9 +1220,14 @@ fn remaining_filters_tests_and_lookups_match_ansible_core() {
     std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
     let mut lv = v.clone();
     lv.insert("l".into(), Value::from(link.display().to_string()));
-    assert_eq!(t.render("{{ l is link }}", &lv).unwrap(), Value::from(true));
     assert_eq!(
-        t.render("{{ l is link_exists }}", &lv).unwrap(),
+        t.render("{{ l is link }}", &Vars::from(lv.clone()))
+            .unwrap(),
+        Value::from(true)
+    );
+    assert_eq!(
+        t.render("{{ l is link_exists }}", &Vars::from(lv.clone()))
+            .unwrap(),
         Value::from(true)
     );
     assert!(
@@ -1231,7 +1278,8 @@ fn keyword_arguments_as_ansible_names_them() {
     ];
     for (src, want) in cases {
         assert_eq!(
-            &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+            &t.render(src, &Vars::from(v.clone()))
+                .unwrap_or_else(|e| panic!("{src}: {e}")),
             want,
             "{src}"
         );

@@ -14,29 +14,10 @@ pub(crate) fn undefined_error() -> Error {
 /// A template value as plain data: lazy objects are rendered deep, undefined is an error.
 pub(crate) fn to_plain(value: &Value) -> Result<JValue, Error> {
     if let Some(map) = value.downcast_object_ref::<LazyMap>() {
-        let Some(m) = map.map() else {
-            return Ok(JValue::Object(Map::new()));
-        };
-        let root = map.root.clone();
-        let mut out = Map::new();
-        for (k, v) in m {
-            if k == drover_types::UNSAFE_KEY {
-                continue;
-            }
-            out.insert(k.clone(), root.resolve(v, map.raw)?);
-        }
-        return Ok(JValue::Object(out));
+        return map.to_plain();
     }
     if let Some(list) = value.downcast_object_ref::<LazyList>() {
-        let Some(items) = list.items() else {
-            return Ok(JValue::Array(Vec::new()));
-        };
-        let root = list.root.clone();
-        return items
-            .iter()
-            .map(|v| root.resolve(v, list.raw))
-            .collect::<Result<Vec<_>, _>>()
-            .map(JValue::Array);
+        return list.to_plain();
     }
     if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
         return Ok(JValue::String(dt.isoformat()));
@@ -106,15 +87,10 @@ pub(crate) fn from_plain(value: &JValue) -> Value {
         JValue::Number(n) => crate::lazy::number(n),
         JValue::String(s) => Value::from(s.as_str()),
         JValue::Array(items) => Value::from(items.iter().map(from_plain).collect::<Vec<_>>()),
-        JValue::Object(map) => {
-            if let Some(inner) = drover_types::as_unsafe(value) {
-                return from_plain(inner);
-            }
-            map_value(
-                map.iter()
-                    .map(|(k, v)| (Value::from(k.as_str()), from_plain(v))),
-            )
-        }
+        JValue::Object(map) => map_value(
+            map.iter()
+                .map(|(k, v)| (Value::from(k.as_str()), from_plain(v))),
+        ),
     }
 }
 

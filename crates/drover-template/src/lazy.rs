@@ -2,23 +2,22 @@
 //!
 //! Ansible keeps variables untemplated and renders a value only when a template uses it:
 //! `app_dir: "{{ base }}/app"` is rendered when `{{ app_dir }}` is looked up, and nested
-//! mappings and lists are rendered item by item as they are reached. [`Root`] borrows the caller's
-//! variables for the duration of one render call (no copy); [`LazyMap`] and [`LazyList`] point
-//! into them. Values wrapped by [`drover_types::mark_unsafe`] are handed out as plain data and
+//! mappings and lists are rendered item by item as they are reached. [`Root`] holds the caller's
+//! [`Vars`] for one render call (a list of shared layers, no copy of any variable); [`LazyMap`]
+//! and [`LazyList`] hold the layer their value lives in and the path to it, so they borrow
+//! nothing and need no `unsafe`. A value whose [`Trust`] says data is handed out as it is and
 //! never rendered, however deep.
 //!
-//! Soundness: the objects keep raw pointers into the borrowed [`Map`]. Every access first checks
-//! [`Root::alive`], which the [`Scope`] guard clears before the borrow ends, so an object that
-//! somehow outlived its render call reads as empty instead of touching freed memory. minijinja
-//! renders on the calling thread and the engine never shares these objects across threads.
+//! `hostvars` reads other hosts through the view's [`drover_types::HostVars`]: each host it
+//! reaches gets a [`Root`] of its own (its variables render in its own context, as in Ansible),
+//! made once per render call and kept in the call's [`Family`].
 
 use crate::convert::to_plain;
 use crate::render::render_in;
-use drover_types::{Map, UNSAFE_KEY, Value as JValue};
+use drover_types::{Layer, Map, Trust, Value as JValue, Vars};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use minijinja::{Environment, Error, ErrorKind};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The name under which the root object can find itself (lookups and filters need the vars).
@@ -27,29 +26,79 @@ pub(crate) const ROOT_NAME: &str = "__drover_vars__";
 /// How deep lazy values may render each other before we call it a loop.
 const MAX_DEPTH: usize = 64;
 
-/// The variables of one render call.
+/// One step from a variable to a value inside it.
+#[derive(Debug, Clone)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Where a stored value lives: its layer (kept alive here) and the path to it from there.
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    layer: Arc<Layer>,
+    path: Vec<Seg>,
+}
+
+impl Place {
+    /// The variable `name` of `layer`.
+    fn var(layer: &Arc<Layer>, name: &str) -> Self {
+        Place {
+            layer: layer.clone(),
+            path: vec![Seg::Key(name.to_owned())],
+        }
+    }
+
+    fn child(&self, seg: Seg) -> Self {
+        let mut path = self.path.clone();
+        path.push(seg);
+        Place {
+            layer: self.layer.clone(),
+            path,
+        }
+    }
+
+    /// The value at this place.
+    fn value(&self) -> Option<&JValue> {
+        let mut segs = self.path.iter();
+        let Some(Seg::Key(first)) = segs.next() else {
+            return None;
+        };
+        let mut value = self.layer.map.get(first)?;
+        for seg in segs {
+            value = match (seg, value) {
+                (Seg::Key(k), JValue::Object(map)) => map.get(k)?,
+                (Seg::Index(i), JValue::Array(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+}
+
+/// What every [`Root`] of one render call shares: the roots `hostvars` made, so that each host
+/// is set up once per call and every memo is cleared when the call ends.
+#[derive(Default)]
+struct Family {
+    hosts: Mutex<HashMap<String, Arc<Root>>>,
+}
+
+/// The variables of one render call (or of one host reached through `hostvars`).
 pub(crate) struct Root {
-    vars: *const Map,
-    alive: AtomicBool,
+    vars: Vars,
     /// The environment that renders lazy strings.
     pub(crate) env: Arc<Environment<'static>>,
     /// Strings being rendered right now (by address), to detect `a: "{{ b }}", b: "{{ a }}"`.
     stack: Mutex<Vec<usize>>,
     /// Rendered lazy strings, by address: variables do not change during one call.
     memo: Mutex<HashMap<usize, Value>>,
-    /// Extra names layered over the vars (template_* variables of the template module).
-    pub(crate) extra: Map,
     /// The controller's environment variables (for `lookup('env')`, `expanduser`...).
     pub(crate) controller_env: Arc<HashMap<String, String>>,
     /// Why a variable read as undefined (its template used an undefined value), by name: the
     /// message shown when the variable is then used.
     causes: Mutex<HashMap<String, String>>,
+    family: Arc<Family>,
 }
-
-// SAFETY: `vars` points to a `Map` (itself Send + Sync) that the owning `Scope` borrows for as long
-// as `alive` is true; it is only ever read.
-unsafe impl Send for Root {}
-unsafe impl Sync for Root {}
 
 impl std::fmt::Debug for Root {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,34 +106,22 @@ impl std::fmt::Debug for Root {
     }
 }
 
-/// Keeps a [`Root`] valid while the borrowed vars live; clears it on drop.
-pub(crate) struct Scope<'a> {
+/// One render call's root; when it ends, every memo of the call is cleared, which breaks the
+/// cycles memo → value → object → root.
+pub(crate) struct Scope {
     /// The root; clone it into the context.
     pub(crate) root: Arc<Root>,
-    _vars: std::marker::PhantomData<&'a Map>,
 }
 
-impl<'a> Scope<'a> {
-    /// Borrows `vars` for one render call.
+impl Scope {
+    /// Sets up a render call over `vars`.
     pub(crate) fn new(
         env: Arc<Environment<'static>>,
-        vars: &'a Map,
-        extra: Map,
+        vars: &Vars,
         controller_env: Arc<HashMap<String, String>>,
     ) -> Self {
-        let root = Arc::new(Root {
-            vars: vars as *const Map,
-            alive: AtomicBool::new(true),
-            env,
-            stack: Mutex::new(Vec::new()),
-            memo: Mutex::new(HashMap::new()),
-            extra,
-            controller_env,
-            causes: Mutex::new(HashMap::new()),
-        });
         Scope {
-            root,
-            _vars: std::marker::PhantomData,
+            root: Arc::new(Root::new(env, vars.clone(), controller_env, Arc::default())),
         }
     }
 
@@ -94,23 +131,40 @@ impl<'a> Scope<'a> {
     }
 }
 
-impl Drop for Scope<'_> {
+impl Drop for Scope {
     fn drop(&mut self) {
-        self.root.alive.store(false, Ordering::SeqCst);
-        // Break the cycle memo -> value -> object -> root.
-        if let Ok(mut memo) = self.root.memo.lock() {
-            memo.clear();
+        self.root.clear();
+        let hosts = match self.root.family.hosts.lock() {
+            Ok(mut hosts) => std::mem::take(&mut *hosts),
+            Err(_) => return,
+        };
+        for root in hosts.values() {
+            root.clear();
         }
     }
 }
 
 impl Root {
-    fn vars(&self) -> Option<&Map> {
-        if self.alive.load(Ordering::SeqCst) {
-            // SAFETY: see the module doc: alive means the borrow is still held.
-            Some(unsafe { &*self.vars })
-        } else {
-            None
+    fn new(
+        env: Arc<Environment<'static>>,
+        vars: Vars,
+        controller_env: Arc<HashMap<String, String>>,
+        family: Arc<Family>,
+    ) -> Self {
+        Root {
+            vars,
+            env,
+            stack: Mutex::new(Vec::new()),
+            memo: Mutex::new(HashMap::new()),
+            controller_env,
+            causes: Mutex::new(HashMap::new()),
+            family,
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.clear();
         }
     }
 
@@ -119,11 +173,36 @@ impl Root {
         if name == ROOT_NAME {
             return Some(Value::from_dyn_object(self.clone()));
         }
-        let Some(value) = self.extra.get(name).or_else(|| self.vars()?.get(name)) else {
-            // Ansible's `vars`: every variable, when nothing else is called so.
-            return (name == "vars").then(|| Value::from_dyn_object(self.clone()));
+        let Some(found) = self.vars.find(name) else {
+            return match name {
+                "hostvars" => self
+                    .vars
+                    .hostvars()
+                    .map(|_| Value::from_object(HostvarsMap { root: self.clone() })),
+                // Ansible's `vars`: every variable, when nothing else is called so.
+                "vars" => Some(Value::from_dyn_object(self.clone())),
+                _ => None,
+            };
         };
-        Some(self.wrap_named(value, false, name))
+        let place = Place::var(found.layer, name);
+        Some(self.wrap_named(found.value, &found.trust, place, name))
+    }
+
+    /// The root for `host`'s own variables, made once per render call.
+    fn host_root(&self, host: &str) -> Option<Arc<Root>> {
+        let mut hosts = self.family.hosts.lock().ok()?;
+        if let Some(root) = hosts.get(host) {
+            return Some(root.clone());
+        }
+        let vars = self.vars.hostvars()?.host(host)?;
+        let root = Arc::new(Root::new(
+            self.env.clone(),
+            vars,
+            self.controller_env.clone(),
+            self.family.clone(),
+        ));
+        hosts.insert(host.to_owned(), root.clone());
+        Some(root)
     }
 
     /// A reason some variable read as undefined, when any did.
@@ -139,9 +218,15 @@ impl Root {
     /// [`Root::wrap`] for a value stored under `name`: a template whose rendering hits an
     /// undefined value reads as undefined (so `default` and `is defined` work, as in Ansible),
     /// and the reason is kept for the error shown if it is used anyway.
-    pub(crate) fn wrap_named(self: &Arc<Self>, value: &JValue, raw: bool, name: &str) -> Value {
+    fn wrap_named(
+        self: &Arc<Self>,
+        value: &JValue,
+        trust: &Trust,
+        place: Place,
+        name: &str,
+    ) -> Value {
         match value {
-            JValue::String(s) if !raw && crate::Templates::is_template(s) => {
+            JValue::String(s) if trust.is_template() && crate::Templates::is_template(s) => {
                 match self.render_lazy(value as *const JValue as usize, s) {
                     Ok(v) => v,
                     Err(e) if e.kind() == ErrorKind::UndefinedError => {
@@ -155,20 +240,20 @@ impl Root {
                     Err(e) => Value::from(e),
                 }
             }
-            other => self.wrap(other, raw),
+            other => self.wrap(other, trust, place),
         }
     }
 
-    /// Turns one stored value into a template value: scalars directly, strings rendered (unless
-    /// `raw`), containers as lazy objects. Errors become invalid values, which minijinja raises
-    /// where they are used.
-    pub(crate) fn wrap(self: &Arc<Self>, value: &JValue, raw: bool) -> Value {
+    /// Turns one stored value into a template value: scalars directly, template strings
+    /// rendered, containers as lazy objects. Errors become invalid values, which minijinja
+    /// raises where they are used.
+    fn wrap(self: &Arc<Self>, value: &JValue, trust: &Trust, place: Place) -> Value {
         match value {
             JValue::Null => Value::from(()),
             JValue::Bool(b) => Value::from(*b),
             JValue::Number(n) => number(n),
             JValue::String(s) => {
-                if raw || !crate::Templates::is_template(s) {
+                if !trust.is_template() || !crate::Templates::is_template(s) {
                     Value::from(s.as_str())
                 } else {
                     match self.render_lazy(value as *const JValue as usize, s) {
@@ -177,21 +262,16 @@ impl Root {
                     }
                 }
             }
-            JValue::Array(items) => Value::from_object(LazyList {
+            JValue::Array(_) => Value::from_object(LazyList {
                 root: self.clone(),
-                items: items as *const Vec<JValue>,
-                raw,
+                place,
+                trust: trust.clone(),
             }),
-            JValue::Object(map) => {
-                if let Some(inner) = drover_types::as_unsafe(value) {
-                    return self.wrap(inner, true);
-                }
-                Value::from_object(LazyMap {
-                    root: self.clone(),
-                    map: map as *const Map,
-                    raw,
-                })
-            }
+            JValue::Object(_) => Value::from_object(LazyMap {
+                root: self.clone(),
+                place,
+                trust: trust.clone(),
+            }),
         }
     }
 
@@ -221,23 +301,27 @@ impl Root {
     }
 
     /// Renders a stored value deep into plain data.
-    pub(crate) fn resolve(self: &Arc<Self>, value: &JValue, raw: bool) -> Result<JValue, Error> {
+    fn resolve(self: &Arc<Self>, value: &JValue, trust: &Trust) -> Result<JValue, Error> {
+        if trust.is_data() {
+            return Ok(value.clone());
+        }
         match value {
-            JValue::String(s) if !raw && crate::Templates::is_template(s) => {
-                to_plain(&self.wrap(value, false))
+            JValue::String(s) if trust.is_template() && crate::Templates::is_template(s) => {
+                match self.render_lazy(value as *const JValue as usize, s) {
+                    Ok(v) => to_plain(&v),
+                    Err(e) => Err(e),
+                }
             }
             JValue::Array(items) => items
                 .iter()
-                .map(|v| self.resolve(v, raw))
+                .enumerate()
+                .map(|(i, v)| self.resolve(v, &trust.part(&i.to_string())))
                 .collect::<Result<Vec<_>, _>>()
                 .map(JValue::Array),
             JValue::Object(map) => {
-                if let Some(inner) = drover_types::as_unsafe(value) {
-                    return Ok(drover_types::strip_unsafe(inner.clone()));
-                }
                 let mut out = Map::new();
                 for (k, v) in map {
-                    out.insert(k.clone(), self.resolve(v, raw)?);
+                    out.insert(k.clone(), self.resolve(v, &trust.part(k))?);
                 }
                 Ok(JValue::Object(out))
             }
@@ -275,28 +359,43 @@ impl Object for Root {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let mut keys: Vec<Value> = self.extra.keys().map(|k| Value::from(k.as_str())).collect();
-        if let Some(vars) = self.vars() {
-            keys.extend(
-                vars.keys()
-                    .filter(|k| !self.extra.contains_key(*k))
-                    .map(|k| Value::from(k.as_str())),
-            );
-        }
-        Enumerator::Values(keys)
+        Enumerator::Values(self.vars.names().into_iter().map(Value::from).collect())
+    }
+}
+
+/// `hostvars`: a mapping of host names to each host's variables, made on access.
+#[derive(Debug)]
+struct HostvarsMap {
+    root: Arc<Root>,
+}
+
+impl Object for HostvarsMap {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let root = self.root.host_root(key.as_str()?)?;
+        Some(Value::from_dyn_object(root))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let names = self
+            .root
+            .vars
+            .hostvars()
+            .map(|h| h.names())
+            .unwrap_or_default();
+        Enumerator::Values(names.into_iter().map(Value::from).collect())
     }
 }
 
 /// A mapping inside the variables, rendered entry by entry.
 pub(crate) struct LazyMap {
-    pub(crate) root: Arc<Root>,
-    map: *const Map,
-    pub(crate) raw: bool,
+    root: Arc<Root>,
+    place: Place,
+    trust: Trust,
 }
-
-// SAFETY: as for `Root`: the pointer is only read while `root.alive`.
-unsafe impl Send for LazyMap {}
-unsafe impl Sync for LazyMap {}
 
 impl std::fmt::Debug for LazyMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -305,11 +404,20 @@ impl std::fmt::Debug for LazyMap {
 }
 
 impl LazyMap {
-    /// The underlying stored mapping, while the render call lasts.
-    pub(crate) fn map(&self) -> Option<&Map> {
-        self.root.vars()?;
-        // SAFETY: alive was just checked.
-        Some(unsafe { &*self.map })
+    /// The underlying stored mapping.
+    fn map(&self) -> Option<&Map> {
+        match self.place.value()? {
+            JValue::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// The mapping rendered deep into plain data.
+    pub(crate) fn to_plain(&self) -> Result<JValue, Error> {
+        match self.place.value() {
+            Some(value) => self.root.resolve(value, &self.trust),
+            None => Ok(JValue::Object(Map::new())),
+        }
     }
 }
 
@@ -327,11 +435,12 @@ impl Object for LazyMap {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        if key == UNSAFE_KEY {
-            return None;
-        }
         let value = self.map()?.get(key)?;
-        Some(self.root.wrap_named(value, self.raw, key))
+        let place = self.place.child(Seg::Key(key.to_owned()));
+        Some(
+            self.root
+                .wrap_named(value, &self.trust.part(key), place, key),
+        )
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -348,14 +457,10 @@ impl Object for LazyMap {
 
 /// A list inside the variables, rendered item by item.
 pub(crate) struct LazyList {
-    pub(crate) root: Arc<Root>,
-    items: *const Vec<JValue>,
-    pub(crate) raw: bool,
+    root: Arc<Root>,
+    place: Place,
+    trust: Trust,
 }
-
-// SAFETY: as for `Root`.
-unsafe impl Send for LazyList {}
-unsafe impl Sync for LazyList {}
 
 impl std::fmt::Debug for LazyList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -364,11 +469,20 @@ impl std::fmt::Debug for LazyList {
 }
 
 impl LazyList {
-    /// The underlying stored list, while the render call lasts.
-    pub(crate) fn items(&self) -> Option<&Vec<JValue>> {
-        self.root.vars()?;
-        // SAFETY: alive was just checked.
-        Some(unsafe { &*self.items })
+    /// The underlying stored list.
+    fn items(&self) -> Option<&Vec<JValue>> {
+        match self.place.value()? {
+            JValue::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The list rendered deep into plain data.
+    pub(crate) fn to_plain(&self) -> Result<JValue, Error> {
+        match self.place.value() {
+            Some(value) => self.root.resolve(value, &self.trust),
+            None => Ok(JValue::Array(Vec::new())),
+        }
     }
 }
 
@@ -385,8 +499,13 @@ impl Object for LazyList {
         } else {
             idx
         };
-        let value = items.get(usize::try_from(idx).ok()?)?;
-        Some(self.root.wrap(value, self.raw))
+        let idx = usize::try_from(idx).ok()?;
+        let value = items.get(idx)?;
+        let place = self.place.child(Seg::Index(idx));
+        Some(
+            self.root
+                .wrap(value, &self.trust.part(&idx.to_string()), place),
+        )
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

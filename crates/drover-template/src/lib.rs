@@ -3,8 +3,8 @@
 //! [`Templates`] holds one minijinja environment set up the Ansible way (no autoescaping, `{{ x }}`
 //! alone keeps its type, undefined variables are errors that name the variable) with Ansible's
 //! filters, tests and lookups. Variables are rendered lazily: a variable whose value holds `{{ }}`
-//! is rendered when it is used, as Ansible does; values wrapped by
-//! [`drover_types::mark_unsafe`] are never rendered. This crate renders text; it reads files only
+//! is rendered when it is used, as Ansible does; values whose [`drover_types::Trust`] says data
+//! (facts, registered results, `!unsafe`) are never rendered. This crate renders text; it reads files only
 //! for lookups and the `template` module's source, and never contacts a host.
 //!
 //! The API: [`Templar::render`] (a string; a lone `{{ expr }}` keeps its type),
@@ -31,7 +31,7 @@ mod pyops;
 mod render;
 mod tests;
 
-use drover_types::{Map, Templar, Value};
+use drover_types::{Layer, Map, Templar, Trust, Value, Vars};
 use lazy::Scope;
 use minijinja::Environment;
 use std::collections::HashMap;
@@ -86,22 +86,36 @@ impl Templates {
 
     /// Renders every string inside `value` (keys of mappings too), keeping types. Mapping
     /// entries and list items that render to [`OMIT`] are dropped.
-    pub fn render_value(&self, value: &Value, vars: &Map) -> Result<Value, String> {
-        if !needs_render(value) {
-            return Ok(drover_types::strip_unsafe(value.clone()));
+    pub fn render_value(&self, value: &Value, vars: &Vars) -> Result<Value, String> {
+        self.render_trusted(value, &Trust::Template, vars)
+    }
+
+    /// [`Templates::render_value`] for a value whose parts may be data (`!unsafe` in a module's
+    /// arguments): those parts are kept as they are.
+    pub fn render_trusted(
+        &self,
+        value: &Value,
+        trust: &Trust,
+        vars: &Vars,
+    ) -> Result<Value, String> {
+        if !needs_render(value, trust) {
+            return Ok(value.clone());
         }
-        let scope = Scope::new(
-            self.env.clone(),
-            vars,
-            Map::new(),
-            self.controller_env.clone(),
-        );
-        let out = self.render_value_in(&scope, value)?;
+        let scope = Scope::new(self.env.clone(), vars, self.controller_env.clone());
+        let out = self.render_value_in(&scope, value, trust)?;
         Ok(out.unwrap_or(Value::Null))
     }
 
     /// Renders `value`; `None` when it rendered to [`OMIT`].
-    fn render_value_in(&self, scope: &Scope<'_>, value: &Value) -> Result<Option<Value>, String> {
+    fn render_value_in(
+        &self,
+        scope: &Scope,
+        value: &Value,
+        trust: &Trust,
+    ) -> Result<Option<Value>, String> {
+        if trust.is_data() {
+            return Ok(Some(value.clone()));
+        }
         Ok(Some(match value {
             Value::String(s) => {
                 let out = self.render_str_in(scope, s)?;
@@ -112,20 +126,19 @@ impl Templates {
             }
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    if let Some(v) = self.render_value_in(scope, item)? {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(v) =
+                        self.render_value_in(scope, item, &trust.part(&i.to_string()))?
+                    {
                         out.push(v);
                     }
                 }
                 Value::Array(out)
             }
             Value::Object(map) => {
-                if let Some(inner) = drover_types::as_unsafe(value) {
-                    return Ok(Some(drover_types::strip_unsafe(inner.clone())));
-                }
                 let mut out = Map::new();
                 for (k, v) in map {
-                    let Some(v) = self.render_value_in(scope, v)? else {
+                    let Some(v) = self.render_value_in(scope, v, &trust.part(k))? else {
                         continue;
                     };
                     let key = if Templates::is_template(k) {
@@ -147,7 +160,7 @@ impl Templates {
         }))
     }
 
-    fn render_str_in(&self, scope: &Scope<'_>, source: &str) -> Result<Value, String> {
+    fn render_str_in(&self, scope: &Scope, source: &str) -> Result<Value, String> {
         if !Templates::is_template(source) {
             return Ok(Value::String(source.to_owned()));
         }
@@ -180,19 +193,14 @@ impl Templates {
         name: &str,
         terms: &[Value],
         kwargs: &Map,
-        vars: &Map,
+        vars: &Vars,
     ) -> Result<Vec<Value>, String> {
-        let mut extra = Map::new();
-        extra.insert(
-            "__drover_terms".into(),
-            drover_types::mark_unsafe(Value::Array(terms.to_vec())),
-        );
-        extra.insert(
-            "__drover_kwargs".into(),
-            drover_types::mark_unsafe(Value::Object(kwargs.clone())),
-        );
-        extra.insert("__drover_lookup".into(), Value::String(name.to_owned()));
-        let scope = Scope::new(self.env.clone(), vars, extra, self.controller_env.clone());
+        let mut call = Map::new();
+        call.insert("__drover_terms".into(), Value::Array(terms.to_vec()));
+        call.insert("__drover_kwargs".into(), Value::Object(kwargs.clone()));
+        call.insert("__drover_lookup".into(), Value::String(name.to_owned()));
+        let vars = vars.clone().with(Arc::new(Layer::data(call)));
+        let scope = Scope::new(self.env.clone(), &vars, self.controller_env.clone());
         let expr = "query(__drover_lookup, *__drover_terms, **__drover_kwargs)";
         let result = render::eval_in(&self.env, expr, scope.context())
             .and_then(|v| convert::to_plain(&v))
@@ -209,7 +217,7 @@ impl Templates {
         &self,
         source: &str,
         path: &Path,
-        vars: &Map,
+        vars: &Vars,
     ) -> Result<String, String> {
         let mut syntax = env::Syntax::default();
         if let Some(Value::Object(opts)) = vars.get(TEMPLATE_OPTIONS_VAR) {
@@ -244,7 +252,8 @@ impl Templates {
                 extra.insert(name.into(), value);
             }
         }
-        let scope = Scope::new(self.env.clone(), vars, extra, self.controller_env.clone());
+        let vars = vars.clone().with(Arc::new(Layer::data(extra)));
+        let scope = Scope::new(self.env.clone(), &vars, self.controller_env.clone());
         let name = path.display().to_string();
         let body = chain::rewrite_chains(body);
         let out = env
@@ -259,7 +268,7 @@ impl Templates {
 
 /// The message for a failed render: when the undefined value is a variable whose own template
 /// used an undefined value, that inner reason is what the user needs (`'nope' is undefined`).
-fn error_message(scope: &Scope<'_>, err: &minijinja::Error, source: &str) -> String {
+fn error_message(scope: &Scope, err: &minijinja::Error, source: &str) -> String {
     ansible_wording(&undefined_reason(scope, err, source))
 }
 
@@ -274,7 +283,7 @@ fn ansible_wording(msg: &str) -> String {
     re.replace_all(msg, "'$1' is undefined").into_owned()
 }
 
-fn undefined_reason(scope: &Scope<'_>, err: &minijinja::Error, source: &str) -> String {
+fn undefined_reason(scope: &Scope, err: &minijinja::Error, source: &str) -> String {
     let msg = render::message(err, source);
     if err.kind() == minijinja::ErrorKind::UndefinedError {
         if !msg.contains('`')
@@ -324,16 +333,19 @@ pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environm
 }
 
 /// Whether a value holds anything to render.
-fn needs_render(value: &Value) -> bool {
+fn needs_render(value: &Value, trust: &Trust) -> bool {
+    if trust.is_data() {
+        return false;
+    }
     match value {
         Value::String(s) => Templates::is_template(s) || s == OMIT,
-        Value::Array(items) => items.iter().any(needs_render),
-        Value::Object(map) => {
-            drover_types::as_unsafe(value).is_none()
-                && map
-                    .iter()
-                    .any(|(k, v)| Templates::is_template(k) || needs_render(v))
-        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .any(|(i, v)| needs_render(v, &trust.part(&i.to_string()))),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| Templates::is_template(k) || needs_render(v, &trust.part(k))),
         _ => false,
     }
 }
@@ -427,34 +439,24 @@ impl Default for Templates {
 }
 
 impl Templar for Templates {
-    fn render(&self, source: &str, vars: &Map) -> Result<Value, String> {
+    fn render(&self, source: &str, vars: &Vars) -> Result<Value, String> {
         if !Templates::is_template(source) {
             return Ok(Value::String(source.to_owned()));
         }
-        let scope = Scope::new(
-            self.env.clone(),
-            vars,
-            Map::new(),
-            self.controller_env.clone(),
-        );
+        let scope = Scope::new(self.env.clone(), vars, self.controller_env.clone());
         self.render_str_in(&scope, source)
     }
 
-    fn eval(&self, expr: &str, vars: &Map) -> Result<Value, String> {
+    fn eval(&self, expr: &str, vars: &Vars) -> Result<Value, String> {
         let trimmed = expr.trim();
         let inner = render::strip_braces(trimmed).unwrap_or(trimmed);
-        let scope = Scope::new(
-            self.env.clone(),
-            vars,
-            Map::new(),
-            self.controller_env.clone(),
-        );
+        let scope = Scope::new(self.env.clone(), vars, self.controller_env.clone());
         render::eval_in(&self.env, inner, scope.context())
             .and_then(|v| convert::to_plain(&v))
             .map_err(|e| error_message(&scope, &e, expr))
     }
 
-    fn render_file(&self, path: &Path, vars: &Map) -> Result<String, String> {
+    fn render_file(&self, path: &Path, vars: &Vars) -> Result<String, String> {
         let source = std::fs::read_to_string(path)
             .map_err(|e| format!("could not read template {}: {e}", path.display()))?;
         self.render_template_text(&source, path, vars)
@@ -466,14 +468,14 @@ mod core_tests {
     use super::*;
     use serde_json::json;
 
-    fn vars(v: Value) -> Map {
+    fn vars(v: Value) -> Vars {
         match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
+            Value::Object(m) => Vars::from(m),
+            _ => Vars::new(),
         }
     }
 
-    fn r(src: &str, v: &Map) -> Value {
+    fn r(src: &str, v: &Vars) -> Value {
         Templates::new()
             .render(src, v)
             .unwrap_or_else(|e| panic!("{src}: {e}"))
@@ -481,7 +483,7 @@ mod core_tests {
 
     #[test]
     fn plain_strings_fast_path() {
-        assert_eq!(r("hello", &Map::new()), json!("hello"));
+        assert_eq!(r("hello", &Vars::new()), json!("hello"));
     }
 
     #[test]
@@ -539,10 +541,13 @@ mod core_tests {
 
     #[test]
     fn unsafe_values_are_never_rendered() {
-        let v = vars(json!({
-            "raw": drover_types::mark_unsafe(json!("{{ nope }}")),
-            "res": drover_types::mark_unsafe(json!({"stdout": "{{ x }}", "list": ["{{ y }}"]})),
-        }));
+        let Value::Object(data) = json!({
+            "raw": "{{ nope }}",
+            "res": {"stdout": "{{ x }}", "list": ["{{ y }}"]},
+        }) else {
+            unreachable!()
+        };
+        let v = Vars::from(Layer::data(data));
         assert_eq!(r("{{ raw }}", &v), json!("{{ nope }}"));
         assert_eq!(r("{{ res.stdout }}", &v), json!("{{ x }}"));
         assert_eq!(
@@ -555,14 +560,14 @@ mod core_tests {
     #[test]
     fn undefined_is_an_error_naming_the_variable() {
         let t = Templates::new();
-        let err = t.render("{{ foo }}", &Map::new()).unwrap_err();
+        let err = t.render("{{ foo }}", &Vars::new()).unwrap_err();
         assert!(err.contains("'foo' is undefined"), "{err}");
-        let err = t.render("x {{ foo }}", &Map::new()).unwrap_err();
+        let err = t.render("x {{ foo }}", &Vars::new()).unwrap_err();
         assert!(err.contains("'foo' is undefined"), "{err}");
-        let err = t.eval("foo", &Map::new()).unwrap_err();
+        let err = t.eval("foo", &Vars::new()).unwrap_err();
         assert!(err.contains("'foo' is undefined"), "{err}");
         let err = t
-            .render("{% for x in foo %}{% endfor %}", &Map::new())
+            .render("{% for x in foo %}{% endfor %}", &Vars::new())
             .unwrap_err();
         assert!(err.contains("undefined"), "{err}");
         let v = vars(json!({"d": {"a": 1}}));
@@ -603,10 +608,11 @@ mod core_tests {
             t.render_value(&input, &v).unwrap(),
             json!({"name": 3, "list": [1, 3]})
         );
-        let input = json!({"keep": drover_types::mark_unsafe(json!("{{ n }}"))});
+        let input = json!({"keep": "{{ n }}", "render": "{{ n }}"});
+        let trust = Trust::Parts(Arc::new([("keep".to_owned(), Trust::Data)].into()));
         assert_eq!(
-            t.render_value(&input, &v).unwrap(),
-            json!({"keep": "{{ n }}"})
+            t.render_trusted(&input, &trust, &v).unwrap(),
+            json!({"keep": "{{ n }}", "render": 3})
         );
     }
 
@@ -671,7 +677,7 @@ mod api_tests {
                     let mut v = Map::new();
                     v.insert("i".into(), Value::from(i));
                     v.insert("s".into(), Value::from("{{ i * 2 }}"));
-                    t.render("{{ s + 1 }}", &v).unwrap()
+                    t.render("{{ s + 1 }}", &Vars::from(v)).unwrap()
                 })
             })
             .collect();
@@ -690,7 +696,7 @@ mod api_tests {
     #[test]
     fn run_lookup_and_controller_env() {
         let t = Templates::new().with_controller_env([("DROVER_T".to_owned(), "yes".to_owned())]);
-        let v = Map::new();
+        let v = Vars::new();
         assert_eq!(
             t.render("{{ lookup('env', 'DROVER_T') }}", &v).unwrap(),
             Value::from("yes")

@@ -14,6 +14,7 @@ mod result;
 mod shlex;
 mod span;
 mod templar;
+mod vars;
 
 pub use connection::{
     Become, BecomeMethod, Connection, ConnectionError, Connector, Exec, ExecOutput,
@@ -24,44 +25,12 @@ pub use result::{FileDiff, TaskResult};
 pub use shlex::{Comments, ShlexError, shlex_split};
 pub use span::Span;
 pub use templar::Templar;
+pub use vars::{Found, HostVars, Layer, Trust, Vars};
 
 /// A variable's value: the JSON data model, with maps that keep insertion order like Python dicts.
 pub type Value = serde_json::Value;
 /// A mapping of names to values, in insertion order.
 pub type Map = serde_json::Map<String, Value>;
-
-/// The key of a one-entry map that marks its value as never to be templated: `!unsafe` strings
-/// and registered results (Ansible's `AnsibleUnsafe`). The template crate unwraps it.
-pub const UNSAFE_KEY: &str = "__drover_unsafe__";
-
-/// Wraps a value so that templating leaves it exactly as it is.
-pub fn mark_unsafe(value: Value) -> Value {
-    let mut map = Map::new();
-    map.insert(UNSAFE_KEY.to_owned(), value);
-    Value::Object(map)
-}
-
-/// The value inside an [`mark_unsafe`] wrapper, or `None` when `value` is not one.
-pub fn as_unsafe(value: &Value) -> Option<&Value> {
-    match value {
-        Value::Object(map) if map.len() == 1 => map.get(UNSAFE_KEY),
-        _ => None,
-    }
-}
-
-/// Removes every unsafe wrapper, deep: the plain data, for output and for modules.
-pub fn strip_unsafe(value: Value) -> Value {
-    match value {
-        Value::Object(mut map) => {
-            if map.len() == 1 && map.contains_key(UNSAFE_KEY) {
-                return strip_unsafe(map.remove(UNSAFE_KEY).unwrap_or(Value::Null));
-            }
-            Value::Object(map.into_iter().map(|(k, v)| (k, strip_unsafe(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(strip_unsafe).collect()),
-        other => other,
-    }
-}
 
 /// The variable through which the `template` module passes its Jinja options (`trim_blocks`,
 /// `lstrip_blocks`, the delimiters) to [`Templar::render_file`].
@@ -163,9 +132,6 @@ pub fn python_type(value: &Value) -> &'static str {
         Value::Number(_) => "int",
         Value::String(_) => "str",
         Value::Array(_) => "list",
-        Value::Object(map) if map.len() == 1 && map.contains_key(UNSAFE_KEY) => {
-            map.get(UNSAFE_KEY).map_or("NoneType", python_type)
-        }
         Value::Object(_) => "dict",
     }
 }

@@ -112,7 +112,7 @@ pub struct ModuleContext<'a> {
     /// Templating, for modules that render (template, debug, assert).
     pub templar: &'a dyn Templar,
     /// Every variable the task sees.
-    pub vars: &'a Map,
+    pub vars: &'a crate::Vars,
     /// `--check`: change nothing, report what would change.
     pub check_mode: bool,
     /// `--diff`: fill [`TaskResult::diffs`].

@@ -33,8 +33,8 @@ pub struct TaskResult {
     /// Variables to set on the host (`set_fact`'s `ansible_facts`).
     pub facts: Map,
     /// Variables to set on the host one level below `facts` (`include_vars`: they outrank task
-    /// vars but not `set_fact` or registered results).
-    pub vars: Map,
+    /// vars but not `set_fact` or registered results), with the parts written `!unsafe`.
+    pub vars: crate::Layer,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
 }

@@ -3,14 +3,14 @@
 //! [`load_str`] turns text into [`Node`]s: `yes/no/on/off` are booleans and `y`/`n` stay text,
 //! `0755` is the integer 493, `<<` merge keys are applied, anchors and aliases are resolved, and
 //! the `!unsafe` and `!vault` tags are kept on the node. [`Node::to_value`] gives the plain data
-//! (marking `!unsafe` text with [`drover_types::mark_unsafe`], refusing `!vault` until vault
-//! support exists). This crate reads text it is given; it never reads files itself.
+//! (refusing `!vault` until vault support exists) and [`Node::trust`] which parts `!unsafe`
+//! tagged. This crate reads text it is given; it never reads files itself.
 
 mod build;
 mod resolve;
 mod value;
 
-use drover_types::{Span, Value};
+use drover_types::{Span, Trust, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -124,11 +124,17 @@ impl Node {
     /// The node as plain data. Mapping keys become text (`1: a` has key `"1"`, `true` is
     /// `"True"`, as Python's `str()` would write it).
     ///
-    /// `!unsafe` values are wrapped with [`drover_types::mark_unsafe`]; floats that JSON cannot
-    /// hold become Python's text for them (`inf`, `nan`). A `!vault` value or an unknown tag
-    /// (`!!binary`, `!foo`) is an [`Error::Unsupported`].
+    /// Floats that JSON cannot hold become Python's text for them (`inf`, `nan`). A `!vault`
+    /// value or an unknown tag (`!!binary`, `!foo`) is an [`Error::Unsupported`]. `!unsafe`
+    /// leaves the value as it is: [`Node::trust`] says which parts it tagged.
     pub fn to_value(&self) -> Result<Value, Error> {
         value::to_value(self)
+    }
+
+    /// Which parts of the value may be rendered as templates: [`Trust::Data`] for a node tagged
+    /// `!unsafe`, [`Trust::Parts`] naming the tagged parts of a mapping or list.
+    pub fn trust(&self) -> Trust {
+        value::trust(self)
     }
 
     /// The value under `key`, when this is a mapping that has it.
@@ -282,8 +288,16 @@ mod tests {
         assert_eq!(doc.get("a").and_then(|n| n.tag.clone()), Some(Tag::Unsafe));
         assert_eq!(
             doc.get("a").expect("a").to_value().expect("value"),
-            mark_unsafe_str("{{ x }}")
+            json!("{{ x }}")
         );
+        assert_eq!(doc.get("a").expect("a").trust(), Trust::Data);
+        let nested = one("a: [x, !unsafe '{{ y }}']
+b: '{{ z }}'
+");
+        let trust = nested.trust();
+        assert!(trust.part("b").is_template());
+        assert!(trust.part("a").part("0").is_template());
+        assert!(trust.part("a").part("1").is_data());
         let err = doc.to_value().expect_err("vault");
         assert!(
             err.to_string().contains(
@@ -294,10 +308,6 @@ mod tests {
         assert!(one("a: !!binary aGk=").to_value().is_err());
         assert!(one("a: !foo x").to_value().is_err());
         assert!(load_str("a: !!bool y", file()).is_err());
-    }
-
-    fn mark_unsafe_str(s: &str) -> Value {
-        drover_types::mark_unsafe(Value::String(s.to_owned()))
     }
 
     #[test]

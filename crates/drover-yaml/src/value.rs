@@ -2,7 +2,9 @@
 //! mapping keys are Python objects that become text that way (`true: x` has the key `True`).
 
 use crate::{Error, Node, NodeValue, Tag};
-use drover_types::{Map, Value, mark_unsafe};
+use drover_types::{Map, Trust, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The node as plain data (see [`Node::to_value`]).
 pub(crate) fn to_value(node: &Node) -> Result<Value, Error> {
@@ -48,10 +50,33 @@ pub(crate) fn to_value(node: &Node) -> Result<Value, Error> {
             Value::Object(map)
         }
     };
-    Ok(match node.tag {
-        Some(Tag::Unsafe) => mark_unsafe(value),
-        _ => value,
-    })
+    Ok(value)
+}
+
+/// Which parts of the node are tagged `!unsafe` (see [`Node::trust`]).
+pub(crate) fn trust(node: &Node) -> Trust {
+    if node.tag == Some(Tag::Unsafe) {
+        return Trust::Data;
+    }
+    let parts: BTreeMap<String, Trust> = match &node.value {
+        NodeValue::Seq(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (i.to_string(), trust(item)))
+            .filter(|(_, t)| !t.is_template())
+            .collect(),
+        NodeValue::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (python_str(k), trust(v)))
+            .filter(|(_, t)| !t.is_template())
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    if parts.is_empty() {
+        Trust::Template
+    } else {
+        Trust::Parts(Arc::new(parts))
+    }
 }
 
 /// A scalar as Python's `str()` writes it: `None`, `True`, `1`, `1.5`, `inf`. Collections (never

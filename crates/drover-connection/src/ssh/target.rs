@@ -2,7 +2,7 @@
 //! host's Ansible connection variables, as Ansible's ssh plugin does.
 
 use crate::ConnectOptions;
-use drover_types::{Comments, ConnectionError, Map, Value, as_unsafe, shlex_split};
+use drover_types::{Comments, ConnectionError, Map, Value, shlex_split};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -171,7 +171,6 @@ impl SshTarget {
 fn text(vars: &Map, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| {
         let v = vars.get(*k)?;
-        let v = as_unsafe(v).unwrap_or(v);
         match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),

@@ -10,21 +10,21 @@ use std::path::{Path, PathBuf};
 pub struct TestTemplar;
 
 impl Templar for TestTemplar {
-    fn render(&self, source: &str, vars: &Map) -> Result<Value, String> {
+    fn render(&self, source: &str, vars: &drover_types::Vars) -> Result<Value, String> {
         Ok(Value::from(subst(source, vars)?))
     }
-    fn eval(&self, expr: &str, vars: &Map) -> Result<Value, String> {
+    fn eval(&self, expr: &str, vars: &drover_types::Vars) -> Result<Value, String> {
         vars.get(expr.trim())
             .cloned()
             .ok_or_else(|| format!("`{expr}` is undefined"))
     }
-    fn render_file(&self, path: &Path, vars: &Map) -> Result<String, String> {
+    fn render_file(&self, path: &Path, vars: &drover_types::Vars) -> Result<String, String> {
         let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
         subst(&text, vars)
     }
 }
 
-fn subst(text: &str, vars: &Map) -> Result<String, String> {
+fn subst(text: &str, vars: &drover_types::Vars) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find("{{") {
@@ -70,10 +70,11 @@ pub fn module(name: &str) -> &'static dyn Module {
 
 pub async fn run_with(name: &str, args: Value, opts: &Opts) -> TaskResult {
     let conn = Local;
+    let vars = drover_types::Vars::from(opts.vars.clone());
     let ctx = ModuleContext {
         conn: &conn,
         templar: &TestTemplar,
-        vars: &opts.vars,
+        vars: &vars,
         check_mode: opts.check,
         diff: opts.diff,
         become_: None,
@@ -105,7 +106,7 @@ pub async fn run_counted(name: &str, args: Value) -> (TaskResult, usize) {
     let conn = Counting {
         calls: Default::default(),
     };
-    let vars = Map::new();
+    let vars = drover_types::Vars::new();
     let ctx = ModuleContext {
         conn: &conn,
         templar: &TestTemplar,
