@@ -27,7 +27,7 @@ pub use tags::TagFilter;
 
 use drover_inventory::Inventory;
 use drover_playbook::Playbook;
-use drover_types::{Connector, HostStats, Map, Module, Reporter};
+use drover_types::{Connector, HostStats, Module, Reporter};
 use std::collections::HashMap;
 
 /// Everything a run needs to know, decided before any host is contacted.
@@ -36,8 +36,8 @@ pub struct RunConfig {
     pub playbooks: Vec<Playbook>,
     /// The inventory (with the playbook's `group_vars/` and `host_vars/` added).
     pub inventory: Inventory,
-    /// `-e`, highest precedence.
-    pub extra_vars: Map,
+    /// `-e`, highest precedence, with the parts written `!unsafe`.
+    pub extra_vars: drover_types::Layer,
     /// `--limit`.
     pub limit: Option<String>,
     /// `--tags` and `--skip-tags`.

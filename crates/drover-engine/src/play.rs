@@ -364,7 +364,7 @@ impl<'r> Runner<'r> {
                             return Err(Error::VarsFile {
                                 span: state.play.span.clone(),
                                 path: s.clone(),
-                                message,
+                                message: message.into(),
                             });
                         }
                     },

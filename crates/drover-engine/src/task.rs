@@ -121,7 +121,7 @@ pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Vars) -> Res
         other => Ok(other.clone()),
     }
     .map_err(|err| format!("the conditional check `{}` failed: {err}", cond_text(cond)))?;
-    drover_types::conditional_result(&value, &cond_text(cond))
+    Ok(drover_types::conditional_result(&value, &cond_text(cond))?)
 }
 
 fn cond_text(cond: &Value) -> String {
@@ -151,7 +151,7 @@ pub(crate) fn keyword_bool(
 }
 
 /// The message of a task that fails because its keyword `name` could not be evaluated.
-pub(crate) fn keyword_error(name: &str, err: &str) -> String {
+pub(crate) fn keyword_error(name: &str, err: impl std::fmt::Display) -> String {
     format!("Error processing keyword `{name}`: {err}")
 }
 

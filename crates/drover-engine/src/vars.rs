@@ -96,7 +96,7 @@ pub(crate) struct RunLayers {
 
 impl RunLayers {
     pub(crate) fn new(
-        extra_vars: &Map,
+        extra_vars: &Layer,
         groups: Map,
         playbook_dir: &str,
         check: bool,
@@ -113,7 +113,7 @@ impl RunLayers {
         magic.insert("omit".into(), drover_template::OMIT.into());
         RunLayers {
             defaults: Arc::new(Layer::data(defaults)),
-            extra: Arc::new(Layer::template(extra_vars.clone())),
+            extra: Arc::new(extra_vars.clone()),
             magic: Arc::new(Layer::data(magic)),
         }
     }
@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn layers_stack_in_ansible_precedence() {
         let run = RunLayers::new(
-            &layer(json!({"extra": "e", "x": "extra"})).map,
+            &layer(json!({"extra": "e", "x": "extra"})),
             Map::new(),
             "/p",
             false,
@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(va.get("inv"), Some(&json!(1)));
         assert_eq!(va.get("ansible_facts"), Some(&json!({})));
         let no_extra = TaskLayers {
-            run: &RunLayers::new(&Map::new(), Map::new(), "/p", false, false),
+            run: &RunLayers::new(&Layer::default(), Map::new(), "/p", false, false),
             ..task
         };
         assert_eq!(no_extra.view(&a).get("x"), Some(&json!("task")));

@@ -59,7 +59,9 @@ impl Module for Debug {
                 };
                 match ctx.templar.eval(&expr, ctx.vars) {
                     Ok(value) => result.set(&expr, value),
-                    Err(e) if e.contains("undefined") => result.set(&expr, NOT_DEFINED),
+                    Err(drover_types::TemplateError::Undefined(_)) => {
+                        result.set(&expr, NOT_DEFINED)
+                    }
                     Err(e) => {
                         return TaskResult::failed(format!(
                             "Error while resolving `var` expression: {e}"

@@ -745,18 +745,26 @@ mod tests {
 
     struct NoTemplar;
     impl drover_types::Templar for NoTemplar {
-        fn render(&self, s: &str, _: &drover_types::Vars) -> Result<drover_types::Value, String> {
+        fn render(
+            &self,
+            s: &str,
+            _: &drover_types::Vars,
+        ) -> Result<drover_types::Value, drover_types::TemplateError> {
             Ok(s.into())
         }
-        fn eval(&self, s: &str, _: &drover_types::Vars) -> Result<drover_types::Value, String> {
+        fn eval(
+            &self,
+            s: &str,
+            _: &drover_types::Vars,
+        ) -> Result<drover_types::Value, drover_types::TemplateError> {
             Ok(s.into())
         }
         fn render_file(
             &self,
             _: &std::path::Path,
             _: &drover_types::Vars,
-        ) -> Result<String, String> {
-            Err("no".into())
+        ) -> Result<String, drover_types::TemplateError> {
+            Err(drover_types::TemplateError::Render("no".into()))
         }
     }
 

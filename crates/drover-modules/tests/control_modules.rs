@@ -1,7 +1,7 @@
 //! debug, set_fact, assert, fail and meta, with a small fake templar: results as ansible-core
 //! 2.19.14 registers them (checked with ansible-playbook; see each test).
 
-use drover_types::{ModuleContext, TaskResult, Templar, Value};
+use drover_types::{ModuleContext, TaskResult, Templar, TemplateError, Value};
 use serde_json::json;
 use std::path::Path;
 
@@ -10,29 +10,35 @@ use std::path::Path;
 struct FakeTemplar;
 
 impl FakeTemplar {
-    fn atom(&self, s: &str, vars: &drover_types::Vars) -> Result<Value, String> {
+    fn atom(&self, s: &str, vars: &drover_types::Vars) -> Result<Value, TemplateError> {
         let s = s.trim();
         if let Ok(n) = s.parse::<i64>() {
             return Ok(n.into());
         }
         if s == "boom" {
-            return Err("boom failed".into());
+            return Err(TemplateError::Render("boom failed".into()));
         }
         if let Some(lit) = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
             return Ok(lit.into());
         }
         vars.get(s)
             .cloned()
-            .ok_or_else(|| format!("'{s}' is undefined"))
+            .ok_or_else(|| TemplateError::Undefined(format!("'{s}' is undefined")))
     }
 }
 
 impl Templar for FakeTemplar {
-    fn render(&self, source: &str, vars: &drover_types::Vars) -> Result<Value, String> {
+    fn render(
+        &self,
+        source: &str,
+        vars: &drover_types::Vars,
+    ) -> Result<Value, drover_types::TemplateError> {
         let Some((before, rest)) = source.split_once("{{") else {
             return Ok(source.into());
         };
-        let (expr, after) = rest.split_once("}}").ok_or("unclosed {{")?;
+        let (expr, after) = rest
+            .split_once("}}")
+            .ok_or_else(|| TemplateError::Syntax("unclosed {{".into()))?;
         let value = self.eval(expr, vars)?;
         if before.is_empty() && after.is_empty() {
             return Ok(value);
@@ -42,14 +48,22 @@ impl Templar for FakeTemplar {
             .map_or_else(|| value.to_string(), str::to_owned);
         Ok(format!("{before}{text}{after}").into())
     }
-    fn eval(&self, expr: &str, vars: &drover_types::Vars) -> Result<Value, String> {
+    fn eval(
+        &self,
+        expr: &str,
+        vars: &drover_types::Vars,
+    ) -> Result<Value, drover_types::TemplateError> {
         match expr.split_once("==") {
             Some((a, b)) => Ok((self.atom(a, vars)? == self.atom(b, vars)?).into()),
             None => self.atom(expr, vars),
         }
     }
-    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, String> {
-        Err("no files".into())
+    fn render_file(
+        &self,
+        _: &Path,
+        _: &drover_types::Vars,
+    ) -> Result<String, drover_types::TemplateError> {
+        Err(TemplateError::Render("no files".into()))
     }
 }
 

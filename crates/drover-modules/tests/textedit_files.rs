@@ -13,14 +13,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct NoTemplar;
 
 impl Templar for NoTemplar {
-    fn render(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
-        Err("no templating here".into())
+    fn render(
+        &self,
+        _: &str,
+        _: &drover_types::Vars,
+    ) -> Result<Value, drover_types::TemplateError> {
+        Err(drover_types::TemplateError::Render(
+            "no templating here".into(),
+        ))
     }
-    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, String> {
-        Err("no templating here".into())
+    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, drover_types::TemplateError> {
+        Err(drover_types::TemplateError::Render(
+            "no templating here".into(),
+        ))
     }
-    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, String> {
-        Err("no templating here".into())
+    fn render_file(
+        &self,
+        _: &Path,
+        _: &drover_types::Vars,
+    ) -> Result<String, drover_types::TemplateError> {
+        Err(drover_types::TemplateError::Render(
+            "no templating here".into(),
+        ))
     }
 }
 

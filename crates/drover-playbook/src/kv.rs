@@ -8,6 +8,21 @@
 
 use drover_types::{Map, Value};
 
+/// Why `key=value` text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KvError {
+    /// A quote or a `{{ }}`/`{% %}`/`{# #}` block is never closed.
+    #[error("failed at splitting arguments, either an unbalanced jinja2 block or quotes: {0}")]
+    Unbalanced(String),
+    /// A `\N{...}` escape, which drover does not decode.
+    #[error("`\\N{{...}}` escapes are not supported by drover: {0}")]
+    NamedEscape(String),
+    /// A `\x`/`\u`/`\U` escape that names no character.
+    #[error("`\\{0}` is not a valid character escape")]
+    BadEscape(String),
+}
+
 /// The key under which free-form text is kept.
 pub const RAW_PARAMS: &str = "_raw_params";
 
@@ -25,19 +40,19 @@ pub const FREE_FORM_OPTIONS: &[&str] = &[
 ];
 
 /// Parses `key=value` words; words without `=` are joined as [`RAW_PARAMS`].
-pub fn parse(args: &str) -> Result<Map, String> {
+pub fn parse(args: &str) -> Result<Map, KvError> {
     parse_with(args, |_| true)
 }
 
 /// Parses the text of a free-form module (`command`, `shell`, `raw`): only the
 /// [`FREE_FORM_OPTIONS`] are taken out; everything else is the command, as written.
-pub fn parse_free_form(args: &str) -> Result<Map, String> {
+pub fn parse_free_form(args: &str) -> Result<Map, KvError> {
     parse_with(args, |key| FREE_FORM_OPTIONS.contains(&key))
 }
 
 /// Parses `key=value` words, taking out those whose key `is_option` accepts; other words
 /// (with or without `=`) are joined as [`RAW_PARAMS`].
-pub fn parse_with(args: &str, is_option: impl Fn(&str) -> bool) -> Result<Map, String> {
+pub fn parse_with(args: &str, is_option: impl Fn(&str) -> bool) -> Result<Map, KvError> {
     let mut options = Map::new();
     let mut raw: Vec<String> = Vec::new();
     for word in split_args(args)? {
@@ -131,7 +146,7 @@ fn block_depth(token: &str, depth: usize, open: &str, close: &str) -> usize {
 
 /// Splits on spaces and newlines, keeping quoted text and Jinja blocks whole and keeping the
 /// original spacing inside them. Unbalanced quotes or blocks are an error.
-pub fn split_args(args: &str) -> Result<Vec<String>, String> {
+pub fn split_args(args: &str) -> Result<Vec<String>, KvError> {
     let mut params: Vec<String> = Vec::new();
     if args.is_empty() {
         return Ok(params);
@@ -189,9 +204,7 @@ pub fn split_args(args: &str) -> Result<Vec<String>, String> {
         }
     }
     if print > 0 || block > 0 || comment > 0 || quote.is_some() {
-        return Err(format!(
-            "failed at splitting arguments, either an unbalanced jinja2 block or quotes: {args}"
-        ));
+        return Err(KvError::Unbalanced(args.to_owned()));
     }
     Ok(params)
 }
@@ -207,7 +220,7 @@ fn last(params: &mut Vec<String>) -> &mut String {
 
 /// Python-style escapes Ansible decodes in `key=value` words: `\n`, `\t`, `\\`, `\"`, `\'`,
 /// `\a\b\f\r\v`, `\xHH`, `\uHHHH`, `\UHHHHHHHH`. Other backslashes are left as written.
-fn decode_escapes(word: &str) -> Result<String, String> {
+fn decode_escapes(word: &str) -> Result<String, KvError> {
     if !word.contains('\\') {
         return Ok(word.to_owned());
     }
@@ -230,9 +243,7 @@ fn decode_escapes(word: &str) -> Result<String, String> {
             Some('u') => hex_escape(after, 4)?,
             Some('U') => hex_escape(after, 8)?,
             Some('N') if after[1..].starts_with('{') && after.contains('}') => {
-                return Err(format!(
-                    "`\\N{{...}}` escapes are not supported by drover: {word}"
-                ));
+                return Err(KvError::NamedEscape(word.to_owned()));
             }
             _ => (None, 0),
         };
@@ -252,21 +263,18 @@ fn decode_escapes(word: &str) -> Result<String, String> {
 }
 
 /// `\x`/`\u`/`\U` followed by exactly `digits` hex digits (otherwise not an escape).
-fn hex_escape(after: &str, digits: usize) -> Result<(Option<char>, usize), String> {
+fn hex_escape(after: &str, digits: usize) -> Result<(Option<char>, usize), KvError> {
     let hex = after
         .get(1..=digits)
         .filter(|h| h.len() == digits && h.bytes().all(|b| b.is_ascii_hexdigit()));
     let Some(hex) = hex else {
         return Ok((None, 0));
     };
-    let code = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
-    match char::from_u32(code) {
-        Some(c) => Ok((Some(c), digits + 1)),
-        None => Err(format!(
-            "`\\{}` is not a valid character escape",
-            &after[..=digits]
-        )),
-    }
+    let bad = || KvError::BadEscape(after[..=digits].to_owned());
+    let code = u32::from_str_radix(hex, 16).map_err(|_| bad())?;
+    char::from_u32(code)
+        .map(|c| (Some(c), digits + 1))
+        .ok_or_else(bad)
 }
 
 #[cfg(test)]

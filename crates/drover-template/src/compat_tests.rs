@@ -575,7 +575,7 @@ fn errors_where_ansible_core_fails() {
             &Vars::from(v.clone()),
         )
         .unwrap_err();
-    assert!(err.contains("custom msg"), "{err}");
+    assert!(err.message().contains("custom msg"), "{err}");
 }
 
 #[test]
@@ -760,7 +760,8 @@ fn first_found_as_a_lookup_does_not_search_files_dir() {
         )
         .unwrap_err();
     assert!(
-        err.contains("No file was found when using first_found"),
+        err.message()
+            .contains("No file was found when using first_found"),
         "{err}"
     );
     std::fs::write(dir.path().join("b.txt"), "x").unwrap();
@@ -908,11 +909,11 @@ fn lazy_variable_with_undefined_inside() {
         Value::from("v")
     );
     let err = t.render("{{ x }}", &Vars::from(v.clone())).unwrap_err();
-    assert!(err.contains("'nope' is undefined"), "{err}");
+    assert!(err.message().contains("'nope' is undefined"), "{err}");
     let err = t
         .render("{{ vars.d }}", &Vars::from(v.clone()))
         .unwrap_err();
-    assert!(err.contains("nope"), "{err}");
+    assert!(err.message().contains("nope"), "{err}");
 }
 
 /// More PyYAML output (same recording as above) for realistic data: nested configs, long

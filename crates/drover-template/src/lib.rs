@@ -31,7 +31,7 @@ mod pyops;
 mod render;
 mod tests;
 
-use drover_types::{Layer, Map, Templar, Trust, Value, Vars};
+use drover_types::{Layer, Map, Templar, TemplateError, Trust, Value, Vars};
 use lazy::Scope;
 use minijinja::Environment;
 use std::collections::HashMap;
@@ -86,7 +86,7 @@ impl Templates {
 
     /// Renders every string inside `value` (keys of mappings too), keeping types. Mapping
     /// entries and list items that render to [`OMIT`] are dropped.
-    pub fn render_value(&self, value: &Value, vars: &Vars) -> Result<Value, String> {
+    pub fn render_value(&self, value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
         self.render_trusted(value, &Trust::Template, vars)
     }
 
@@ -97,7 +97,7 @@ impl Templates {
         value: &Value,
         trust: &Trust,
         vars: &Vars,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, TemplateError> {
         if !needs_render(value, trust) {
             return Ok(value.clone());
         }
@@ -112,7 +112,7 @@ impl Templates {
         scope: &Scope,
         value: &Value,
         trust: &Trust,
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, TemplateError> {
         if trust.is_data() {
             return Ok(Some(value.clone()));
         }
@@ -160,7 +160,7 @@ impl Templates {
         }))
     }
 
-    fn render_str_in(&self, scope: &Scope, source: &str) -> Result<Value, String> {
+    fn render_str_in(&self, scope: &Scope, source: &str) -> Result<Value, TemplateError> {
         if !Templates::is_template(source) {
             return Ok(Value::String(source.to_owned()));
         }
@@ -171,15 +171,17 @@ impl Templates {
     }
 
     /// The environment for template files with these settings.
-    fn file_env(&self, syntax: &env::Syntax) -> Result<Arc<Environment<'static>>, String> {
-        let mut envs = self
-            .file_envs
-            .lock()
-            .map_err(|_| "template cache poisoned".to_owned())?;
+    fn file_env(&self, syntax: &env::Syntax) -> Result<Arc<Environment<'static>>, TemplateError> {
+        let mut envs = self.file_envs.lock().map_err(|_| {
+            TemplateError::Render(
+                "this is a bug in drover; please report it: template cache poisoned".into(),
+            )
+        })?;
         if let Some(env) = envs.get(syntax) {
             return Ok(env.clone());
         }
-        let env = Arc::new(env::build(syntax).map_err(|e| render::describe(&e))?);
+        let env =
+            Arc::new(env::build(syntax).map_err(|e| TemplateError::Syntax(render::describe(&e)))?);
         envs.insert(syntax.clone(), env.clone());
         Ok(env)
     }
@@ -194,7 +196,7 @@ impl Templates {
         terms: &[Value],
         kwargs: &Map,
         vars: &Vars,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, TemplateError> {
         let mut call = Map::new();
         call.insert("__drover_terms".into(), Value::Array(terms.to_vec()));
         call.insert("__drover_kwargs".into(), Value::Object(kwargs.clone()));
@@ -204,7 +206,7 @@ impl Templates {
         let expr = "query(__drover_lookup, *__drover_terms, **__drover_kwargs)";
         let result = render::eval_in(&self.env, expr, scope.context())
             .and_then(|v| convert::to_plain(&v))
-            .map_err(|e| render::message(&e, ""))?;
+            .map_err(|e| typed(&e, render::message(&e, "")))?;
         match result {
             Value::Array(items) => Ok(items),
             other => Ok(vec![other]),
@@ -218,7 +220,7 @@ impl Templates {
         source: &str,
         path: &Path,
         vars: &Vars,
-    ) -> Result<String, String> {
+    ) -> Result<String, TemplateError> {
         let mut syntax = env::Syntax::default();
         if let Some(Value::Object(opts)) = vars.get(TEMPLATE_OPTIONS_VAR) {
             for (key, value) in opts {
@@ -226,10 +228,11 @@ impl Templates {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                apply_option(&mut syntax, key, &text, drover_types::truthy(value))?;
+                apply_option(&mut syntax, key, &text, drover_types::truthy(value))
+                    .map_err(TemplateError::Render)?;
             }
         }
-        let (syntax, body) = parse_header(source, syntax)?;
+        let (syntax, body) = parse_header(source, syntax).map_err(TemplateError::Syntax)?;
         let base = self.file_env(&syntax)?;
         let dir = path
             .parent()
@@ -259,7 +262,7 @@ impl Templates {
         let out = env
             .template_from_named_str(&name, &body)
             .and_then(|t| t.render(scope.context()))
-            .map_err(|e| format!("{}: {}", name, error_message(&scope, &e, "")))?;
+            .map_err(|e| error_message(&scope, &e, "").map_message(|m| format!("{name}: {m}")))?;
         // Jinja drops one trailing newline (of included templates too); ansible-core gives the
         // template's own back.
         Ok(render::restore_trailing_newlines(source, &out, "\n"))
@@ -268,8 +271,19 @@ impl Templates {
 
 /// The message for a failed render: when the undefined value is a variable whose own template
 /// used an undefined value, that inner reason is what the user needs (`'nope' is undefined`).
-fn error_message(scope: &Scope, err: &minijinja::Error, source: &str) -> String {
-    ansible_wording(&undefined_reason(scope, err, source))
+fn error_message(scope: &Scope, err: &minijinja::Error, source: &str) -> TemplateError {
+    typed(err, ansible_wording(&undefined_reason(scope, err, source)))
+}
+
+/// The kind of error `err` is, with `message`.
+fn typed(err: &minijinja::Error, message: String) -> TemplateError {
+    use minijinja::ErrorKind;
+    match err.kind() {
+        ErrorKind::UndefinedError => TemplateError::Undefined(message),
+        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateError::Syntax(message),
+        ErrorKind::TemplateNotFound => TemplateError::Io(message),
+        _ => TemplateError::Render(message),
+    }
 }
 
 /// Undefined names are quoted the way ansible-core quotes them (`'foo' is undefined`): that is
@@ -439,7 +453,7 @@ impl Default for Templates {
 }
 
 impl Templar for Templates {
-    fn render(&self, source: &str, vars: &Vars) -> Result<Value, String> {
+    fn render(&self, source: &str, vars: &Vars) -> Result<Value, TemplateError> {
         if !Templates::is_template(source) {
             return Ok(Value::String(source.to_owned()));
         }
@@ -447,7 +461,7 @@ impl Templar for Templates {
         self.render_str_in(&scope, source)
     }
 
-    fn eval(&self, expr: &str, vars: &Vars) -> Result<Value, String> {
+    fn eval(&self, expr: &str, vars: &Vars) -> Result<Value, TemplateError> {
         let trimmed = expr.trim();
         let inner = render::strip_braces(trimmed).unwrap_or(trimmed);
         let scope = Scope::new(self.env.clone(), vars, self.controller_env.clone());
@@ -456,9 +470,10 @@ impl Templar for Templates {
             .map_err(|e| error_message(&scope, &e, expr))
     }
 
-    fn render_file(&self, path: &Path, vars: &Vars) -> Result<String, String> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| format!("could not read template {}: {e}", path.display()))?;
+    fn render_file(&self, path: &Path, vars: &Vars) -> Result<String, TemplateError> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            TemplateError::Io(format!("could not read template {}: {e}", path.display()))
+        })?;
         self.render_template_text(&source, path, vars)
     }
 }
@@ -536,7 +551,7 @@ mod core_tests {
     fn recursion_is_detected() {
         let v = vars(json!({"a": "{{ b }}", "b": "{{ a }}"}));
         let err = Templates::new().render("{{ a }}", &v).unwrap_err();
-        assert!(err.contains("recursive loop detected"), "{err}");
+        assert!(err.message().contains("recursive loop detected"), "{err}");
     }
 
     #[test]
@@ -561,18 +576,18 @@ mod core_tests {
     fn undefined_is_an_error_naming_the_variable() {
         let t = Templates::new();
         let err = t.render("{{ foo }}", &Vars::new()).unwrap_err();
-        assert!(err.contains("'foo' is undefined"), "{err}");
+        assert!(err.message().contains("'foo' is undefined"), "{err}");
         let err = t.render("x {{ foo }}", &Vars::new()).unwrap_err();
-        assert!(err.contains("'foo' is undefined"), "{err}");
+        assert!(err.message().contains("'foo' is undefined"), "{err}");
         let err = t.eval("foo", &Vars::new()).unwrap_err();
-        assert!(err.contains("'foo' is undefined"), "{err}");
+        assert!(err.message().contains("'foo' is undefined"), "{err}");
         let err = t
             .render("{% for x in foo %}{% endfor %}", &Vars::new())
             .unwrap_err();
-        assert!(err.contains("undefined"), "{err}");
+        assert!(err.message().contains("undefined"), "{err}");
         let v = vars(json!({"d": {"a": 1}}));
         let err = t.render("{{ d.b }}", &v).unwrap_err();
-        assert!(err.contains("'d.b' is undefined"), "{err}");
+        assert!(err.message().contains("'d.b' is undefined"), "{err}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{FileDiff, TaskResult};
 pub use shlex::{Comments, ShlexError, shlex_split};
 pub use span::Span;
-pub use templar::Templar;
+pub use templar::{Templar, TemplateError};
 pub use vars::{Found, HostVars, Layer, Trust, Vars};
 
 /// A variable's value: the JSON data model, with maps that keep insertion order like Python dicts.
@@ -98,15 +98,15 @@ pub fn truthy(value: &Value) -> bool {
 
 /// The boolean a conditional (`when`, `assert`'s `that`...) evaluated to, as ansible-core 2.19
 /// requires: text, numbers, lists and `None` are refused, with a message naming the condition.
-pub fn conditional_result(value: &Value, condition: &str) -> Result<bool, String> {
+pub fn conditional_result(value: &Value, condition: &str) -> Result<bool, TemplateError> {
     match value {
         Value::Bool(b) => Ok(*b),
-        other => Err(format!(
+        other => Err(TemplateError::NotBoolean(format!(
             "conditional result ({}) was derived from value of type `{}` in `{condition}`; \
              conditionals must have a boolean result\nhint: compare explicitly, or convert with `| bool`",
             if python_bool(other) { "True" } else { "False" },
             python_type(other),
-        )),
+        ))),
     }
 }
 
@@ -150,10 +150,12 @@ mod tests {
     fn conditionals_must_be_booleans() {
         assert_eq!(conditional_result(&Value::Bool(true), "x"), Ok(true));
         let err = conditional_result(&Value::from("yes"), "x").unwrap_err();
-        assert!(err.contains("type `str`"), "{err}");
+        assert!(matches!(err, TemplateError::NotBoolean(_)), "{err:?}");
+        assert!(err.message().contains("type `str`"), "{err}");
         assert!(
             conditional_result(&Value::Null, "x")
                 .unwrap_err()
+                .message()
                 .contains("NoneType")
         );
     }

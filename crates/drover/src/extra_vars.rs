@@ -1,22 +1,20 @@
 //! `-e`: `key=value` pairs, inline YAML/JSON, or `@file`, as ansible-playbook reads them.
 
 use anyhow::{Context, Result, bail};
-use drover_types::{Map, Value};
+use drover_types::{Layer, Value};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Merges every `-e` in order; later ones win.
-pub(crate) fn parse_all(args: &[String]) -> Result<Map> {
-    let mut vars = Map::new();
+/// Merges every `-e` in order; later ones win. Values written `!unsafe` in YAML keep their trust.
+pub(crate) fn parse_all(args: &[String]) -> Result<Layer> {
+    let mut vars = Layer::default();
     for arg in args {
-        for (k, v) in parse_one(arg)? {
-            vars.insert(k, v);
-        }
+        vars.extend(&parse_one(arg)?);
     }
     Ok(vars)
 }
 
-fn parse_one(arg: &str) -> Result<Map> {
+fn parse_one(arg: &str) -> Result<Layer> {
     if let Some(file) = arg.strip_prefix('@') {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("could not read extra vars file `{file}`"))?;
@@ -33,17 +31,20 @@ fn parse_one(arg: &str) -> Result<Map> {
     if parsed.is_empty() {
         bail!("invalid extra vars `{arg}`: expected `key=value`, YAML/JSON, or `@file`");
     }
-    Ok(parsed)
+    Ok(Layer::template(parsed))
 }
 
-fn yaml_map(text: &str, origin: &Path) -> Result<Map> {
+fn yaml_map(text: &str, origin: &Path) -> Result<Layer> {
     let docs = drover_yaml::load_str(text, Arc::new(origin.to_path_buf()))?;
     let Some(doc) = docs.first() else {
-        return Ok(Map::new());
+        return Ok(Layer::default());
     };
     match doc.to_value()? {
-        Value::Object(map) => Ok(map),
-        Value::Null => Ok(Map::new()),
+        Value::Object(map) => Ok(Layer {
+            map,
+            trust: doc.trust(),
+        }),
+        Value::Null => Ok(Layer::default()),
         _ => bail!(
             "extra vars from `{}` must be a mapping of names to values",
             origin.display()

@@ -8,7 +8,7 @@ use drover_engine::{BecomeDefaults, RunConfig, Runtime, TagFilter};
 use drover_inventory::Inventory;
 use drover_playbook::Playbook;
 use drover_report::Human;
-use drover_types::{ArgSpec, Map, Module};
+use drover_types::{ArgSpec, Module};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub(crate) struct Loaded {
     pub(crate) inventory: Inventory,
     pub(crate) playbooks: Vec<Playbook>,
-    pub(crate) extra_vars: Map,
+    pub(crate) extra_vars: drover_types::Layer,
 }
 
 /// Why a run did not start.

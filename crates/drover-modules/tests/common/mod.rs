@@ -3,24 +3,38 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use drover_connection::Local;
-use drover_types::{Map, Module, ModuleContext, TaskResult, Templar, Value};
+use drover_types::{Map, Module, ModuleContext, TaskResult, Templar, TemplateError, Value};
 use std::path::{Path, PathBuf};
 
 /// Replaces `{{ name }}` with the variable's text; nothing else.
 pub struct TestTemplar;
 
 impl Templar for TestTemplar {
-    fn render(&self, source: &str, vars: &drover_types::Vars) -> Result<Value, String> {
-        Ok(Value::from(subst(source, vars)?))
+    fn render(
+        &self,
+        source: &str,
+        vars: &drover_types::Vars,
+    ) -> Result<Value, drover_types::TemplateError> {
+        Ok(Value::from(
+            subst(source, vars).map_err(TemplateError::Undefined)?,
+        ))
     }
-    fn eval(&self, expr: &str, vars: &drover_types::Vars) -> Result<Value, String> {
+    fn eval(
+        &self,
+        expr: &str,
+        vars: &drover_types::Vars,
+    ) -> Result<Value, drover_types::TemplateError> {
         vars.get(expr.trim())
             .cloned()
-            .ok_or_else(|| format!("`{expr}` is undefined"))
+            .ok_or_else(|| TemplateError::Undefined(format!("`{expr}` is undefined")))
     }
-    fn render_file(&self, path: &Path, vars: &drover_types::Vars) -> Result<String, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-        subst(&text, vars)
+    fn render_file(
+        &self,
+        path: &Path,
+        vars: &drover_types::Vars,
+    ) -> Result<String, drover_types::TemplateError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Io(e.to_string()))?;
+        subst(&text, vars).map_err(TemplateError::Undefined)
     }
 }
 

@@ -86,6 +86,7 @@ cases! {
     case_27_ignore_unreachable => "27-ignore-unreachable",
     case_28_serial => "28-serial",
     case_29_broken_keywords => "29-broken-keywords",
+    case_30_hostvars_everywhere => "30-hostvars-everywhere",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]

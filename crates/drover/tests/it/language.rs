@@ -265,6 +265,65 @@ fn unsafe_values_are_not_templated() {
     assert_eq!(p.read("out/u"), "{{ not_templated }}{% if %}");
 }
 
+/// `!unsafe` is a property of where a value came from (its trust), not a marker in the data: it
+/// holds wherever the value is written — nested in play vars, in group_vars, in an extra vars
+/// file, in a vars file, in `include_vars`, in module arguments — and a registered result or a
+/// fact built from one is never templated either; the parts that are not `!unsafe` still are.
+#[test]
+fn unsafe_holds_from_every_source_and_nothing_else_is_stopped() {
+    let p = Project::new();
+    p.file(
+        "playbook.yml",
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    nested:
+      raw: !unsafe "{{ p1 }}"
+      ok: "{{ 1 + 1 }}"
+      list: [!unsafe "{{ p2 }}", "{{ 2 + 2 }}"]
+  vars_files: [vf.yml]
+  tasks:
+    - include_vars: {file: iv.yml}
+    - command: echo {{ '{{' }} p3 }}
+      register: echoed
+    - set_fact:
+        from_output: "{{ echoed.stdout }} {{ grouped }}"
+    - debug:
+        msg: !unsafe "{{ p4 }}"
+    - debug:
+        msg: "{{ nested.raw }}|{{ nested.ok }}|{{ nested.list }}|{{ grouped }}|{{ extra_raw }}|{{ extra_ok }}|{{ from_file }}|{{ included }}|{{ from_output }}"
+"#,
+    )
+    .file(
+        "inv.yml",
+        "all:
+  hosts:
+    localhost:
+      ansible_connection: local
+",
+    )
+    .file("group_vars/all.yml", "grouped: !unsafe \"{{ p5 }}\"\n")
+    .file(
+        "extra.yml",
+        "extra_raw: !unsafe \"{{ p6 }}\"\nextra_ok: \"{{ 3 + 3 }}\"\n",
+    )
+    .file("vf.yml", "from_file: !unsafe \"{{ p7 }}\"\n")
+    .file("iv.yml", "included: !unsafe \"{{ p8 }}\"\n")
+    .dir("out");
+    let out = drover_raw(
+        &p,
+        &["run", "playbook.yml", "-i", "inv.yml", "-e", "@extra.yml"],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(
+        msg_strings(&out),
+        [
+            "{{ p4 }}",
+            "{{ p1 }}|2|['{{ p2 }}', 4]|{{ p5 }}|{{ p6 }}|6|{{ p7 }}|{{ p8 }}|{{ p3 }} {{ p5 }}"
+        ]
+    );
+}
+
 #[test]
 fn vault_values_give_a_clear_error_pointing_at_the_tag() {
     let p = project(
