@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need when it is missing, then runs the whole
-# workspace's tests.
+# The test command: installs what the tests need when it is missing, checks formatting, clippy
+# and rustdoc with warnings as errors, then runs the whole workspace's tests.
 #
 # Made for a fresh Debian/Ubuntu machine with only rustup on it (CI runs it as root); safe to
 # run again and again: every install step is skipped when its result is already there.
 #
 #   apt packages  openssh-server openssh-client sudo iproute2 (+ python3, python3-venv if needed)
+#   rustup        the clippy and rustfmt components
 #   ansible-core  2.19.* in a venv at ${DROVER_ANSIBLE_VENV:-$PWD/.venv} (the differential
 #                 tests compare drover against its ansible-playbook)
 #
@@ -92,6 +93,21 @@ if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
     . "$HOME/.cargo/env"
 fi
 command -v cargo >/dev/null 2>&1 || { log "cargo not found: install rustup first"; exit 1; }
+
+# --- lints: formatting, clippy and rustdoc, all warnings are errors ----------------------------
+for tool in clippy:clippy fmt:rustfmt; do
+    if ! cargo "${tool%%:*}" --version >/dev/null 2>&1; then
+        command -v rustup >/dev/null 2>&1 || { log "cargo ${tool%%:*} not found and no rustup"; exit 1; }
+        log "rustup component add ${tool#*:}"
+        rustup component add "${tool#*:}"
+    fi
+done
+log "cargo fmt --all --check"
+cargo fmt --all --check
+log "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+log "cargo doc --workspace --no-deps (RUSTDOCFLAGS='-D warnings')"
+RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps
 
 log "cargo test --workspace $*"
 cargo test --workspace "$@"

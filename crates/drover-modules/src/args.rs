@@ -154,28 +154,6 @@ impl<'a> Args<'a> {
         }
     }
 
-    /// A list of raw values; a string is split on commas.
-    #[allow(dead_code)]
-    pub(crate) fn values(&self, name: &str) -> Result<Option<Vec<Value>>, TaskResult> {
-        match self.value(name) {
-            None => Ok(None),
-            Some(Value::Array(items)) => Ok(Some(items.clone())),
-            Some(_) => Ok(self
-                .list(name)?
-                .map(|l| l.into_iter().map(Value::from).collect())),
-        }
-    }
-
-    /// A mapping argument.
-    #[allow(dead_code)]
-    pub(crate) fn dict(&self, name: &str) -> Result<Option<&'a Map>, TaskResult> {
-        match self.value(name) {
-            None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(m)),
-            Some(v) => Err(bad_arg(name, "dict", v)),
-        }
-    }
-
     /// A text argument limited to `choices`, with a default.
     pub(crate) fn choice(
         &self,

@@ -444,24 +444,10 @@ pub(crate) fn split_lines(text: &str) -> Vec<&str> {
 
 /// Local time as Python's `str(datetime.now())`: `2024-01-01 12:00:00.123456`.
 pub(crate) fn format_time(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = libc::time_t::try_from(d.as_secs()).unwrap_or_default();
-    // SAFETY: localtime_r writes only into the `tm` we own; `secs` is a valid time_t.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&secs, &mut tm);
-        tm
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        d.subsec_micros()
-    )
+    let t = jiff::Timestamp::try_from(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    t.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M:%S.%6f")
+        .to_string()
 }
 
 /// A duration as Python's `str(timedelta)`: `0:00:00.003456` (no fraction when it is zero).

@@ -184,7 +184,8 @@ fn stamp(a: &Args<'_>, name: &str, fmt_name: &str, default: Stamp) -> Result<Sta
     }
 }
 
-/// Parses `YYYYmmddHHMM.SS` as local time.
+/// Parses `YYYYmmddHHMM.SS` as local time, as Python's `time.mktime(time.strptime(...))` does:
+/// the date and time must exist, the seconds may be up to 61.
 fn parse_stamp(t: &str) -> Option<i64> {
     let b = t.as_bytes();
     if b.len() != 15
@@ -196,20 +197,20 @@ fn parse_stamp(t: &str) -> Option<i64> {
     {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| t[r].parse::<i32>().ok();
-    // SAFETY: mktime only reads and normalises the `tm` we own.
-    let epoch = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        tm.tm_year = n(0..4)? - 1900;
-        tm.tm_mon = n(4..6)? - 1;
-        tm.tm_mday = n(6..8)?;
-        tm.tm_hour = n(8..10)?;
-        tm.tm_min = n(10..12)?;
-        tm.tm_sec = n(13..15)?;
-        tm.tm_isdst = -1;
-        libc::mktime(&mut tm)
-    };
-    Some(epoch as i64)
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i8>().ok();
+    let second = n(13..15).filter(|s| *s <= 61)?;
+    let minute = jiff::civil::DateTime::new(
+        t[0..4].parse().ok()?,
+        n(4..6)?,
+        n(6..8)?,
+        n(8..10)?,
+        n(10..12)?,
+        0,
+        0,
+    )
+    .ok()?;
+    let zoned = minute.to_zoned(jiff::tz::TimeZone::system()).ok()?;
+    Some(zoned.timestamp().as_second() + i64::from(second))
 }
 
 /// The parsed task.
@@ -827,4 +828,26 @@ fn finish(
         });
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn stamps_are_local_times_that_exist() {
+        let secs = parse_stamp("202401021530.45").unwrap();
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(secs.try_into().unwrap());
+        assert!(crate::command::format_time(t).starts_with("2024-01-02 15:30:45."));
+        assert_eq!(parse_stamp("202401021530.61"), Some(secs + 16));
+        for bad in [
+            "202402301200.00",
+            "202413011200.00",
+            "202401012400.00",
+            "202401011200.62",
+        ] {
+            assert_eq!(parse_stamp(bad), None, "{bad}");
+        }
+    }
 }

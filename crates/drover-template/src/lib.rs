@@ -440,10 +440,9 @@ fn file_owner(path: &Path) -> String {
 
 /// Now, as Python's `str(datetime.now())` prints it (local time taken as UTC).
 fn run_date() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    filters::format_datetime(now.as_secs() as i64, now.subsec_micros())
+    let now = jiff::Timestamp::now();
+    let micros = u32::try_from(now.subsec_microsecond()).unwrap_or(0);
+    filters::format_datetime(now.as_second(), micros)
 }
 
 impl Default for Templates {

@@ -294,12 +294,8 @@ fn dispatch(
             if items.is_empty() {
                 Vec::new()
             } else {
-                let mut buf = [0u8; 8];
-                if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-                    use std::io::Read;
-                    let _ = f.read_exact(&mut buf);
-                }
-                vec![items[(u64::from_le_bytes(buf) % items.len() as u64) as usize].clone()]
+                let r = getrandom::u64().map_err(|e| fail(format!("random_choice: {e}")))?;
+                vec![items[(r % items.len() as u64) as usize].clone()]
             }
         }
         other => return Err(fail(format!("lookup plugin ({other}) not found"))),

@@ -184,15 +184,13 @@ pub(crate) fn now(kwargs: minijinja::value::Kwargs) -> Result<Value, Error> {
     let _: Option<bool> = kwargs.get("utc")?;
     let fmt: Option<String> = kwargs.get("fmt")?;
     kwargs.assert_all_used()?;
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = jiff::Timestamp::now();
     let dt = DateTime {
-        secs: d.as_secs() as i64,
-        micros: d.subsec_micros(),
+        secs: now.as_second(),
+        micros: u32::try_from(now.subsec_microsecond()).unwrap_or(0),
     };
     Ok(match fmt {
-        Some(f) => Value::from(format_time(&f, dt.secs)),
+        Some(f) => Value::from(format_time(&f, dt.secs)?),
         None => Value::from_object(dt),
     })
 }
@@ -334,19 +332,14 @@ impl Object for DateTime {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let text = crate::filters::format_datetime(self.secs, 0);
-        let field = |a: usize, b: usize| {
-            text.get(a..b)
-                .and_then(|s| s.parse::<i64>().ok())
-                .map(Value::from)
-        };
+        let dt = crate::filters::utc(self.secs);
         match key.as_str()? {
-            "year" => field(0, 4),
-            "month" => field(5, 7),
-            "day" => field(8, 10),
-            "hour" => field(11, 13),
-            "minute" => field(14, 16),
-            "second" => field(17, 19),
+            "year" => Some(Value::from(dt.year())),
+            "month" => Some(Value::from(dt.month())),
+            "day" => Some(Value::from(dt.day())),
+            "hour" => Some(Value::from(dt.hour())),
+            "minute" => Some(Value::from(dt.minute())),
+            "second" => Some(Value::from(dt.second())),
             "microsecond" => Some(Value::from(self.micros)),
             _ => None,
         }
@@ -362,7 +355,7 @@ impl Object for DateTime {
             "strftime" => Ok(Value::from(format_time(
                 args.first().and_then(Value::as_str).unwrap_or(""),
                 self.secs,
-            ))),
+            )?)),
             "isoformat" => Ok(Value::from(self.isoformat())),
             "timestamp" => Ok(Value::from(self.secs as f64 + f64::from(self.micros) / 1e6)),
             _ => Err(Error::from(minijinja::ErrorKind::UnknownMethod)),

@@ -52,17 +52,16 @@ pub fn shell_quote(word: &str) -> String {
     out
 }
 
-/// 128 random bits as 32 hex digits, from the standard library's randomly keyed hasher: for
-/// names and markers no one can guess or meet by chance (temp files, output delimiters), not
-/// for keys.
+/// 128 random bits from the OS as 32 hex digits: for names and markers no one can guess or
+/// meet by chance (temp files, output delimiters).
+///
+/// # Panics
+///
+/// When the OS has no random source to give (as the standard library's hash maps do).
 pub fn random_hex() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let half = || {
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-    };
-    format!("{:016x}{:016x}", half(), half())
+    let mut bits = [0u8; 16];
+    getrandom::fill(&mut bits).expect("the OS random source failed");
+    bits.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Shell-quotes raw bytes (a path that is not valid UTF-8); see [`shell_quote`].
@@ -166,5 +165,16 @@ mod tests {
         assert!(!truthy(&Value::from("no")));
         assert!(!truthy(&Value::from(0)));
         assert!(truthy(&Value::from(2)));
+    }
+
+    #[test]
+    fn random_hex_is_128_fresh_bits() {
+        let a = random_hex();
+        assert_eq!(a.len(), 32);
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_ne!(a, random_hex());
     }
 }

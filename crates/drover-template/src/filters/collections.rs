@@ -612,12 +612,7 @@ impl Mt {
 }
 
 fn os_seed() -> Value {
-    let mut buf = [0u8; 8];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut buf);
-    }
-    Value::from(i64::from_le_bytes(buf) & i64::MAX)
+    Value::from(getrandom::u64().unwrap_or_default() as i64 & i64::MAX)
 }
 
 fn random(

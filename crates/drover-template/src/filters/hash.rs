@@ -193,15 +193,13 @@ pub(crate) fn sha_crypt(
     out
 }
 
-fn random_salt(size: usize) -> String {
+fn random_salt(size: usize) -> Result<String, Error> {
     let mut buf = vec![0u8; size];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut buf);
-    }
-    buf.iter()
+    getrandom::fill(&mut buf).map_err(|e| fail(format!("no random salt: {e}")))?;
+    Ok(buf
+        .iter()
         .map(|b| CRYPT_ALPHABET[usize::from(*b) % 64] as char)
-        .collect()
+        .collect())
 }
 
 fn password_hash(
@@ -229,7 +227,10 @@ fn password_hash(
             )));
         }
     };
-    let salt = salt.unwrap_or_else(|| random_salt(salt_size.unwrap_or(16)));
+    let salt = match salt {
+        Some(salt) => salt,
+        None => random_salt(salt_size.unwrap_or(16))?,
+    };
     if let Some(bad) = salt
         .chars()
         .find(|c| !CRYPT_ALPHABET.contains(&(*c as u8)) || !c.is_ascii())

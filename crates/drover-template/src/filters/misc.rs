@@ -106,102 +106,41 @@ fn human_to_bytes(
     Ok((n * 1024f64.powi(idx as i32)).round() as i64)
 }
 
-/// Seconds since the epoch to (year, month, day, hour, minute, second, weekday 0=Monday, yday).
-fn broken_down(secs: i64) -> (i64, u32, u32, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = super::civil_from_days(days);
-    let weekday = (days + 3).rem_euclid(7);
-    let jan1 = days_from_civil(y, 1, 1);
-    (
-        y,
-        m,
-        d,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        weekday,
-        days - jan1 + 1,
-    )
+/// C `strftime`, as Python's `time.strftime` calls it, of a Unix time read as UTC.
+pub(crate) fn format_time(fmt: &str, secs: i64) -> Result<String, Error> {
+    use jiff::fmt::strtime::{BrokenDownTime, Config, PosixCustom};
+    let t = jiff::Timestamp::from_second(secs)
+        .map_err(|_| fail(format!("strftime: year is out of range for {secs}")))?;
+    // Lenient: like C, a directive jiff does not know stays as written.
+    let config = Config::new().custom(PosixCustom::new()).lenient(true);
+    BrokenDownTime::from(&t.to_zoned(jiff::tz::TimeZone::UTC))
+        .to_string_with_config(&config, c_directives(fmt).as_ref())
+        .map_err(|e| fail(format!("strftime: {e}")))
 }
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// C `strftime` of a UTC time for the common directives.
-pub(crate) fn format_time(fmt: &str, secs: i64) -> String {
-    let (y, m, d, hh, mm, ss, wd, yd) = broken_down(secs);
-    let mut out = String::new();
-    let mut chars = fmt.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('Y') => out.push_str(&y.to_string()),
-            Some('y') => out.push_str(&format!("{:02}", y % 100)),
-            Some('m') => out.push_str(&format!("{m:02}")),
-            Some('d') => out.push_str(&format!("{d:02}")),
-            Some('e') => out.push_str(&format!("{d:2}")),
-            Some('H') => out.push_str(&format!("{hh:02}")),
-            Some('I') => out.push_str(&format!("{:02}", if hh % 12 == 0 { 12 } else { hh % 12 })),
-            Some('M') => out.push_str(&format!("{mm:02}")),
-            Some('S') => out.push_str(&format!("{ss:02}")),
-            Some('p') => out.push_str(if hh < 12 { "AM" } else { "PM" }),
-            Some('j') => out.push_str(&format!("{yd:03}")),
-            Some('s') => out.push_str(&secs.to_string()),
-            Some('A') => out.push_str(DAYS[wd as usize]),
-            Some('a') => out.push_str(&DAYS[wd as usize][..3]),
-            Some('B') => out.push_str(MONTHS[m as usize - 1]),
-            Some('b') | Some('h') => out.push_str(&MONTHS[m as usize - 1][..3]),
-            Some('u') => out.push_str(&(wd + 1).to_string()),
-            Some('w') => out.push_str(&((wd + 1) % 7).to_string()),
-            Some('F') => out.push_str(&format!("{y}-{m:02}-{d:02}")),
-            Some('T') => out.push_str(&format!("{hh:02}:{mm:02}:{ss:02}")),
-            Some('D') => out.push_str(&format!("{m:02}/{d:02}/{:02}", y % 100)),
-            Some('z') => out.push_str("+0000"),
-            Some('Z') => out.push_str("UTC"),
-            Some('%') => out.push('%'),
-            Some(other) => {
-                out.push('%');
-                out.push(other);
-            }
-            None => out.push('%'),
+/// `fmt` with the directives only jiff has (`%f`, `%N`, `%q`, `%Q`, `%.f`, `%:z`) escaped, so
+/// that they stay as written, as C leaves them.
+fn c_directives(fmt: &str) -> std::borrow::Cow<'_, str> {
+    if !fmt.contains('%') {
+        return fmt.into();
+    }
+    let mut out = String::with_capacity(fmt.len() + 4);
+    let mut rest = fmt;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        let spec = rest.trim_start_matches(|c: char| "_-0^#".contains(c) || c.is_ascii_digit());
+        if spec.starts_with(['f', 'N', 'q', 'Q', '.', ':']) {
+            out.push_str("%%");
+        } else if let Some(after) = rest.strip_prefix('%') {
+            out.push_str("%%");
+            rest = after;
+        } else {
+            out.push('%');
         }
     }
-    out
+    out.push_str(rest);
+    out.into()
 }
 
 fn strftime(
@@ -213,15 +152,9 @@ fn strftime(
     let second = kwargs.get::<Option<f64>>("second")?.or(second);
     let _ = kwargs.get::<Option<bool>>("utc")?.or(utc);
     kwargs.assert_all_used()?;
-    Ok(strftime_of(fmt, second))
-}
-
-fn strftime_of(fmt: String, second: Option<f64>) -> String {
     let secs = match second {
         Some(s) => s as i64,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        None => jiff::Timestamp::now().as_second(),
     };
     format_time(&fmt, secs)
 }
@@ -275,10 +208,91 @@ fn to_datetime(
     if !t.is_empty() {
         return Err(fail(format!("unconverted data remains: {t}")));
     }
-    let days = days_from_civil(fields[0], fields[1] as u32, fields[2] as u32);
-    let secs = days * 86_400 + fields[3] * 3600 + fields[4] * 60 + fields[5];
+    // Only dates and times that exist, as Python's `datetime` takes them.
+    let [year, rest @ ..] = fields;
+    let [month, day, hour, minute, second] = rest.map(|n| i8::try_from(n).unwrap_or(i8::MAX));
+    let secs = i16::try_from(year)
+        .ok()
+        .and_then(|y| jiff::civil::DateTime::new(y, month, day, hour, minute, second, 0).ok())
+        .and_then(|dt| jiff::tz::Offset::UTC.to_timestamp(dt).ok())
+        .ok_or_else(|| {
+            fail(format!(
+                "time data '{text}' does not match format '{format}'"
+            ))
+        })?
+        .as_second();
     Ok(Value::from_object(crate::pyops::DateTime {
         secs,
         micros: 0,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_time;
+
+    /// What Python's `time.strftime(fmt, time.gmtime(secs))` prints on glibc (but `%Z`: drover
+    /// says UTC where gmtime says GMT).
+    #[test]
+    fn strftime_is_c_strftime() {
+        let cases = [
+            (0, "%Y-%m-%d %H:%M:%S", "1970-01-01 00:00:00"),
+            (
+                0,
+                "%a %A %b %B %h %e %j %u %w %p %I",
+                "Thu Thursday Jan January Jan  1 001 4 4 AM 12",
+            ),
+            (
+                1_709_287_205,
+                "%F %T %D %z %Z %s %%",
+                "2024-03-01 10:00:05 03/01/24 +0000 UTC 1709287205 %",
+            ),
+            (
+                1_709_287_205,
+                "%c|%x|%X|%r|%R",
+                "Fri Mar  1 10:00:05 2024|03/01/24|10:00:05|10:00:05 AM|10:00",
+            ),
+            (
+                -2_522_880_000,
+                "%C %G %g %V %U %W %k %l %P %y",
+                "18 1890 90 04 03 03  0 12 am 90",
+            ),
+            (
+                1_709_287_205,
+                "%f %N %q %Q %.3f %:z %-d %_m %^a %10Y",
+                "%f %N %q %Q %.3f %:z 1  3 FRI 0000002024",
+            ),
+            (0, "100% sure %", "100% sure %"),
+            (0, "%%f %%%f %!", "%f %%f %!"),
+        ];
+        for (secs, fmt, want) in cases {
+            assert_eq!(format_time(fmt, secs).unwrap(), want, "{fmt}");
+        }
+        assert!(format_time("%Y", i64::MAX).is_err());
+    }
+
+    #[test]
+    fn to_datetime_takes_only_real_dates() {
+        use drover_types::Templar;
+        let t = crate::Templates::new();
+        let v = drover_types::Map::new();
+        let r = |s: &str| t.render(s, &v);
+        let dt = "('2024-02-29 23:59:58' | to_datetime)";
+        assert_eq!(
+            r(&format!("{{{{ [{dt}.month, {dt}.day, {dt}.second] }}}}")),
+            Ok(serde_json::json!([2, 29, 58]))
+        );
+        assert_eq!(
+            r(&format!("{{{{ {dt}.strftime('%j %A') }}}}")),
+            Ok("060 Thursday".into())
+        );
+        for bad in [
+            "2023-02-29 00:00:00",
+            "2024-13-01 00:00:00",
+            "2024-01-01 24:00:00",
+        ] {
+            let err = r(&format!("{{{{ '{bad}' | to_datetime }}}}")).unwrap_err();
+            assert!(err.contains("does not match format"), "{bad}: {err}");
+        }
+    }
 }

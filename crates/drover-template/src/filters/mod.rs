@@ -22,17 +22,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     regex::register(env);
 }
 
-/// A Unix time as Python's `str(datetime)`: `2024-01-31 12:34:56.123456`.
+/// A Unix time as Python's `str(datetime)` of it read as UTC: `2024-01-31 12:34:56.123456`.
 pub(crate) fn format_datetime(secs: i64, micros: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let s = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
+    let s = utc(secs).strftime("%Y-%m-%d %H:%M:%S").to_string();
     if micros == 0 {
         s
     } else {
@@ -40,16 +32,12 @@ pub(crate) fn format_datetime(secs: i64, micros: u32) -> String {
     }
 }
 
-/// Days since 1970-01-01 to a (year, month, day) date.
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// A Unix time's date and time in UTC, held to the years -9999 to 9999.
+pub(crate) fn utc(secs: i64) -> jiff::civil::DateTime {
+    let t = jiff::Timestamp::from_second(secs).unwrap_or(if secs < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    });
+    jiff::tz::Offset::UTC.to_datetime(t)
 }
