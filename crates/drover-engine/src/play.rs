@@ -753,7 +753,7 @@ impl<'r> Runner<'r> {
             .render_value(raw, vars)
             .map_err(|err| Error::Play {
                 span: play.span.clone(),
-                message: task::keyword_error(name, &err),
+                message: task::keyword_error(name, err),
             })
     }
 

@@ -145,7 +145,7 @@ pub(crate) fn keyword_bool(
         Some(Value::String(s)) if Templates::is_template(s) => templates
             .render(s, vars)
             .map(|v| Some(drover_types::truthy(&v)))
-            .map_err(|err| keyword_error(name, &err)),
+            .map_err(|err| keyword_error(name, err)),
         Some(v) => Ok(Some(drover_types::truthy(v))),
     }
 }
@@ -170,7 +170,7 @@ pub(crate) fn keyword_number<N: std::str::FromStr>(
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(keyword_error(
             name,
-            &format!("expected a number, got `{text}`"),
+            format!("expected a number, got `{text}`"),
         )),
     }
 }
@@ -187,7 +187,7 @@ pub(crate) fn keyword_text(
         Some(Value::String(s)) => match templates.render(s, vars) {
             Ok(Value::String(s)) => Ok(Some(s)),
             Ok(other) => Ok(Some(other.to_string())),
-            Err(err) => Err(keyword_error(name, &err)),
+            Err(err) => Err(keyword_error(name, err)),
         },
         Some(other) => Ok(Some(other.to_string())),
     }
@@ -304,7 +304,7 @@ fn environment(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
     let value = env
         .templates
         .render_value(raw, vars)
-        .map_err(|err| keyword_error("environment", &err))?;
+        .map_err(|err| keyword_error("environment", err))?;
     let mut out = Map::new();
     let layers = match value {
         Value::Array(list) => list,
@@ -693,7 +693,7 @@ pub(crate) async fn run_on_host(
                         Some(label) => match t.render_value(label, &item_vars) {
                             Ok(v) => crate::repr::label(&v),
                             Err(err) => {
-                                item_broken.get_or_insert(keyword_error("label", &err));
+                                item_broken.get_or_insert(keyword_error("label", err));
                                 crate::repr::label(item)
                             }
                         },

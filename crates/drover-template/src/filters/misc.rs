@@ -275,7 +275,7 @@ mod tests {
     fn to_datetime_takes_only_real_dates() {
         use drover_types::Templar;
         let t = crate::Templates::new();
-        let v = drover_types::Map::new();
+        let v = drover_types::Vars::new();
         let r = |s: &str| t.render(s, &v);
         let dt = "('2024-02-29 23:59:58' | to_datetime)";
         assert_eq!(
@@ -292,7 +292,10 @@ mod tests {
             "2024-01-01 24:00:00",
         ] {
             let err = r(&format!("{{{{ '{bad}' | to_datetime }}}}")).unwrap_err();
-            assert!(err.contains("does not match format"), "{bad}: {err}");
+            assert!(
+                err.message().contains("does not match format"),
+                "{bad}: {err}"
+            );
         }
     }
 }
