@@ -232,7 +232,7 @@ class Hosts:
 class Runner:
     def __init__(self, args, hosts):
         self.args, self.h = args, hosts
-        self.drover = REPO / "target" / "release" / "drover"
+        self.drover = Path(args.drover)
         venv = Path(args.ansible_venv)
         self.ansible = venv / "bin" / "ansible-playbook"
         self.pyinfra = Path(args.pyinfra_venv) / "bin" / "pyinfra"
@@ -420,6 +420,8 @@ def main():
     ap.add_argument("--ansible-max", type=int, default=10,
                     help="run ansible only up to this many hosts (it is slow at 100)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--drover", default=str(REPO / "target" / "release" / "drover"),
+                    help="the drover binary to time (e.g. a build of an older commit)")
     ap.add_argument("--ansible-venv", default="/opt/ansible-venv")
     ap.add_argument("--pyinfra-venv", default=str(BENCH / ".venv"))
     ap.add_argument("--no-floor", action="store_true")

@@ -318,11 +318,9 @@ impl<'r> Runner<'r> {
         };
         for batch in batches {
             // The recap lists hosts in the order they first took part, as ansible-playbook does.
-            for host in &batch {
-                if !self.order.contains(host) {
-                    self.order.push(host.clone());
-                }
-            }
+            let seen: std::collections::HashSet<&String> = self.order.iter().collect();
+            let new: Vec<String> = batch.iter().filter(|h| !seen.contains(h)).cloned().collect();
+            self.order.extend(new);
             state.hosts = batch.clone();
             state.magic.play_batch = batch.clone();
             if free {
