@@ -160,7 +160,7 @@ impl<'r> Runner<'r> {
     ) {
         let entered: Vec<String> = hosts
             .iter()
-            .filter(|h| self.hosts[*h].active())
+            .filter(|h| self.hosts[*h].standing.active())
             .cloned()
             .collect();
         if entered.is_empty() {
@@ -172,17 +172,14 @@ impl<'r> Runner<'r> {
 
         let failed: Vec<String> = entered
             .iter()
-            .filter(|h| {
-                let s = &self.hosts[*h];
-                s.failed && !s.unreachable
-            })
+            .filter(|h| self.hosts[*h].standing.failed_in_play())
             .cloned()
             .collect();
         let plain = scope.child(&block.common, false);
         if !block.rescue.is_empty() && !failed.is_empty() {
             for host in &failed {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = false;
+                    s.standing.rescue();
                 }
             }
             self.run_items_on(state, &block.rescue, &plain, &failed)
@@ -190,26 +187,24 @@ impl<'r> Runner<'r> {
         }
         if !block.always.is_empty() {
             // `always` runs for hosts that failed in the block too; they stay failed afterwards.
-            let still_failed: Vec<String> = entered
-                .iter()
-                .filter(|h| self.hosts[*h].failed && !self.hosts[*h].unreachable)
-                .cloned()
-                .collect();
-            for host in &still_failed {
-                if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = false;
+            let mut still_failed = Vec::new();
+            for host in &entered {
+                if let Some(s) = self.hosts.get_mut(host)
+                    && s.standing.enter_always()
+                {
+                    still_failed.push(host.clone());
                 }
             }
             let always_hosts: Vec<String> = entered
                 .iter()
-                .filter(|h| !self.hosts[*h].unreachable)
+                .filter(|h| !self.hosts[*h].standing.is_unreachable())
                 .cloned()
                 .collect();
             self.run_items_on(state, &block.always, &plain, &always_hosts)
                 .await;
             for host in &still_failed {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = true;
+                    s.standing.leave_always();
                 }
             }
         }

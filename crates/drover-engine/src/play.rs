@@ -152,13 +152,13 @@ pub(crate) async fn run_playbook(
     let failed = runner
         .order
         .iter()
-        .filter(|h| runner.hosts[*h].failed_run)
+        .filter(|h| runner.hosts[*h].standing.counts_as_failed())
         .cloned()
         .collect();
     let unreachable = runner
         .order
         .iter()
-        .filter(|h| runner.hosts[*h].unreachable)
+        .filter(|h| runner.hosts[*h].standing.is_unreachable())
         .cloned()
         .collect();
     Ok(Summary {
@@ -231,19 +231,14 @@ impl<'r> Runner<'r> {
                 Arc::make_mut(&mut self.names).push(host.clone());
             }
         }
-        selected.retain(|h| {
-            self.hosts
-                .get(h)
-                .is_some_and(|s| !s.failed_run && !s.unreachable)
-        });
+        selected.retain(|h| self.hosts.get(h).is_some_and(|s| !s.standing.out_of_run()));
         if selected.is_empty() {
             self.reporter.event(&Event::NoHostsMatched);
             return Ok(());
         }
         for host in &selected {
             if let Some(state) = self.hosts.get_mut(host) {
-                state.ended = false;
-                state.failed = false;
+                state.standing.new_play();
                 state.notified.clear();
             }
         }
@@ -335,10 +330,7 @@ impl<'r> Runner<'r> {
             }
             // A batch in which every host failed ends the whole run, later plays included, as
             // ansible-playbook does.
-            if batch
-                .iter()
-                .all(|h| self.hosts[h].failed_run || self.hosts[h].unreachable)
-            {
+            if batch.iter().all(|h| self.hosts[h].standing.out_of_run()) {
                 self.abort = true;
             }
             if self.abort {
@@ -439,7 +431,7 @@ impl<'r> Runner<'r> {
         state.magic.play_hosts = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].active())
+            .filter(|h| self.hosts[*h].standing.active())
             .cloned()
             .collect();
     }
@@ -456,8 +448,12 @@ impl<'r> Runner<'r> {
         let active: Vec<String> = hosts
             .iter()
             .filter(|h| {
-                self.hosts[*h].active()
-                    || (handler && state.force_handlers && !self.hosts[*h].unreachable)
+                let standing = self.hosts[*h].standing;
+                if handler {
+                    standing.runs_handlers(state.force_handlers)
+                } else {
+                    standing.active()
+                }
             })
             .cloned()
             .collect();
@@ -526,7 +522,7 @@ impl<'r> Runner<'r> {
         let failed_before: usize = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].failed_run)
+            .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
         for (host, run) in targets.iter().zip(runs) {
             let shared = run_once.then(|| run.result.clone());
@@ -541,7 +537,7 @@ impl<'r> Runner<'r> {
         let failed_after: usize = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].failed_run)
+            .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
         let fatal = fatal.unwrap_or(state.any_errors_fatal);
         let too_many = state.max_fail_percentage.is_some_and(|pct| {
@@ -551,7 +547,7 @@ impl<'r> Runner<'r> {
         if (fatal && failed_after > failed_before) || too_many {
             for host in &state.hosts {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.ended = true;
+                    s.standing.end();
                 }
             }
             self.abort = true;
@@ -717,11 +713,11 @@ impl<'r> Runner<'r> {
                         layers.set_fact("ansible_failed_task", failed_task);
                         layers.set_fact("ansible_failed_result", result.to_value());
                     }
+                    state.standing.fail_rescuable();
                 } else {
                     stats.failed += 1;
-                    state.failed_run = true;
+                    state.standing.fail();
                 }
-                state.failed = true;
             }
             // As ansible-core 2.19 counts it: the host stays in the play.
             Status::Unreachable if ignored => {
@@ -730,7 +726,7 @@ impl<'r> Runner<'r> {
             }
             Status::Unreachable => {
                 stats.unreachable += 1;
-                state.unreachable = true;
+                state.standing.unreachable();
             }
         }
         if result.changed && !task.notify.is_empty() && (status != Status::Failed || ignored) {
@@ -862,7 +858,7 @@ impl<'r> Runner<'r> {
                 if !chosen.is_empty() {
                     for host in &state.hosts {
                         if let Some(s) = self.hosts.get_mut(host) {
-                            s.ended = true;
+                            s.standing.end();
                         }
                     }
                 }
@@ -870,7 +866,7 @@ impl<'r> Runner<'r> {
             "end_host" => {
                 for host in &chosen {
                     if let Some(s) = self.hosts.get_mut(host) {
-                        s.ended = true;
+                        s.standing.end();
                     }
                 }
             }
@@ -879,7 +875,7 @@ impl<'r> Runner<'r> {
                 // count as failed for the exit code (the recap keeps their failures).
                 for host in &state.hosts {
                     if let Some(s) = self.hosts.get_mut(host) {
-                        s.failed_run = false;
+                        s.standing.clear_errors();
                     }
                 }
             }
