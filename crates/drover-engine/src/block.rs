@@ -160,7 +160,7 @@ impl<'r> Runner<'r> {
     ) {
         let entered: Vec<String> = hosts
             .iter()
-            .filter(|h| self.hosts[*h].active())
+            .filter(|h| self.hosts[*h].standing.active())
             .cloned()
             .collect();
         if entered.is_empty() {
@@ -172,17 +172,14 @@ impl<'r> Runner<'r> {
 
         let failed: Vec<String> = entered
             .iter()
-            .filter(|h| {
-                let s = &self.hosts[*h];
-                s.failed && !s.unreachable
-            })
+            .filter(|h| self.hosts[*h].standing.failed_in_play())
             .cloned()
             .collect();
         let plain = scope.child(&block.common, false);
         if !block.rescue.is_empty() && !failed.is_empty() {
             for host in &failed {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = false;
+                    s.standing.rescue();
                 }
             }
             self.run_items_on(state, &block.rescue, &plain, &failed)
@@ -190,28 +187,204 @@ impl<'r> Runner<'r> {
         }
         if !block.always.is_empty() {
             // `always` runs for hosts that failed in the block too; they stay failed afterwards.
-            let still_failed: Vec<String> = entered
-                .iter()
-                .filter(|h| self.hosts[*h].failed && !self.hosts[*h].unreachable)
-                .cloned()
-                .collect();
-            for host in &still_failed {
-                if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = false;
+            let mut still_failed = Vec::new();
+            for host in &entered {
+                if let Some(s) = self.hosts.get_mut(host)
+                    && s.standing.enter_always()
+                {
+                    still_failed.push(host.clone());
                 }
             }
             let always_hosts: Vec<String> = entered
                 .iter()
-                .filter(|h| !self.hosts[*h].unreachable)
+                .filter(|h| !self.hosts[*h].standing.is_unreachable())
                 .cloned()
                 .collect();
             self.run_items_on(state, &block.always, &plain, &always_hosts)
                 .await;
             for host in &still_failed {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.failed = true;
+                    s.standing.leave_always();
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::{Hosts, counts, run};
+
+    // Recap counters are compared as [ok, changed, failed, rescued, ignored, unreachable, skipped].
+
+    const RESCUED: &str = r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: deploy
+          command: deploy
+        - name: after
+          debug: msg=after
+      rescue:
+        - name: recover
+          command: recover
+      always:
+        - name: cleanup
+          debug: msg=cleanup
+    - name: next
+      debug: msg=next
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#;
+
+    #[test]
+    fn rescue_takes_the_failed_host_back_into_the_play() {
+        let out = run(
+            "web1\nweb2\n",
+            RESCUED,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(
+            out.ran("web1"),
+            ["deploy", "after", "cleanup", "next", "later"]
+        );
+        assert_eq!(
+            out.ran("web2"),
+            ["deploy", "recover", "cleanup", "next", "later"]
+        );
+        assert_eq!(counts(out.stats("web2")), [4, 1, 0, 1, 0, 0, 0]);
+        assert!(out.summary.failed.is_empty());
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn a_failing_rescue_fails_the_host() {
+        let out = run(
+            "web1\nweb2\n",
+            RESCUED,
+            Hosts::default()
+                .failing("web2", "deploy")
+                .failing("web2", "recover"),
+        );
+        assert_eq!(
+            out.ran("web1"),
+            ["deploy", "after", "cleanup", "next", "later"]
+        );
+        // `always` still runs; nothing after the block does.
+        assert_eq!(out.ran("web2"), ["deploy", "recover", "cleanup"]);
+        assert_eq!(counts(out.stats("web2")), [1, 0, 1, 1, 0, 0, 0]);
+        assert_eq!(out.summary.failed, ["web2"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn always_runs_for_a_failed_host_which_stays_failed() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: deploy
+          command: deploy
+        - name: after
+          debug: msg=after
+      always:
+        - name: cleanup
+          debug: msg=cleanup
+    - name: next
+      debug: msg=next
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "after", "cleanup", "next"]);
+        assert_eq!(out.ran("web2"), ["deploy", "cleanup"]);
+        assert_eq!(counts(out.stats("web2")), [1, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn an_outer_rescue_catches_a_failure_in_an_inner_block() {
+        let out = run(
+            "web1\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - block:
+            - name: deploy
+              command: deploy
+            - name: inner after
+              debug: msg=after
+          always:
+            - name: inner cleanup
+              debug: msg=cleanup
+        - name: outer after
+          debug: msg=after
+      rescue:
+        - name: recover
+          debug: msg=recover
+    - name: next
+      debug: msg=next
+"#,
+            Hosts::default().failing("web1", "deploy"),
+        );
+        assert_eq!(
+            out.ran("web1"),
+            ["deploy", "inner cleanup", "recover", "next"]
+        );
+        assert_eq!(counts(out.stats("web1")), [3, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn an_unreachable_host_gets_neither_rescue_nor_always() {
+        let out = run(
+            "web1\nweb2\n",
+            RESCUED,
+            Hosts::default().unreachable_on("web2", "deploy"),
+        );
+        assert_eq!(
+            out.ran("web1"),
+            ["deploy", "after", "cleanup", "next", "later"]
+        );
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(counts(out.stats("web2")), [0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn an_ended_host_gets_neither_rescue_nor_always() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: stop
+          meta: end_host
+          when: inventory_hostname == 'web2'
+        - name: deploy
+          command: deploy
+      rescue:
+        - name: recover
+          debug: msg=recover
+      always:
+        - name: cleanup
+          debug: msg=cleanup
+"#,
+            Hosts::default().failing("web1", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "recover", "cleanup"]);
+        assert!(out.ran("web2").is_empty());
     }
 }

@@ -86,3 +86,121 @@ impl<'r> Runner<'r> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::{Hosts, counts, run};
+
+    const PLAYBOOK: &str = r#"
+- name: p
+  hosts: all
+  gather_facts: false
+  strategy: STRATEGY
+  tasks:
+    - name: one
+      command: one
+    - name: two
+      command: two
+      notify: restart
+  handlers:
+    - name: restart
+      debug: msg=restart
+"#;
+
+    #[test]
+    fn linear_reports_task_by_task() {
+        let out = run(
+            "web1\nweb2\n",
+            &PLAYBOOK.replace("STRATEGY", "linear"),
+            Hosts::default(),
+        );
+        assert_eq!(
+            out.trace(),
+            [
+                "PLAY p",
+                "TASK one",
+                "web1 changed",
+                "web2 changed",
+                "TASK two",
+                "web1 changed",
+                "web2 changed",
+                "HANDLER restart",
+                "web1 ok",
+                "web2 ok",
+            ]
+        );
+    }
+
+    #[test]
+    fn free_reports_host_by_host() {
+        let out = run(
+            "web1\nweb2\n",
+            &PLAYBOOK.replace("STRATEGY", "free"),
+            Hosts::default(),
+        );
+        assert_eq!(
+            out.trace(),
+            [
+                "PLAY p",
+                "TASK one",
+                "web1 changed",
+                "TASK two",
+                "web1 changed",
+                "HANDLER restart",
+                "web1 ok",
+                "TASK one",
+                "web2 changed",
+                "TASK two",
+                "web2 changed",
+                "HANDLER restart",
+                "web2 ok",
+            ]
+        );
+        assert_eq!(counts(out.stats("web2")), [3, 2, 0, 0, 0, 0, 0]);
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn under_free_a_failed_or_unreachable_host_holds_no_one_back() {
+        let out = run(
+            "web1\nweb2\nweb3\n",
+            &PLAYBOOK.replace("STRATEGY", "free"),
+            Hosts::default()
+                .failing("web1", "one")
+                .unreachable_on("web2", "two"),
+        );
+        assert_eq!(out.ran("web1"), ["one"]);
+        assert_eq!(out.ran("web2"), ["one", "two"]);
+        assert_eq!(out.ran("web3"), ["one", "two", "restart"]);
+        assert_eq!(out.summary.failed, ["web1"]);
+        assert_eq!(out.summary.unreachable, ["web2"]);
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn under_free_states_come_back_for_the_next_play() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  strategy: free
+  tasks:
+    - name: deploy
+      command: deploy
+    - name: stop
+      meta: end_host
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "later"]);
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+}

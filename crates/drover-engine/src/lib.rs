@@ -20,6 +20,8 @@ mod repr;
 mod serial;
 mod tags;
 mod task;
+#[cfg(test)]
+mod testkit;
 mod vars;
 
 pub use error::Error;

@@ -152,13 +152,13 @@ pub(crate) async fn run_playbook(
     let failed = runner
         .order
         .iter()
-        .filter(|h| runner.hosts[*h].failed_run)
+        .filter(|h| runner.hosts[*h].standing.counts_as_failed())
         .cloned()
         .collect();
     let unreachable = runner
         .order
         .iter()
-        .filter(|h| runner.hosts[*h].unreachable)
+        .filter(|h| runner.hosts[*h].standing.is_unreachable())
         .cloned()
         .collect();
     Ok(Summary {
@@ -231,19 +231,14 @@ impl<'r> Runner<'r> {
                 Arc::make_mut(&mut self.names).push(host.clone());
             }
         }
-        selected.retain(|h| {
-            self.hosts
-                .get(h)
-                .is_some_and(|s| !s.failed_run && !s.unreachable)
-        });
+        selected.retain(|h| self.hosts.get(h).is_some_and(|s| !s.standing.out_of_run()));
         if selected.is_empty() {
             self.reporter.event(&Event::NoHostsMatched);
             return Ok(());
         }
         for host in &selected {
             if let Some(state) = self.hosts.get_mut(host) {
-                state.ended = false;
-                state.failed = false;
+                state.standing.new_play();
                 state.notified.clear();
             }
         }
@@ -333,10 +328,7 @@ impl<'r> Runner<'r> {
             }
             // A batch in which every host failed ends the whole run, later plays included, as
             // ansible-playbook does.
-            if batch
-                .iter()
-                .all(|h| self.hosts[h].failed_run || self.hosts[h].unreachable)
-            {
+            if batch.iter().all(|h| self.hosts[h].standing.out_of_run()) {
                 self.abort = true;
             }
             if self.abort {
@@ -437,7 +429,7 @@ impl<'r> Runner<'r> {
         state.magic.play_hosts = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].active())
+            .filter(|h| self.hosts[*h].standing.active())
             .cloned()
             .collect();
     }
@@ -454,8 +446,12 @@ impl<'r> Runner<'r> {
         let active: Vec<String> = hosts
             .iter()
             .filter(|h| {
-                self.hosts[*h].active()
-                    || (handler && state.force_handlers && !self.hosts[*h].unreachable)
+                let standing = self.hosts[*h].standing;
+                if handler {
+                    standing.runs_handlers(state.force_handlers)
+                } else {
+                    standing.active()
+                }
             })
             .cloned()
             .collect();
@@ -524,7 +520,7 @@ impl<'r> Runner<'r> {
         let failed_before: usize = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].failed_run)
+            .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
         for (host, run) in targets.iter().zip(runs) {
             let shared = run_once.then(|| run.result.clone());
@@ -539,7 +535,7 @@ impl<'r> Runner<'r> {
         let failed_after: usize = state
             .hosts
             .iter()
-            .filter(|h| self.hosts[*h].failed_run)
+            .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
         let fatal = fatal.unwrap_or(state.any_errors_fatal);
         let too_many = state.max_fail_percentage.is_some_and(|pct| {
@@ -549,7 +545,7 @@ impl<'r> Runner<'r> {
         if (fatal && failed_after > failed_before) || too_many {
             for host in &state.hosts {
                 if let Some(s) = self.hosts.get_mut(host) {
-                    s.ended = true;
+                    s.standing.end();
                 }
             }
             self.abort = true;
@@ -715,11 +711,11 @@ impl<'r> Runner<'r> {
                         layers.set_fact("ansible_failed_task", failed_task);
                         layers.set_fact("ansible_failed_result", result.to_value());
                     }
+                    state.standing.fail_rescuable();
                 } else {
                     stats.failed += 1;
-                    state.failed_run = true;
+                    state.standing.fail();
                 }
-                state.failed = true;
             }
             // As ansible-core 2.19 counts it: the host stays in the play.
             Status::Unreachable if ignored => {
@@ -728,7 +724,7 @@ impl<'r> Runner<'r> {
             }
             Status::Unreachable => {
                 stats.unreachable += 1;
-                state.unreachable = true;
+                state.standing.unreachable();
             }
         }
         if result.changed && !task.notify.is_empty() && (status != Status::Failed || ignored) {
@@ -860,7 +856,7 @@ impl<'r> Runner<'r> {
                 if !chosen.is_empty() {
                     for host in &state.hosts {
                         if let Some(s) = self.hosts.get_mut(host) {
-                            s.ended = true;
+                            s.standing.end();
                         }
                     }
                 }
@@ -868,7 +864,7 @@ impl<'r> Runner<'r> {
             "end_host" => {
                 for host in &chosen {
                     if let Some(s) = self.hosts.get_mut(host) {
-                        s.ended = true;
+                        s.standing.end();
                     }
                 }
             }
@@ -877,7 +873,7 @@ impl<'r> Runner<'r> {
                 // count as failed for the exit code (the recap keeps their failures).
                 for host in &state.hosts {
                     if let Some(s) = self.hosts.get_mut(host) {
-                        s.failed_run = false;
+                        s.standing.clear_errors();
                     }
                 }
             }
@@ -980,5 +976,515 @@ pub(crate) fn load_yaml_vars(path: &std::path::Path) -> Result<Layer, String> {
             "{}: expected a mapping of variables",
             path.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::{Hosts, THREE, counts, run};
+
+    // Recap counters are compared as [ok, changed, failed, rescued, ignored, unreachable, skipped].
+
+    #[test]
+    fn linear_runs_each_task_on_every_host_before_the_next() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: p
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: one
+      command: one
+    - name: two
+      debug: msg=two
+"#,
+            Hosts::default(),
+        );
+        assert_eq!(
+            out.trace(),
+            [
+                "PLAY p",
+                "TASK one",
+                "web1 changed",
+                "web2 changed",
+                "TASK two",
+                "web1 ok",
+                "web2 ok",
+            ]
+        );
+        assert_eq!(out.exit_code(), 0);
+        assert_eq!(counts(out.stats("web1")), [2, 1, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_failure_takes_the_host_out_of_the_play_and_the_run_but_not_the_others() {
+        let out = run(
+            THREE,
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: deploy
+      command: deploy
+    - name: after
+      debug: msg=after
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "after", "later"]);
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(out.ran("web3"), ["deploy", "after", "later"]);
+        assert_eq!(counts(out.stats("web2")), [0, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(out.summary.failed, ["web2"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn ignore_errors_keeps_the_host_in() {
+        let out = run(
+            "web1\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: deploy
+      command: deploy
+      ignore_errors: true
+    - name: after
+      debug: msg=after
+"#,
+            Hosts::default().failing("web1", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "after"]);
+        // The failed command still changed something, as ansible-playbook counts it.
+        assert_eq!(counts(out.stats("web1")), [2, 1, 0, 0, 1, 0, 0]);
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn every_host_failing_ends_the_run() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: boom
+      fail: msg=boom
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default(),
+        );
+        assert_eq!(out.plays(), ["first"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn every_host_unreachable_ends_the_run() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: one
+      command: one
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().unreachable("web1").unreachable("web2"),
+        );
+        assert_eq!(out.plays(), ["first"]);
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn handlers_run_once_the_section_is_over_for_the_hosts_that_notified() {
+        let out = run(
+            THREE,
+            r#"
+- name: p
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: change
+      command: change
+      when: inventory_hostname != 'web3'
+      notify: restart
+    - name: after
+      debug: msg=after
+  handlers:
+    - name: restart
+      command: restart
+"#,
+            Hosts::default(),
+        );
+        assert_eq!(
+            out.trace(),
+            [
+                "PLAY p",
+                "TASK change",
+                "web1 changed",
+                "web2 changed",
+                "web3 skipped",
+                "TASK after",
+                "web1 ok",
+                "web2 ok",
+                "web3 ok",
+                "HANDLER restart",
+                "web1 changed",
+                "web2 changed",
+            ]
+        );
+    }
+
+    const NOTIFY_THEN_FAIL: &str = r#"
+- name: p
+  hosts: all
+  gather_facts: false
+  FORCE
+  tasks:
+    - name: change
+      command: change
+      notify: restart
+    - name: deploy
+      command: deploy
+  handlers:
+    - name: restart
+      command: restart
+"#;
+
+    #[test]
+    fn a_host_that_fails_after_notifying_runs_no_handlers() {
+        let out = run(
+            THREE,
+            &NOTIFY_THEN_FAIL.replace("FORCE", ""),
+            Hosts::default()
+                .failing("web2", "deploy")
+                .unreachable_on("web3", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["change", "deploy", "restart"]);
+        assert_eq!(out.ran("web2"), ["change", "deploy"]);
+        assert_eq!(out.ran("web3"), ["change", "deploy"]);
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn force_handlers_runs_them_for_failed_hosts_but_not_unreachable_ones() {
+        let out = run(
+            THREE,
+            &NOTIFY_THEN_FAIL.replace("FORCE", "force_handlers: true"),
+            Hosts::default()
+                .failing("web2", "deploy")
+                .unreachable_on("web3", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["change", "deploy", "restart"]);
+        assert_eq!(out.ran("web2"), ["change", "deploy", "restart"]);
+        assert_eq!(out.ran("web3"), ["change", "deploy"]);
+        assert_eq!(counts(out.stats("web2")), [2, 2, 1, 0, 0, 0, 0]);
+        assert_eq!(counts(out.stats("web3")), [1, 1, 0, 0, 0, 1, 0]);
+        assert_eq!(out.summary.failed, ["web2"]);
+        assert_eq!(out.summary.unreachable, ["web3"]);
+    }
+
+    #[test]
+    fn an_unreachable_host_sits_out_the_rest_of_the_run() {
+        let out = run(
+            THREE,
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: one
+      command: one
+    - name: two
+      command: two
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: three
+      command: three
+- name: third
+  hosts: web2
+  gather_facts: false
+  tasks:
+    - name: four
+      command: four
+"#,
+            Hosts::default().unreachable("web2"),
+        );
+        assert_eq!(out.ran("web1"), ["one", "two", "three"]);
+        assert_eq!(out.ran("web2"), ["one"]);
+        assert_eq!(out.ran("web3"), ["one", "two", "three"]);
+        assert_eq!(
+            out.trace()[out.trace().len() - 2..],
+            ["PLAY third", "no hosts"]
+        );
+        assert_eq!(counts(out.stats("web2")), [0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(out.summary.unreachable, ["web2"]);
+        assert!(out.summary.failed.is_empty());
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn ignore_unreachable_keeps_the_host_in() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: one
+      command: one
+      ignore_unreachable: true
+    - name: two
+      command: two
+"#,
+            Hosts::default().unreachable("web2"),
+        );
+        assert_eq!(out.ran("web2"), ["one", "two"]);
+        assert_eq!(counts(out.stats("web2")), [1, 0, 0, 0, 1, 1, 0]);
+        assert_eq!(out.exit_code(), 4);
+    }
+
+    #[test]
+    fn end_host_ends_the_play_for_that_host_only() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: stop
+      meta: end_host
+      when: inventory_hostname == 'web2'
+    - name: after
+      debug: msg=after
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default(),
+        );
+        assert_eq!(out.ran("web1"), ["after", "later"]);
+        assert_eq!(out.ran("web2"), ["later"]);
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn end_play_ends_it_for_every_host() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: stop
+      meta: end_play
+      when: inventory_hostname == 'web2'
+    - name: after
+      debug: msg=after
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default(),
+        );
+        assert_eq!(out.ran("web1"), ["later"]);
+        assert_eq!(out.ran("web2"), ["later"]);
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn clear_host_errors_lets_the_host_into_later_plays_only() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: deploy
+      command: deploy
+    - name: clear
+      meta: clear_host_errors
+    - name: after
+      debug: msg=after
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "after", "later"]);
+        assert_eq!(out.ran("web2"), ["deploy", "later"]);
+        // The recap keeps the failure; the exit code forgets it.
+        assert_eq!(counts(out.stats("web2")), [1, 0, 1, 0, 0, 0, 0]);
+        assert!(out.summary.failed.is_empty());
+        assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn without_clear_host_errors_the_failed_host_misses_later_plays() {
+        // The counterpart of the test above, so that it proves the meta task did something.
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: deploy
+      command: deploy
+- name: second
+  hosts: web2
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(
+            out.trace()[out.trace().len() - 2..],
+            ["PLAY second", "no hosts"]
+        );
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn any_errors_fatal_stops_every_host_and_the_run() {
+        let out = run(
+            THREE,
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: deploy
+      command: deploy
+    - name: after
+      debug: msg=after
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy"]);
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(out.ran("web3"), ["deploy"]);
+        assert_eq!(out.plays(), ["first"]);
+        assert_eq!(out.summary.failed, ["web2"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn any_errors_fatal_on_a_task() {
+        let out = run(
+            THREE,
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: tolerated
+      command: tolerated
+    - name: deploy
+      command: deploy
+      any_errors_fatal: true
+    - name: after
+      debug: msg=after
+"#,
+            Hosts::default()
+                .failing("web1", "tolerated")
+                .failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["tolerated"]);
+        assert_eq!(out.ran("web2"), ["tolerated", "deploy"]);
+        assert_eq!(out.ran("web3"), ["tolerated", "deploy"]);
+    }
+
+    const MAX_FAIL: &str = r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  max_fail_percentage: 50
+  tasks:
+    - name: one
+      command: one
+    - name: two
+      command: two
+    - name: three
+      debug: msg=three
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#;
+
+    #[test]
+    fn max_fail_percentage_not_exceeded_lets_the_others_go_on() {
+        let out = run(THREE, MAX_FAIL, Hosts::default().failing("web2", "one"));
+        assert_eq!(out.ran("web1"), ["one", "two", "three", "later"]);
+        assert_eq!(out.ran("web2"), ["one"]);
+        assert_eq!(out.ran("web3"), ["one", "two", "three", "later"]);
+        assert_eq!(out.exit_code(), 2);
+    }
+
+    #[test]
+    fn max_fail_percentage_exceeded_stops_the_play_and_the_run() {
+        let out = run(
+            THREE,
+            MAX_FAIL,
+            Hosts::default()
+                .failing("web2", "one")
+                .failing("web3", "two"),
+        );
+        // Two hosts of three failed: more than 50%.
+        assert_eq!(out.ran("web1"), ["one", "two"]);
+        assert_eq!(out.ran("web2"), ["one"]);
+        assert_eq!(out.ran("web3"), ["one", "two"]);
+        assert_eq!(out.plays(), ["first"]);
+        assert_eq!(out.summary.failed, ["web2", "web3"]);
+        assert_eq!(out.exit_code(), 2);
     }
 }
