@@ -314,7 +314,11 @@ impl<'r> Runner<'r> {
         for batch in batches {
             // The recap lists hosts in the order they first took part, as ansible-playbook does.
             let seen: std::collections::HashSet<&String> = self.order.iter().collect();
-            let new: Vec<String> = batch.iter().filter(|h| !seen.contains(h)).cloned().collect();
+            let new: Vec<String> = batch
+                .iter()
+                .filter(|h| !seen.contains(h))
+                .cloned()
+                .collect();
             self.order.extend(new);
             state.hosts = batch.clone();
             state.magic.play_batch = batch.clone();

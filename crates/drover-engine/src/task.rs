@@ -269,7 +269,7 @@ fn become_for(env: &TaskEnv<'_>, vars: &Vars) -> Result<Option<Become>, String> 
 /// The variables the connector sees: the host's, with `remote_user`/`connection` keywords and
 /// `-c` filling in `ansible_user`/`ansible_connection` where the host sets none.
 fn connection_vars(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
-    let mut out = vars.to_map();
+    let mut out = connection_settings(vars);
     if !out.contains_key("ansible_user")
         && !out.contains_key("ansible_ssh_user")
         && let Some(user) = keyword_text(
@@ -293,6 +293,21 @@ fn connection_vars(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
         }
     }
     Ok(out)
+}
+
+/// The `ansible_*` variables, which hold every connection setting, without the magic ones that
+/// grow with the play (`ansible_play_hosts`...): copying those for each host would make opening
+/// N connections cost N².
+fn connection_settings(vars: &Vars) -> Map {
+    vars.names()
+        .into_iter()
+        .filter(|name| {
+            name.starts_with("ansible_")
+                && !name.starts_with("ansible_play_")
+                && !matches!(*name, "ansible_facts" | "ansible_version" | "ansible_loop")
+        })
+        .filter_map(|name| Some((name.to_owned(), vars.get(name)?.clone())))
+        .collect()
 }
 
 /// The task's `environment` (inherited from blocks and play), templated: a mapping, or a list of
