@@ -8,6 +8,8 @@
 //! `forks` at once); events are sent in inventory order once every host has finished the task, so
 //! output never depends on timing. It never prints and never opens a connection itself.
 
+#![forbid(unsafe_code)]
+
 mod block;
 mod environment;
 mod error;

@@ -228,7 +228,7 @@ pub(crate) fn run(inventory: &str, playbook: &str, hosts: Hosts) -> Outcome {
     let config = RunConfig {
         playbooks: vec![playbook],
         inventory,
-        extra_vars: Map::new(),
+        extra_vars: drover_types::Layer::default(),
         limit: None,
         tags: TagFilter::default(),
         check: false,

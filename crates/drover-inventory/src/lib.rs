@@ -21,6 +21,8 @@
 //!   one it made under any localhost name);
 //! - INI integers beyond 64 bits become floats.
 
+#![forbid(unsafe_code)]
+
 mod data;
 mod ini;
 mod pattern;

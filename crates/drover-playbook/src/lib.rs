@@ -8,6 +8,8 @@
 //! crate knows modules only by their [`ArgSpec`](drover_types::ArgSpec)s, given by the caller; it
 //! never runs anything and never templates.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod error;
 mod fields;

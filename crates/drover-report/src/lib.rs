@@ -2,6 +2,7 @@
 //! host, diffs, PLAY RECAP), in colour only when asked to (a terminal without `NO_COLOR`).
 //! Reporters only read events; they never decide anything about the run.
 
+#![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod color;

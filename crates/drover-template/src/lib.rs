@@ -18,6 +18,8 @@
 //! chainable undefined and Python's `%`), `filters/*`, `tests` (Jinja tests), `lookups`,
 //! `pycompat` (Python methods on strings, dicts and lists).
 
+#![forbid(unsafe_code)]
+
 mod chain;
 #[cfg(test)]
 mod compat_tests;

@@ -7,6 +7,8 @@
 //! may learn about a run. Values are JSON-shaped ([`Value`]) with insertion-ordered maps, the shape
 //! Ansible's variables have. This crate holds no behaviour beyond small helpers on its own data.
 
+#![forbid(unsafe_code)]
+
 mod connection;
 mod event;
 mod module;

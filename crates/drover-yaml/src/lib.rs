@@ -6,6 +6,8 @@
 //! (refusing `!vault` until vault support exists) and [`Node::trust`] which parts `!unsafe`
 //! tagged. This crate reads text it is given; it never reads files itself.
 
+#![forbid(unsafe_code)]
+
 mod build;
 mod resolve;
 mod value;
