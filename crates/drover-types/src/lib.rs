@@ -11,7 +11,6 @@ mod connection;
 mod event;
 mod module;
 mod result;
-mod shlex;
 mod span;
 mod templar;
 
@@ -21,7 +20,6 @@ pub use connection::{
 pub use event::{Event, HostStats, Reporter, Status};
 pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{FileDiff, TaskResult};
-pub use shlex::{Comments, ShlexError, shlex_split};
 pub use span::Span;
 pub use templar::Templar;
 

@@ -2,7 +2,8 @@
 //! host's Ansible connection variables, as Ansible's ssh plugin does.
 
 use crate::ConnectOptions;
-use drover_types::{Comments, ConnectionError, Map, Value, as_unsafe, shlex_split};
+use drover_python::shlex::{self, Comments};
+use drover_types::{ConnectionError, Map, Value, as_unsafe};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -124,13 +125,13 @@ impl SshTarget {
         if common.is_some() || extra.is_some() {
             // A host's common args replace the run's; extra args add to them.
             let mut args = match &common {
-                Some(c) => shlex_split(c, Comments::Kept)
+                Some(c) => shlex::split(c, Comments::Kept)
                     .map_err(|e| bad("ansible_ssh_common_args", e.to_string()))?,
                 None => defaults.ssh_args.clone(),
             };
             if let Some(e) = &extra {
                 args.extend(
-                    shlex_split(e, Comments::Kept)
+                    shlex::split(e, Comments::Kept)
                         .map_err(|e| bad("ansible_ssh_extra_args", e.to_string()))?,
                 );
             }
