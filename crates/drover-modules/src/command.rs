@@ -10,8 +10,7 @@ use crate::files::run;
 use async_trait::async_trait;
 use drover_python::shlex::{self, Comments};
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value,
-    shell_quote,
+    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
 };
 use std::time::{Duration, SystemTime};
 
