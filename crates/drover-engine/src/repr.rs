@@ -5,58 +5,10 @@ use drover_types::Value;
 
 /// `repr()` of a value; a top-level string is written bare, as Ansible's item labels are.
 pub(crate) fn label(value: &Value) -> String {
-    match value {
+    match drover_types::as_unsafe(value).unwrap_or(value) {
         Value::String(s) => s.clone(),
-        other => repr(other),
+        other => drover_python::repr::repr(&drover_types::strip_unsafe(other.clone())),
     }
-}
-
-fn repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(repr).collect();
-            format!("[{}]", inner.join(", "))
-        }
-        Value::Object(map) => {
-            if let Some(inner) = drover_types::as_unsafe(value) {
-                return repr(inner);
-            }
-            let inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quote(k), repr(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-    }
-}
-
-fn quote(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
 }
 
 #[cfg(test)]
@@ -72,5 +24,6 @@ mod tests {
             "{'k': 1, 'b': True, 'n': None}"
         );
         assert_eq!(label(&json!(["it's"])), "[\"it's\"]");
+        assert_eq!(label(&json!(["a\u{1}", 1.0])), "['a\\x01', 1.0]");
     }
 }

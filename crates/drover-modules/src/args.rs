@@ -67,7 +67,10 @@ pub(crate) fn to_bool(v: &Value) -> Option<bool> {
 pub(crate) fn to_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(f) if n.is_f64() => drover_python::repr::float_repr(f),
+            _ => n.to_string(),
+        }),
         Value::Bool(true) => Some("True".into()),
         Value::Bool(false) => Some("False".into()),
         _ => None,
