@@ -54,10 +54,10 @@ pub(crate) fn to_bool(v: &Value) -> Option<bool> {
             Some(0.0) => Some(false),
             _ => None,
         },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "on" | "1" | "true" | "y" | "t" | "1.0" => Some(true),
-            "no" | "off" | "0" | "false" | "n" | "f" | "0.0" | "" => Some(false),
-            _ => None,
+        Value::String(s) => match s.trim() {
+            "1.0" => Some(true),
+            "0.0" | "" => Some(false),
+            text => drover_python::boolean::parse(text),
         },
         _ => None,
     }

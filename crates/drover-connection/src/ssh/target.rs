@@ -141,12 +141,10 @@ impl SshTarget {
             vars,
             &["ansible_ssh_host_key_checking", "ansible_host_key_checking"],
         ) {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "false" | "no" | "off" | "0" | "n" | "f" => {
-                    t.host_key_checking = HostKeyChecking::Off
-                }
-                "true" | "yes" | "on" | "1" | "y" | "t" => {}
-                _ => return Err(bad("ansible_host_key_checking", v)),
+            match drover_python::boolean::parse(&v) {
+                Some(false) => t.host_key_checking = HostKeyChecking::Off,
+                Some(true) => {}
+                None => return Err(bad("ansible_host_key_checking", v)),
             }
         }
         Ok(t)

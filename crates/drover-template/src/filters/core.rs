@@ -88,10 +88,9 @@ pub(crate) fn ansible_bool(value: &Value) -> bool {
     match value.kind() {
         ValueKind::Bool => value.is_true(),
         ValueKind::Number => f64::try_from(value.clone()).is_ok_and(|f| f == 1.0),
-        ValueKind::String => matches!(
-            value.as_str().unwrap_or_default().to_lowercase().as_str(),
-            "yes" | "on" | "true" | "1"
-        ),
+        ValueKind::String => {
+            drover_python::boolean::filter_text(value.as_str().unwrap_or_default())
+        }
         _ => false,
     }
 }
