@@ -78,6 +78,7 @@ fn translation_matches_python() {
         (multiline, r#"$"#, b"a\x0a", Some((1, 1))),
         (multiline, r#"(?s)a.b"#, b"a\x0ab", Some((0, 3))),
         (multiline, r#"a.b"#, b"a\x0ab", None),
+        (multiline, r#"(a){00}b|(c)"#, b"xc", Some((1, 2))),
     ];
     for (how, pattern, hay, want) in cases {
         let (kind, flags) = how();
@@ -110,6 +111,9 @@ fn unsupported_features_are_named() {
         assert!(err.contains(what), "{pattern}: {err}");
         assert!(err.starts_with("cannot use regular expression"), "{err}");
     }
+    let re = Regex::new("(a){0,00}(b)", Kind::Text, Flags::default()).unwrap();
+    assert_eq!(re.groups(), 2);
+    assert_eq!(re.search(b"b").and_then(|m| m.span(2)), Some((0, 1)));
     let re = Regex::new("(?i)(?m)x", Kind::Text, Flags::default()).unwrap();
     assert!(re.flags().ignorecase && re.flags().multiline && !re.flags().dotall);
 }

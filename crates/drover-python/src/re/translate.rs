@@ -337,7 +337,14 @@ impl Translator {
         if self.chars.get(j) != Some(&'}') {
             return None;
         }
-        let lo = if lo.is_empty() { "0".to_owned() } else { lo };
+        // Python reads the numbers with int(): `{00}` is `{0}`.
+        let number = |n: String| n.parse::<u64>().map_or(n, |n| n.to_string());
+        let lo = if lo.is_empty() {
+            "0".to_owned()
+        } else {
+            number(lo)
+        };
+        let hi = hi.map(|h| if h.is_empty() { h } else { number(h) });
         let text = match hi {
             None => format!("{{{lo}}}"),
             Some(hi) => format!("{{{lo},{hi}}}"),
