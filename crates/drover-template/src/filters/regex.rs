@@ -58,13 +58,13 @@ fn regex_replace(
     let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
     let template = Template::parse(&replacement, &re).map_err(|e| fail(e.to_string()))?;
     let (replaced, subs) = re.subn(&template, text.as_bytes(), count);
-    let replaced = String::from_utf8_lossy(&replaced).into_owned();
     if mandatory > 0 && mandatory != subs {
+        // ansible-core 2.19 writes the `count` argument where it means the matches.
         return Err(fail(format!(
-            "'{pattern}' should match {mandatory} times, but matches {subs} times in '{replaced}'"
+            "'{pattern}' should match {mandatory} times, but matches {count} times in '{text}'"
         )));
     }
-    Ok(replaced)
+    Ok(String::from_utf8_lossy(&replaced).into_owned())
 }
 
 fn regex_search(
@@ -203,5 +203,16 @@ mod tests {
             .render("{{ 'a' | regex_replace('(?<=a)b', '') }}", &v)
             .unwrap_err();
         assert!(err.contains("look-behind is not supported"), "{err}");
+        // As ansible-core 2.19 words it (with the `count` argument, 0 here).
+        let err = t
+            .render(
+                "{{ 'aaa' | regex_replace('a', 'b', mandatory_count=2) }}",
+                &v,
+            )
+            .unwrap_err();
+        assert!(
+            err.contains("'a' should match 2 times, but matches 0 times in 'aaa'"),
+            "{err}"
+        );
     }
 }
