@@ -7,53 +7,8 @@ use drover_types::Value;
 pub(crate) fn label(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => repr(other),
+        other => drover_python::repr::repr(other),
     }
-}
-
-fn repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(repr).collect();
-            format!("[{}]", inner.join(", "))
-        }
-        Value::Object(map) => {
-            let inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quote(k), repr(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-    }
-}
-
-fn quote(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
 }
 
 #[cfg(test)]
@@ -69,5 +24,6 @@ mod tests {
             "{'k': 1, 'b': True, 'n': None}"
         );
         assert_eq!(label(&json!(["it's"])), "[\"it's\"]");
+        assert_eq!(label(&json!(["a\u{1}", 1.0])), "['a\\x01', 1.0]");
     }
 }

@@ -8,12 +8,18 @@
 //! `[group:children]`), in this file or an earlier source.
 
 use crate::data::Data;
-use crate::pyliteral::ini_value;
 use crate::range::expand_host_pattern;
 use crate::{Error, span_at};
-use drover_types::{Comments, Trust, shlex_split};
+use drover_python::shlex::{self, Comments};
+use drover_types::{Trust, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// An INI value as Ansible's `ini` plugin types it: the Python literal it spells (`2222`, `True`,
+/// `"'0123'"`, `[1, 2]`), or else the text itself.
+fn ini_value(text: &str) -> Value {
+    drover_python::literal::literal_eval(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum State {
@@ -93,7 +99,7 @@ pub(crate) fn parse(data: &mut Data, text: &str, file: &Arc<PathBuf>) -> Result<
 
         match state {
             State::Hosts => {
-                let words = shlex_split(line, Comments::Stripped)
+                let words = shlex::split(line, Comments::Stripped)
                     .map_err(|e| err(format!("cannot parse host line `{line}`: {e}")))?;
                 let Some(first) = words.first() else {
                     continue;

@@ -26,7 +26,6 @@
 mod data;
 mod ini;
 mod pattern;
-mod pyliteral;
 mod range;
 mod source;
 mod vars_dirs;

@@ -10,6 +10,7 @@
 use crate::Error;
 use crate::data::{Data, LOCALHOST_NAMES};
 use crate::range::parse_address;
+use drover_python::re as py;
 use regex::Regex;
 use std::collections::HashSet;
 
@@ -282,25 +283,29 @@ fn enumerate_with_groups(
     pattern: &str,
     original: &str,
 ) -> Result<(Vec<String>, bool), Error> {
-    let matcher = if let Some(re) = pattern.strip_prefix('~') {
-        Regex::new(&format!("^(?:{re})")).map_err(|e| Error::Pattern {
-            pattern: original.to_owned(),
-            message: format!("invalid regular expression: {e}"),
-        })?
+    let matcher: Box<dyn Fn(&str) -> bool> = if let Some(re) = pattern.strip_prefix('~') {
+        // Python's `re.match`: a match at the start of the name.
+        let re = py::Regex::with_mode(re, py::Kind::Text, py::Flags::default(), py::Mode::Match)
+            .map_err(|e| Error::Pattern {
+                pattern: original.to_owned(),
+                message: format!("invalid regular expression: {}", e.reason),
+            })?;
+        Box::new(move |name: &str| re.is_match(name.as_bytes()))
     } else {
-        Regex::new(&glob_regex(pattern)).map_err(|e| Error::Pattern {
+        let re = Regex::new(&glob_regex(pattern)).map_err(|e| Error::Pattern {
             pattern: original.to_owned(),
             message: format!("invalid host pattern: {e}"),
-        })?
+        })?;
+        Box::new(move |name: &str| re.is_match(name))
     };
     let mut results = Vec::new();
-    let groups: Vec<&String> = data.groups.keys().filter(|g| matcher.is_match(g)).collect();
+    let groups: Vec<&String> = data.groups.keys().filter(|g| matcher(g)).collect();
     for g in &groups {
         results.extend(data.group_hosts(g));
     }
     let special = pattern.starts_with('~') || pattern.contains(['.', '?', '*', '[']);
     if groups.is_empty() || special {
-        results.extend(data.hosts.keys().filter(|h| matcher.is_match(h)).cloned());
+        results.extend(data.hosts.keys().filter(|h| matcher(h)).cloned());
     }
     if results.is_empty() && LOCALHOST_NAMES.contains(&pattern) {
         let name = data.defined_localhost().unwrap_or(pattern);

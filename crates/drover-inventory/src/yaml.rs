@@ -213,13 +213,7 @@ pub(crate) fn scalar_text(node: &Node) -> Option<String> {
         NodeValue::Int(i) => i.to_string(),
         NodeValue::Bool(true) => "True".to_owned(),
         NodeValue::Bool(false) => "False".to_owned(),
-        NodeValue::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e16 {
-                format!("{f:.1}")
-            } else {
-                f.to_string()
-            }
-        }
+        NodeValue::Float(f) => drover_python::repr::float_repr(*f),
         NodeValue::Null => "None".to_owned(),
         NodeValue::Seq(_) | NodeValue::Map(_) => return None,
     })

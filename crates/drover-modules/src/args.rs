@@ -54,10 +54,10 @@ pub(crate) fn to_bool(v: &Value) -> Option<bool> {
             Some(0.0) => Some(false),
             _ => None,
         },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "on" | "1" | "true" | "y" | "t" | "1.0" => Some(true),
-            "no" | "off" | "0" | "false" | "n" | "f" | "0.0" | "" => Some(false),
-            _ => None,
+        Value::String(s) => match s.trim() {
+            "1.0" => Some(true),
+            "0.0" | "" => Some(false),
+            text => drover_python::boolean::parse(text),
         },
         _ => None,
     }
@@ -67,7 +67,10 @@ pub(crate) fn to_bool(v: &Value) -> Option<bool> {
 pub(crate) fn to_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(f) if n.is_f64() => drover_python::repr::float_repr(f),
+            _ => n.to_string(),
+        }),
         Value::Bool(true) => Some("True".into()),
         Value::Bool(false) => Some("False".into()),
         _ => None,

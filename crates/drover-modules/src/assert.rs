@@ -65,7 +65,9 @@ impl Module for Assert {
         let Some(that) = args.get("that").filter(|v| !v.is_null()) else {
             return TaskResult::failed("missing required arguments: that");
         };
-        let quiet = args.get("quiet").is_some_and(drover_types::truthy);
+        let quiet = args
+            .get("quiet")
+            .is_some_and(drover_python::boolean::truthy);
         let mut warnings = Vec::new();
         for cond in conditions(ctx, that) {
             let ok = match &cond {

@@ -9,10 +9,10 @@
 use crate::args::Args;
 use crate::files::{self, FILE_COMMON, FileAttrs};
 use crate::lineinfile::{exclusive, fail_rc};
-use crate::textedit::{self, Edit, Flavor, Template, char_len, py_subn, splitlines_keepends};
+use crate::textedit::{self, Edit, char_len, splitlines_keepends};
 use async_trait::async_trait;
+use drover_python::re::{Flags, Kind, Regex, Template};
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
-use regex::bytes::Regex;
 
 /// `ansible.builtin.blockinfile`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -95,8 +95,10 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         _ => None,
     }
     .map(|p| {
-        let re = textedit::compile(p, Flavor::Line).map_err(TaskResult::failed)?;
-        Ok::<_, TaskResult>((re, textedit::leading_flags(p).contains('m')))
+        let re = Regex::new(p, Kind::Bytes, Flags::default())
+            .map_err(|e| TaskResult::failed(e.to_string()))?;
+        let multiline = re.flags().multiline;
+        Ok::<_, TaskResult>((re, multiline))
     })
     .transpose()?;
     let marker = args.str_or("marker", DEFAULT_MARKER)?;
@@ -132,10 +134,10 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
 /// A marker line: `{mark}` in `marker` replaced by `mark` (through Python's `re.sub`, so
 /// replacement escapes such as `\n` in `mark` are processed, as in Ansible), plus `\n`.
 fn marker_line(marker: &str, mark: &str) -> Result<Vec<u8>, TaskResult> {
-    let re = Regex::new(r"\{mark\}").expect("a valid literal pattern");
-    let tpl = Template::parse(mark, &re, true)
+    let re = Regex::new(r"\{mark\}", Kind::Bytes, Flags::default()).expect("a valid pattern");
+    let tpl = Template::parse(mark, &re)
         .map_err(|e| TaskResult::failed(format!("invalid marker text '{mark}': {e}")))?;
-    let (mut line, _) = py_subn(&re, &tpl, marker.as_bytes(), false);
+    let (mut line, _) = re.subn(&tpl, marker.as_bytes(), 0);
     line.push(b'\n');
     Ok(line)
 }
@@ -235,7 +237,7 @@ fn insert_position(lines: &[Vec<u8>], original: &[u8], r: &Request<'_>) -> usize
     };
     let mut found = None;
     if multiline {
-        if let Some(m) = re.find(original) {
+        if let Some(m) = re.search(original) {
             if r.insertafter.is_some_and(|s| !s.is_empty()) {
                 found = Some(count_newlines(original, m.end()));
             } else if r.insertbefore.is_some_and(|s| !s.is_empty()) {
@@ -324,7 +326,7 @@ mod tests {
 
     #[test]
     fn insert_positions() {
-        let re = textedit::compile("^b", Flavor::Line).unwrap();
+        let re = Regex::new("^b", Kind::Bytes, Flags::default()).unwrap();
         let r = Request {
             insertafter: Some("^b"),
             insert_re: Some((&re, false)),
@@ -344,7 +346,7 @@ mod tests {
             ..request("x")
         };
         assert_eq!(run(Some("a\n"), &r).0, format!("{B}x\n{E}a\n"));
-        let re = textedit::compile(r"(?m)^b\nc", Flavor::Line).unwrap();
+        let re = Regex::new(r"(?m)^b\nc", Kind::Bytes, Flags::default()).unwrap();
         let r = Request {
             insertafter: Some(r"(?m)^b\nc"),
             insert_re: Some((&re, true)),

@@ -8,9 +8,9 @@
 use crate::args::Args;
 use crate::files::run;
 use async_trait::async_trait;
+use drover_python::shlex::{self, Comments};
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, Comments, Map, Module, ModuleContext, TaskResult, Value,
-    shell_quote, shlex_split,
+    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
 };
 use std::time::{Duration, SystemTime};
 
@@ -162,7 +162,7 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
         }
         (Some(t), None) => {
             let words =
-                shlex_split(&t, Comments::Kept).map_err(|e| TaskResult::failed(e.to_string()))?;
+                shlex::split(&t, Comments::Kept).map_err(|e| TaskResult::failed(e.to_string()))?;
             argv_line(words, expand)
         }
         (None, Some(words)) => argv_line(words, expand),

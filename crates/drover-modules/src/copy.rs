@@ -113,7 +113,9 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             // A YAML mapping or list as content is written as JSON, as Ansible does.
             let text = match c {
                 Value::String(s) => s.clone(),
-                other => crate::args::to_text(other).unwrap_or_else(|| python_json(other)),
+                other => crate::args::to_text(other).unwrap_or_else(|| {
+                    drover_python::json::dumps(other, &drover_python::json::Options::default())
+                }),
             };
             put_content(ctx, &a, &dest, text.as_bytes(), None, None).await
         }
@@ -483,65 +485,4 @@ fn walk(
         }
     }
     Ok(())
-}
-
-/// JSON as Python's `json.dumps` writes it by default: `", "` and `": "` separators and
-/// non-ASCII characters escaped.
-pub(crate) fn python_json(v: &Value) -> String {
-    match v {
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(python_json).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!(
-                    "{}: {}",
-                    python_json(&Value::from(k.as_str())),
-                    python_json(v)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::String(s) => {
-            let mut out = String::from("\"");
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                        let mut buf = [0u16; 2];
-                        for unit in c.encode_utf16(&mut buf) {
-                            out.push_str(&format!("\\u{unit:04x}"));
-                        }
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            out
-        }
-        Value::Bool(true) => "true".into(),
-        Value::Bool(false) => "false".into(),
-        Value::Null => "null".into(),
-        Value::Number(n) => n.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_like_python() {
-        let v: Value = serde_json::json!({"a": [1, "x\"y", null, true], "é": {"k": 1.5}});
-        assert_eq!(
-            python_json(&v),
-            r#"{"a": [1, "x\"y", null, true], "\u00e9": {"k": 1.5}}"#
-        );
-    }
 }

@@ -520,7 +520,7 @@ pub(crate) fn validate_command(validate: &str) -> Result<String, TaskResult> {
             "validate must contain %s: {validate}"
         )));
     }
-    let words = drover_types::shlex_split(validate, drover_types::Comments::Kept)
+    let words = drover_python::shlex::split(validate, drover_python::shlex::Comments::Kept)
         .map_err(|e| TaskResult::failed(format!("validate: {e}")))?;
     let quoted: Vec<String> = words
         .iter()

@@ -8,10 +8,10 @@
 
 use crate::args::Args;
 use crate::files::{self, FILE_COMMON, ignored_file_args};
-use crate::textedit::{self, Edit, Flavor, Template, readlines, rstrip_eol};
+use crate::textedit::{self, Edit, readlines, rstrip_eol};
 use async_trait::async_trait;
+use drover_python::re::{Flags, Kind, Regex, Template};
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
-use regex::bytes::Regex;
 
 /// `ansible.builtin.lineinfile`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,7 +105,9 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         }
         warnings.push(w);
     }
-    let compile = |p: &str| textedit::compile(p, Flavor::Line).map_err(TaskResult::failed);
+    let compile = |p: &str| {
+        Regex::new(p, Kind::Bytes, Flags::default()).map_err(|e| TaskResult::failed(e.to_string()))
+    };
 
     let st = files::read_state(ctx, &path).await?;
     if st.is_dir {
@@ -286,9 +288,11 @@ pub(crate) fn present(lines: &mut Vec<Vec<u8>>, p: &Present<'_>) -> Result<Strin
         let caps = p
             .regexp
             .filter(|_| p.backrefs && matched)
-            .and_then(|re| Some((re, re.captures(&lines[idx])?)));
+            .and_then(|re| Some((re, re.search(&lines[idx])?)));
         let mut new_line = match caps {
-            Some((re, caps)) => Template::parse(p.line, re, true)?.expand(&caps),
+            Some((re, m)) => Template::parse(p.line, re)
+                .map_err(|e| e.to_string())?
+                .expand(&m),
             None => line.to_vec(),
         };
         if !new_line.ends_with(b"\n") {
@@ -384,7 +388,7 @@ mod tests {
     }
 
     fn re(p: &str) -> Regex {
-        textedit::compile(p, Flavor::Line).unwrap()
+        Regex::new(p, Kind::Bytes, Flags::default()).unwrap()
     }
 
     #[test]

@@ -8,8 +8,9 @@
 use crate::args::Args;
 use crate::files::{self, FILE_COMMON, FileAttrs};
 use crate::lineinfile::fail_rc;
-use crate::textedit::{self, Edit, Flavor, Template, py_subn};
+use crate::textedit::{self, Edit};
 use async_trait::async_trait;
+use drover_python::re::{Flags, Kind, Regex, Template};
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
 
 /// `ansible.builtin.replace`.
@@ -194,21 +195,29 @@ pub(crate) fn edit(text: &[u8], r: &Request<'_>) -> Result<Outcome, String> {
     let (start, end) = match &pattern {
         None => (0, text.len()),
         Some(p) => {
-            let section = textedit::compile(p, Flavor::Dotall)?;
-            let Some(caps) = section.captures(text) else {
+            let dotall = Flags {
+                dotall: true,
+                ..Flags::default()
+            };
+            let section = Regex::new(p, Kind::Text, dotall).map_err(|e| e.to_string())?;
+            let Some(m) = section.search(text) else {
                 return Ok(Outcome::SectionNotFound(p.clone()));
             };
-            let m = caps
-                .name("subsection")
-                .ok_or("the section pattern has no subsection group")?;
-            (m.start(), m.end())
+            section
+                .group_index("subsection")
+                .and_then(|i| m.span(i))
+                .ok_or("the section pattern has no subsection group")?
         }
     };
-    let re = textedit::compile(r.regexp, Flavor::Multiline)?;
-    let tpl = Template::parse(r.replace, &re, false)
+    let multiline = Flags {
+        multiline: true,
+        ..Flags::default()
+    };
+    let re = Regex::new(r.regexp, Kind::Text, multiline).map_err(|e| e.to_string())?;
+    let tpl = Template::parse(r.replace, &re)
         .map_err(|e| format!("Unable to process replace due to error: {e}"))?;
     let section = &text[start..end];
-    let (new_section, n) = py_subn(&re, &tpl, section, true);
+    let (new_section, n) = re.subn(&tpl, section, 0);
     if n == 0 || new_section == section {
         return Ok(Outcome::Unchanged);
     }

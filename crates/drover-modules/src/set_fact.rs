@@ -40,7 +40,9 @@ impl Module for SetFact {
     }
 
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        let cacheable = args.get("cacheable").is_some_and(drover_types::truthy);
+        let cacheable = args
+            .get("cacheable")
+            .is_some_and(drover_python::boolean::truthy);
         let mut facts = Map::new();
         for (key, value) in args.iter().filter(|(k, _)| k.as_str() != "cacheable") {
             let name = if key.contains("{{") || key.contains("{%") {

@@ -275,8 +275,5 @@ pub(crate) const IDENTIFIER_HELP: &str =
 
 /// Ansible's boolean spellings (case-insensitive).
 pub(crate) fn is_boolean_text(text: &str) -> bool {
-    matches!(
-        text.trim().to_lowercase().as_str(),
-        "y" | "yes" | "on" | "1" | "true" | "t" | "n" | "no" | "off" | "0" | "false" | "f"
-    )
+    drover_python::boolean::is_boolean_text(text)
 }

@@ -241,49 +241,23 @@ fn sorted(value: Value) -> Value {
     }
 }
 
+/// A result on one line, as the default callback's `json.dumps(result, ensure_ascii=False)`
+/// writes it.
 fn compact(value: &Value) -> String {
-    // Python's json.dumps puts a space after `,` and `:`.
-    let mut out = String::new();
-    write_compact(value, &mut out);
-    out
+    drover_python::json::dumps(value, &json_options(None))
 }
 
-fn write_compact(value: &Value, out: &mut String) {
-    match value {
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_compact(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push_str(": ");
-                write_compact(v, out);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
+/// A result over several lines (`indent=4`), as the default callback writes verbose ones.
 fn pretty(value: &Value) -> String {
-    let mut buf = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    if serde::Serialize::serialize(value, &mut ser).is_err() {
-        return value.to_string();
+    drover_python::json::dumps(value, &json_options(Some(4)))
+}
+
+fn json_options(indent: Option<usize>) -> drover_python::json::Options {
+    drover_python::json::Options {
+        ensure_ascii: false,
+        indent,
+        ..drover_python::json::Options::default()
     }
-    String::from_utf8(buf).unwrap_or_default()
 }
 
 impl Reporter for Human {

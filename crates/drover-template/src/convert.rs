@@ -2,6 +2,7 @@
 //! `repr`/`str`, which Ansible uses when a value is printed inside a larger string.
 
 use crate::lazy::{LazyList, LazyMap};
+use drover_python::repr::{float_repr, push_str_repr};
 use drover_types::{Map, Value as JValue};
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
@@ -113,11 +114,11 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
         ValueKind::None => out.push_str("None"),
         ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
         ValueKind::Number => match number_to_plain(value) {
-            JValue::Number(n) if n.is_f64() => out.push_str(&py_float(n.as_f64().unwrap_or(0.0))),
+            JValue::Number(n) if n.is_f64() => out.push_str(&float_repr(n.as_f64().unwrap_or(0.0))),
             JValue::Number(n) => out.push_str(&n.to_string()),
             _ => out.push_str(&value.to_string()),
         },
-        ValueKind::String => py_quote(value.as_str().unwrap_or_default(), out),
+        ValueKind::String => push_str_repr(value.as_str().unwrap_or_default(), out),
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');
             if let Ok(iter) = value.try_iter() {
@@ -146,59 +147,6 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
         }
         _ => out.push_str(&value.to_string()),
     }
-}
-
-/// Python's float repr: `1.0`, `2.5`, `1e+20`, `inf`, `nan`.
-pub(crate) fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == f.trunc() && f.abs() < 1e16 {
-        return format!("{f:.1}");
-    }
-    let s = format!("{f}");
-    if f.abs() >= 1e16 || (f != 0.0 && f.abs() < 1e-4) {
-        let e = format!("{f:e}");
-        // Rust: 1e20 / 1.5e-5; Python: 1e+20 / 1.5e-05
-        if let Some((mant, exp)) = e.split_once('e') {
-            let (sign, digits) = match exp.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', exp),
-            };
-            return format!("{mant}e{sign}{digits:0>2}");
-        }
-    }
-    s
-}
-
-/// Python's repr of a string: single quotes unless the text holds `'` and no `"`.
-pub(crate) fn py_quote(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
 }
 
 /// A template mapping from key/value pairs, in order.

@@ -5,6 +5,7 @@
 
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
+use drover_python::re::Mode;
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 use std::cmp::Ordering;
@@ -195,19 +196,14 @@ fn regex_test(
     let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
     let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
     let text = py_str(v);
-    let re = crate::filters::regex::compile(&pattern, ignorecase, multiline)?;
+    let mode = match kind {
+        "match" => Mode::Match,
+        "fullmatch" => Mode::FullMatch,
+        _ => Mode::Search,
+    };
+    let re = crate::filters::regex::compile(&pattern, ignorecase, multiline, mode)?;
     kwargs.assert_all_used()?;
-    Ok(match kind {
-        "match" => {
-            crate::filters::regex::compile(&format!("\\A(?:{pattern})"), ignorecase, multiline)?
-                .is_match(&text)
-        }
-        "fullmatch" => {
-            crate::filters::regex::compile(&format!("\\A(?:{pattern})\\z"), ignorecase, multiline)?
-                .is_match(&text)
-        }
-        _ => re.is_match(&text),
-    })
+    Ok(re.is_match(text.as_bytes()))
 }
 
 #[derive(Debug, PartialEq, Eq)]

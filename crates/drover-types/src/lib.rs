@@ -13,7 +13,6 @@ mod connection;
 mod event;
 mod module;
 mod result;
-mod shlex;
 mod span;
 mod templar;
 mod vars;
@@ -24,7 +23,6 @@ pub use connection::{
 pub use event::{Event, HostStats, Reporter, Status};
 pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{FileDiff, TaskResult};
-pub use shlex::{Comments, ShlexError, shlex_split};
 pub use span::Span;
 pub use templar::{Templar, TemplateError};
 pub use vars::{Found, HostVars, Layer, Trust, Vars};
@@ -81,20 +79,10 @@ pub fn shell_quote_bytes(word: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Ansible's truthiness for a templated keyword value (`when`, `ignore_errors`, `check_mode`...):
-/// booleans as they are, strings by Ansible's `bool` filter, numbers non-zero, others non-empty.
+/// Ansible's truthiness for a templated keyword value (`ignore_errors`, `check_mode`...); see
+/// `drover_python::boolean::truthy`, which callers outside the engine use directly.
 pub fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => matches!(
-            s.trim().to_ascii_lowercase().as_str(),
-            "yes" | "on" | "1" | "true" | "y" | "t"
-        ),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
+    drover_python::boolean::truthy(value)
 }
 
 /// The boolean a conditional (`when`, `assert`'s `that`...) evaluated to, as ansible-core 2.19
@@ -111,30 +99,15 @@ pub fn conditional_result(value: &Value, condition: &str) -> Result<bool, Templa
     }
 }
 
-/// Python's `bool()` of a value: empty and zero are false, everything else true.
+/// Python's `bool()` of a value (`drover_python::boolean::python_bool`).
 pub fn python_bool(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
+    drover_python::boolean::python_bool(value)
 }
 
 /// The name Python gives the type of a value (`str`, `int`, `dict`...), for messages that users
 /// compare with Ansible's.
 pub fn python_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
+    drover_python::boolean::python_type(value)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use drover_types::{Span, Trust, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use value::{python_float, python_str};
+pub use value::python_str;
 
 /// Something odd but accepted, worth telling the user (a key written twice in one mapping).
 #[derive(Debug, Clone, PartialEq, Eq)]

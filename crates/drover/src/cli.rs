@@ -143,6 +143,6 @@ impl RunArgs {
 #[derive(Debug, Clone)]
 pub(crate) struct SshArgs(pub(crate) Vec<String>);
 
-fn split_ssh_args(text: &str) -> Result<SshArgs, drover_types::ShlexError> {
-    drover_types::shlex_split(text, drover_types::Comments::Kept).map(SshArgs)
+fn split_ssh_args(text: &str) -> Result<SshArgs, drover_python::shlex::SplitError> {
+    drover_python::shlex::split(text, drover_python::shlex::Comments::Kept).map(SshArgs)
 }

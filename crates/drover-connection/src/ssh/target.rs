@@ -2,7 +2,8 @@
 //! host's Ansible connection variables, as Ansible's ssh plugin does.
 
 use crate::ConnectOptions;
-use drover_types::{Comments, ConnectionError, Map, Value, shlex_split};
+use drover_python::shlex::{self, Comments};
+use drover_types::{ConnectionError, Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -124,13 +125,13 @@ impl SshTarget {
         if common.is_some() || extra.is_some() {
             // A host's common args replace the run's; extra args add to them.
             let mut args = match &common {
-                Some(c) => shlex_split(c, Comments::Kept)
+                Some(c) => shlex::split(c, Comments::Kept)
                     .map_err(|e| bad("ansible_ssh_common_args", e.to_string()))?,
                 None => defaults.ssh_args.clone(),
             };
             if let Some(e) = &extra {
                 args.extend(
-                    shlex_split(e, Comments::Kept)
+                    shlex::split(e, Comments::Kept)
                         .map_err(|e| bad("ansible_ssh_extra_args", e.to_string()))?,
                 );
             }
@@ -140,12 +141,10 @@ impl SshTarget {
             vars,
             &["ansible_ssh_host_key_checking", "ansible_host_key_checking"],
         ) {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "false" | "no" | "off" | "0" | "n" | "f" => {
-                    t.host_key_checking = HostKeyChecking::Off
-                }
-                "true" | "yes" | "on" | "1" | "y" | "t" => {}
-                _ => return Err(bad("ansible_host_key_checking", v)),
+            match drover_python::boolean::parse(&v) {
+                Some(false) => t.host_key_checking = HostKeyChecking::Off,
+                Some(true) => {}
+                None => return Err(bad("ansible_host_key_checking", v)),
             }
         }
         Ok(t)

@@ -4,6 +4,7 @@
 
 use super::core::fail;
 use crate::convert::{from_plain, py_str, to_plain};
+use drover_python::random::{Random, Seed};
 use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, State};
@@ -478,142 +479,23 @@ fn sort(
     ))
 }
 
-/// Python's Mersenne Twister, for `random(seed=...)` and `shuffle(seed=...)` giving the same
-/// results as Ansible.
-pub(crate) struct Mt {
-    state: [u32; 624],
-    index: usize,
+/// `random.Random(seed)` for a template value; `None` for a seed Python refuses (3.11+: only
+/// `None`, numbers, text and bytes).
+fn seeded(seed: &Value) -> Option<Random> {
+    let seed = match seed.kind() {
+        ValueKind::Bool => Seed::Int(i128::from(seed.is_true())),
+        ValueKind::Number if seed.is_integer() => Seed::Int(i128::try_from(seed.clone()).ok()?),
+        ValueKind::Number => Seed::Float(f64::try_from(seed.clone()).ok()?),
+        ValueKind::String => return Some(Random::new(Seed::Str(seed.as_str()?))),
+        ValueKind::Bytes => return Some(Random::new(Seed::Bytes(seed.as_bytes()?))),
+        _ => return None,
+    };
+    Some(Random::new(seed))
 }
 
-impl Mt {
-    fn init_genrand(s: u32) -> Mt {
-        let mut state = [0u32; 624];
-        state[0] = s;
-        for i in 1..624 {
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(state[i - 1] ^ (state[i - 1] >> 30))
-                .wrapping_add(i as u32);
-        }
-        Mt { state, index: 624 }
-    }
-
-    /// Seeded like Python's `random.seed(int)` (string seeds are hashed with SHA-512 first, as
-    /// Python 3 does for version 2 seeding).
-    pub(crate) fn new(seed: &Value) -> Mt {
-        let key: Vec<u32> = if let Some(i) = seed.as_i64() {
-            let mut n = i.unsigned_abs();
-            let mut k = Vec::new();
-            while n > 0 {
-                k.push(n as u32);
-                n >>= 32;
-            }
-            if k.is_empty() {
-                k.push(0);
-            }
-            k
-        } else {
-            use sha2::Digest;
-            let s = py_str(seed);
-            let mut bytes = s.as_bytes().to_vec();
-            bytes.extend_from_slice(&sha2::Sha512::digest(s.as_bytes()));
-            // int.from_bytes(big endian) split into 32-bit words, least significant first.
-            let mut words = Vec::new();
-            let mut chunk_end = bytes.len();
-            while chunk_end > 0 {
-                let start = chunk_end.saturating_sub(4);
-                let mut w = 0u32;
-                for b in &bytes[start..chunk_end] {
-                    w = (w << 8) | u32::from(*b);
-                }
-                words.push(w);
-                chunk_end = start;
-            }
-            while words.len() > 1 && words.last() == Some(&0) {
-                words.pop();
-            }
-            words
-        };
-        let mut mt = Mt::init_genrand(19_650_218);
-        let (mut i, mut j) = (1usize, 0usize);
-        let n = 624;
-        for _ in 0..n.max(key.len()) {
-            mt.state[i] = (mt.state[i]
-                ^ (mt.state[i - 1] ^ (mt.state[i - 1] >> 30)).wrapping_mul(1_664_525))
-            .wrapping_add(key[j])
-            .wrapping_add(j as u32);
-            i += 1;
-            j += 1;
-            if i >= n {
-                mt.state[0] = mt.state[n - 1];
-                i = 1;
-            }
-            if j >= key.len() {
-                j = 0;
-            }
-        }
-        for _ in 0..n - 1 {
-            mt.state[i] = (mt.state[i]
-                ^ (mt.state[i - 1] ^ (mt.state[i - 1] >> 30)).wrapping_mul(1_566_083_941))
-            .wrapping_sub(i as u32);
-            i += 1;
-            if i >= n {
-                mt.state[0] = mt.state[n - 1];
-                i = 1;
-            }
-        }
-        mt.state[0] = 0x8000_0000;
-        mt
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        if self.index >= 624 {
-            for k in 0..624 {
-                let y = (self.state[k] & 0x8000_0000) | (self.state[(k + 1) % 624] & 0x7fff_ffff);
-                let mut v = self.state[(k + 397) % 624] ^ (y >> 1);
-                if y & 1 != 0 {
-                    v ^= 0x9908_b0df;
-                }
-                self.state[k] = v;
-            }
-            self.index = 0;
-        }
-        let mut y = self.state[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
-    }
-
-    /// Python's `getrandbits(k)` for k <= 32.
-    fn bits(&mut self, k: u32) -> u64 {
-        u64::from(self.next_u32() >> (32 - k))
-    }
-
-    /// Python's `_randbelow(n)`.
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        if n <= 1 {
-            return 0;
-        }
-        let k = 64 - n.leading_zeros();
-        loop {
-            let r = if k <= 32 {
-                self.bits(k)
-            } else {
-                let lo = u64::from(self.next_u32());
-                let hi = self.bits(k - 32);
-                (hi << 32) | lo
-            };
-            if r < n {
-                return r;
-            }
-        }
-    }
-}
-
-fn os_seed() -> Value {
-    Value::from(getrandom::u64().unwrap_or_default() as i64 & i64::MAX)
-}
+/// Python's refusal of a seed of another type.
+const SEED_TYPES: &str =
+    "The only supported seed types are: None, int, float, str, bytes, and bytearray.";
 
 fn random(
     state: &State,
@@ -627,41 +509,38 @@ fn random(
     let start = kwargs.get::<Option<i64>>("start")?.or(start);
     let step = kwargs.get::<Option<i64>>("step")?.or(step);
     kwargs.assert_all_used()?;
-    let mut mt = Mt::new(&seed.filter(|s| !s.is_none()).unwrap_or_else(os_seed));
+    let mut rng = match seed.filter(|s| !s.is_none()) {
+        Some(seed) => seeded(&seed).ok_or_else(|| fail(SEED_TYPES))?,
+        None => Random::from_entropy(),
+    };
     if end.is_integer() {
         let end = end.as_i64().unwrap_or(0);
         let start = start.unwrap_or(0);
         let step = step.filter(|s| *s != 0).unwrap_or(1);
-        let n = if step > 0 {
-            (end - start + step - 1) / step
-        } else {
-            (end - start + step + 1) / step
-        };
-        if n <= 0 {
-            return Err(fail(format!(
-                "empty range in randrange({start}, {end}, {step})"
-            )));
-        }
-        return Ok(Value::from(start + step * mt.below(n as u64) as i64));
+        let n = rng
+            .randrange(start, end, step)
+            .map_err(|e| fail(e.to_string()))?;
+        return Ok(Value::from(n));
     }
     if start.is_some() || step.is_some() {
         return Err(fail("start and step can only be used with integer values"));
     }
     let list = items(end).map_err(|_| fail("random can only be used on sequences and integers"))?;
-    if list.is_empty() {
-        return Err(fail("Cannot choose from an empty sequence"));
-    }
-    Ok(list[mt.below(list.len() as u64) as usize].clone())
+    rng.choice(&list).cloned().map_err(|e| fail(e.to_string()))
 }
 
 fn shuffle(value: &Value, seed: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let seed = kwargs.get::<Option<Value>>("seed")?.or(seed);
     kwargs.assert_all_used()?;
     let mut list = items(value)?;
-    let mut mt = Mt::new(&seed.filter(|s| s.is_true()).unwrap_or_else(os_seed));
-    for i in (1..list.len()).rev() {
-        let j = mt.below(i as u64 + 1) as usize;
-        list.swap(i, j);
+    // Ansible shuffles with Random(seed) for a true seed, and returns the list as it is when
+    // that fails (a seed of a type Python refuses).
+    let rng = match seed.filter(|s| s.is_true()) {
+        Some(seed) => seeded(&seed),
+        None => Some(Random::from_entropy()),
+    };
+    if let Some(mut rng) = rng {
+        rng.shuffle(&mut list);
     }
     Ok(Value::from(list))
 }
@@ -849,4 +728,47 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
         put(Value::from(k), v);
     }
     Ok(crate::convert::map_value(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value};
+
+    /// Expected values from CPython 3.11's `random.Random(seed)`, which the filters use.
+    #[test]
+    fn seeded_random_and_shuffle_follow_cpython() {
+        let t = Templates::new();
+        let v = drover_types::Vars::new();
+        let cases: &[(&str, Value)] = &[
+            ("{{ 100 | random(seed=42) }}", Value::from(81)),
+            ("{{ 60 | random(seed='web01') }}", Value::from(22)),
+            ("{{ 1000 | random(seed=true) }}", Value::from(137)),
+            (
+                "{{ ['a', 'b', 'c', 'd'] | random(seed=1.5) }}",
+                Value::from("c"),
+            ),
+            (
+                "{{ [1, 2, 3, 4, 5] | shuffle(seed='seed') }}",
+                serde_json::json!([3, 5, 4, 1, 2]),
+            ),
+            (
+                "{{ [1, 2, 3, 4, 5] | shuffle(seed=7) }}",
+                serde_json::json!([5, 1, 4, 2, 3]),
+            ),
+            (
+                "{{ [1, 2, 3] | shuffle(seed=[1]) }}",
+                serde_json::json!([1, 2, 3]),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let err = t.render("{{ 10 | random(seed=[1]) }}", &v).unwrap_err();
+        assert!(err.message().contains("supported seed types"), "{err}");
+    }
 }

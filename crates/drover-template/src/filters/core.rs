@@ -2,8 +2,9 @@
 //! `split`, `ternary`, `type_debug`, `format`, `comment`, the string case filters, and Python
 //! helpers they share.
 
-use crate::convert::{py_float, py_str};
+use crate::convert::py_str;
 use crate::pycompat::py_split;
+use drover_python::repr::float_repr;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 
@@ -87,10 +88,9 @@ pub(crate) fn ansible_bool(value: &Value) -> bool {
     match value.kind() {
         ValueKind::Bool => value.is_true(),
         ValueKind::Number => f64::try_from(value.clone()).is_ok_and(|f| f == 1.0),
-        ValueKind::String => matches!(
-            value.as_str().unwrap_or_default().to_lowercase().as_str(),
-            "yes" | "on" | "true" | "1"
-        ),
+        ValueKind::String => {
+            drover_python::boolean::filter_text(value.as_str().unwrap_or_default())
+        }
         _ => false,
     }
 }
@@ -498,7 +498,7 @@ pub(crate) fn percent_format_with(
                 let s = format!("{m}e{es}{ed:0>2}");
                 sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
             }
-            'g' => py_float(num()?),
+            'g' => float_repr(num()?),
             'x' | 'X' | 'o' => {
                 let n = num()?.trunc() as i64;
                 let s = match conv {

@@ -3,7 +3,8 @@
 
 use super::core::fail;
 use super::yaml_emit::{Options, dump};
-use crate::convert::{from_plain, py_float, to_plain};
+use crate::convert::{from_plain, to_plain};
+use drover_python::json;
 use drover_types::Value as JValue;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error};
@@ -20,146 +21,46 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("from_yaml_all", from_yaml_all);
 }
 
-/// Settings of Python's `json.dumps`.
-pub(crate) struct JsonOptions {
-    /// `indent=`: pretty-print with this many spaces.
-    pub(crate) indent: Option<usize>,
-    /// `sort_keys=`.
-    pub(crate) sort_keys: bool,
-    /// `ensure_ascii=` (Python's default is true).
-    pub(crate) ensure_ascii: bool,
-    /// `separators=` (item, key).
-    pub(crate) separators: (String, String),
-}
-
-/// Python's `json.dumps`.
-pub(crate) fn py_json(value: &JValue, opts: &JsonOptions) -> String {
-    let mut out = String::new();
-    write_json(value, opts, 0, &mut out);
-    out
-}
-
-fn write_json_str(s: &str, ascii: bool, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ascii && (c as u32) > 0x7e) => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn write_json(value: &JValue, opts: &JsonOptions, level: usize, out: &mut String) {
-    let newline = |out: &mut String, level: usize| {
-        if let Some(n) = opts.indent {
-            out.push('\n');
-            out.push_str(&" ".repeat(n * level));
-        }
-    };
-    match value {
-        JValue::Null => out.push_str("null"),
-        JValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        JValue::Number(n) if n.is_f64() => {
-            let f = n.as_f64().unwrap_or(0.0);
-            out.push_str(&match py_float(f).as_str() {
-                "inf" => "Infinity".to_owned(),
-                "-inf" => "-Infinity".to_owned(),
-                "nan" => "NaN".to_owned(),
-                s => s.to_owned(),
-            });
-        }
-        JValue::Number(n) => out.push_str(&n.to_string()),
-        JValue::String(s) => write_json_str(s, opts.ensure_ascii, out),
-        JValue::Array(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(&opts.separators.0);
-                }
-                newline(out, level + 1);
-                write_json(item, opts, level + 1, out);
-            }
-            newline(out, level);
-            out.push(']');
-        }
-        JValue::Object(map) => {
-            if map.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            let mut entries: Vec<_> = map.iter().collect();
-            if opts.sort_keys {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(&opts.separators.0);
-                }
-                newline(out, level + 1);
-                write_json_str(k, opts.ensure_ascii, out);
-                out.push_str(&opts.separators.1);
-                write_json(v, opts, level + 1, out);
-            }
-            newline(out, level);
-            out.push('}');
-        }
-    }
-}
-
+/// `json.dumps`'s arguments from the filter's: `to_json` passes them on, `to_nice_json` sets
+/// `indent`, `sort_keys` and `separators=(',', ': ')` first.
 fn json_options(
     kwargs: &Kwargs,
     indent: Option<usize>,
     sort_keys: bool,
     nice: bool,
-) -> Result<JsonOptions, Error> {
+) -> Result<json::Options, Error> {
     let indent = kwargs.get::<Option<usize>>("indent")?.or(indent);
     let sort_keys = kwargs
         .get::<Option<bool>>("sort_keys")?
         .unwrap_or(sort_keys);
     let ensure_ascii = kwargs.get::<Option<bool>>("ensure_ascii")?.unwrap_or(true);
-    let _: Option<Value> = kwargs.get("separators")?;
+    let separators = match kwargs.get::<Option<Vec<String>>>("separators")? {
+        Some(pair) => match <[String; 2]>::try_from(pair) {
+            Ok([item, key]) => Some((item, key)),
+            Err(_) => return Err(fail("separators must be a pair of strings")),
+        },
+        None if nice => Some((",".into(), ": ".into())),
+        None => None,
+    };
     let _: Option<Value> = kwargs.get("vault_to_text")?;
     let _: Option<Value> = kwargs.get("preprocess_unsafe")?;
     kwargs.assert_all_used()?;
-    let separators = if nice || indent.is_some() {
-        (",".into(), ": ".into())
-    } else {
-        (", ".into(), ": ".into())
-    };
-    Ok(JsonOptions {
-        indent,
-        sort_keys,
+    Ok(json::Options {
         ensure_ascii,
+        indent,
         separators,
+        sort_keys,
     })
 }
 
 fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
     let opts = json_options(&kwargs, None, false, false)?;
-    Ok(py_json(&to_plain(value)?, &opts))
+    Ok(json::dumps(&to_plain(value)?, &opts))
 }
 
 fn to_nice_json(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
     let opts = json_options(&kwargs, Some(indent.unwrap_or(4)), true, true)?;
-    Ok(py_json(&to_plain(value)?, &opts))
+    Ok(json::dumps(&to_plain(value)?, &opts))
 }
 
 fn from_json(value: String, kwargs: Kwargs) -> Result<Value, Error> {

@@ -53,7 +53,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         }
     });
     env.add_filter("quote", |v: &Value| {
-        shlex_quote(&if v.is_none() {
+        drover_python::shlex::quote(&if v.is_none() {
             String::new()
         } else {
             py_str(v)
@@ -286,19 +286,6 @@ fn commonpath(paths: &Value) -> Result<String, Error> {
         if abs { "/" } else { "" },
         common.join("/")
     ))
-}
-
-/// Python's `shlex.quote`.
-pub(crate) fn shlex_quote(s: &str) -> String {
-    if s.is_empty() {
-        return "''".into();
-    }
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', "'\"'\"'"))
 }
 
 /// Files (not directories) matching a glob pattern on the controller, sorted as Python's glob

@@ -1,11 +1,12 @@
-//! Regular-expression filters and tests with Python's `re` semantics: `regex_replace`,
-//! `regex_search`, `regex_findall`, `regex_escape`, and the `match`/`search`/`regex` tests.
+//! Regular-expression filters with Python's `re` semantics (through `drover_python::re`):
+//! `regex_replace`, `regex_search`, `regex_findall`, `regex_escape`; [`compile`] serves the
+//! `match`/`search`/`regex` tests too.
 
 use super::core::fail;
 use crate::convert::py_str;
+use drover_python::re::{Flags, Kind, Mode, Regex, Template, escape};
 use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{Environment, Error};
-use regex::{Regex, RegexBuilder};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_replace", regex_replace);
@@ -14,67 +15,20 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_escape", regex_escape);
 }
 
-/// Compiles a Python pattern (`\Z` becomes `\z`), with `re.I`/`re.M` flags.
-pub(crate) fn compile(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
-    let translated = pattern.replace("\\Z", "\\z");
-    RegexBuilder::new(&translated)
-        .case_insensitive(ignorecase)
-        .multi_line(multiline)
-        .build()
-        .map_err(|e| fail(format!("invalid regular expression '{pattern}': {e}")))
-}
-
-/// A Python `re.sub` replacement (`\1`, `\g<1>`, `\g<name>`, `\n`) as a `regex` one.
-fn translate_replacement(repl: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = repl.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '$' {
-            out.push_str("$$");
-        } else if c == '\\' && i + 1 < chars.len() {
-            let n = chars[i + 1];
-            if n.is_ascii_digit() {
-                let mut digits = String::from(n);
-                if i + 2 < chars.len() && chars[i + 2].is_ascii_digit() {
-                    digits.push(chars[i + 2]);
-                    i += 1;
-                }
-                out.push_str(&format!("${{{digits}}}"));
-                i += 1;
-            } else if n == 'g' && chars.get(i + 2) == Some(&'<') {
-                let end = chars[i + 3..]
-                    .iter()
-                    .position(|c| *c == '>')
-                    .map(|p| p + i + 3);
-                if let Some(end) = end {
-                    let name: String = chars[i + 3..end].iter().collect();
-                    out.push_str(&format!("${{{name}}}"));
-                    i = end;
-                } else {
-                    out.push_str("\\g");
-                    i += 1;
-                }
-            } else {
-                match n {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    '\\' => out.push('\\'),
-                    other => {
-                        out.push('\\');
-                        out.push(other);
-                    }
-                }
-                i += 1;
-            }
-        } else {
-            out.push(c);
-        }
-        i += 1;
-    }
-    out
+/// Compiles a Python pattern as `re.compile(pattern, flags)` does, for `re.search`,
+/// `re.match` or `re.fullmatch`.
+pub(crate) fn compile(
+    pattern: &str,
+    ignorecase: bool,
+    multiline: bool,
+    mode: Mode,
+) -> Result<Regex, Error> {
+    let flags = Flags {
+        ignorecase,
+        multiline,
+        ..Flags::default()
+    };
+    Regex::with_mode(pattern, Kind::Text, flags, mode).map_err(|e| fail(e.to_string()))
 }
 
 fn regex_replace(
@@ -101,17 +55,16 @@ fn regex_replace(
     } else {
         py_str(value)
     };
-    let re = compile(&pattern, ignorecase, multiline)?;
-    let subs = re.find_iter(&text).count();
-    let subs = if count > 0 { subs.min(count) } else { subs };
+    let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
+    let template = Template::parse(&replacement, &re).map_err(|e| fail(e.to_string()))?;
+    let (replaced, subs) = re.subn(&template, text.as_bytes(), count);
     if mandatory > 0 && mandatory != subs {
+        // ansible-core 2.19 writes the `count` argument where it means the matches.
         return Err(fail(format!(
-            "'{pattern}' should match {mandatory} times, but matches {subs} times in '{text}'"
+            "'{pattern}' should match {mandatory} times, but matches {count} times in '{text}'"
         )));
     }
-    Ok(re
-        .replacen(&text, count, translate_replacement(&replacement).as_str())
-        .into_owned())
+    Ok(String::from_utf8_lossy(&replaced).into_owned())
 }
 
 fn regex_search(
@@ -124,26 +77,27 @@ fn regex_search(
     let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
     kwargs.assert_all_used()?;
     let text = py_str(value);
-    let re = compile(&pattern, ignorecase, multiline)?;
-    let Some(caps) = re.captures(&text) else {
+    let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
+    let Some(m) = re.search(text.as_bytes()) else {
         return Ok(Value::from(()));
     };
     if groups.is_empty() {
-        return Ok(Value::from(caps.get(0).map_or("", |m| m.as_str())));
+        return Ok(Value::from(m.text(0).unwrap_or_default()));
     }
     let mut out = Vec::new();
     for g in groups.iter() {
-        let m = if let Some(name) = g.strip_prefix("\\g<").and_then(|n| n.strip_suffix('>')) {
+        let index = if let Some(name) = g.strip_prefix("\\g<").and_then(|n| n.strip_suffix('>')) {
             match name.parse::<usize>() {
-                Ok(i) => caps.get(i),
-                Err(_) => caps.name(name),
+                Ok(i) => Some(i),
+                Err(_) => re.group_index(name),
             }
         } else if let Some(num) = g.strip_prefix('\\') {
-            caps.get(num.parse::<usize>().map_err(|_| fail("Unknown argument"))?)
+            Some(num.parse::<usize>().map_err(|_| fail("Unknown argument"))?)
         } else {
             return Err(fail("Unknown argument"));
         };
-        out.push(m.map_or(Value::from(()), |m| Value::from(m.as_str())));
+        let group = index.and_then(|i| m.text(i));
+        out.push(group.map_or(Value::from(()), Value::from));
     }
     Ok(Value::from(out))
 }
@@ -165,11 +119,11 @@ fn regex_findall(
         .unwrap_or(false);
     kwargs.assert_all_used()?;
     let text = py_str(value);
-    let re = compile(&pattern, ignorecase, multiline)?;
-    let ngroups = re.captures_len() - 1;
+    let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
+    let ngroups = re.groups();
     let mut out = Vec::new();
-    for caps in re.captures_iter(&text) {
-        let group = |i: usize| Value::from(caps.get(i).map_or("", |m| m.as_str()));
+    for m in re.finditer(text.as_bytes()) {
+        let group = |i: usize| Value::from(m.text(i).unwrap_or_default());
         out.push(match ngroups {
             0 => group(0),
             1 => group(1),
@@ -179,24 +133,12 @@ fn regex_findall(
     Ok(Value::from(out))
 }
 
-/// Python's `re.escape` (3.7+): escapes every character that is special in a pattern.
-pub(crate) fn py_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn regex_escape(value: &Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let re_type = kwargs.get::<Option<String>>("re_type")?.or(re_type);
     kwargs.assert_all_used()?;
     let s = py_str(value);
     match re_type.as_deref().unwrap_or("python") {
-        "python" => Ok(py_escape(&s)),
+        "python" => Ok(escape(&s)),
         "posix_basic" => {
             let mut out = String::new();
             for c in s.chars() {
@@ -209,5 +151,73 @@ fn regex_escape(value: &Value, re_type: Option<String>, kwargs: Kwargs) -> Resul
         }
         "posix_extended" => Err(fail("Regex type (posix_extended) not yet implemented")),
         other => Err(fail(format!("Invalid regex type ({other})"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Map, Templar, Value};
+
+    /// The filters read patterns as the line modules do (one translator); expected values from
+    /// CPython 3.11's `re`, which Ansible's filters call.
+    #[test]
+    fn filters_follow_python_re() {
+        let t = Templates::new();
+        let mut v = Map::new();
+        v.insert("line".into(), Value::from("foo\n"));
+        let v = drover_types::Vars::from(v);
+        let cases: &[(&str, Value)] = &[
+            (
+                "{{ line | regex_replace('foo$', 'bar') }}",
+                Value::from("bar\n"),
+            ),
+            (
+                "{{ 'abxd' | regex_replace('x*', '-') }}",
+                Value::from("-a-b--d-"),
+            ),
+            ("{{ 'a{b' | regex_replace('a{', 'x') }}", Value::from("xb")),
+            (
+                r"{{ 'a' | regex_replace('(a)', '<\g<1>\n>') }}",
+                Value::from("<a\n>"),
+            ),
+            (
+                r"{{ 'x٣4²' | regex_replace('\d', 'D') }}",
+                Value::from("xDD²"),
+            ),
+            (
+                "{{ 'abxd' | regex_findall('x*') }}",
+                serde_json::json!(["", "", "x", "", ""]),
+            ),
+            ("{{ 'a[b' | regex_search('[[]') }}", Value::from("[")),
+            ("{{ 'ab' is match('b') }}", Value::from(false)),
+            ("{{ 'ab' is search('b$') }}", Value::from(true)),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let err = t
+            .render("{{ 'a' | regex_replace('(?<=a)b', '') }}", &v)
+            .unwrap_err();
+        assert!(
+            err.message().contains("look-behind is not supported"),
+            "{err}"
+        );
+        // As ansible-core 2.19 words it (with the `count` argument, 0 here).
+        let err = t
+            .render(
+                "{{ 'aaa' | regex_replace('a', 'b', mandatory_count=2) }}",
+                &v,
+            )
+            .unwrap_err();
+        assert!(
+            err.message()
+                .contains("'a' should match 2 times, but matches 0 times in 'aaa'"),
+            "{err}"
+        );
     }
 }

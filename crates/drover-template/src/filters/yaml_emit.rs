@@ -6,7 +6,7 @@
 //! The structure follows PyYAML's emitter state machine (indentation, "indention", whitespace
 //! tracking), written from its documented behaviour and checked against its output.
 
-use crate::convert::py_float;
+use drover_python::repr::float_repr;
 use drover_types::Value;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -536,7 +536,7 @@ fn yaml_float(f: f64) -> String {
             "-.inf".into()
         };
     }
-    let r = py_float(f).to_lowercase();
+    let r = float_repr(f).to_lowercase();
     if !r.contains('.') && r.contains('e') {
         r.replacen('e', ".0e", 1)
     } else {

@@ -1,21 +1,28 @@
-//! The two bits of Python that INI inventories depend on: `shlex.split(line, comments=True)`,
-//! which splits a host line into words, and `ast.literal_eval`, which gives INI values their
-//! types (`2222` is an integer, `True` a boolean, `"'0123'"` the text `0123`, `[1, 2]` a list).
-//! A value that is not a Python literal stays the text it was, as in Ansible's INI plugin.
+//! Python's `ast.literal_eval`, which Ansible's INI inventories use to type their values
+//! (`2222` is an integer, `True` a boolean, `"'0123'"` the text `0123`, `[1, 2]` a list), turned
+//! into JSON-shaped data: tuples and sets become lists, bytes become text, complex numbers and
+//! `...` become their `str()`, and mapping keys that are not text become their `str()`.
+//!
+//! Not reproduced: `\N{NAME}` escapes (they need Unicode's name table: such a text is not a
+//! literal here), the order of a set of several items (Python's hash order; here the written
+//! order), integers beyond 128 bits (floats here), and keys that only Python finds equal
+//! (`{1: 'a', True: 'b'}` has one key there, two here).
 
-use drover_types::{Map, Value};
+use crate::repr::float_repr;
+use serde_json::{Map, Value};
 
-/// An INI value as Ansible types it: the Python literal it spells, or else the text itself.
-pub(crate) fn ini_value(text: &str) -> Value {
-    match literal_eval(text) {
-        Some(value) => value,
-        None => Value::String(text.to_owned()),
-    }
+/// The text is not a Python literal (Python's `ValueError: malformed node or string`, or a
+/// `SyntaxError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed node or string")]
+pub struct NotALiteral;
+
+/// `ast.literal_eval(text)` as data.
+pub fn literal_eval(text: &str) -> Result<Value, NotALiteral> {
+    parse(text).ok_or(NotALiteral)
 }
 
-/// `ast.literal_eval(text)` turned into data (tuples and sets become lists, bytes become text),
-/// or `None` when `text` is not a Python literal.
-pub(crate) fn literal_eval(text: &str) -> Option<Value> {
+fn parse(text: &str) -> Option<Value> {
     let tokens = tokenize(text.trim_start_matches([' ', '\t']))?;
     let mut parser = Parser {
         tokens,
@@ -103,16 +110,16 @@ impl Py {
     fn python_str(&self) -> String {
         match self {
             Py::Int(i) => i.to_string(),
-            Py::BigInt(f) | Py::Float(f) => python_float(*f),
+            Py::BigInt(f) | Py::Float(f) => float_repr(*f),
             Py::Complex(re, im) => {
-                let im_text = python_float(*im);
+                let im_text = float_repr(*im);
                 let im_text = im_text.strip_suffix(".0").unwrap_or(&im_text).to_owned();
-                if *re == 0.0 {
+                if *re == 0.0 && re.is_sign_positive() {
                     format!("{im_text}j")
                 } else {
-                    let re_text = python_float(*re);
+                    let re_text = float_repr(*re);
                     let re_text = re_text.strip_suffix(".0").unwrap_or(&re_text);
-                    let sign = if *im < 0.0 { "" } else { "+" };
+                    let sign = if im_text.starts_with('-') { "" } else { "+" };
                     format!("({re_text}{sign}{im_text}j)")
                 }
             }
@@ -130,28 +137,10 @@ impl Py {
     }
 }
 
-fn python_float(f: f64) -> String {
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "inf".to_owned()
-        } else {
-            "-inf".to_owned()
-        };
-    }
-    if f.is_nan() {
-        return "nan".to_owned();
-    }
-    if f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else {
-        format!("{f}")
-    }
-}
-
 fn float_value(f: f64) -> Value {
     serde_json::Number::from_f64(f)
         .map(Value::Number)
-        .unwrap_or_else(|| Value::String(python_float(f)))
+        .unwrap_or_else(|| Value::String(float_repr(f)))
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -166,11 +155,25 @@ fn tokenize(text: &str) -> Option<Vec<Tok>> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();
+    // Brackets open, and whether a line ended outside any (then only blank lines may follow).
+    let mut depth = 0usize;
+    let mut ended = false;
     while i < chars.len() {
         let c = chars[i];
+        if ended && !matches!(c, ' ' | '\t' | '\x0c' | '\r' | '\n' | '#') {
+            return None;
+        }
         match c {
-            ' ' | '\t' | '\x0c' | '\r' | '\n' => i += 1,
-            '#' => break,
+            ' ' | '\t' | '\x0c' => i += 1,
+            '\r' | '\n' => {
+                ended |= depth == 0 && !out.is_empty();
+                i += 1;
+            }
+            '#' => {
+                while i < chars.len() && !matches!(chars[i], '\r' | '\n') {
+                    i += 1;
+                }
+            }
             '\\' if matches!(chars.get(i + 1), Some('\n')) => i += 2,
             '.' if chars.get(i + 1) == Some(&'.') && chars.get(i + 2) == Some(&'.') => {
                 out.push(Tok::Ellipsis);
@@ -187,6 +190,11 @@ fn tokenize(text: &str) -> Option<Vec<Tok>> {
                 i = next;
             }
             '(' | ')' | '[' | ']' | '{' | '}' | ',' | ':' | '+' | '-' => {
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth = depth.checked_sub(1)?,
+                    _ => {}
+                }
                 out.push(Tok::Punct(c));
                 i += 1;
             }
@@ -583,6 +591,11 @@ impl Parser {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// How Ansible's INI plugin types a value: the literal, or else the text.
+    fn ini_value(text: &str) -> Value {
+        literal_eval(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+    }
 
     #[test]
     fn python_literals() {

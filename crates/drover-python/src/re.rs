@@ -1,0 +1,398 @@
+//! Python's `re` on Rust's `regex`: one translator for every place drover takes a Python
+//! pattern (the `regex_*` filters and tests, `lineinfile`, `blockinfile`, `replace`, host
+//! patterns), the replacement syntax of `re.sub` ([`Template`]), `re.sub`/`re.finditer`'s walk
+//! over matches (empty matches included, as Python 3.7+ finds them) and `re.escape`.
+//!
+//! A [`Regex`] is compiled from a pattern, its [`Kind`] (a `str` pattern, or a `bytes` one as
+//! Ansible's line modules use) and the [`Flags`] given to `re.compile`. Haystacks are bytes: a
+//! text pattern searches UTF-8 and its matches never split a character.
+//!
+//! Where `regex` cannot say what Python means, the rest of the behaviour is exact and these are
+//! the known differences:
+//! - look-around, backreferences, conditionals, atomic groups, possessive quantifiers and
+//!   `\N{...}` are refused with [`Unsupported`];
+//! - `$` without MULTILINE (end, or before a final newline) is exact on a haystack whose only
+//!   newline is its last character; on one with newlines before that, a `$` that matches before
+//!   the final newline takes the newline into the match;
+//! - `\b`/`\B` in text patterns use `regex`'s word characters (which add combining marks and
+//!   connector punctuation to Python's letters, digits and `_`); `\B` never matches an empty
+//!   haystack, as before Python 3.14;
+//! - IGNORECASE folds case by Unicode's simple folding, also under ASCII (where Python folds
+//!   ASCII letters only);
+//! - a repeated group that can match the empty string (`(a|)*`, `(x?)+`) may stop on a
+//!   different iteration than Python's, which changes the group's span and sometimes the match;
+//! - after an empty match, Python looks for a non-empty match at the same position before moving
+//!   on; here the next match is searched from the next character, so a non-empty match that the
+//!   pattern ranks below the empty one there (`a*?`, `|a`) is not found.
+
+mod template;
+mod translate;
+
+pub use template::{Template, TemplateError};
+
+/// Whether a pattern is a `str` pattern or a `bytes` one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A `str` pattern: Unicode classes, matches on whole characters.
+    Text,
+    /// A `bytes` pattern (the UTF-8 of the given text): ASCII classes, matches on bytes.
+    Bytes,
+}
+
+/// The flags given to `re.compile` (`re.I`, `re.M`, `re.S`, `re.X`, `re.A`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `re.IGNORECASE`.
+    pub ignorecase: bool,
+    /// `re.MULTILINE`: `^` and `$` at every line.
+    pub multiline: bool,
+    /// `re.DOTALL`: `.` matches a newline too.
+    pub dotall: bool,
+    /// `re.VERBOSE`: whitespace and `#` comments in the pattern are ignored.
+    pub verbose: bool,
+    /// `re.ASCII`: `\w`, `\d`, `\s`, `\b` are ASCII-only in a text pattern.
+    pub ascii: bool,
+}
+
+/// Which of Python's entry points a [`Regex`] answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `re.search`: a match anywhere.
+    Search,
+    /// `re.match`: a match at the start.
+    Match,
+    /// `re.fullmatch`: a match of the whole haystack.
+    FullMatch,
+}
+
+/// A pattern drover cannot use: the pattern and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot use regular expression '{pattern}': {reason}")]
+pub struct Error {
+    /// The pattern as given.
+    pub pattern: String,
+    /// What is wrong with it.
+    pub reason: Reason,
+}
+
+/// Why a pattern was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    /// Python would refuse it too (`re.error`), with this message.
+    #[error("{message} at position {position}")]
+    Syntax {
+        /// Python's message.
+        message: String,
+        /// Where, in characters (bytes for a bytes pattern).
+        position: usize,
+    },
+    /// Valid Python that Rust's `regex` cannot express.
+    #[error("{0} (drover uses Rust's regex engine)")]
+    Unsupported(Unsupported),
+    /// `regex` refused the translation (a size limit, a repeat count too large...).
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// Python features that Rust's `regex` does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    /// `(?=...)`, `(?!...)`.
+    #[error("look-ahead is not supported")]
+    LookAhead,
+    /// `(?<=...)`, `(?<!...)`.
+    #[error("look-behind is not supported")]
+    LookBehind,
+    /// `\1`, `(?P=name)` inside a pattern.
+    #[error("backreferences such as \\1 or (?P=name) are not supported")]
+    Backreference,
+    /// `(?(1)yes|no)`.
+    #[error("a conditional group is not supported")]
+    Conditional,
+    /// `(?>...)`.
+    #[error("an atomic group is not supported")]
+    Atomic,
+    /// `a*+`, `a++`, `a?+`, `a{1,2}+`.
+    #[error("a possessive quantifier is not supported")]
+    Possessive,
+    /// `\N{NAME}`.
+    #[error("\\N{{...}} escapes are not supported")]
+    NamedEscape,
+    /// `(?L)`.
+    #[error("the L (locale) flag is not supported")]
+    Locale,
+    /// `\ud800`: a lone surrogate.
+    #[error("surrogate code points are not supported")]
+    Surrogate,
+}
+
+/// A compiled Python pattern.
+#[derive(Debug, Clone)]
+pub struct Regex {
+    pattern: String,
+    kind: Kind,
+    flags: Flags,
+    /// The translation for haystacks whose only newline is the last character.
+    lines: regex::bytes::Regex,
+    /// The translation for other haystacks, when `$` needs one (see [`translate`]).
+    text: Option<regex::bytes::Regex>,
+    /// The translation for the empty haystack, when `\B` needs one.
+    empty: Option<regex::bytes::Regex>,
+}
+
+/// One match: the haystack and the span of every group (`None` for a group that did not take
+/// part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match<'h> {
+    hay: &'h [u8],
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl<'h> Match<'h> {
+    /// Where the match starts.
+    pub fn start(&self) -> usize {
+        self.spans[0].map_or(0, |s| s.0)
+    }
+
+    /// Where the match ends.
+    pub fn end(&self) -> usize {
+        self.spans[0].map_or(0, |s| s.1)
+    }
+
+    /// The span of group `i` (0 is the whole match), when it took part.
+    pub fn span(&self, i: usize) -> Option<(usize, usize)> {
+        self.spans.get(i).copied().flatten()
+    }
+
+    /// The bytes of group `i`, when it took part.
+    pub fn group(&self, i: usize) -> Option<&'h [u8]> {
+        self.span(i).map(|(s, e)| &self.hay[s..e])
+    }
+
+    /// The text of group `i`, when it took part and is UTF-8 (always, for a text pattern on a
+    /// UTF-8 haystack).
+    pub fn text(&self, i: usize) -> Option<&'h str> {
+        std::str::from_utf8(self.group(i)?).ok()
+    }
+}
+
+impl Regex {
+    /// Compiles `pattern` as `re.compile(pattern, flags)` would, for `re.search`.
+    pub fn new(pattern: &str, kind: Kind, flags: Flags) -> Result<Regex, Error> {
+        Regex::with_mode(pattern, kind, flags, Mode::Search)
+    }
+
+    /// Compiles `pattern` for `re.search`, `re.match` or `re.fullmatch`.
+    pub fn with_mode(pattern: &str, kind: Kind, flags: Flags, mode: Mode) -> Result<Regex, Error> {
+        let error = |reason| Error {
+            pattern: pattern.to_owned(),
+            reason,
+        };
+        let t = translate::translate(pattern, kind, flags).map_err(error)?;
+        let build = |text: &str| {
+            let text = match mode {
+                Mode::Search => text.to_owned(),
+                Mode::Match => format!("\\A(?:{text})"),
+                Mode::FullMatch => format!("\\A(?:{text})\\z"),
+            };
+            regex::bytes::Regex::new(&text).map_err(|e| {
+                let detail = e.to_string();
+                let last = detail
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid")
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_owned();
+                error(Reason::Engine(last))
+            })
+        };
+        Ok(Regex {
+            pattern: pattern.to_owned(),
+            kind,
+            flags: t.flags,
+            lines: build(&t.lines)?,
+            text: t.text.as_deref().map(build).transpose()?,
+            empty: t.empty.as_deref().map(build).transpose()?,
+        })
+    }
+
+    /// The pattern as given.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Text or bytes.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The flags in force for the whole pattern: those given and the leading inline ones
+    /// (Python's `pattern.flags`).
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// The number of capture groups (Python's `pattern.groups`).
+    pub fn groups(&self) -> usize {
+        self.lines.captures_len() - 1
+    }
+
+    /// The number of the group called `name`.
+    pub fn group_index(&self, name: &str) -> Option<usize> {
+        self.lines.capture_names().position(|n| n == Some(name))
+    }
+
+    /// The `regex` for `hay`: see [`translate::Translation`].
+    fn engine(&self, hay: &[u8]) -> &regex::bytes::Regex {
+        match (&self.text, &self.empty) {
+            (_, Some(empty)) if hay.is_empty() => empty,
+            (Some(text), _) if hay.len() > 1 && hay[..hay.len() - 1].contains(&b'\n') => text,
+            _ => &self.lines,
+        }
+    }
+
+    /// The first match at or after `pos`; for a text pattern, never one that starts inside a
+    /// character.
+    fn search_with<'h>(
+        &self,
+        re: &regex::bytes::Regex,
+        hay: &'h [u8],
+        mut pos: usize,
+    ) -> Option<Match<'h>> {
+        loop {
+            let caps = re.captures_at(hay, pos)?;
+            let m = caps.get(0)?;
+            if self.kind == Kind::Text && m.is_empty() && !is_boundary(hay, m.start()) {
+                pos = m.start() + 1;
+                while !is_boundary(hay, pos) {
+                    pos += 1;
+                }
+                continue;
+            }
+            let spans = (0..caps.len())
+                .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                .collect();
+            return Some(Match { hay, spans });
+        }
+    }
+
+    /// `re.search`: the first match.
+    pub fn search<'h>(&self, hay: &'h [u8]) -> Option<Match<'h>> {
+        self.search_with(self.engine(hay), hay, 0)
+    }
+
+    /// Whether the pattern matches somewhere in `hay`.
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        self.search(hay).is_some()
+    }
+
+    /// `re.finditer`: every match, in Python's order (see the module's notes on empty matches).
+    pub fn finditer<'r, 'h>(&'r self, hay: &'h [u8]) -> Matches<'r, 'h> {
+        Matches {
+            re: self,
+            engine: self.engine(hay),
+            hay,
+            pos: 0,
+            must_advance: false,
+        }
+    }
+
+    /// `re.subn(pattern, template, hay, count)`: the haystack with the first `count` matches
+    /// (all when 0) replaced, and how many were.
+    pub fn subn(&self, template: &Template, hay: &[u8], count: usize) -> (Vec<u8>, usize) {
+        let mut out = Vec::with_capacity(hay.len());
+        let mut last = 0;
+        let mut n = 0;
+        for m in self.finditer(hay) {
+            if count > 0 && n == count {
+                break;
+            }
+            out.extend_from_slice(&hay[last..m.start()]);
+            template.expand_into(&m, &mut out);
+            last = m.end();
+            n += 1;
+        }
+        out.extend_from_slice(&hay[last..]);
+        (out, n)
+    }
+}
+
+/// Python's walk over the matches of a pattern (see [`Regex::finditer`]).
+#[derive(Debug)]
+pub struct Matches<'r, 'h> {
+    re: &'r Regex,
+    engine: &'r regex::bytes::Regex,
+    hay: &'h [u8],
+    pos: usize,
+    must_advance: bool,
+}
+
+impl<'h> Iterator for Matches<'_, 'h> {
+    type Item = Match<'h>;
+
+    fn next(&mut self) -> Option<Match<'h>> {
+        while self.pos <= self.hay.len() {
+            let m = self.re.search_with(self.engine, self.hay, self.pos)?;
+            if self.must_advance && m.start() == self.pos && m.end() == self.pos {
+                if self.pos >= self.hay.len() {
+                    return None;
+                }
+                self.pos += match self.re.kind {
+                    Kind::Text => char_len(&self.hay[self.pos..]),
+                    Kind::Bytes => 1,
+                };
+                self.must_advance = false;
+                continue;
+            }
+            self.must_advance = m.start() == m.end();
+            self.pos = m.end();
+            return Some(m);
+        }
+        None
+    }
+}
+
+/// Whether `i` is not inside a UTF-8 character of `hay`.
+fn is_boundary(hay: &[u8], i: usize) -> bool {
+    i == 0 || i >= hay.len() || hay[i] & 0xc0 != 0x80
+}
+
+/// The length of the UTF-8 character at the start of `b` (1 for a byte that starts none).
+fn char_len(b: &[u8]) -> usize {
+    let want = match b.first() {
+        Some(x) if *x >= 0xf0 => 4,
+        Some(x) if *x >= 0xe0 => 3,
+        Some(x) if *x >= 0xc0 => 2,
+        _ => 1,
+    };
+    if b.len() >= want && std::str::from_utf8(&b[..want]).is_ok() {
+        want
+    } else {
+        1
+    }
+}
+
+/// Python's `str.isidentifier`, as group names need it.
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Python's `re.escape` (3.7+): a backslash before every character that is special in a
+/// pattern.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,836 @@
+//! A Python pattern rewritten in `regex` syntax, following `sre_parse` step by step: the same
+//! tokens, the same errors, and the Python meaning of every construct the two spell differently.
+//!
+//! What the rewrite does, beyond copying what both read alike:
+//! - `\Z` becomes `\z`; `{`, `}` and `]` that are not syntax become literals; `{,n}` gets its `0`.
+//! - `\d`, `\s`, `\w` (and their negations) become explicit classes with Python's members
+//!   (`\s` has `\x1c`-`\x1f`, `\w` is letters, numbers and `_`); ASCII ones under `re.ASCII`
+//!   and for bytes patterns.
+//! - Character classes are parsed item by item, so `[`, `&&`, `--`, `~~` (set operations for
+//!   `regex`) stay literals, and a `]` first in a class is a literal.
+//! - MULTILINE, VERBOSE and ASCII are applied here rather than handed to `regex` (VERBOSE does not
+//!   ignore whitespace inside classes in Python; `regex` does).
+//! - `$` without MULTILINE (end, or before a final newline) has no `regex` spelling: it is given
+//!   twice, see [`Translation`].
+//! - A bytes pattern is read byte by byte (its non-ASCII characters are their UTF-8 bytes, as
+//!   Python sees the encoded pattern) and compiled without Unicode.
+//!
+//! What `regex` cannot do (look-around, backreferences, conditionals, atomic groups, possessive
+//! quantifiers) is refused with [`Unsupported`].
+
+use super::{Flags, Kind, Reason, Unsupported};
+
+/// The `regex` texts of one Python pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Translation {
+    /// The text with `$` (outside MULTILINE) as `(?m:$)`: exact for a haystack whose only
+    /// newline, if any, is its last character.
+    pub(crate) lines: String,
+    /// When the pattern has such a `$`: the text with it as `(?:\n?\z)`, for haystacks with
+    /// newlines before their end (exact positions; the match takes the final newline in).
+    pub(crate) text: Option<String>,
+    /// When the pattern has `\B`: the text for the empty haystack, where Python's `\B` never
+    /// matches (before 3.14) and `regex`'s does.
+    pub(crate) empty: Option<String>,
+    /// The pattern's global flags: the caller's and the leading inline ones.
+    pub(crate) flags: Flags,
+}
+
+/// Python's `sre_parse` state for the flags in force at a point of the pattern.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    ignorecase: bool,
+    multiline: bool,
+    dotall: bool,
+    verbose: bool,
+    ascii: bool,
+}
+
+/// What the last item was, for Python's "nothing to repeat" and "multiple repeat".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Last {
+    Nothing,
+    Assertion,
+    Atom,
+    Repeat,
+}
+
+/// One member of a character class.
+enum Member {
+    Char(u32),
+    Set(String),
+}
+
+/// Characters Python's VERBOSE mode skips.
+const VERBOSE_SPACE: &str = " \t\n\r\x0b\x0c";
+
+/// Python's `\s` for text patterns (`str.isspace`), as class members.
+const UNICODE_SPACE: &str =
+    r"\t-\r\x1C-\x20\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}";
+
+/// The output for haystacks whose only newline is their last character.
+const LINES: usize = 0;
+/// The output for haystacks with newlines before their end.
+const TEXT: usize = 1;
+/// The output for the empty haystack.
+const EMPTY: usize = 2;
+
+struct Translator {
+    chars: Vec<char>,
+    pos: usize,
+    bytes: bool,
+    scope: Scope,
+    /// For each open group: the scope outside it, where it opened, and where its text starts
+    /// in each output.
+    stack: Vec<(Scope, usize, [usize; 3])>,
+    /// Where the last atom's text starts in each output.
+    atom_at: [usize; 3],
+    /// The outputs: [`LINES`], [`TEXT`], [`EMPTY`].
+    out: [String; 3],
+    /// A `$` outside MULTILINE was written.
+    eol: bool,
+    /// A `\B` was written.
+    nonboundary: bool,
+    last: Last,
+    started: bool,
+    flags: Flags,
+}
+
+/// Translates `pattern` (a str pattern, or the text of a bytes one) compiled with `flags`.
+pub(crate) fn translate(pattern: &str, kind: Kind, flags: Flags) -> Result<Translation, Reason> {
+    let bytes = kind == Kind::Bytes;
+    let chars: Vec<char> = if bytes {
+        pattern.bytes().map(char::from).collect()
+    } else {
+        pattern.chars().collect()
+    };
+    let mut t = Translator {
+        chars,
+        pos: 0,
+        bytes,
+        scope: Scope {
+            ignorecase: flags.ignorecase,
+            multiline: flags.multiline,
+            dotall: flags.dotall,
+            verbose: flags.verbose,
+            ascii: flags.ascii && !bytes,
+        },
+        stack: Vec::new(),
+        atom_at: [0; 3],
+        out: Default::default(),
+        eol: false,
+        nonboundary: false,
+        last: Last::Nothing,
+        started: false,
+        flags,
+    };
+    if bytes {
+        t.emit("(?-u)");
+    }
+    if flags.ignorecase {
+        t.emit("(?i)");
+    }
+    if flags.dotall {
+        t.emit("(?s)");
+    }
+    t.run()?;
+    let [lines, text, empty] = t.out;
+    Ok(Translation {
+        lines,
+        text: t.eol.then_some(text),
+        empty: t.nonboundary.then_some(empty),
+        flags: t.flags,
+    })
+}
+
+fn syntax(message: impl Into<String>, position: usize) -> Reason {
+    Reason::Syntax {
+        message: message.into(),
+        position,
+    }
+}
+
+fn is_octal(c: Option<char>) -> bool {
+    c.is_some_and(|c| ('0'..='7').contains(&c))
+}
+
+impl Translator {
+    /// Marks the start of an atom (what a following quantifier repeats).
+    fn atom(&mut self) {
+        self.atom_at = self.out_lens();
+    }
+
+    fn out_lens(&self) -> [usize; 3] {
+        [self.out[0].len(), self.out[1].len(), self.out[2].len()]
+    }
+
+    fn emit(&mut self, s: &str) {
+        for out in &mut self.out {
+            out.push_str(s);
+        }
+    }
+
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.pos + ahead).copied()
+    }
+
+    fn run(&mut self) -> Result<(), Reason> {
+        while let Some(c) = self.peek(0) {
+            if self.scope.verbose && VERBOSE_SPACE.contains(c) {
+                self.pos += 1;
+                continue;
+            }
+            if self.scope.verbose && c == '#' {
+                while let Some(c) = self.peek(0) {
+                    self.pos += 1;
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            match c {
+                '(' => {
+                    self.group()?;
+                    continue;
+                }
+                ')' => {
+                    let Some((scope, _, at)) = self.stack.pop() else {
+                        return Err(syntax("unbalanced parenthesis", self.pos));
+                    };
+                    self.scope = scope;
+                    self.atom_at = at;
+                    self.emit(")");
+                    self.pos += 1;
+                    self.last = Last::Atom;
+                }
+                '|' => {
+                    self.emit("|");
+                    self.pos += 1;
+                    self.last = Last::Nothing;
+                }
+                '*' | '+' | '?' => self.repeat(c.to_string(), 1)?,
+                '{' => match self.counted() {
+                    Some((text, len)) => self.repeat(text, len)?,
+                    None => {
+                        self.atom();
+                        self.emit("\\{");
+                        self.pos += 1;
+                        self.last = Last::Atom;
+                    }
+                },
+                '[' => {
+                    self.atom();
+                    self.class()?;
+                    self.last = Last::Atom;
+                }
+                '\\' => self.escape()?,
+                '^' => {
+                    self.emit(if self.scope.multiline { "(?m:^)" } else { "^" });
+                    self.pos += 1;
+                    self.last = Last::Assertion;
+                }
+                '$' => {
+                    if self.scope.multiline {
+                        self.emit("(?m:$)");
+                    } else {
+                        self.out[LINES].push_str("(?m:$)");
+                        self.out[TEXT].push_str("(?:\\n?\\z)");
+                        self.out[EMPTY].push_str("(?m:$)");
+                        self.eol = true;
+                    }
+                    self.pos += 1;
+                    self.last = Last::Assertion;
+                }
+                '.' => {
+                    self.atom();
+                    self.emit(".");
+                    self.pos += 1;
+                    self.last = Last::Atom;
+                }
+                _ => {
+                    self.atom();
+                    self.literal(u32::from(c));
+                    self.pos += 1;
+                    self.last = Last::Atom;
+                }
+            }
+            self.started = true;
+        }
+        if let Some((_, open, _)) = self.stack.last() {
+            return Err(syntax("missing ), unterminated subpattern", *open));
+        }
+        Ok(())
+    }
+
+    /// A character that stands for itself.
+    fn literal(&mut self, code: u32) {
+        let c = char::from_u32(code).unwrap_or('\u{fffd}');
+        if self.bytes || c.is_ascii_control() {
+            self.push_code(code);
+        } else if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            self.emit(&format!("\\{c}"));
+        } else {
+            self.emit(c.encode_utf8(&mut [0; 4]));
+        }
+    }
+
+    fn push_code(&mut self, code: u32) {
+        let text = code_text(code, self.bytes);
+        self.emit(&text);
+    }
+
+    /// A quantifier of `len` characters (`text` in `regex` syntax), with its lazy `?`.
+    fn repeat(&mut self, text: String, len: usize) -> Result<(), Reason> {
+        match self.last {
+            Last::Nothing | Last::Assertion => {
+                return Err(syntax("nothing to repeat", self.pos));
+            }
+            Last::Repeat => return Err(syntax("multiple repeat", self.pos)),
+            Last::Atom => {}
+        }
+        if text == "{0}" || text == "{0,0}" {
+            // `regex` drops the groups of an atom repeated zero times; Python keeps them (they
+            // never take part). An atom behind a class that matches nothing keeps them too.
+            let never = format!("(?:{}", never(self.bytes));
+            for (out, at) in self.out.iter_mut().zip(self.atom_at) {
+                out.insert_str(at, &never);
+            }
+            self.emit(")?");
+        } else {
+            self.emit(&text);
+        }
+        self.pos += len;
+        match self.peek(0) {
+            Some('?') => {
+                self.emit("?");
+                self.pos += 1;
+            }
+            Some('+') => return Err(Reason::Unsupported(Unsupported::Possessive)),
+            _ => {}
+        }
+        self.last = Last::Repeat;
+        Ok(())
+    }
+
+    /// A `{` that starts a repeat (`{m}`, `{m,}`, `{,n}`, `{m,n}`, `{,}`): its `regex` text and
+    /// length; `None` when Python reads the `{` as a literal.
+    fn counted(&self) -> Option<(String, usize)> {
+        let mut j = self.pos + 1;
+        if self.chars.get(j) == Some(&'}') {
+            return None;
+        }
+        let digits = |j: &mut usize| {
+            let start = *j;
+            while self.chars.get(*j).is_some_and(char::is_ascii_digit) {
+                *j += 1;
+            }
+            self.chars[start..*j].iter().collect::<String>()
+        };
+        let lo = digits(&mut j);
+        let hi = if self.chars.get(j) == Some(&',') {
+            j += 1;
+            Some(digits(&mut j))
+        } else {
+            None
+        };
+        if self.chars.get(j) != Some(&'}') {
+            return None;
+        }
+        // Python reads the numbers with int(): `{00}` is `{0}`.
+        let number = |n: String| n.parse::<u64>().map_or(n, |n| n.to_string());
+        let lo = if lo.is_empty() {
+            "0".to_owned()
+        } else {
+            number(lo)
+        };
+        let hi = hi.map(|h| if h.is_empty() { h } else { number(h) });
+        let text = match hi {
+            None => format!("{{{lo}}}"),
+            Some(hi) => format!("{{{lo},{hi}}}"),
+        };
+        Some((text, j + 1 - self.pos))
+    }
+
+    /// An escape outside a class.
+    fn escape(&mut self) -> Result<(), Reason> {
+        let at = self.pos;
+        let Some(c) = self.peek(1) else {
+            return Err(syntax("bad escape (end of pattern)", at));
+        };
+        let ascii = self.scope.ascii || self.bytes;
+        let boundary = |negated: bool| match (ascii, negated) {
+            (false, false) => "\\b",
+            (false, true) => "\\B",
+            (true, false) => "(?-u:\\b)",
+            (true, true) => "(?-u:\\B)",
+        };
+        let assertion = match c {
+            'A' => Some("\\A"),
+            'Z' => Some("\\z"),
+            'b' => Some(boundary(false)),
+            _ => None,
+        };
+        if c == 'B' {
+            self.nonboundary = true;
+            self.out[LINES].push_str(boundary(true));
+            self.out[TEXT].push_str(boundary(true));
+            self.out[EMPTY].push_str(never(self.bytes));
+            self.pos += 2;
+            self.last = Last::Assertion;
+            return Ok(());
+        }
+        if let Some(text) = assertion {
+            self.emit(text);
+            self.pos += 2;
+            self.last = Last::Assertion;
+            return Ok(());
+        }
+        self.atom();
+        if let Some(set) = self.category(c) {
+            let text = if set.starts_with('\\') && set.len() == 2 {
+                set
+            } else if let Some(inner) = set.strip_prefix('^') {
+                format!("[^{inner}]")
+            } else {
+                format!("[{set}]")
+            };
+            self.emit(&text);
+            self.pos += 2;
+            self.last = Last::Atom;
+            return Ok(());
+        }
+        let code = match c {
+            '0' => {
+                let mut end = self.pos + 2;
+                while end < self.pos + 4 && is_octal(self.chars.get(end).copied()) {
+                    end += 1;
+                }
+                let digits: String = self.chars[self.pos + 1..end].iter().collect();
+                self.pos = end;
+                u32::from_str_radix(&digits, 8).unwrap_or(0)
+            }
+            '1'..='9' => {
+                if is_octal(Some(c)) && is_octal(self.peek(2)) && is_octal(self.peek(3)) {
+                    let digits: String = self.chars[self.pos + 1..self.pos + 4].iter().collect();
+                    let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                    if code > 0o377 {
+                        return Err(syntax(
+                            format!("octal escape value \\{digits} outside of range 0-0o377"),
+                            at,
+                        ));
+                    }
+                    self.pos += 4;
+                    code
+                } else {
+                    return Err(Reason::Unsupported(Unsupported::Backreference));
+                }
+            }
+            _ => {
+                let (code, len) = self.common_escape(c)?;
+                self.pos += len;
+                code
+            }
+        };
+        self.literal(code);
+        self.last = Last::Atom;
+        Ok(())
+    }
+
+    /// The class members of `\d`, `\D`, `\s`, `\S`, `\w`, `\W` (negated ones start with `^`;
+    /// a two-character result is a `regex` escape usable as it is).
+    fn category(&self, c: char) -> Option<String> {
+        let ascii = self.scope.ascii;
+        let set = match c {
+            'd' | 'D' if self.bytes || !ascii => format!("\\{c}"),
+            's' | 'S' | 'w' | 'W' if self.bytes => format!("\\{c}"),
+            'd' => "0-9".into(),
+            'D' => "^0-9".into(),
+            's' if ascii => "\\t-\\r ".into(),
+            'S' if ascii => "^\\t-\\r ".into(),
+            's' => UNICODE_SPACE.into(),
+            'S' => format!("^{UNICODE_SPACE}"),
+            'w' if ascii => "0-9A-Za-z_".into(),
+            'W' if ascii => "^0-9A-Za-z_".into(),
+            'w' => "\\p{L}\\p{N}_".into(),
+            'W' => "^\\p{L}\\p{N}_".into(),
+            _ => return None,
+        };
+        Some(set)
+    }
+
+    /// The escapes that mean one character both in and out of classes (`\n`, `\x41`, `\u00e9`,
+    /// `\-`...): the code and the escape's length. `\b` is handled by the caller.
+    fn common_escape(&self, c: char) -> Result<(u32, usize), Reason> {
+        let at = self.pos;
+        let hex = |len: usize| -> Option<u32> {
+            let s: String = self.chars.get(at + 2..at + 2 + len)?.iter().collect();
+            if s.chars().all(|c| c.is_ascii_hexdigit()) {
+                u32::from_str_radix(&s, 16).ok()
+            } else {
+                None
+            }
+        };
+        let simple = match c {
+            'a' => Some(7),
+            'b' => Some(8),
+            'f' => Some(0x0c),
+            'n' => Some(0x0a),
+            'r' => Some(0x0d),
+            't' => Some(9),
+            'v' => Some(0x0b),
+            '\\' => Some(u32::from('\\')),
+            _ => None,
+        };
+        if let Some(code) = simple {
+            return Ok((code, 2));
+        }
+        match c {
+            'x' => {
+                let code = hex(2).ok_or_else(|| syntax("incomplete escape \\x", at))?;
+                Ok((code, 4))
+            }
+            'u' | 'U' if !self.bytes => {
+                let len = if c == 'u' { 4 } else { 8 };
+                let code =
+                    hex(len).ok_or_else(|| syntax(format!("incomplete escape \\{c}"), at))?;
+                if code > 0x10_ffff {
+                    return Err(syntax(format!("bad escape \\{c}"), at));
+                }
+                if (0xd800..0xe000).contains(&code) {
+                    return Err(Reason::Unsupported(Unsupported::Surrogate));
+                }
+                Ok((code, 2 + len))
+            }
+            'N' if !self.bytes => Err(Reason::Unsupported(Unsupported::NamedEscape)),
+            c if c.is_ascii_alphabetic() || c.is_ascii_digit() => {
+                Err(syntax(format!("bad escape \\{c}"), at))
+            }
+            c => Ok((u32::from(c), 2)),
+        }
+    }
+
+    /// A character class, from its `[` to its `]`.
+    fn class(&mut self) -> Result<(), Reason> {
+        let open = self.pos;
+        self.pos += 1;
+        let negate = self.peek(0) == Some('^');
+        if negate {
+            self.pos += 1;
+        }
+        let mut members = String::new();
+        let mut any = false;
+        loop {
+            let Some(c) = self.peek(0) else {
+                return Err(syntax("unterminated character set", open));
+            };
+            if c == ']' && any {
+                self.pos += 1;
+                break;
+            }
+            any = true;
+            let first_at = self.pos;
+            let first = self.member()?;
+            if self.peek(0) != Some('-') {
+                members.push_str(&self.member_text(first));
+                continue;
+            }
+            self.pos += 1;
+            match self.peek(0) {
+                None => return Err(syntax("unterminated character set", open)),
+                Some(']') => {
+                    members.push_str(&self.member_text(first));
+                    members.push_str("\\-");
+                    self.pos += 1;
+                    break;
+                }
+                Some(_) => {
+                    let second = self.member()?;
+                    let range: String = self.chars[first_at..self.pos].iter().collect();
+                    match (first, second) {
+                        (Member::Char(lo), Member::Char(hi)) if lo <= hi => {
+                            members.push_str(&format!(
+                                "{}-{}",
+                                code_text(lo, self.bytes),
+                                code_text(hi, self.bytes)
+                            ));
+                        }
+                        _ => {
+                            return Err(syntax(format!("bad character range {range}"), first_at));
+                        }
+                    }
+                }
+            }
+        }
+        self.emit(&format!("[{}{members}]", if negate { "^" } else { "" }));
+        Ok(())
+    }
+
+    /// One class member (a character, an escape, or a category such as `\w`).
+    fn member(&mut self) -> Result<Member, Reason> {
+        let at = self.pos;
+        let c = self.peek(0).unwrap_or('\0');
+        if c != '\\' {
+            self.pos += 1;
+            return Ok(Member::Char(u32::from(c)));
+        }
+        let Some(n) = self.peek(1) else {
+            return Err(syntax("unterminated character set", at));
+        };
+        if let Some(set) = self.category(n) {
+            self.pos += 2;
+            return Ok(Member::Set(set));
+        }
+        if n.is_ascii_digit() {
+            if !is_octal(Some(n)) {
+                return Err(syntax(format!("bad escape \\{n}"), at));
+            }
+            let mut end = self.pos + 2;
+            while end < self.pos + 4 && is_octal(self.chars.get(end).copied()) {
+                end += 1;
+            }
+            let digits: String = self.chars[self.pos + 1..end].iter().collect();
+            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+            if code > 0o377 {
+                return Err(syntax(
+                    format!("octal escape value \\{digits} outside of range 0-0o377"),
+                    at,
+                ));
+            }
+            self.pos = end;
+            return Ok(Member::Char(code));
+        }
+        let (code, len) = self.common_escape(n)?;
+        self.pos += len;
+        Ok(Member::Char(code))
+    }
+
+    fn member_text(&self, member: Member) -> String {
+        match member {
+            Member::Char(code) => code_text(code, self.bytes),
+            Member::Set(set) => match set.strip_prefix('^') {
+                Some(inner) => format!("[^{inner}]"),
+                None => set,
+            },
+        }
+    }
+
+    /// A group's opening: `(`, `(?:`, `(?P<name>`, flags, a comment, or an unsupported one.
+    fn group(&mut self) -> Result<(), Reason> {
+        let at = self.pos;
+        if self.peek(1) != Some('?') {
+            self.open("(");
+            self.pos += 1;
+            return Ok(());
+        }
+        let unknown = |what: String| Err(syntax(format!("unknown extension ?{what}"), at + 1));
+        let unsupported = |u| Err(Reason::Unsupported(u));
+        match self.peek(2) {
+            Some(':') => {
+                self.open("(?:");
+                self.pos += 3;
+                Ok(())
+            }
+            Some('P') => match self.peek(3) {
+                Some('<') => {
+                    let start = self.pos + 4;
+                    let Some(len) = self.chars[start..].iter().position(|&c| c == '>') else {
+                        return Err(syntax("missing >, unterminated name", start));
+                    };
+                    let name: String = self.chars[start..start + len].iter().collect();
+                    if name.is_empty() {
+                        return Err(syntax("missing group name", start));
+                    }
+                    if !super::is_identifier(&name) {
+                        return Err(syntax(
+                            format!("bad character in group name '{name}'"),
+                            start,
+                        ));
+                    }
+                    self.open(&format!("(?P<{name}>"));
+                    self.pos = start + len + 1;
+                    Ok(())
+                }
+                Some('=') => unsupported(Unsupported::Backreference),
+                Some(c) => unknown(format!("P{c}")),
+                None => Err(syntax("unexpected end of pattern", at)),
+            },
+            Some('<') => match self.peek(3) {
+                Some('=' | '!') => unsupported(Unsupported::LookBehind),
+                Some(c) => unknown(format!("<{c}")),
+                None => Err(syntax("unexpected end of pattern", at)),
+            },
+            Some('=' | '!') => unsupported(Unsupported::LookAhead),
+            Some('(') => unsupported(Unsupported::Conditional),
+            Some('>') => unsupported(Unsupported::Atomic),
+            Some('#') => {
+                let Some(len) = self.chars[at..].iter().position(|&c| c == ')') else {
+                    return Err(syntax("missing ), unterminated comment", at));
+                };
+                self.pos = at + len + 1;
+                Ok(())
+            }
+            Some(c) if c == '-' || "aiLmsux".contains(c) => self.flags_group(),
+            Some(c) => unknown(c.to_string()),
+            None => Err(syntax("unexpected end of pattern", at)),
+        }
+    }
+
+    /// Opens a group: the scope is saved to be restored at its `)`.
+    fn open(&mut self, text: &str) {
+        let at = self.out_lens();
+        self.stack.push((self.scope, self.pos, at));
+        self.emit(text);
+        self.last = Last::Nothing;
+        self.started = true;
+    }
+
+    /// `(?aiLmsux)` (global) or `(?aiLmsux-imsx:...` (scoped), as `_parse_flags` reads them.
+    fn flags_group(&mut self) -> Result<(), Reason> {
+        let at = self.pos;
+        let mut j = self.pos + 2;
+        let (mut on, mut off) = (String::new(), String::new());
+        let mut c = self.chars[j];
+        if c != '-' {
+            loop {
+                match c {
+                    'L' if !self.bytes => {
+                        return Err(syntax(
+                            "bad inline flag: cannot use 'L' flag with a str pattern",
+                            j,
+                        ));
+                    }
+                    'L' => return Err(Reason::Unsupported(Unsupported::Locale)),
+                    'u' if self.bytes => {
+                        return Err(syntax(
+                            "bad inline flag: cannot use 'u' flag with a bytes pattern",
+                            j,
+                        ));
+                    }
+                    _ => {}
+                }
+                on.push(c);
+                if on.contains('a') && on.contains('u') {
+                    return Err(syntax(
+                        "bad inline flag: flags 'a', 'u' and 'L' are incompatible",
+                        j,
+                    ));
+                }
+                j += 1;
+                match self.chars.get(j) {
+                    None => return Err(syntax("missing -, : or )", j)),
+                    Some(&n) if ")-:".contains(n) => {
+                        c = n;
+                        break;
+                    }
+                    Some(&n) if "aiLmsux".contains(n) => c = n,
+                    Some(&n) if n.is_alphabetic() => return Err(syntax("unknown flag", j)),
+                    Some(_) => return Err(syntax("missing -, : or )", j)),
+                }
+            }
+        }
+        if c == ')' {
+            if self.started {
+                return Err(syntax(
+                    "global flags not at the start of the expression",
+                    at,
+                ));
+            }
+            self.pos = j + 1;
+            self.apply(&on, "");
+            let f = &mut self.flags;
+            f.ignorecase |= on.contains('i');
+            f.multiline |= on.contains('m');
+            f.dotall |= on.contains('s');
+            f.verbose |= on.contains('x');
+            f.ascii |= on.contains('a');
+            let mut text = String::new();
+            for flag in ['i', 's'] {
+                if on.contains(flag) {
+                    text.push_str(&format!("(?{flag})"));
+                }
+            }
+            self.emit(&text);
+            return Ok(());
+        }
+        if c == '-' {
+            j += 1;
+            match self.chars.get(j) {
+                None => return Err(syntax("missing flag", j)),
+                Some(&n) if "aiLmsux".contains(n) => c = n,
+                Some(&n) if n.is_alphabetic() => return Err(syntax("unknown flag", j)),
+                Some(_) => return Err(syntax("missing flag", j)),
+            }
+            loop {
+                if "aLu".contains(c) {
+                    return Err(syntax(
+                        "bad inline flag: cannot turn off flags 'a', 'u' and 'L'",
+                        j,
+                    ));
+                }
+                off.push(c);
+                j += 1;
+                match self.chars.get(j) {
+                    None => return Err(syntax("missing :", j)),
+                    Some(':') => break,
+                    Some(&n) if "aiLmsux".contains(n) => c = n,
+                    Some(&n) if n.is_alphabetic() => return Err(syntax("unknown flag", j)),
+                    Some(_) => return Err(syntax("missing :", j)),
+                }
+            }
+        }
+        if on.chars().any(|f| off.contains(f)) {
+            return Err(syntax("bad inline flag: flag turned on and off", j));
+        }
+        let at = self.out_lens();
+        self.stack.push((self.scope, self.pos, at));
+        self.apply(&on, &off);
+        let keep = |s: &str| s.chars().filter(|c| "is".contains(*c)).collect::<String>();
+        let (on, off) = (keep(&on), keep(&off));
+        let text = match (on.is_empty(), off.is_empty()) {
+            (true, true) => "(?:".to_owned(),
+            (false, true) => format!("(?{on}:"),
+            (_, false) => format!("(?{on}-{off}:"),
+        };
+        self.emit(&text);
+        self.pos = j + 1;
+        self.last = Last::Nothing;
+        self.started = true;
+        Ok(())
+    }
+
+    fn apply(&mut self, on: &str, off: &str) {
+        let s = &mut self.scope;
+        for (flags, value) in [(on, true), (off, false)] {
+            for f in flags.chars() {
+                match f {
+                    'i' => s.ignorecase = value,
+                    'm' => s.multiline = value,
+                    's' => s.dotall = value,
+                    'x' => s.verbose = value,
+                    'a' => s.ascii = value && !self.bytes,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A class that matches nothing.
+fn never(bytes: bool) -> &'static str {
+    if bytes {
+        "[^\\x00-\\xFF]"
+    } else {
+        "[^\\x00-\\x{10FFFF}]"
+    }
+}
+
+/// A character given by its code, as `regex` reads it in or out of a class: ASCII letters and
+/// digits as they are, anything else by its hex code (a byte for bytes patterns).
+fn code_text(code: u32, bytes: bool) -> String {
+    match char::from_u32(code) {
+        Some(c) if c.is_ascii_alphanumeric() => c.to_string(),
+        _ if bytes => format!("\\x{:02X}", code & 0xff),
+        _ => format!("\\x{{{code:X}}}"),
+    }
+}
