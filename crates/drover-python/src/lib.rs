@@ -10,6 +10,7 @@
 //! their own values into the plain data (`serde_json::Value`, text, bytes) these functions take.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod boolean;
 pub mod json;
