@@ -555,6 +555,48 @@ mod core_tests {
         assert!(err.message().contains("recursive loop detected"), "{err}");
     }
 
+    /// Every host's variables, from a table.
+    struct Fleet(Vec<(&'static str, Value)>);
+
+    impl drover_types::HostVars for Fleet {
+        fn host(&self, name: &str) -> Option<Vars> {
+            let (_, v) = self.0.iter().find(|(n, _)| *n == name)?;
+            Some(vars(v.clone()))
+        }
+        fn names(&self) -> Vec<String> {
+            self.0.iter().map(|(n, _)| (*n).to_owned()).collect()
+        }
+    }
+
+    /// `hostvars[h]` renders h's variables in h's own context, lists every host, and reads a
+    /// host it does not have as undefined.
+    #[test]
+    fn hostvars_render_each_host_in_its_own_context() {
+        let fleet = Fleet(vec![
+            (
+                "a",
+                json!({"inventory_hostname": "a", "greeting": "hi {{ inventory_hostname }}"}),
+            ),
+            (
+                "b",
+                json!({"inventory_hostname": "b", "greeting": "hi {{ inventory_hostname }}", "port": "{{ 8000 + 1 }}"}),
+            ),
+        ]);
+        let mut v = vars(json!({"inventory_hostname": "a"}));
+        v.set_hostvars(Arc::new(fleet));
+        assert_eq!(r("{{ hostvars['b'].greeting }}", &v), json!("hi b"));
+        assert_eq!(r("{{ hostvars.a.greeting }}", &v), json!("hi a"));
+        assert_eq!(r("{{ hostvars['b']['port'] + 1 }}", &v), json!(8002));
+        assert_eq!(r("{{ hostvars | list }}", &v), json!(["a", "b"]));
+        assert_eq!(r("{{ hostvars['zz'] is defined }}", &v), json!(false));
+        assert_eq!(r("{{ hostvars | length }}", &v), json!(2));
+        // Without a provider, `hostvars` is simply undefined (a view built by hand, in tests).
+        assert_eq!(
+            r("{{ hostvars is defined }}", &vars(json!({}))),
+            json!(false)
+        );
+    }
+
     #[test]
     fn unsafe_values_are_never_rendered() {
         let Value::Object(data) = json!({
