@@ -139,7 +139,11 @@ async fn errors_name_the_problem() {
     assert_eq!(r.data["rc"], 2);
     assert_eq!(r.msg.as_deref(), Some("Error executing command."));
     assert_eq!(r.data["cmd"], "/nonexistent/program 'a b'");
-    let r = run("command", json!({"_raw_params": "drover_no_such_program x"})).await;
+    let r = run(
+        "command",
+        json!({"_raw_params": "drover_no_such_program x"}),
+    )
+    .await;
     assert!(r.failed && !r.changed);
     assert_eq!(r.data["rc"], 2);
     let r = run("command", json!({"argv": ["/tmp"]})).await;
