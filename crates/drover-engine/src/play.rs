@@ -731,7 +731,8 @@ impl<'r> Runner<'r> {
                 state.standing.unreachable();
             }
         }
-        if result.changed && !task.notify.is_empty() && (status != Status::Failed || ignored) {
+        // A failed result notifies nothing, even when ignored and changed (ansible-core 2.19).
+        if result.changed && !task.notify.is_empty() && status != Status::Failed {
             for name in &task.notify {
                 state.notified.insert(name.clone());
             }
@@ -898,35 +899,44 @@ impl<'r> Runner<'r> {
     {
         Box::pin(async move {
             let hosts = state.hosts.clone();
-            loop {
-                let pending: HashMap<String, std::collections::BTreeSet<String>> = hosts
-                    .iter()
-                    .filter_map(|h| {
-                        let s = self.hosts.get_mut(h)?;
-                        if s.notified.is_empty() {
-                            None
-                        } else {
-                            Some((h.clone(), std::mem::take(&mut s.notified)))
+            let handlers: Vec<(&'p Task, Scope<'p>)> = state
+                .handlers
+                .iter()
+                .map(|h| (h.task, h.scope.clone()))
+                .collect();
+            let names: Vec<Vec<String>> = handlers.iter().map(|(t, _)| handler_names(t)).collect();
+            // Which handlers (by index) each host has been notified for. A notification marks
+            // every handler it names at once, as Ansible does; one no handler has goes away.
+            let mut flagged: HashMap<String, std::collections::BTreeSet<usize>> = HashMap::new();
+            let resolve =
+                |this: &mut Self,
+                 flagged: &mut HashMap<String, std::collections::BTreeSet<usize>>| {
+                    for h in &hosts {
+                        let Some(s) = this.hosts.get_mut(h) else {
+                            continue;
+                        };
+                        for name in std::mem::take(&mut s.notified) {
+                            for (index, names) in names.iter().enumerate() {
+                                if names.contains(&name) {
+                                    flagged.entry(h.clone()).or_default().insert(index);
+                                }
+                            }
                         }
-                    })
-                    .collect();
-                if pending.is_empty() {
+                    }
+                };
+            // Handlers run in the order they are defined, each on the hosts notified for it by
+            // the time it is reached (so including by a handler before it); one notified only
+            // after its turn runs in another pass.
+            loop {
+                resolve(self, &mut flagged);
+                if flagged.values().all(|set| set.is_empty()) {
                     return;
                 }
-                let handlers: Vec<(&'p Task, Scope<'p>)> = state
-                    .handlers
-                    .iter()
-                    .map(|h| (h.task, h.scope.clone()))
-                    .collect();
-                for (task, scope) in &handlers {
-                    let names = handler_names(task);
+                for (index, (task, scope)) in handlers.iter().enumerate() {
+                    resolve(self, &mut flagged);
                     let targets: Vec<String> = hosts
                         .iter()
-                        .filter(|h| {
-                            pending
-                                .get(*h)
-                                .is_some_and(|set| names.iter().any(|n| set.contains(n)))
-                        })
+                        .filter(|h| flagged.get_mut(*h).is_some_and(|set| set.remove(&index)))
                         .cloned()
                         .collect();
                     if targets.is_empty() {

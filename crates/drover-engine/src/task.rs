@@ -635,16 +635,20 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
         own.extend(map.into_iter().filter(|(k, _)| !vars.contains_key(k)));
     }
     let scoped = vars.clone().with(Arc::new(Layer::data(own)));
-    let all = |conds: &[Value], any: bool| {
-        conds.iter().try_fold(!any, |acc, cond| {
-            let value = condition(env.templates, cond, &scoped)?;
-            Ok::<_, String>(if any { acc || value } else { acc && value })
-        })
+    // A list of conditions is ANDed, as Ansible does for `changed_when` and `failed_when` alike,
+    // stopping at the first false one.
+    let all = |conds: &[Value]| {
+        for cond in conds {
+            if !condition(env.templates, cond, &scoped)? {
+                return Ok::<_, String>(false);
+            }
+        }
+        Ok(true)
     };
     // A condition that cannot be evaluated fails the task and keeps the module's result, with
     // the reason where the condition's result would be, as ansible-core does.
     if !task.changed_when.is_empty() {
-        match all(&task.changed_when, false) {
+        match all(&task.changed_when) {
             Ok(changed) => result.changed = changed,
             Err(err) => {
                 result.failed = true;
@@ -654,7 +658,7 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
         }
     }
     if !task.failed_when.is_empty() {
-        match all(&task.failed_when, true) {
+        match all(&task.failed_when) {
             Ok(failed) => {
                 result
                     .data
@@ -728,6 +732,14 @@ pub(crate) async fn run_on_host(
                         item_broken.as_deref(),
                     )
                     .await;
+                    // The following items see this item's facts, as Ansible updates the loop's
+                    // variables with each item's `ansible_facts`.
+                    for (name, value) in &result.facts {
+                        vars.set(name.clone(), value.clone(), Trust::Data);
+                    }
+                    for (name, value) in &result.vars.map {
+                        vars.set(name.clone(), value.clone(), result.vars.trust_of(name));
+                    }
                     let unreachable = result.unreachable;
                     let mut value = result.to_value();
                     if let Value::Object(map) = &mut value {

@@ -139,8 +139,15 @@ async fn run_raw(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Task
     Ok(r)
 }
 
-/// What the command part of the script is, and what `cmd` reports.
-fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult> {
+/// What `command` runs: the program (as shell code for the word) and the command line as
+/// Ansible's `_clean_args` reports it when the program cannot be run.
+struct Program {
+    word: String,
+    clean: String,
+}
+
+/// What the command part of the script is, what `cmd` reports, and (for `command`) the program.
+fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value, Option<Program>), TaskResult> {
     let text = match a.str("_raw_params")? {
         Some(t) if !t.trim().is_empty() => Some(t),
         _ => a.str("cmd")?,
@@ -158,6 +165,7 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
             Ok((
                 format!("exec {} -c {}", shell_quote(&exe), shell_quote(&t)),
                 Value::from(t),
+                None,
             ))
         }
         (Some(t), None) => {
@@ -169,7 +177,10 @@ fn command_line(a: &Args<'_>, shell: bool) -> Result<(String, Value), TaskResult
     }
 }
 
-fn argv_line(words: Vec<String>, expand: bool) -> Result<(String, Value), TaskResult> {
+fn argv_line(
+    words: Vec<String>,
+    expand: bool,
+) -> Result<(String, Value, Option<Program>), TaskResult> {
     let Some(first) = words.first() else {
         return Err(TaskResult::failed("no command given"));
     };
@@ -188,7 +199,19 @@ fn argv_line(words: Vec<String>, expand: bool) -> Result<(String, Value), TaskRe
             }
         })
         .collect();
-    Ok((format!("exec {}", quoted.join(" ")), Value::from(words)))
+    let program = Program {
+        word: quoted[0].clone(),
+        clean: words
+            .iter()
+            .map(|w| shlex::quote(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    Ok((
+        format!("exec {}", quoted.join(" ")),
+        Value::from(words),
+        Some(program),
+    ))
 }
 
 /// Shell variables that are not environment variables: Python's `expandvars` would not see them.
@@ -258,6 +281,27 @@ pub(crate) fn expand_word(word: &str) -> String {
     if out.is_empty() { "''".into() } else { out }
 }
 
+/// Shell code that tells, before `exec`, whether the program can be started as Python's
+/// `subprocess` would: a name with a `/` must be an executable file (missing: ENOENT, else
+/// EACCES); a bare name is searched for along `PATH` (found nowhere: ENOENT; found but not
+/// executable: EACCES).
+fn program_test(word: &str) -> String {
+    format!(
+        "drover_p={word}\n\
+         case $drover_p in\n\
+         */*) if [ ! -e \"$drover_p\" ]; then echo drover:noent; exit 0; fi\n\
+         if [ -d \"$drover_p\" ] || [ ! -x \"$drover_p\" ]; then echo drover:noaccess; exit 0; fi ;;\n\
+         *) drover_s=noent; drover_ifs=$IFS; IFS=:\n\
+         for drover_d in $PATH; do\n\
+         drover_f=\"${{drover_d:-.}}/$drover_p\"\n\
+         if [ -f \"$drover_f\" ] && [ -x \"$drover_f\" ]; then drover_s=ok; break; fi\n\
+         if [ -e \"$drover_f\" ]; then drover_s=noaccess; fi\n\
+         done; IFS=$drover_ifs\n\
+         if [ $drover_s != ok ]; then echo drover:$drover_s; exit 0; fi ;;\n\
+         esac\n"
+    )
+}
+
 /// The test for `creates`/`removes`: a glob on the host, no other expansion.
 fn glob_test(pattern: &str) -> String {
     format!(
@@ -272,7 +316,7 @@ async fn run_command(
     shell: bool,
 ) -> Result<TaskResult, TaskResult> {
     let a = Args::new(args);
-    let (line, cmd) = command_line(&a, shell)?;
+    let (line, cmd, program) = command_line(&a, shell)?;
     let creates = a.str("creates")?;
     let removes = a.str("removes")?;
     let strip = a.bool("strip_empty_ends", true)?;
@@ -308,6 +352,9 @@ async fn run_command(
     if check_only {
         script.push_str("echo drover:check; exit 0\n");
     } else {
+        if let Some(p) = &program {
+            script.push_str(&program_test(&p.word));
+        }
         script.push_str(&format!("echo drover:run\n{line}\n"));
     }
     let start = SystemTime::now();
@@ -342,6 +389,16 @@ async fn run_command(
             ))
             .with("rc", 1)
             .with("cmd", r.data["cmd"].clone()));
+        }
+        // Python could not start the program: ansible-core fails with the error's errno as `rc`
+        // (ENOENT 2, EACCES 13), nothing changed.
+        "drover:noent" | "drover:noaccess" => {
+            let mut r = TaskResult::failed("Error executing command.")
+                .with("rc", if status == "drover:noent" { 2 } else { 13 })
+                .with("cmd", program.map(|p| p.clean).unwrap_or_default());
+            add_output(&mut r, "stdout", "");
+            add_output(&mut r, "stderr", "");
+            return Ok(r);
         }
         "drover:creates" | "drover:removes" => {
             let shoulda = if ctx.check_mode { "Would" } else { "Did" };

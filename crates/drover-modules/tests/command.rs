@@ -133,8 +133,25 @@ async fn errors_name_the_problem() {
     assert!(r.failed && r.msg.unwrap().contains("No closing quotation"));
     let r = run("command", json!({"argv": ["echo"], "_raw_params": "echo"})).await;
     assert!(r.failed);
-    let r = run("command", json!({"argv": ["/nonexistent/program"]})).await;
-    assert!(r.failed);
+    // A program that cannot be started: Python's errno as `rc`, nothing changed.
+    let r = run("command", json!({"argv": ["/nonexistent/program", "a b"]})).await;
+    assert!(r.failed && !r.changed);
+    assert_eq!(r.data["rc"], 2);
+    assert_eq!(r.msg.as_deref(), Some("Error executing command."));
+    assert_eq!(r.data["cmd"], "/nonexistent/program 'a b'");
+    let r = run(
+        "command",
+        json!({"_raw_params": "drover_no_such_program x"}),
+    )
+    .await;
+    assert!(r.failed && !r.changed);
+    assert_eq!(r.data["rc"], 2);
+    let r = run("command", json!({"argv": ["/tmp"]})).await;
+    assert!(r.failed && !r.changed);
+    assert_eq!(r.data["rc"], 13);
+    // A program that starts and exits 127 is its own failure, not one that could not start.
+    let r = run("command", json!({"argv": ["sh", "-c", "exit 127"]})).await;
+    assert!(r.failed && r.changed);
     assert_eq!(r.data["rc"], 127);
 }
 

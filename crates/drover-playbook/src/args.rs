@@ -132,7 +132,13 @@ impl Loader<'_> {
                 span: node.span.clone(),
             }]);
         }
-        let parsed = if spec.free_form {
+        // Only Ansible's free-form actions keep other `key=value` words as part of their text;
+        // the other modules taking free-form text (`include_vars`, `meta`) read them as options.
+        let command_like = matches!(
+            crate::keywords::short_name(module),
+            "command" | "shell" | "raw" | "script"
+        );
+        let parsed = if spec.free_form && command_like {
             kv::parse_free_form(text)
         } else {
             kv::parse(text)

@@ -431,20 +431,29 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
 }
 
 fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let mut start: i64 = kwargs.get::<Option<i64>>("start")?.unwrap_or(1);
-    let mut end: Option<i64> = kwargs.get("end")?;
-    let count: Option<i64> = kwargs.get("count")?;
-    let mut stride: i64 = kwargs.get::<Option<i64>>("stride")?.unwrap_or(1);
-    let mut format: String = kwargs
-        .get::<Option<String>>("format")?
-        .unwrap_or_else(|| "%d".into());
+    let k_start: Option<i64> = kwargs.get("start")?;
+    let k_end: Option<i64> = kwargs.get("end")?;
+    let k_count: Option<i64> = kwargs.get("count")?;
+    let k_stride: Option<i64> = kwargs.get("stride")?;
+    let k_format: Option<String> = kwargs.get("format")?;
+    // Keywords alone still give one sequence, as if one empty term were given.
+    let empty = [Value::from("")];
+    let terms = if terms.is_empty() { &empty[..] } else { terms };
+    let mut out = Vec::new();
+    // Each term is a sequence of its own, starting from the keyword arguments.
     for t in terms {
+        let mut start = k_start.unwrap_or(1);
+        let mut end = k_end;
+        let mut count = k_count;
+        let mut stride = k_stride.unwrap_or(1);
+        let mut format = k_format.clone().unwrap_or_else(|| "%d".into());
         for part in py_str(t).split_whitespace() {
             if let Some((k, v)) = part.split_once('=') {
                 let n = || crate::filters::core::parse_int(v, 0);
                 match k {
                     "start" => start = n().unwrap_or(start),
                     "end" => end = n(),
+                    "count" => count = n(),
                     "stride" => stride = n().unwrap_or(stride),
                     "format" => format = v.to_owned(),
                     _ => {}
@@ -472,23 +481,34 @@ fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
                 }
             }
         }
-    }
-    let end = match (end, count) {
-        (Some(e), _) => e,
-        (None, Some(c)) => start + (c - 1) * stride,
-        (None, None) => return Err(fail("must specify count or end in with_sequence")),
-    };
-    if stride == 0 {
-        return Err(fail("stride must not be zero"));
-    }
-    let mut out = Vec::new();
-    let mut i = start;
-    while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
-        out.push(Value::from(crate::filters::core::percent_format(
-            &format,
-            &[Value::from(i)],
-        )?));
-        i += stride;
+        // ansible-core's sanity_check: `count` becomes `end` (start + count * stride - 1, its
+        // very formula); a zero count or stride is an empty sequence, not an error.
+        let end = match (end, count) {
+            (None, None) => return Err(fail("must specify count or end in with_sequence")),
+            (Some(_), Some(_)) => {
+                return Err(fail("can't specify both count and end in with_sequence"));
+            }
+            (Some(e), None) => e,
+            (None, Some(0)) => continue,
+            (None, Some(c)) => start + c * stride - 1,
+        };
+        if stride > 0 && end < start {
+            return Err(fail("to count backwards make stride negative"));
+        }
+        if stride < 0 && end > start {
+            return Err(fail("to count forward don't make stride negative"));
+        }
+        if stride == 0 {
+            continue;
+        }
+        let mut i = start;
+        while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
+            out.push(Value::from(crate::filters::core::percent_format(
+                &format,
+                &[Value::from(i)],
+            )?));
+            i += stride;
+        }
     }
     Ok(out)
 }
