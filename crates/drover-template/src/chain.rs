@@ -39,74 +39,7 @@ pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
     if !source.contains("{{") && !source.contains("{%") {
         return Cow::Borrowed(source);
     }
-    map_tags(source, |inner, _| rewrite_expression(inner))
-}
-
-/// [`rewrite_chains`] and [`close_inline_ifs`]: a whole template (a file, an include, the
-/// `template` lookup), where every print tag prints text.
-pub(crate) fn rewrite_template(source: &str) -> Cow<'_, str> {
-    match rewrite_chains(source) {
-        Cow::Borrowed(s) => close_inline_ifs(s),
-        Cow::Owned(s) => Cow::Owned(close_inline_ifs(&s).into_owned()),
-    }
-}
-
-/// Jinja prints an inline `if` without `else` as nothing when it is false
-/// (`{{ ',' if not loop.last }}`); minijinja's strict undefined would fail there. In the print
-/// tags of a template that is more than one lone expression, a top-level `x if c` with no `else`
-/// becomes `x if c else ''`. A lone `{{ x if c }}` is left alone: ansible-core refuses to store
-/// its undefined value, and so does drover.
-pub(crate) fn close_inline_ifs(source: &str) -> Cow<'_, str> {
-    if !source.contains(" if ") {
-        return Cow::Borrowed(source);
-    }
-    map_tags(source, |inner, print| {
-        if print {
-            close_inline_if(inner)
-        } else {
-            Cow::Borrowed(inner)
-        }
-    })
-}
-
-/// One print tag's inside, with ` else ''` added when it has a top-level `if` and no `else`.
-fn close_inline_if(inner: &str) -> Cow<'_, str> {
-    let b = inner.as_bytes();
-    let (mut depth, mut quote, mut i) = (0i32, None::<u8>, 0usize);
-    let (mut has_if, mut has_else) = (false, false);
-    let word_at = |i: usize, w: &str| {
-        inner[i..].starts_with(w)
-            && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
-            && b.get(i + w.len())
-                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-    };
-    while i < b.len() {
-        match quote {
-            Some(_) if b[i] == b'\\' => i += 1,
-            Some(q) if b[i] == q => quote = None,
-            Some(_) => {}
-            None => match b[i] {
-                b'\'' | b'"' => quote = Some(b[i]),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                _ if depth == 0 && word_at(i, "if") => has_if = true,
-                _ if depth == 0 && has_if && word_at(i, "else") => has_else = true,
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    if !has_if || has_else || quote.is_some() || depth != 0 {
-        return Cow::Borrowed(inner);
-    }
-    // Keep a whitespace-control `-`/`+` at the end where it is.
-    let body = inner.trim_end();
-    let (body, control) = match body.strip_suffix(['-', '+']) {
-        Some(rest) => (rest, &body[rest.len()..]),
-        None => (body, ""),
-    };
-    Cow::Owned(format!("{} else '' {control}", body.trim_end()))
+    map_tags(source, rewrite_expression)
 }
 
 /// The same rewrites on a bare expression (a `when:` condition).
@@ -122,9 +55,9 @@ pub(crate) fn rewrite_expression(expr: &str) -> Cow<'_, str> {
     }
 }
 
-/// Applies `f` to the inside of every `{{ }}` and `{% %}` tag (with whether it is a print tag);
-/// text, `{# #}` comments and `{% raw %}` blocks are copied unchanged.
-fn map_tags<'a>(source: &'a str, f: impl Fn(&str, bool) -> Cow<'_, str>) -> Cow<'a, str> {
+/// Applies `f` to the inside of every `{{ }}` and `{% %}` tag; text, `{# #}` comments and
+/// `{% raw %}` blocks are copied unchanged.
+fn map_tags<'a>(source: &'a str, f: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
     let b = source.as_bytes();
     let mut out = String::new();
     let mut copied = 0usize;
@@ -175,7 +108,7 @@ fn map_tags<'a>(source: &'a str, f: impl Fn(&str, bool) -> Cow<'_, str>) -> Cow<
                 .unwrap_or(b.len());
             continue;
         }
-        let rewritten = f(inner, close == b"}}");
+        let rewritten = f(inner);
         if let Cow::Owned(new) = rewritten {
             out.push_str(&source[copied..start]);
             out.push_str(&new);
@@ -269,27 +202,5 @@ mod tests {
             rewrite_chains("{{ x | default(1) }}"),
             "{{ x | default(1) }}"
         );
-    }
-
-    #[test]
-    fn inline_ifs_without_else_print_nothing_in_text() {
-        assert_eq!(
-            close_inline_ifs("{% for x in l %}{{ x }}{{ ',' if not loop.last }}{% endfor %}"),
-            "{% for x in l %}{{ x }}{{ ',' if not loop.last else '' }}{% endfor %}"
-        );
-        assert_eq!(
-            close_inline_ifs("a{{ 'x' if c -}} b"),
-            "a{{ 'x' if c else '' -}} b"
-        );
-        // Left alone: an `else` already, an `if` only inside brackets or a string, statements.
-        for same in [
-            "{{ a if b else c }}",
-            "{{ f(a if b else c) }}",
-            "{{ 'x if y' }} z",
-            "{% if a %}x{% endif %}",
-            "{{ gift }} {{ elsewhere }}",
-        ] {
-            assert_eq!(close_inline_ifs(same), same);
-        }
     }
 }

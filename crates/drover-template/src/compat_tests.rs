@@ -1286,3 +1286,25 @@ fn keyword_arguments_as_ansible_names_them() {
         );
     }
 }
+
+#[test]
+fn inline_if_without_else_prints_nothing() {
+    let t = Templates::new();
+    let v = Vars::default();
+    assert_eq!(
+        t.render(
+            "{% for i in [1, 2, 3] %}{{ i }}{{ ',' if not loop.last }}{% endfor %}",
+            &v
+        )
+        .unwrap(),
+        Value::from("1,2,3")
+    );
+    assert_eq!(
+        t.render("[{{ 'x' if false }}]", &v).unwrap(),
+        Value::from("[]")
+    );
+    // A lone expression keeps its value, and an undefined value is an error (as in Ansible).
+    assert!(t.render("{{ 'x' if false }}", &v).is_err());
+    // A plain undefined variable is still an error when printed.
+    assert!(t.render("[{{ nope }}]", &v).is_err());
+}

@@ -1,7 +1,7 @@
 //! Building the minijinja environment: Ansible's syntax settings, undefined handling, output
 //! formatting, and every filter, test and function.
 
-use crate::convert::{py_str, undefined_error};
+use crate::convert::py_str;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
 use minijinja::{Environment, Error, UndefinedBehavior};
@@ -46,8 +46,11 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
         .build()?;
     env.set_syntax(config);
     env.set_formatter(|out, _state, value| {
+        // minijinja's strict mode stops a plain undefined before the formatter; what still
+        // arrives is the silent undefined of an inline `if` without `else`, which Jinja prints
+        // as nothing (`{{ ',' if not loop.last }}`).
         if value.is_undefined() {
-            return Err(undefined_error());
+            return Ok(());
         }
         // Ansible's finalize: None prints as nothing; everything else as Python's str().
         if value.is_none() {

@@ -260,7 +260,7 @@ impl Templates {
         let vars = vars.clone().with(Arc::new(Layer::data(extra)));
         let scope = Scope::new(self.env.clone(), &vars, self.controller_env.clone());
         let name = path.display().to_string();
-        let body = chain::rewrite_template(body);
+        let body = chain::rewrite_chains(body);
         let out = env
             .template_from_named_str(&name, &body)
             .and_then(|t| t.render(scope.context()))
@@ -334,7 +334,7 @@ pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environm
             if candidate.is_file() {
                 let read = std::fs::read_to_string(&candidate);
                 return read
-                    .map(|text| Some(chain::rewrite_template(&text).into_owned()))
+                    .map(|text| Some(chain::rewrite_chains(&text).into_owned()))
                     .map_err(|e| {
                         minijinja::Error::new(
                             minijinja::ErrorKind::TemplateNotFound,

@@ -123,7 +123,7 @@ fn dispatch(
                     .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let env = crate::with_loader(&root.env, dir);
-                let body = crate::chain::rewrite_template(&text);
+                let body = crate::chain::rewrite_chains(&text);
                 let ctx = Value::from_dyn_object(root.clone());
                 let ctx = match &template_vars {
                     Some(extra) if extra.kind() == ValueKind::Map => {

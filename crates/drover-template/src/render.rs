@@ -44,8 +44,7 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
     let value = if let Some((expr, compiled)) = single_expression(env, text) {
         eval_compiled(env, &compiled, expr, ctx)?
     } else {
-        let text = crate::chain::close_inline_ifs(text);
-        Value::from(env.template_from_str(&text)?.render(ctx)?)
+        Value::from(env.template_from_str(text)?.render(ctx)?)
     };
     Ok(match value.as_str() {
         Some(s) if value.kind() == minijinja::value::ValueKind::String => {
