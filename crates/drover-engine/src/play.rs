@@ -875,7 +875,11 @@ impl<'r> Runner<'r> {
             }
             "clear_host_errors" => {
                 // The hosts stay out of this play but take part in later ones, and no longer
-                // count as failed for the exit code (the recap keeps their failures).
+                // count as failed for the exit code (the recap keeps their failures). Ansible
+                // checks the task's `when`: it clears when some host chose it.
+                if chosen.is_empty() {
+                    return;
+                }
                 for host in &state.hosts {
                     if let Some(s) = self.hosts.get_mut(host) {
                         s.standing.clear_errors();
@@ -1368,6 +1372,34 @@ mod tests {
         assert_eq!(counts(out.stats("web2")), [1, 0, 1, 0, 0, 0, 0]);
         assert!(out.summary.failed.is_empty());
         assert_eq!(out.exit_code(), 0);
+    }
+
+    #[test]
+    fn clear_host_errors_checks_its_when() {
+        let out = run(
+            "web1\nweb2\n",
+            r#"
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: deploy
+      command: deploy
+    - name: clear
+      meta: clear_host_errors
+      when: false
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: later
+      debug: msg=later
+"#,
+            Hosts::default().failing("web2", "deploy"),
+        );
+        assert_eq!(out.ran("web1"), ["deploy", "later"]);
+        assert_eq!(out.ran("web2"), ["deploy"]);
+        assert_eq!(out.exit_code(), 2);
     }
 
     #[test]
