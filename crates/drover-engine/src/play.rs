@@ -343,10 +343,11 @@ impl<'r> Runner<'r> {
     }
 
     fn load_vars_files(&mut self, state: &PlayState<'_>) -> Result<(), Error> {
-        for host in &state.hosts {
+        let views = self.views(state, &Scope::root(state.play), &state.hosts);
+        let mut all = Vec::with_capacity(views.len());
+        for (host, vars) in state.hosts.iter().zip(views) {
             let mut loaded = Layer::default();
             for file in &state.play.vars_files {
-                let vars = self.vars_for(state, host, &Scope::root(state.play));
                 let path = match file {
                     Value::String(s) => match self
                         .templates
@@ -372,21 +373,33 @@ impl<'r> Runner<'r> {
                 })?;
                 loaded.extend(&data);
             }
-            if let Some(layers) = Arc::make_mut(&mut self.table).get_mut(host) {
+            all.push((host, loaded));
+        }
+        // Written once every view (each holding the table through `hostvars`) is gone, so the
+        // table is updated in place rather than copied for each host.
+        let table = Arc::make_mut(&mut self.table);
+        for (host, loaded) in all {
+            if let Some(layers) = table.get_mut(host) {
                 layers.vars_files = Arc::new(loaded);
             }
         }
         Ok(())
     }
 
-    /// The variables `host` sees for a task in `scope`.
-    pub(crate) fn vars_for(&self, state: &PlayState<'_>, host: &str, scope: &Scope<'_>) -> Vars {
+    /// The variables each of `hosts` sees for a task in `scope`. The layers every host shares
+    /// (the play's magic, `hostvars`) are made once for all of them.
+    pub(crate) fn views(
+        &self,
+        state: &PlayState<'_>,
+        scope: &Scope<'_>,
+        hosts: &[String],
+    ) -> Vec<Vars> {
         self.task_layers(
             state,
             scope,
             &self.hostvars(),
             &self.play_magic(state),
-            |task| task.view(&self.table[host]),
+            |task| hosts.iter().map(|h| task.view(&self.table[h])).collect(),
         )
     }
 
@@ -478,13 +491,7 @@ impl<'r> Runner<'r> {
             span: Some(task.span.clone()),
         });
 
-        let hostvars = self.hostvars();
-        let play_magic = self.play_magic(state);
-        let mut all_vars: Vec<Vars> =
-            self.task_layers(state, scope, &hostvars, &play_magic, |task| {
-                active.iter().map(|h| task.view(&self.table[h])).collect()
-            });
-        drop(hostvars);
+        let mut all_vars = self.views(state, scope, &active);
         // Keywords that shape the whole task are evaluated once, with the first host's
         // variables; one that cannot be evaluated fails the task on every host.
         let t = &self.templates;
@@ -826,8 +833,7 @@ impl<'r> Runner<'r> {
             span: Some(task.span.clone()),
         });
         let mut chosen = Vec::new();
-        for host in hosts {
-            let vars = self.vars_for(state, host, scope);
+        for (host, vars) in hosts.iter().zip(self.views(state, scope, hosts)) {
             let ok = keywords.when.iter().try_fold(true, |ok, c| {
                 Ok::<_, String>(ok && task::condition(&self.templates, c, &vars)?)
             });
