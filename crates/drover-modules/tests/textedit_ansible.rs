@@ -7,7 +7,10 @@
 //! line without newline is glued to it; `x*` replacements are not idempotent). Each case is
 //! also run in check mode (reports the same `changed`, touches nothing) and with `--diff`.
 
-use drover_types::{Map, ModuleContext, TaskResult, Templar, Value};
+mod common;
+
+use common::NoTemplar;
+use drover_types::{Map, ModuleContext, TaskResult, Value};
 use std::path::Path;
 
 /// What one run did: as recorded from ansible-core, or as drover did it.
@@ -28,35 +31,6 @@ struct Case {
     args: &'static str,
     first: Outcome,
     second: Outcome,
-}
-
-/// These modules never template.
-struct NoTemplar;
-
-impl Templar for NoTemplar {
-    fn render(
-        &self,
-        _: &str,
-        _: &drover_types::Vars,
-    ) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn render_file(
-        &self,
-        _: &Path,
-        _: &drover_types::Vars,
-    ) -> Result<String, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
 }
 
 /// Runs a module by name on the local host.

@@ -6,37 +6,10 @@
 //! The file is a JSON list of `{"module", "initial" (base64), "args" (with "@PATH@" for the
 //! file), "result": {"changed", "failed", "msg", "content" (base64, or null when no file)}}`.
 
-use drover_types::{Map, ModuleContext, TaskResult, Templar, Value};
-use std::path::Path;
+mod common;
 
-/// These modules never template.
-struct NoTemplar;
-
-impl Templar for NoTemplar {
-    fn render(
-        &self,
-        _: &str,
-        _: &drover_types::Vars,
-    ) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn render_file(
-        &self,
-        _: &Path,
-        _: &drover_types::Vars,
-    ) -> Result<String, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-}
+use common::NoTemplar;
+use drover_types::{Map, ModuleContext, TaskResult, Value};
 
 async fn run(module: &str, args: &Map) -> TaskResult {
     let conn = drover_connection::Local;

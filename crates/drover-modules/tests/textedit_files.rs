@@ -1,42 +1,16 @@
 //! lineinfile, blockinfile and replace on real files: backups, validate, modes, hostile paths,
 //! clear regex errors, and one round trip when nothing changes.
 
+mod common;
+
 use async_trait::async_trait;
+use common::NoTemplar;
 use drover_types::{
-    Connection, ConnectionError, Exec, ExecOutput, ModuleContext, TaskResult, Templar, Value,
+    Connection, ConnectionError, Exec, ExecOutput, ModuleContext, TaskResult, Value,
 };
 use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// These modules never template.
-struct NoTemplar;
-
-impl Templar for NoTemplar {
-    fn render(
-        &self,
-        _: &str,
-        _: &drover_types::Vars,
-    ) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-    fn render_file(
-        &self,
-        _: &Path,
-        _: &drover_types::Vars,
-    ) -> Result<String, drover_types::TemplateError> {
-        Err(drover_types::TemplateError::Render(
-            "no templating here".into(),
-        ))
-    }
-}
 
 /// The local connection, counting the scripts it runs.
 #[derive(Default)]

@@ -189,3 +189,18 @@ pub fn listing(dir: &Path) -> Vec<String> {
 pub fn ok(r: &TaskResult) {
     assert!(!r.failed, "unexpected failure: {:?} {:?}", r.msg, r.data);
 }
+
+/// A templar for modules that never template: every call is an error.
+pub struct NoTemplar;
+
+impl Templar for NoTemplar {
+    fn render(&self, _: &str, _: &drover_types::Vars) -> Result<Value, TemplateError> {
+        Err(TemplateError::Render("no templating here".into()))
+    }
+    fn eval(&self, _: &str, _: &drover_types::Vars) -> Result<Value, TemplateError> {
+        Err(TemplateError::Render("no templating here".into()))
+    }
+    fn render_file(&self, _: &Path, _: &drover_types::Vars) -> Result<String, TemplateError> {
+        Err(TemplateError::Render("no templating here".into()))
+    }
+}
