@@ -106,19 +106,10 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
             drover_types::Trust::Data,
         );
     }
-    let mut text = ctx
+    let text = ctx
         .templar
         .render_file(&path, &vars)
         .map_err(|e| TaskResult::failed(format!("AnsibleError: {e}")))?;
-    let nl = match a.str_or("newline_sequence", "\n")?.as_str() {
-        "\\n" => "\n".to_owned(),
-        "\\r" => "\r".to_owned(),
-        "\\r\\n" => "\r\n".to_owned(),
-        other => other.to_owned(),
-    };
-    if nl != "\n" {
-        text = text.replace('\n', &nl);
-    }
     let mode = std::fs::metadata(&path)
         .ok()
         .map(|m| m.permissions().mode() & 0o7777);
@@ -138,6 +129,7 @@ const JINJA_OPTIONS: &[&str] = &[
     "variable_end_string",
     "comment_start_string",
     "comment_end_string",
+    "newline_sequence",
 ];
 
 fn map_arg<'a>(args: &'a drover_types::Map, name: &str) -> Option<&'a Value> {

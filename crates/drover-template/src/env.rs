@@ -15,6 +15,9 @@ pub(crate) struct Syntax {
     pub(crate) variable: (String, String),
     pub(crate) block: (String, String),
     pub(crate) comment: (String, String),
+    /// What every line break of the template's own text becomes (`newline_sequence`); values
+    /// printed into it keep theirs.
+    pub(crate) newline: String,
 }
 
 impl Default for Syntax {
@@ -26,6 +29,7 @@ impl Default for Syntax {
             variable: ("{{".into(), "}}".into()),
             block: ("{%".into(), "%}".into()),
             comment: ("{#".into(), "#}".into()),
+            newline: "\n".into(),
         }
     }
 }
@@ -63,6 +67,7 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     env.add_function(crate::pyops::PCT_FN, crate::pyops::pct);
     env.add_function(crate::pyops::SUB_FN, crate::pyops::sub);
     env.add_function("now", crate::pyops::now);
+    crate::globals::register(&mut env);
     crate::filters::register(&mut env);
     crate::tests::register(&mut env);
     crate::lookups::register(&mut env);

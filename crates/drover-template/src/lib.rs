@@ -26,6 +26,7 @@ mod compat_tests;
 mod convert;
 mod env;
 pub(crate) mod filters;
+mod globals;
 mod lazy;
 mod lookups;
 mod pycompat;
@@ -240,7 +241,7 @@ impl Templates {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let env = with_loader(&base, dir);
+        let env = with_loader(&base, dir, &syntax.newline);
         let mut extra = Map::new();
         let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let defaults: [(&str, Value); 6] = [
@@ -260,14 +261,19 @@ impl Templates {
         let vars = vars.clone().with(Arc::new(Layer::data(extra)));
         let scope = Scope::new(self.env.clone(), &vars, self.controller_env.clone());
         let name = path.display().to_string();
-        let body = chain::rewrite_chains(body);
+        let body = render::with_line_breaks(body, &syntax.newline);
+        let body = chain::rewrite_chains(&body);
         let out = env
             .template_from_named_str(&name, &body)
             .and_then(|t| t.render(scope.context()))
             .map_err(|e| error_message(&scope, &e, "").map_message(|m| format!("{name}: {m}")))?;
         // Jinja drops one trailing newline (of included templates too); ansible-core gives the
         // template's own back.
-        Ok(render::restore_trailing_newlines(source, &out, "\n"))
+        Ok(render::restore_trailing_newlines(
+            source,
+            &out,
+            &syntax.newline,
+        ))
     }
 }
 
@@ -325,8 +331,14 @@ fn undefined_reason(scope: &Scope, err: &minijinja::Error, source: &str) -> Stri
 }
 
 /// A copy of `base` that loads `{% include %}`/`{% import %}` names from `dir`.
-pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environment<'static> {
+/// `base` loading included templates from `dir`, their line breaks made `newline`.
+pub(crate) fn with_loader(
+    base: &Environment<'static>,
+    dir: PathBuf,
+    newline: &str,
+) -> Environment<'static> {
     let mut env = base.clone();
+    let newline = newline.to_owned();
     let search = vec![dir];
     env.set_loader(move |name| {
         for dir in &search {
@@ -334,7 +346,10 @@ pub(crate) fn with_loader(base: &Environment<'static>, dir: PathBuf) -> Environm
             if candidate.is_file() {
                 let read = std::fs::read_to_string(&candidate);
                 return read
-                    .map(|text| Some(chain::rewrite_chains(&text).into_owned()))
+                    .map(|text| {
+                        let text = render::with_line_breaks(&text, &newline);
+                        Some(chain::rewrite_chains(&text).into_owned())
+                    })
                     .map_err(|e| {
                         minijinja::Error::new(
                             minijinja::ErrorKind::TemplateNotFound,
@@ -409,7 +424,19 @@ fn apply_option(syntax: &mut env::Syntax, key: &str, text: &str, flag: bool) -> 
         "block_end_string" => syntax.block.1 = text,
         "comment_start_string" => syntax.comment.0 = text,
         "comment_end_string" => syntax.comment.1 = text,
-        "newline_sequence" | "output_encoding" => {}
+        "newline_sequence" => {
+            syntax.newline = match text.as_str() {
+                "\n" | "\\n" => "\n".into(),
+                "\r" | "\\r" => "\r".into(),
+                "\r\n" | "\\r\\n" => "\r\n".into(),
+                other => {
+                    return Err(format!(
+                        "newline_sequence must be \\n, \\r or \\r\\n, not {other:?}"
+                    ));
+                }
+            }
+        }
+        "output_encoding" => {}
         other => return Err(format!("unsupported template option `{other}`")),
     }
     Ok(())

@@ -122,8 +122,9 @@ fn dispatch(
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let env = crate::with_loader(&root.env, dir);
-                let body = crate::chain::rewrite_chains(&text);
+                let env = crate::with_loader(&root.env, dir, "\n");
+                let body = crate::render::with_line_breaks(&text, "\n");
+                let body = crate::chain::rewrite_chains(&body);
                 let ctx = Value::from_dyn_object(root.clone());
                 let ctx = match &template_vars {
                     Some(extra) if extra.kind() == ValueKind::Map => {

@@ -69,6 +69,27 @@ pub(crate) fn strip_one_newline(source: &str) -> &str {
 
 /// ansible-core's `preserve_trailing_newlines`: appends the trailing newlines `source` has
 /// beyond those `rendered` has.
+/// Template text with every line break (`\r\n`, `\r`, `\n`) made `newline`, as Jinja's lexer
+/// does with `newline_sequence`.
+pub(crate) fn with_line_breaks<'a>(text: &'a str, newline: &str) -> Cow<'a, str> {
+    if !text.contains('\r') && newline == "\n" {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str(newline);
+            }
+            '\n' => out.push_str(newline),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 pub(crate) fn restore_trailing_newlines(source: &str, rendered: &str, newline: &str) -> String {
     let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
     let missing = count(source).saturating_sub(count(rendered));

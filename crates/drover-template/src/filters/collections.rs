@@ -6,7 +6,7 @@ use super::core::fail;
 use crate::convert::{from_plain, py_str, to_plain};
 use drover_python::random::{Random, Seed};
 use drover_types::{Map, Value as JValue};
-use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, State};
 use std::cmp::Ordering;
 
@@ -32,6 +32,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("extract", extract);
     env.add_filter("product", product);
     env.add_filter("rekey_on_member", rekey_on_member);
+    env.add_filter("map", map);
     env.add_filter("first", |v: &Value| -> Result<Value, Error> {
         Ok(items(v)?.into_iter().next().unwrap_or(Value::UNDEFINED))
     });
@@ -728,6 +729,43 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
         put(Value::from(k), v);
     }
     Ok(crate::convert::map_value(out))
+}
+
+/// `map(filter, *args, **kwargs)` or `map(attribute=..., default=...)`. minijinja's own `map`
+/// drops the keyword arguments of the filter form (`map('int', base=16)`), so that form is done
+/// here; the attribute form is minijinja's.
+fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec<Value>, Error> {
+    let attribute_form = args.len() == 1
+        && args[0].is_kwargs()
+        && args[0]
+            .get_attr("attribute")
+            .is_ok_and(|a| !a.is_undefined());
+    if attribute_form {
+        return minijinja::filters::map(state, value, args);
+    }
+    let args = args.into_values();
+    let Some((name, rest)) = args.split_first() else {
+        return Err(fail("map requires a filter name or attribute="));
+    };
+    let Some(name) = name.as_str() else {
+        return Err(fail("map's filter name must be a string"));
+    };
+
+    let mut out = Vec::new();
+    for item in items(&value)? {
+        let mut call = Vec::with_capacity(rest.len() + 1);
+        call.push(item);
+        call.extend(rest.iter().cloned());
+        let mapped = state.apply_filter(name, &call).map_err(|e| {
+            if e.kind() == minijinja::ErrorKind::UnknownFilter {
+                fail(format!("No filter named '{name}'."))
+            } else {
+                e
+            }
+        })?;
+        out.push(mapped);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

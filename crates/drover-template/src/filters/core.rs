@@ -27,17 +27,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
     env.add_filter("comment", comment);
-    env.add_filter("center", |s: String, width: Option<usize>| {
-        let width = width.unwrap_or(80);
-        let len = s.chars().count();
-        if len >= width {
-            return s;
-        }
-        let total = width - len;
-        // Python puts the odd space on the right when the width... is odd and len even.
-        let left = total / 2 + (total & width & 1);
-        format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left))
-    });
+    env.add_filter("center", center);
     env.add_filter("urlencode", urlencode);
     env.add_filter("wordcount", |s: String| s.split_whitespace().count());
 }
@@ -650,4 +640,24 @@ fn urlencode(value: &Value) -> Result<String, Error> {
         }
         _ => Ok(url_quote(&py_str(value), false)),
     }
+}
+
+/// `center(value, width=80)`.
+fn center(s: String, width: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+    let named: Option<usize> = kwargs.get("width")?;
+    kwargs.assert_all_used()?;
+    let width = named.or(width).unwrap_or(80);
+    let len = s.chars().count();
+    if len >= width {
+        return Ok(s);
+    }
+    let total = width - len;
+    // Python puts the odd space on the left when the width is odd.
+    let left = total / 2 + (total & width & 1);
+    Ok(format!(
+        "{}{}{}",
+        " ".repeat(left),
+        s,
+        " ".repeat(total - left)
+    ))
 }
