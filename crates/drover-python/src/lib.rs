@@ -4,7 +4,7 @@
 //! `shuffle`), drover must give the same result. This crate owns those pieces of Python, each
 //! one tested against CPython on generated inputs (`tests/it`): `re` on Rust's `regex`
 //! ([`re`]), `json.dumps` ([`json`]), `repr()` ([`repr`]), `ast.literal_eval` ([`literal`]),
-//! `shlex` ([`shlex`]), truth and type names ([`boolean`]) and `random.Random` ([`random`]).
+//! `shlex` ([`shlex`]), `str.splitlines` ([`text`]), truth and type names ([`boolean`]) and `random.Random` ([`random`]).
 //!
 //! It must not do I/O, template, or know what a playbook, a task or a module is: callers turn
 //! their own values into the plain data (`serde_json::Value`, text, bytes) these functions take.
@@ -19,3 +19,4 @@ pub mod random;
 pub mod re;
 pub mod repr;
 pub mod shlex;
+pub mod text;

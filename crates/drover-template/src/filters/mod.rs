@@ -4,6 +4,7 @@ pub(crate) mod collections;
 pub(crate) mod core;
 pub(crate) mod data;
 pub(crate) mod hash;
+pub(crate) mod jinja;
 pub(crate) mod misc;
 pub(crate) mod paths;
 pub(crate) mod regex;
@@ -17,6 +18,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     collections::register(env);
     data::register(env);
     hash::register(env);
+    jinja::register(env);
     misc::register(env);
     paths::register(env);
     regex::register(env);
