@@ -140,9 +140,14 @@ impl Standing {
     }
 
     /// `meta: clear_host_errors`: the failure no longer counts against the run (nor keeps the
-    /// host out of later plays), but the host stays where it is in this play.
+    /// host out of later plays), but a failed host stays out of this play; an unreachable one
+    /// is tried again from the next task, as ansible-core forgets it was unreachable.
     pub(crate) fn clear_errors(&mut self) {
-        *self.failed_run_mut() = false;
+        if self.is_unreachable() {
+            *self = Standing::Active { failed_run: false };
+        } else {
+            *self.failed_run_mut() = false;
+        }
     }
 
     /// A new play starts for the host: failed in the last play or ended, it takes part again.
@@ -310,11 +315,11 @@ mod tests {
     }
 
     #[test]
-    fn clear_errors_unmarks_the_run_but_moves_no_host() {
+    fn clear_errors_unmarks_the_run_and_forgets_unreachable() {
         check(
             "clear_errors",
             Standing::clear_errors,
-            [A0, A0, F0, F0, E0, E0, U0, U0],
+            [A0, A0, F0, F0, E0, E0, A0, A0],
         );
     }
 
@@ -448,7 +453,14 @@ mod tests {
             ("end", |f| f.ended = true, Standing::end),
             (
                 "clear_errors",
-                |f| f.failed_run = false,
+                |f| {
+                    f.failed_run = false;
+                    if f.unreachable {
+                        f.unreachable = false;
+                        f.failed = false;
+                        f.ended = false;
+                    }
+                },
                 Standing::clear_errors,
             ),
             (

@@ -66,6 +66,12 @@ pub(crate) struct PlayState<'p> {
     pub(crate) any_errors_fatal: bool,
     /// `max_fail_percentage` on the play.
     pub(crate) max_fail_percentage: Option<f64>,
+    /// The play's hosts that sit it out, failed or unreachable in an earlier play:
+    /// `meta: clear_host_errors` clears them too.
+    pub(crate) sat_out: Vec<String>,
+    /// Hosts `meta: clear_host_errors` brought back from unreachable: when the batch is done
+    /// they run the play from its start, as ansible-core's lockstep picks up their tasks.
+    pub(crate) revived: Vec<String>,
 }
 
 /// Magic variables of the play that change as it runs.
@@ -231,6 +237,11 @@ impl<'r> Runner<'r> {
                 Arc::make_mut(&mut self.names).push(host.clone());
             }
         }
+        let sat_out: Vec<String> = selected
+            .iter()
+            .filter(|h| self.hosts.get(*h).is_some_and(|s| s.standing.out_of_run()))
+            .cloned()
+            .collect();
         selected.retain(|h| self.hosts.get(h).is_some_and(|s| !s.standing.out_of_run()));
         if selected.is_empty() {
             self.reporter.event(&Event::NoHostsMatched);
@@ -276,6 +287,8 @@ impl<'r> Runner<'r> {
                 &play_level,
             )?,
             max_fail_percentage: None,
+            sat_out,
+            revived: Vec::new(),
         };
         if let Some(raw) = &play.max_fail_percentage {
             let value = self.play_keyword(play, "max_fail_percentage", raw, &play_level)?;
@@ -328,6 +341,15 @@ impl<'r> Runner<'r> {
                 for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
                     self.run_items(&mut state, section, &root).await;
                     self.flush_handlers(&mut state).await;
+                }
+                let revived = std::mem::take(&mut state.revived);
+                if !revived.is_empty() {
+                    state.hosts = revived;
+                    for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                        self.run_items(&mut state, section, &root).await;
+                        self.flush_handlers(&mut state).await;
+                    }
+                    state.hosts = batch.clone();
                 }
             }
             // A batch in which every host failed ends the whole run, later plays included, as
@@ -862,7 +884,15 @@ impl<'r> Runner<'r> {
             }
         }
         match action.as_str() {
-            "flush_handlers" => self.flush_handlers(state).await,
+            "flush_handlers" => {
+                // Only the hosts whose `when` held flush; the others keep their notifications.
+                if chosen.is_empty() {
+                    return;
+                }
+                let everyone = std::mem::replace(&mut state.hosts, chosen);
+                self.flush_handlers(state).await;
+                state.hosts = everyone;
+            }
             "end_play" => {
                 if !chosen.is_empty() {
                     for host in &state.hosts {
@@ -886,9 +916,26 @@ impl<'r> Runner<'r> {
                 if chosen.is_empty() {
                     return;
                 }
-                for host in &state.hosts {
+                let sat_out = std::mem::take(&mut state.sat_out);
+                let unreachable = state
+                    .hosts
+                    .iter()
+                    .chain(&sat_out)
+                    .filter(|h| {
+                        self.hosts
+                            .get(*h)
+                            .is_some_and(|s| s.standing.is_unreachable())
+                    })
+                    .cloned()
+                    .collect::<Vec<_>>();
+                for host in sat_out.iter().chain(&state.hosts) {
                     if let Some(s) = self.hosts.get_mut(host) {
                         s.standing.clear_errors();
+                    }
+                }
+                for host in unreachable {
+                    if !state.revived.contains(&host) {
+                        state.revived.push(host);
                     }
                 }
             }
