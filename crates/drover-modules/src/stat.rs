@@ -46,7 +46,8 @@ impl Module for Stat {
     }
 }
 
-const FIELDS: &str = "%f %u %g %s %U %G %i %d %h %b %B %t %T";
+// `%o` is st_blksize, what Python's `os.stat` calls the block size; `%B` is the unit of `%b`.
+const FIELDS: &str = "%f %u %g %s %U %G %i %d %h %b %o %t %T";
 
 fn script(path: &str, follow: bool, checksum: Option<&str>, mime: bool, attrs: bool) -> String {
     let l = if follow { "-L " } else { "" };
@@ -59,9 +60,10 @@ f stat \"$s\"
 [ -r \"$p\" ] && f readable 1
 [ -w \"$p\" ] && f writeable 1
 [ -x \"$p\" ] && f executable 1
-if [ -L \"$p\" ]; then f lnk_target \"$(readlink -- \"$p\")\"; f lnk_source \"$(readlink -f -- \"$p\")\"; fi
+if [ -L \"$p\" ] && [ {follow} = 0 ]; then f lnk_target \"$(readlink -- \"$p\")\"; f lnk_source \"$(readlink -f -- \"$p\")\"; fi
 ",
         p = shell_quote(&safe_path(path)),
+        follow = u8::from(follow),
     );
     if let Some(alg) = checksum {
         // The algorithm is one of the fixed choices, never user text.
