@@ -442,10 +442,11 @@ async fn run_single(
             Ok(false) => {
                 let mut result = TaskResult {
                     skipped: true,
+                    shape: drover_types::Shape::SkippedByCondition,
                     ..TaskResult::default()
                 };
                 result.set("skip_reason", "Conditional result was False");
-                result.set("false_condition", cond_text(cond));
+                result.set("false_condition", cond.clone());
                 return result;
             }
             Err(err) => return TaskResult::failed(err),
@@ -663,6 +664,15 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
                 result
                     .data
                     .insert("failed_when_result".into(), failed.into());
+                if result.failed && !failed {
+                    let exception = result
+                        .data
+                        .remove("exception")
+                        .unwrap_or_else(|| drover_types::NO_TRACEBACK.into());
+                    result
+                        .data
+                        .insert("failed_when_suppressed_exception".into(), exception);
+                }
                 result.failed = failed;
             }
             Err(err) => {
@@ -871,7 +881,10 @@ impl HostKeywords {
 
 /// The result of a looped task, from its items' results.
 fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
-    let mut result = TaskResult::default();
+    let mut result = TaskResult {
+        shape: drover_types::Shape::Loop,
+        ..TaskResult::default()
+    };
     result.changed = runs.iter().any(|r| r.result.changed);
     result.failed = runs.iter().any(|r| r.result.failed);
     result.unreachable = runs.iter().any(|r| r.result.unreachable);
@@ -884,11 +897,10 @@ fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
     }
     if result.failed {
         result.msg = Some("One or more items failed".into());
+    } else if runs.is_empty() {
+        result.set("skipped_reason", "No items in the list");
     } else if result.skipped {
         result.msg = Some("All items skipped".into());
-        if runs.is_empty() {
-            result.set("skipped_reason", "No items in the list");
-        }
     } else if !result.unreachable {
         result.msg = Some("All items completed".into());
     }

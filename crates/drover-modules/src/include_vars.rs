@@ -86,6 +86,7 @@ impl Module for IncludeVars {
             }
             _ => drover_types::Layer { map: data, trust },
         };
+        result.set("ansible_facts", Value::Object(result.vars.map.clone()));
         result.set(
             "ansible_included_var_files",
             vec![Value::String(path.display().to_string())],

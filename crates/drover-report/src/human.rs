@@ -202,8 +202,10 @@ fn display_value(result: &TaskResult, no_log: bool, module: &str) -> Value {
         result.to_value()
     };
     if let Value::Object(map) = &mut value {
-        // ansible-playbook leaves `failed` out of what it prints.
+        // ansible-playbook leaves `failed` out of what it prints, and shows `exception` as the
+        // error block instead.
         map.remove("failed");
+        map.remove("exception");
         if module == "debug" {
             if map.contains_key("msg") {
                 map.retain(|k, _| DEBUG_KEPT.contains(&k.as_str()));

@@ -750,6 +750,32 @@ mod core_tests {
 mod api_tests {
     use super::*;
 
+    /// Expected values are ansible-core 2.19's `template` output for the same sources.
+    #[test]
+    fn template_line_breaks_follow_newline_sequence() {
+        let render = |source: &str, newline: Option<&str>| {
+            let mut v = Map::new();
+            v.insert("x".into(), Value::from("a\nb"));
+            if let Some(nl) = newline {
+                let mut opts = Map::new();
+                opts.insert("newline_sequence".into(), Value::from(nl));
+                v.insert(TEMPLATE_OPTIONS_VAR.into(), Value::Object(opts));
+            }
+            Templates::new()
+                .render_template_text(source, Path::new("t.j2"), &Vars::from(v))
+                .unwrap()
+        };
+        assert_eq!(render("1\r\n{{ x }}\r\n2\r3\r\n", None), "1\na\nb\n2\n3\n");
+        assert_eq!(
+            render(
+                "1\n{{ x }}\n{% if true %}\n2\n{% endif %}\n",
+                Some("\\r\\n")
+            ),
+            "1\r\na\nb\r\n2\r\n"
+        );
+        assert_eq!(render("1\r\n\r\n", Some("\r")), "1\r\r");
+    }
+
     #[test]
     fn templates_can_be_shared_between_threads() {
         fn assert_send_sync<T: Send + Sync>() {}

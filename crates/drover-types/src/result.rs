@@ -37,7 +37,25 @@ pub struct TaskResult {
     pub vars: crate::Layer,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
+    /// What made it, which decides the common keys it registers with.
+    pub shape: Shape,
 }
+
+/// Where a result came from, as far as the keys it registers with differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// A module ran (or failed to): `failed` always, `exception` when failed.
+    #[default]
+    Module,
+    /// The task's `when` was false: no `failed` key.
+    SkippedByCondition,
+    /// The summary of a looped task, whose `results` hold the items' results: `skipped`
+    /// always, `failed` only when an item failed, never `exception`.
+    Loop,
+}
+
+/// What ansible-core 2.19 puts in a failed result's `exception` when tracebacks are off.
+pub const NO_TRACEBACK: &str = "(traceback unavailable)";
 
 impl TaskResult {
     /// A successful, unchanged result.
@@ -82,14 +100,24 @@ impl TaskResult {
         self.data.insert(key.to_owned(), value.into());
     }
 
-    /// The result as Ansible registers it: every return value plus `changed`, `failed`, `msg`,
-    /// `skipped` (when skipped), `unreachable` (when unreachable) and `diff` (when any).
+    /// The result as Ansible registers it: every return value plus `changed`, `failed` (unless
+    /// skipped), `exception` (when failed), `msg`, `skipped` (when skipped), `unreachable` (when
+    /// unreachable) and `diff` (when any).
     pub fn to_value(&self) -> Value {
         let mut map = self.data.clone();
         map.insert("changed".into(), self.changed.into());
-        map.insert("failed".into(), self.failed.into());
-        if self.skipped {
-            map.insert("skipped".into(), true.into());
+        if self.failed || self.shape == Shape::Module {
+            map.insert("failed".into(), self.failed.into());
+        }
+        if self.failed
+            && !self.unreachable
+            && self.shape != Shape::Loop
+            && !map.contains_key("exception")
+        {
+            map.insert("exception".into(), NO_TRACEBACK.into());
+        }
+        if self.skipped || self.shape == Shape::Loop {
+            map.insert("skipped".into(), self.skipped.into());
         }
         if self.unreachable {
             map.insert("unreachable".into(), true.into());
