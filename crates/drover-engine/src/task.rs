@@ -567,6 +567,11 @@ async fn run_single(
         if result.unreachable {
             return result;
         }
+        if let Some(module_args) = invocation(env, &args) {
+            let mut invocation = Map::new();
+            invocation.insert("module_args".into(), Value::Object(module_args));
+            result.set("invocation", Value::Object(invocation));
+        }
         apply_verbosity(env, &mut result);
         apply_overrides(env, &mut result, vars);
         if env.task.until.is_empty() {
@@ -574,7 +579,7 @@ async fn run_single(
         }
         result.set("attempts", attempt);
         if let Some(name) = &env.task.register {
-            vars.set(name.clone(), result.to_value(), Trust::Data);
+            vars.set(name.clone(), result.registered(), Trust::Data);
         }
         let done = env.task.until.iter().try_fold(true, |acc, cond| {
             condition(t, cond, vars).map(|ok| acc && ok)
@@ -597,6 +602,22 @@ async fn run_single(
             Err(err) => return TaskResult::failed(err),
         }
     }
+}
+
+/// The module's `invocation.module_args`, with the aliases the task used beside the canonical
+/// names, as ansible-core's modules report them.
+fn invocation(env: &TaskEnv<'_>, args: &Map) -> Option<Map> {
+    let mut module_args = env.module.invocation(args)?;
+    let spec = env.module.spec();
+    for key in env.task.args.keys() {
+        if let Some(entry) = spec.find(key)
+            && entry.name != key
+            && let Some(value) = module_args.get(entry.name).cloned()
+        {
+            module_args.insert(key.clone(), value);
+        }
+    }
+    Some(module_args)
 }
 
 /// The key a module sets to have its result shown in full; the engine moves it into the event.
@@ -627,7 +648,7 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
         return;
     }
     if let Some(name) = &task.register {
-        vars.set(name.clone(), result.to_value(), Trust::Data);
+        vars.set(name.clone(), result.registered(), Trust::Data);
     }
     // The result's own keys (`rc`, `stdout`...) are visible by name too, below every variable,
     // as in Ansible.
@@ -667,7 +688,7 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
                 if result.failed && !failed {
                     let exception = result
                         .data
-                        .remove("exception")
+                        .shift_remove("exception")
                         .unwrap_or_else(|| drover_types::NO_TRACEBACK.into());
                     result
                         .data

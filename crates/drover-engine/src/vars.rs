@@ -69,7 +69,7 @@ impl HostLayers {
                 facts.insert(k.clone(), v.clone(), Trust::Data);
             }
             if let Some(name) = register {
-                facts.insert(name.to_owned(), result.to_value(), Trust::Data);
+                facts.insert(name.to_owned(), result.registered(), Trust::Data);
             }
         }
     }

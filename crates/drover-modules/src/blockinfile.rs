@@ -59,6 +59,10 @@ impl Module for BlockInFile {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        use crate::invocation::{BLOCKINFILE, FILE_COMMON, module_args};
+        Some(module_args(self.spec(), &[BLOCKINFILE, FILE_COMMON], args))
+    }
 }
 
 async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResult> {

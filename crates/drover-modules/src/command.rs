@@ -89,6 +89,12 @@ impl Module for Command {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_command(ctx, args, false).await.unwrap_or_else(|e| e)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        let mut out =
+            crate::invocation::module_args(self.spec(), &[crate::invocation::COMMAND], args);
+        out.insert("_uses_shell".into(), false.into());
+        Some(out)
+    }
 }
 
 #[async_trait]
@@ -101,6 +107,12 @@ impl Module for Shell {
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_command(ctx, args, true).await.unwrap_or_else(|e| e)
+    }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        let mut out =
+            crate::invocation::module_args(self.spec(), &[crate::invocation::COMMAND], args);
+        out.insert("_uses_shell".into(), true.into());
+        Some(out)
     }
 }
 

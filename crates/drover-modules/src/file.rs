@@ -57,6 +57,10 @@ impl Module for File {
         let result = run_file(ctx, args).await.unwrap_or_else(|e| e);
         crate::files::warn_ignored_file_args(result, &Args::new(args))
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        use crate::invocation::{FILE, FILE_COMMON, module_args};
+        Some(module_args(self.spec(), &[FILE, FILE_COMMON], args))
+    }
 }
 
 /// One path as the probe saw it (`lstat`, or `stat` for the `follow` record).

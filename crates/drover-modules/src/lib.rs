@@ -13,6 +13,7 @@
 
 mod args;
 mod files;
+mod invocation;
 mod textedit;
 
 mod assert;

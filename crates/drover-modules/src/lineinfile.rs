@@ -54,6 +54,10 @@ impl Module for LineInFile {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        use crate::invocation::{FILE_COMMON, LINEINFILE, module_args};
+        Some(module_args(self.spec(), &[LINEINFILE, FILE_COMMON], args))
+    }
 }
 
 /// Fails when two mutually exclusive arguments are both given.

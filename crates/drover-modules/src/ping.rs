@@ -40,4 +40,11 @@ impl Module for Ping {
         }
         TaskResult::ok().with("ping", data)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        Some(crate::invocation::module_args(
+            self.spec(),
+            &[crate::invocation::PING],
+            args,
+        ))
+    }
 }

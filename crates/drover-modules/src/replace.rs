@@ -50,6 +50,10 @@ impl Module for Replace {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        use crate::invocation::{FILE_COMMON, REPLACE, module_args};
+        Some(module_args(self.spec(), &[REPLACE, FILE_COMMON], args))
+    }
 }
 
 /// The encodings drover can read and write text in.

@@ -44,6 +44,13 @@ impl Module for Stat {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_stat(ctx, args).await.unwrap_or_else(|e| e)
     }
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        Some(crate::invocation::module_args(
+            self.spec(),
+            &[crate::invocation::STAT],
+            args,
+        ))
+    }
 }
 
 // `%o` is st_blksize, what Python's `os.stat` calls the block size; `%B` is the unit of `%b`.

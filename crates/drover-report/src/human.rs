@@ -78,7 +78,13 @@ impl Human {
         let item = item_label
             .map(|l| format!(" (item={l})"))
             .unwrap_or_default();
-        let value = display_value(result, no_log, module);
+        let mut value = display_value(result, no_log, module);
+        if self.verbosity < 3
+            && let Value::Object(map) = &mut value
+        {
+            // The default callback shows a module's invocation from -vvv on.
+            map.shift_remove("invocation");
+        }
         let verbose_always = verbose_always && !no_log;
         let (line, color) = match status {
             Status::Ok | Status::Changed | Status::Skipped => {

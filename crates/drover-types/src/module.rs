@@ -136,4 +136,12 @@ pub trait Module: Send + Sync {
     /// Runs on one host. `args` are templated and keyed by canonical names (aliases resolved),
     /// with `omit`ted ones removed. A failure is a result with `failed` set, never a panic.
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult;
+    /// The `module_args` of the result's `invocation`, as ansible-core's module of the same
+    /// name reports them (every parameter it has, defaults filled in), for `args` as
+    /// [`Module::run`] gets them; `None` for what ansible-core runs as an action without a
+    /// module (`debug`, `set_fact`...), whose results have no `invocation`.
+    fn invocation(&self, args: &Map) -> Option<Map> {
+        let _ = args;
+        None
+    }
 }

@@ -135,6 +135,18 @@ impl TaskResult {
     }
 }
 
+impl TaskResult {
+    /// The value `register:` stores: [`TaskResult::to_value`] without `invocation`, which
+    /// ansible-core keeps only in a loop's item results.
+    pub fn registered(&self) -> Value {
+        let mut value = self.to_value();
+        if let Value::Object(map) = &mut value {
+            map.shift_remove("invocation");
+        }
+        value
+    }
+}
+
 impl From<ConnectionError> for TaskResult {
     fn from(err: ConnectionError) -> Self {
         match err {
