@@ -70,8 +70,10 @@ impl Module for Debug {
                 }
             }
             None => {
-                let msg = args
-                    .value("msg")
+                // A `msg` that is there but null (`msg: "{{ item }}"` over a null item) is shown
+                // as null, as Ansible does; only a missing one says hello.
+                let msg = map
+                    .get("msg")
                     .cloned()
                     .unwrap_or_else(|| "Hello world!".into());
                 result.set("msg", msg);

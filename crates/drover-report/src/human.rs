@@ -18,6 +18,9 @@ pub struct Human {
     /// Where the current task was written, for the `[ERROR]` block of a failure.
     task_span: Option<drover_types::Span>,
     sources: crate::origin::Sources,
+    /// Error blocks and warnings already printed: ansible-playbook prints each text once per
+    /// run, however many hosts, items or tasks produce it.
+    said: std::collections::HashSet<String>,
 }
 
 impl Human {
@@ -35,6 +38,7 @@ impl Human {
             verbosity,
             task_span: None,
             sources: crate::origin::Sources::default(),
+            said: std::collections::HashSet::new(),
         }
     }
 
@@ -63,6 +67,9 @@ impl Human {
         verbose_always: bool,
         module: &str,
     ) {
+        for warning in &result.warnings {
+            self.warning(warning);
+        }
         if !no_log {
             for d in &result.diffs {
                 let text = diff::render(d, self.color);
@@ -78,7 +85,7 @@ impl Human {
         let item = item_label
             .map(|l| format!(" (item={l})"))
             .unwrap_or_default();
-        let value = display_value(result, no_log, module);
+        let value = display_value(result, no_log, module, self.verbosity);
         let verbose_always = verbose_always && !no_log;
         let (line, color) = match status {
             Status::Ok | Status::Changed | Status::Skipped => {
@@ -92,7 +99,7 @@ impl Human {
                     line.push_str(" =>");
                     line.push_str(&item);
                 }
-                if verbose_always && status != Status::Skipped {
+                if (verbose_always && status != Status::Skipped) || self.verbosity > 2 {
                     line.push_str(" => ");
                     line.push_str(&pretty(&value));
                 } else if self.verbosity > 0 {
@@ -111,15 +118,12 @@ impl Human {
             }
             Status::Failed => {
                 let message = if no_log {
-                    "the output has been hidden due to the fact that 'no_log: true' was specified for this result".to_owned()
+                    NO_LOG.to_owned()
                 } else {
                     result.msg.clone().unwrap_or_default()
                 };
-                let block = self
-                    .sources
-                    .block(module, &message, self.task_span.as_ref());
-                let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
-                let shown = if verbose_always {
+                self.error_block(Some(module), &message);
+                let shown = if verbose_always || self.verbosity > 2 {
                     pretty(&value)
                 } else {
                     compact(&value)
@@ -131,6 +135,7 @@ impl Human {
                 (line, Color::Red)
             }
             Status::Unreachable => {
+                self.error_block(None, result.msg.as_deref().unwrap_or_default());
                 let line = match item_label {
                     Some(_) => format!("unreachable: [{target}]{item} => {}", compact(&value)),
                     None => format!("fatal: [{target}]: UNREACHABLE! => {}", compact(&value)),
@@ -139,19 +144,34 @@ impl Human {
             }
         };
         let _ = writeln!(self.out, "{}", paint(&line, color, self.color));
-        if ignored {
-            let _ = writeln!(
-                self.out,
-                "{}",
-                paint("...ignoring", Color::Cyan, self.color)
-            );
+        // A loop's items never say it: the loop does, once, after them (`LoopFailureIgnored`).
+        if ignored && item_label.is_none() {
+            self.ignoring();
         }
-        for warning in &result.warnings {
-            let _ = writeln!(
-                self.err,
-                "{}",
-                paint(&format!("[WARNING]: {warning}"), Color::Magenta, self.color)
-            );
+    }
+
+    fn ignoring(&mut self) {
+        let _ = writeln!(
+            self.out,
+            "{}",
+            paint("...ignoring", Color::Cyan, self.color)
+        );
+    }
+
+    /// The `[ERROR]` block ansible-core 2.19 prints before a failed or unreachable result,
+    /// once per distinct text. `module` is `None` for an unreachable host.
+    fn error_block(&mut self, module: Option<&str>, message: &str) {
+        let block = self.sources.block(module, message, self.task_span.as_ref());
+        if self.said.insert(block.clone()) {
+            let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
+        }
+    }
+
+    /// A `[WARNING]` on stderr, once per distinct text.
+    fn warning(&mut self, text: &str) {
+        let line = format!("[WARNING]: {text}");
+        if self.said.insert(line.clone()) {
+            let _ = writeln!(self.err, "{}", paint(&line, Color::Magenta, self.color));
         }
     }
 
@@ -195,15 +215,24 @@ impl Human {
 }
 
 /// The dict ansible-playbook would print for a result.
-fn display_value(result: &TaskResult, no_log: bool, module: &str) -> Value {
+fn display_value(result: &TaskResult, no_log: bool, module: &str, verbosity: u8) -> Value {
     let mut value = if no_log {
         serde_json::json!({ "censored": NO_LOG, "changed": result.changed })
     } else {
         result.to_value()
     };
     if let Value::Object(map) = &mut value {
-        // ansible-playbook leaves `failed` out of what it prints.
-        map.remove("failed");
+        // The status is the line's own word; warnings were printed on their own.
+        for key in ["failed", "skipped", "exception", "warnings", "deprecations"] {
+            map.remove(key);
+        }
+        // Module arguments and diffs only from `-vvv` (never for `debug`), as ansible-playbook.
+        if verbosity < 3 || module == "debug" {
+            map.remove("invocation");
+        }
+        if verbosity < 3 {
+            map.remove("diff");
+        }
         if module == "debug" {
             if map.contains_key("msg") {
                 map.retain(|k, _| DEBUG_KEPT.contains(&k.as_str()));
@@ -314,13 +343,9 @@ impl Reporter for Human {
                     format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
                 let _ = writeln!(self.out, "{}", paint(&line, Color::Red, self.color));
             }
-            Event::Warning(text) => {
-                let _ = writeln!(
-                    self.err,
-                    "{}",
-                    paint(&format!("[WARNING]: {text}"), Color::Magenta, self.color)
-                );
-            }
+            Event::Warning(text) => self.warning(text),
+            Event::LoopFailureIgnored { .. } => self.ignoring(),
+            Event::NoHostsLeft => self.banner("NO MORE HOSTS LEFT"),
             Event::Info(text) => {
                 let _ = writeln!(self.err, "[NOTE]: {text}");
             }

@@ -49,13 +49,18 @@ impl Sources {
     }
 
     /// The whole block, ending with a blank line.
-    pub(crate) fn block(&mut self, module: &str, message: &str, span: Option<&Span>) -> String {
-        let kind = if message.starts_with("error while resolving") {
-            String::new()
-        } else if ACTIONS.contains(&module) {
-            "Action failed: ".to_owned()
-        } else {
-            "Module failed: ".to_owned()
+    /// `module` is `None` for an unreachable host, whose message stands alone.
+    pub(crate) fn block(
+        &mut self,
+        module: Option<&str>,
+        message: &str,
+        span: Option<&Span>,
+    ) -> String {
+        let kind = match module {
+            None => "",
+            Some(_) if message.starts_with("error while resolving") => "",
+            Some(m) if ACTIONS.contains(&m) => "Action failed: ",
+            Some(_) => "Module failed: ",
         };
         let mut out = format!("[ERROR]: Task failed: {kind}{message}\n");
         let Some(span) = span else {
@@ -111,7 +116,7 @@ mod tests {
             column: 7,
             offset: 0,
         };
-        let block = Sources::default().block("fail", "first problem", Some(&span));
+        let block = Sources::default().block(Some("fail"), "first problem", Some(&span));
         let expected = format!(
             "[ERROR]: Task failed: Action failed: first problem\nOrigin: {span}\n\n2   gather_facts: false\n3   tasks:\n4     - name: Ignored failure\n        ^ column 7\n\n"
         );
