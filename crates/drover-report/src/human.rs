@@ -98,6 +98,11 @@ impl Human {
                 if item_label.is_some() {
                     line.push_str(" =>");
                     line.push_str(&item);
+                    if status == Status::Skipped {
+                        // ansible-playbook ends a skipped item's label with a space, also
+                        // before a verbose ` => {...}`.
+                        line.push(' ');
+                    }
                 }
                 if (verbose_always && status != Status::Skipped) || self.verbosity > 2 {
                     line.push_str(" => ");
@@ -105,9 +110,6 @@ impl Human {
                 } else if self.verbosity > 0 {
                     line.push_str(" => ");
                     line.push_str(&compact(&value));
-                } else if status == Status::Skipped && item_label.is_some() {
-                    // ansible-playbook ends a skipped item's line with a space.
-                    line.push(' ');
                 }
                 let color = match status {
                     Status::Ok => Color::Green,

@@ -100,6 +100,8 @@ cases! {
     case_44_clear_host_errors_when => "44-clear-host-errors-when",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
+    case_82_output_verbose => "82-output-verbose",
+    case_83_output_check_diff => "83-output-check-diff",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
