@@ -6,8 +6,8 @@ use crate::loops;
 use drover_playbook::Task;
 use drover_template::Templates;
 use drover_types::{
-    Become, BecomeMethod, Connection, Connector, Layer, Map, Module, ModuleContext, Status,
-    TaskResult, Templar, Trust, Value, Vars,
+    Become, BecomeMethod, Connection, Connector, Map, Module, ModuleContext, Status, TaskResult,
+    Templar, Trust, Value, Vars,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -628,18 +628,14 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
     if let Some(name) = &task.register {
         vars.set(name.clone(), result.to_value(), Trust::Data);
     }
-    // The result's own keys (`rc`, `stdout`...) are visible by name too, below every variable,
-    // as in Ansible.
-    let mut own = Map::new();
-    if let Value::Object(map) = result.to_value() {
-        own.extend(map.into_iter().filter(|(k, _)| !vars.contains_key(k)));
-    }
-    let scoped = vars.clone().with(Arc::new(Layer::data(own)));
+    // Only the registered name sees the result: ansible-core 2.19 leaves a bare `rc` or
+    // `stdout` undefined, so such a condition fails the task rather than reading the result.
+    let scoped: &Vars = vars;
     // A list of conditions is ANDed, as Ansible does for `changed_when` and `failed_when` alike,
     // stopping at the first false one.
     let all = |conds: &[Value]| {
         for cond in conds {
-            if !condition(env.templates, cond, &scoped)? {
+            if !condition(env.templates, cond, scoped)? {
                 return Ok::<_, String>(false);
             }
         }

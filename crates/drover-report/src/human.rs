@@ -3,6 +3,7 @@
 
 use crate::color::{Color, paint};
 use crate::diff;
+use crate::origin::Failure;
 use drover_types::{Event, HostStats, Reporter, Status, TaskResult, Value};
 use std::io::Write;
 
@@ -124,7 +125,10 @@ impl Human {
                 } else {
                     result.msg.clone().unwrap_or_default()
                 };
-                self.error_block(Some(module), &message);
+                let conditions = ["failed_when_result", "changed_when_result"]
+                    .iter()
+                    .any(|k| result.data.contains_key(*k));
+                self.error_block(Failure::Task { module, conditions }, &message);
                 let shown = if verbose_always || self.verbosity > 2 {
                     pretty(&value)
                 } else {
@@ -137,7 +141,8 @@ impl Human {
                 (line, Color::Red)
             }
             Status::Unreachable => {
-                self.error_block(None, result.msg.as_deref().unwrap_or_default());
+                let message = result.msg.as_deref().unwrap_or_default();
+                self.error_block(Failure::Unreachable, message);
                 let line = match item_label {
                     Some(_) => format!("unreachable: [{target}]{item} => {}", compact(&value)),
                     None => format!("fatal: [{target}]: UNREACHABLE! => {}", compact(&value)),
@@ -161,9 +166,11 @@ impl Human {
     }
 
     /// The `[ERROR]` block ansible-core 2.19 prints before a failed or unreachable result,
-    /// once per distinct text. `module` is `None` for an unreachable host.
-    fn error_block(&mut self, module: Option<&str>, message: &str) {
-        let block = self.sources.block(module, message, self.task_span.as_ref());
+    /// once per distinct text.
+    fn error_block(&mut self, failure: Failure<'_>, message: &str) {
+        let block = self
+            .sources
+            .block(failure, message, self.task_span.as_ref());
         if self.said.insert(block.clone()) {
             let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
         }

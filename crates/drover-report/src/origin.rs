@@ -17,6 +17,21 @@ const ACTIONS: &[&str] = &[
     "meta",
 ];
 
+/// Where a failure shown in an `[ERROR]` block came from.
+#[derive(Clone, Copy)]
+pub(crate) enum Failure<'a> {
+    /// The host could not be reached: the message stands alone.
+    Unreachable,
+    /// The task failed; `conditions` when `failed_when`/`changed_when` decided it (Ansible
+    /// then blames the action, not the module).
+    Task {
+        /// The module's short name.
+        module: &'a str,
+        /// A `failed_when` or `changed_when` made the result a failure.
+        conditions: bool,
+    },
+}
+
 /// Playbook files read so far, for their lines; relative names are taken from `base`.
 #[derive(Default)]
 pub(crate) struct Sources {
@@ -49,18 +64,25 @@ impl Sources {
     }
 
     /// The whole block, ending with a blank line.
-    /// `module` is `None` for an unreachable host, whose message stands alone.
+    /// `failure` says where the failure came from (see [`Failure`]).
     pub(crate) fn block(
         &mut self,
-        module: Option<&str>,
+        failure: Failure<'_>,
         message: &str,
         span: Option<&Span>,
     ) -> String {
-        let kind = match module {
-            None => "",
-            Some(_) if message.starts_with("error while resolving") => "",
-            Some(m) if ACTIONS.contains(&m) => "Action failed: ",
-            Some(_) => "Module failed: ",
+        let action = match failure {
+            Failure::Unreachable => None,
+            Failure::Task { .. } if message.starts_with("error while resolving") => None,
+            Failure::Task { module, conditions } => Some(conditions || ACTIONS.contains(&module)),
+        };
+        // An empty message reads as the bare "Action failed." / "Module failed." of Ansible.
+        let kind = match (action, message.is_empty()) {
+            (None, _) => "",
+            (Some(true), false) => "Action failed: ",
+            (Some(false), false) => "Module failed: ",
+            (Some(true), true) => "Action failed.",
+            (Some(false), true) => "Module failed.",
         };
         let mut out = format!("[ERROR]: Task failed: {kind}{message}\n");
         let Some(span) = span else {
@@ -116,7 +138,14 @@ mod tests {
             column: 7,
             offset: 0,
         };
-        let block = Sources::default().block(Some("fail"), "first problem", Some(&span));
+        let block = Sources::default().block(
+            Failure::Task {
+                module: "fail",
+                conditions: false,
+            },
+            "first problem",
+            Some(&span),
+        );
         let expected = format!(
             "[ERROR]: Task failed: Action failed: first problem\nOrigin: {span}\n\n2   gather_facts: false\n3   tasks:\n4     - name: Ignored failure\n        ^ column 7\n\n"
         );
