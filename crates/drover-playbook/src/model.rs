@@ -76,6 +76,8 @@ pub struct Play {
 pub struct Common {
     /// `when`: every condition must hold (a string is a list of one).
     pub when: Vec<Value>,
+    /// Where each of `when` is written, in the same order.
+    pub when_spans: Vec<Span>,
     /// `vars`, with the parts written `!unsafe`.
     pub vars: Arc<Layer>,
     /// `tags`.
@@ -190,8 +192,12 @@ pub struct Task {
     pub register: Option<String>,
     /// `changed_when`.
     pub changed_when: Vec<Value>,
+    /// Where each of `changed_when` is written.
+    pub changed_when_spans: Vec<Span>,
     /// `failed_when`.
     pub failed_when: Vec<Value>,
+    /// Where each of `failed_when` is written.
+    pub failed_when_spans: Vec<Span>,
     /// `loop` / `with_*`.
     pub loop_: Option<Loop>,
     /// `until`: retry until every condition holds.

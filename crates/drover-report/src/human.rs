@@ -71,6 +71,9 @@ impl Human {
         for warning in &result.warnings {
             self.warning(warning);
         }
+        for deprecation in &result.deprecations {
+            self.deprecation(deprecation);
+        }
         if !no_log {
             for d in &result.diffs {
                 let text = diff::render(d, self.color);
@@ -173,6 +176,22 @@ impl Human {
             .block(failure, message, self.task_span.as_ref());
         if self.said.insert(block.clone()) {
             let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
+        }
+    }
+
+    /// A `[DEPRECATION WARNING]` on stderr with where it is written, once per distinct text,
+    /// after ansible-core's one-off hint on silencing them.
+    fn deprecation(&mut self, deprecation: &drover_types::Deprecation) {
+        self.warning(
+            "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.",
+        );
+        let text = format!(
+            "[DEPRECATION WARNING]: {}\n{}",
+            deprecation.message,
+            self.sources.origin(&deprecation.origin)
+        );
+        if self.said.insert(text.clone()) {
+            let _ = write!(self.err, "{}", paint(&text, Color::Magenta, self.color));
         }
     }
 

@@ -85,13 +85,19 @@ impl Sources {
             (Some(false), true) => "Module failed.",
         };
         let mut out = format!("[ERROR]: Task failed: {kind}{message}\n");
-        let Some(span) = span else {
-            return out;
-        };
+        if let Some(span) = span {
+            out.push_str(&self.origin(span));
+        }
+        out
+    }
+
+    /// `Origin: file:line:column`, a blank line, the lines leading to `span` with a caret under
+    /// its column, and a blank line: how ansible-core 2.19 points at the source of an error,
+    /// warning or deprecation.
+    pub(crate) fn origin(&mut self, span: &Span) -> String {
         let file = self.absolute(&span.file);
-        let _ = writeln!(
-            out,
-            "Origin: {}:{}:{}\n",
+        let mut out = format!(
+            "Origin: {}:{}:{}\n\n",
             file.display(),
             span.line,
             span.column
@@ -104,7 +110,7 @@ impl Sources {
         let width = span.line.to_string().len();
         for number in first..=span.line {
             let text = &lines[number - 1];
-            let line = format!("{number:<width$} {text}");
+            let line = format!("{number:>width$} {text}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
         let _ = writeln!(

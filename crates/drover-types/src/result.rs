@@ -37,6 +37,17 @@ pub struct TaskResult {
     pub vars: crate::Layer,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
+    /// Deprecated ways the task is written, for the user (never registered).
+    pub deprecations: Vec<Deprecation>,
+}
+
+/// Something written in a way ansible-core still accepts but deprecates, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    /// What is deprecated, worded as ansible-core prints it.
+    pub message: String,
+    /// Where it is written.
+    pub origin: crate::Span,
 }
 
 impl TaskResult {
