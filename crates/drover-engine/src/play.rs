@@ -205,6 +205,8 @@ impl<'r> Runner<'r> {
                 Ok(Value::String(s)) => s,
                 _ => n.clone(),
             },
+            // A list of patterns is titled with commas, as ansible-playbook does.
+            None if play.hosts_title != play.hosts => play.hosts_title.clone(),
             None => pattern.clone(),
         };
         self.reporter.event(&Event::PlayStart {

@@ -38,6 +38,9 @@ pub struct Play {
     pub name: Option<String>,
     /// `hosts`, a pattern (a list is joined with `:`).
     pub hosts: String,
+    /// `hosts` as ansible-playbook names a play that has no `name`: as written, a list joined
+    /// with `,`.
+    pub hosts_title: String,
     /// `vars`, with the parts written `!unsafe`.
     pub vars: Arc<Layer>,
     /// `vars_files`, relative to the playbook's directory; each may be templated.

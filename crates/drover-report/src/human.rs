@@ -126,7 +126,12 @@ impl Human {
                 let message = if no_log {
                     NO_LOG.to_owned()
                 } else {
-                    result.msg.clone().unwrap_or_default()
+                    match (&result.msg, result.data.get("msg")) {
+                        (Some(msg), _) => msg.clone(),
+                        // A message that is not text reads as Python writes it: `['a', 'b']`.
+                        (None, Some(other)) => drover_python::repr::repr(other),
+                        (None, None) => String::new(),
+                    }
                 };
                 let conditions = ["failed_when_result", "changed_when_result"]
                     .iter()
