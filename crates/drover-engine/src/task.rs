@@ -637,9 +637,11 @@ async fn run_judged(
         if let Some(name) = &env.task.register {
             vars.set(name.clone(), result.to_value(), Trust::Data);
         }
-        let done = env.task.until.iter().try_fold(true, |acc, cond| {
-            condition(t, cond, vars).map(|ok| acc && ok)
-        });
+        let task = env.task;
+        let mut notes = Vec::new();
+        let done = judge_all(t, &task.until, &task.until_spans, vars, &mut notes)
+            .map(|false_at| false_at.is_none());
+        result.deprecations.append(&mut notes);
         match done {
             Ok(true) => return result,
             Ok(false) if attempt >= attempts_max => {

@@ -205,6 +205,8 @@ pub struct Task {
     pub loop_: Option<Loop>,
     /// `until`: retry until every condition holds.
     pub until: Vec<Value>,
+    /// Where each of `until` is written.
+    pub until_spans: Vec<Span>,
     /// `retries` (default 3 when `until` is set).
     pub retries: Option<Value>,
     /// `delay` between retries, seconds (default 5).

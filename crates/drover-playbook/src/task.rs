@@ -280,6 +280,7 @@ impl Loader<'_> {
             failed_when_spans: Vec::new(),
             loop_: None,
             until: Vec::new(),
+            until_spans: Vec::new(),
             retries: None,
             delay: None,
             notify: Vec::new(),
@@ -311,7 +312,10 @@ impl Loader<'_> {
                     task.failed_when = self.conditions(v, "failed_when")?;
                     task.failed_when_spans = crate::fields::condition_spans(v);
                 }
-                "until" => task.until = self.conditions(v, "until")?,
+                "until" => {
+                    task.until = self.conditions(v, "until")?;
+                    task.until_spans = crate::fields::condition_spans(v);
+                }
                 "retries" => task.retries = self.opt_value(v)?,
                 "delay" => task.delay = self.opt_value(v)?,
                 "notify" => task.notify = self.names(v, "notify")?,

@@ -463,6 +463,48 @@ mod tests {
         );
     }
 
+    fn failed_item(host: &str, label: &str, msg: &str) -> Event {
+        Event::HostResult {
+            host: host.into(),
+            delegated_to: None,
+            item_label: Some(label.into()),
+            status: Status::Failed,
+            ignored: true,
+            result: TaskResult::failed(msg),
+            no_log: false,
+            verbose_always: false,
+            module: "command".into(),
+        }
+    }
+
+    #[test]
+    fn error_block_once_per_text_and_ignoring_once_per_loop() {
+        let out = capture(&[
+            failed_item("a", "x", "same"),
+            failed_item("a", "y", "same"),
+            Event::LoopFailureIgnored { host: "a".into() },
+            failed_item("b", "x", "other"),
+        ]);
+        assert_eq!(
+            out.matches("[ERROR]: Task failed: Module failed: same")
+                .count(),
+            1
+        );
+        assert_eq!(
+            out.matches("[ERROR]: Task failed: Module failed: other")
+                .count(),
+            1
+        );
+        assert_eq!(out.matches("...ignoring").count(), 1, "{out}");
+        assert!(out.contains("failed: [a] (item=y) => {"), "{out}");
+    }
+
+    #[test]
+    fn no_more_hosts_left_is_a_banner() {
+        let out = capture(&[Event::NoHostsLeft]);
+        assert_eq!(out, format!("\nNO MORE HOSTS LEFT {}\n", "*".repeat(61)));
+    }
+
     #[test]
     fn no_log_hides_values() {
         let result = TaskResult::changed(true).with("secret", "hunter2");
