@@ -493,7 +493,8 @@ async fn run_single(
                 ..TaskResult::default()
             };
             result.set("skip_reason", "Conditional result was False");
-            result.set("false_condition", cond_text(&keywords.when[false_at]));
+            // As written: `when: false` shows `false`, not text.
+            result.set("false_condition", keywords.when[false_at].clone());
             result
         }
         Err(err) => TaskResult::failed(err),
