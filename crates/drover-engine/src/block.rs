@@ -27,6 +27,9 @@ fn inherit(target: &mut Option<Value>, value: &Option<Value>) {
 
 fn apply(keywords: &mut Keywords, common: &Common) {
     keywords.when.extend(common.when.iter().cloned());
+    keywords
+        .when_spans
+        .extend(common.when_spans.iter().cloned());
     inherit(&mut keywords.ignore_errors, &common.ignore_errors);
     inherit(&mut keywords.ignore_unreachable, &common.ignore_unreachable);
     inherit(&mut keywords.check_mode, &common.check_mode);

@@ -211,6 +211,8 @@ impl<'r> Runner<'r> {
                 Ok(Value::String(s)) => s,
                 _ => n.clone(),
             },
+            // A list of patterns is titled with commas, as ansible-playbook does.
+            None if play.hosts_title != play.hosts => play.hosts_title.clone(),
             None => pattern.clone(),
         };
         self.reporter.event(&Event::PlayStart {
@@ -324,7 +326,14 @@ impl<'r> Runner<'r> {
                 false
             }
         };
-        for batch in batches {
+        for (number, batch) in batches.into_iter().enumerate() {
+            if number > 0 {
+                // ansible-playbook starts the play over for each `serial` batch, banner included.
+                self.reporter.event(&Event::PlayStart {
+                    name: state.magic.play_name.clone(),
+                    check_mode: config.check,
+                });
+            }
             // The recap lists hosts in the order they first took part, as ansible-playbook does.
             let seen: std::collections::HashSet<&String> = self.order.iter().collect();
             let new: Vec<String> = batch
@@ -582,11 +591,16 @@ impl<'r> Runner<'r> {
                 }
             }
             self.abort = true;
-            self.reporter.event(&Event::Info(if too_many {
-                "the play's `max_fail_percentage` was exceeded: no more hosts left".into()
+            if too_many {
+                // ansible-playbook's linear strategy says it twice: once as the percentage is
+                // exceeded, once more as it finds every remaining host failed.
+                self.reporter.event(&Event::NoHostsLeft);
+                self.reporter.event(&Event::NoHostsLeft);
             } else {
-                "a task failed with `any_errors_fatal`: no more hosts left".into()
-            }));
+                self.reporter.event(&Event::Info(
+                    "a task failed with `any_errors_fatal`: no more hosts left".into(),
+                ));
+            }
         }
     }
 
@@ -687,6 +701,11 @@ impl<'r> Runner<'r> {
                 no_log,
                 verbose_always: item_verbose,
                 module: task.module.clone(),
+            });
+        }
+        if !items.is_empty() && status == Status::Failed && ignored {
+            self.reporter.event(&Event::LoopFailureIgnored {
+                host: host.to_owned(),
             });
         }
         // A loop's own line is shown only when every item was skipped or the host went away;

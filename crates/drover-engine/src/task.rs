@@ -6,7 +6,7 @@ use crate::loops;
 use drover_playbook::Task;
 use drover_template::Templates;
 use drover_types::{
-    Become, BecomeMethod, Connection, Connector, Layer, Map, Module, ModuleContext, Status,
+    Become, BecomeMethod, Connection, Connector, Deprecation, Map, Module, ModuleContext, Status,
     TaskResult, Templar, Trust, Value, Vars,
 };
 use std::path::PathBuf;
@@ -17,6 +17,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Keywords {
     pub(crate) when: Vec<Value>,
+    /// Where each of `when` is written.
+    pub(crate) when_spans: Vec<drover_types::Span>,
     pub(crate) ignore_errors: Option<Value>,
     pub(crate) ignore_unreachable: Option<Value>,
     pub(crate) check_mode: Option<Value>,
@@ -112,17 +114,57 @@ pub(crate) fn status_of(result: &TaskResult) -> Status {
 /// Evaluates one condition (`when`, `changed_when`...) as ansible-core 2.19 does: the result
 /// must be a boolean; text, numbers, lists and `None` are refused rather than guessed at.
 pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Vars) -> Result<bool, String> {
+    judge(templates, cond, vars).map(|(holds, _)| holds)
+}
+
+/// [`condition`], also saying whether the condition was a template standing for a value rather
+/// than for an expression (`when: "{{ flag }}"`), which ansible-core 2.19 deprecates.
+fn judge(templates: &Templates, cond: &Value, vars: &Vars) -> Result<(bool, bool), String> {
+    let mut as_template = false;
     let value = match cond {
         Value::String(text) if Templates::is_template(text) => match templates.render(text, vars) {
             Ok(Value::String(s)) => templates.eval(&s, vars),
-            other => other,
+            other => {
+                as_template = other.is_ok();
+                other
+            }
         },
         Value::String(text) => templates.eval(text, vars),
         other => Ok(other.clone()),
     }
     .map_err(|err| format!("the conditional check `{}` failed: {err}", cond_text(cond)))?;
-    Ok(drover_types::conditional_result(&value, &cond_text(cond))?)
+    Ok((
+        drover_types::conditional_result(&value, &cond_text(cond))?,
+        as_template,
+    ))
 }
+
+/// Judges `conds` (ANDed, stopping at the first false one); a condition written as a template
+/// standing for a value adds ansible-core's deprecation, pointing at `spans[i]`, to `notes`.
+fn judge_all(
+    templates: &Templates,
+    conds: &[Value],
+    spans: &[drover_types::Span],
+    vars: &Vars,
+    notes: &mut Vec<Deprecation>,
+) -> Result<Option<usize>, String> {
+    for (i, cond) in conds.iter().enumerate() {
+        let (holds, as_template) = judge(templates, cond, vars)?;
+        if as_template && let Some(span) = spans.get(i) {
+            notes.push(Deprecation {
+                message: CONDITION_AS_TEMPLATE.to_owned(),
+                origin: span.clone(),
+            });
+        }
+        if !holds {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+/// ansible-core 2.19's words for a condition that is a template of a value.
+const CONDITION_AS_TEMPLATE: &str = "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.";
 
 fn cond_text(cond: &Value) -> String {
     match cond {
@@ -435,23 +477,44 @@ async fn run_single(
     retries_log: &mut Vec<u32>,
     broken_keyword: Option<&str>,
 ) -> TaskResult {
-    let t = env.templates;
-    for cond in &env.keywords.when {
-        match condition(t, cond, vars) {
-            Ok(true) => {}
-            Ok(false) => {
-                let mut result = TaskResult {
-                    skipped: true,
-                    shape: drover_types::Shape::SkippedByCondition,
-                    ..TaskResult::default()
-                };
-                result.set("skip_reason", "Conditional result was False");
-                result.set("false_condition", cond.clone());
-                return result;
-            }
-            Err(err) => return TaskResult::failed(err),
+    let mut notes = Vec::new();
+    let keywords = env.keywords;
+    let mut result = match judge_all(
+        env.templates,
+        &keywords.when,
+        &keywords.when_spans,
+        vars,
+        &mut notes,
+    ) {
+        Ok(None) => run_judged(env, host, vars, conn, retries_log, broken_keyword).await,
+        Ok(Some(false_at)) => {
+            let mut result = TaskResult {
+                skipped: true,
+                shape: drover_types::Shape::SkippedByCondition,
+                ..TaskResult::default()
+            };
+            result.set("skip_reason", "Conditional result was False");
+            // As written: `when: false` shows `false`, not text.
+            result.set("false_condition", keywords.when[false_at].clone());
+            result
         }
-    }
+        Err(err) => TaskResult::failed(err),
+    };
+    notes.append(&mut result.deprecations);
+    result.deprecations = notes;
+    result
+}
+
+/// [`run_single`] once its `when` holds.
+async fn run_judged(
+    env: &TaskEnv<'_>,
+    host: &str,
+    vars: &mut Vars,
+    conn: &mut Option<Arc<dyn Connection>>,
+    retries_log: &mut Vec<u32>,
+    broken_keyword: Option<&str>,
+) -> TaskResult {
+    let t = env.templates;
     if let Some(err) = broken_keyword {
         return TaskResult::failed(err);
     }
@@ -581,9 +644,11 @@ async fn run_single(
         if let Some(name) = &env.task.register {
             vars.set(name.clone(), result.registered(), Trust::Data);
         }
-        let done = env.task.until.iter().try_fold(true, |acc, cond| {
-            condition(t, cond, vars).map(|ok| acc && ok)
-        });
+        let task = env.task;
+        let mut notes = Vec::new();
+        let done = judge_all(t, &task.until, &task.until_spans, vars, &mut notes)
+            .map(|false_at| false_at.is_none());
+        result.deprecations.append(&mut notes);
         match done {
             Ok(true) => return result,
             Ok(false) if attempt >= attempts_max => {
@@ -650,38 +715,42 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
     if let Some(name) = &task.register {
         vars.set(name.clone(), result.registered(), Trust::Data);
     }
-    // The result's own keys (`rc`, `stdout`...) are visible by name too, below every variable,
-    // as in Ansible.
-    let mut own = Map::new();
-    if let Value::Object(map) = result.to_value() {
-        own.extend(map.into_iter().filter(|(k, _)| !vars.contains_key(k)));
-    }
-    let scoped = vars.clone().with(Arc::new(Layer::data(own)));
+    // Only the registered name sees the result: ansible-core 2.19 leaves a bare `rc` or
+    // `stdout` undefined, so such a condition fails the task rather than reading the result.
+    let scoped: &Vars = vars;
     // A list of conditions is ANDed, as Ansible does for `changed_when` and `failed_when` alike,
-    // stopping at the first false one.
-    let all = |conds: &[Value]| {
-        for cond in conds {
-            if !condition(env.templates, cond, &scoped)? {
-                return Ok::<_, String>(false);
-            }
-        }
-        Ok(true)
-    };
-    // A condition that cannot be evaluated fails the task and keeps the module's result, with
-    // the reason where the condition's result would be, as ansible-core does.
+    // stopping at the first false one. A condition that cannot be evaluated fails the task and
+    // keeps the module's result, with the reason where the condition's result would be, as
+    // ansible-core does.
+    let mut notes = Vec::new();
+    let t = env.templates;
     if !task.changed_when.is_empty() {
-        match all(&task.changed_when) {
-            Ok(changed) => result.changed = changed,
+        match judge_all(
+            t,
+            &task.changed_when,
+            &task.changed_when_spans,
+            scoped,
+            &mut notes,
+        ) {
+            Ok(false_at) => result.changed = false_at.is_none(),
             Err(err) => {
                 result.failed = true;
                 result.data.insert("changed_when_result".into(), err.into());
+                result.deprecations.append(&mut notes);
                 return;
             }
         }
     }
     if !task.failed_when.is_empty() {
-        match all(&task.failed_when) {
-            Ok(failed) => {
+        match judge_all(
+            t,
+            &task.failed_when,
+            &task.failed_when_spans,
+            scoped,
+            &mut notes,
+        ) {
+            Ok(false_at) => {
+                let failed = false_at.is_none();
                 result
                     .data
                     .insert("failed_when_result".into(), failed.into());
@@ -702,6 +771,7 @@ fn apply_overrides(env: &TaskEnv<'_>, result: &mut TaskResult, vars: &mut Vars) 
             }
         }
     }
+    result.deprecations.append(&mut notes);
 }
 
 /// Runs the task on one host, over its loop items if it has a loop.

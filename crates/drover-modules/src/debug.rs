@@ -54,6 +54,24 @@ impl Module for Debug {
         match args.value("var") {
             Some(var) => {
                 let expr = match var {
+                    // ansible-core 2.19 templates `var` like any argument first, then shows the
+                    // expression it names; a template giving anything but text is refused.
+                    Value::String(s) if s.contains("{{") || s.contains("{%") => {
+                        match ctx.templar.render(s, ctx.vars) {
+                            Ok(Value::String(named)) => named,
+                            Ok(other) => {
+                                return TaskResult::failed(format!(
+                                    "argument `var` must name an expression: its template `{s}` gave {}, not text",
+                                    kind_of(&other)
+                                ));
+                            }
+                            Err(e) => {
+                                return TaskResult::failed(format!(
+                                    "Error while resolving `var` template `{s}`: {e}"
+                                ));
+                            }
+                        }
+                    }
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
@@ -70,13 +88,27 @@ impl Module for Debug {
                 }
             }
             None => {
-                let msg = args
-                    .value("msg")
+                // A `msg` that is there but null (`msg: "{{ item }}"` over a null item) is shown
+                // as null, as Ansible does; only a missing one says hello.
+                let msg = map
+                    .get("msg")
                     .cloned()
                     .unwrap_or_else(|| "Hello world!".into());
                 result.set("msg", msg);
             }
         }
         result
+    }
+}
+
+/// How a value's kind reads in a message (`a list`, `a number`...).
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }

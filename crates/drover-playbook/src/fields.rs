@@ -216,7 +216,10 @@ impl Loader<'_> {
             return Ok(true);
         }
         match key {
-            "when" => common.when = self.conditions(node, key)?,
+            "when" => {
+                common.when = self.conditions(node, key)?;
+                common.when_spans = condition_spans(node);
+            }
             "vars" => common.vars = self.vars(node, owner)?,
             "tags" => common.tags = self.tags(node)?,
             "ignore_errors" => common.ignore_errors = self.boolean(node, key)?,
@@ -276,4 +279,13 @@ pub(crate) const IDENTIFIER_HELP: &str =
 /// Ansible's boolean spellings (case-insensitive).
 pub(crate) fn is_boolean_text(text: &str) -> bool {
     drover_python::boolean::is_boolean_text(text)
+}
+
+/// Where each condition of a `when`-like keyword is written, in the order `conditions` reads them.
+pub(crate) fn condition_spans(node: &Node) -> Vec<drover_types::Span> {
+    match &node.value {
+        NodeValue::Null => Vec::new(),
+        NodeValue::Seq(items) => items.iter().map(|item| item.span.clone()).collect(),
+        _ => vec![node.span.clone()],
+    }
 }

@@ -117,6 +117,7 @@ impl Loader<'_> {
         let mut play = Play {
             name: None,
             hosts: String::new(),
+            hosts_title: String::new(),
             vars: Default::default(),
             vars_files: Vec::new(),
             gather_facts: None,
@@ -146,6 +147,12 @@ impl Loader<'_> {
                 "name" => play.name = self.text(v, "name")?,
                 "hosts" => {
                     play.hosts = self.hosts(v)?;
+                    play.hosts_title = match &v.value {
+                        NodeValue::Seq(items) => {
+                            items.iter().map(python_str).collect::<Vec<_>>().join(",")
+                        }
+                        _ => play.hosts.clone(),
+                    };
                     hosts_seen = true;
                 }
                 "vars_files" => play.vars_files = self.vars_files(v)?,

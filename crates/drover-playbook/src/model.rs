@@ -38,6 +38,9 @@ pub struct Play {
     pub name: Option<String>,
     /// `hosts`, a pattern (a list is joined with `:`).
     pub hosts: String,
+    /// `hosts` as ansible-playbook names a play that has no `name`: as written, a list joined
+    /// with `,`.
+    pub hosts_title: String,
     /// `vars`, with the parts written `!unsafe`.
     pub vars: Arc<Layer>,
     /// `vars_files`, relative to the playbook's directory; each may be templated.
@@ -76,6 +79,8 @@ pub struct Play {
 pub struct Common {
     /// `when`: every condition must hold (a string is a list of one).
     pub when: Vec<Value>,
+    /// Where each of `when` is written, in the same order.
+    pub when_spans: Vec<Span>,
     /// `vars`, with the parts written `!unsafe`.
     pub vars: Arc<Layer>,
     /// `tags`.
@@ -190,12 +195,18 @@ pub struct Task {
     pub register: Option<String>,
     /// `changed_when`.
     pub changed_when: Vec<Value>,
+    /// Where each of `changed_when` is written.
+    pub changed_when_spans: Vec<Span>,
     /// `failed_when`.
     pub failed_when: Vec<Value>,
+    /// Where each of `failed_when` is written.
+    pub failed_when_spans: Vec<Span>,
     /// `loop` / `with_*`.
     pub loop_: Option<Loop>,
     /// `until`: retry until every condition holds.
     pub until: Vec<Value>,
+    /// Where each of `until` is written.
+    pub until_spans: Vec<Span>,
     /// `retries` (default 3 when `until` is set).
     pub retries: Option<Value>,
     /// `delay` between retries, seconds (default 5).

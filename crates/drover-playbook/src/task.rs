@@ -275,9 +275,12 @@ impl Loader<'_> {
             args_trust: Default::default(),
             register: None,
             changed_when: Vec::new(),
+            changed_when_spans: Vec::new(),
             failed_when: Vec::new(),
+            failed_when_spans: Vec::new(),
             loop_: None,
             until: Vec::new(),
+            until_spans: Vec::new(),
             retries: None,
             delay: None,
             notify: Vec::new(),
@@ -301,9 +304,18 @@ impl Loader<'_> {
                 "name" => task.name = self.text(v, "name")?,
                 "args" => args_keyword = Some(v),
                 "register" => task.register = self.variable_name(v, "register")?,
-                "changed_when" => task.changed_when = self.conditions(v, "changed_when")?,
-                "failed_when" => task.failed_when = self.conditions(v, "failed_when")?,
-                "until" => task.until = self.conditions(v, "until")?,
+                "changed_when" => {
+                    task.changed_when = self.conditions(v, "changed_when")?;
+                    task.changed_when_spans = crate::fields::condition_spans(v);
+                }
+                "failed_when" => {
+                    task.failed_when = self.conditions(v, "failed_when")?;
+                    task.failed_when_spans = crate::fields::condition_spans(v);
+                }
+                "until" => {
+                    task.until = self.conditions(v, "until")?;
+                    task.until_spans = crate::fields::condition_spans(v);
+                }
                 "retries" => task.retries = self.opt_value(v)?,
                 "delay" => task.delay = self.opt_value(v)?,
                 "notify" => task.notify = self.names(v, "notify")?,

@@ -3,6 +3,7 @@
 
 use crate::color::{Color, paint};
 use crate::diff;
+use crate::origin::Failure;
 use drover_types::{Event, HostStats, Reporter, Status, TaskResult, Value};
 use std::io::Write;
 
@@ -18,6 +19,9 @@ pub struct Human {
     /// Where the current task was written, for the `[ERROR]` block of a failure.
     task_span: Option<drover_types::Span>,
     sources: crate::origin::Sources,
+    /// Error blocks and warnings already printed: ansible-playbook prints each text once per
+    /// run, however many hosts, items or tasks produce it.
+    said: std::collections::HashSet<String>,
 }
 
 impl Human {
@@ -35,6 +39,7 @@ impl Human {
             verbosity,
             task_span: None,
             sources: crate::origin::Sources::default(),
+            said: std::collections::HashSet::new(),
         }
     }
 
@@ -63,6 +68,12 @@ impl Human {
         verbose_always: bool,
         module: &str,
     ) {
+        for warning in &result.warnings {
+            self.warning(warning);
+        }
+        for deprecation in &result.deprecations {
+            self.deprecation(deprecation);
+        }
         if !no_log {
             for d in &result.diffs {
                 let text = diff::render(d, self.color);
@@ -78,13 +89,7 @@ impl Human {
         let item = item_label
             .map(|l| format!(" (item={l})"))
             .unwrap_or_default();
-        let mut value = display_value(result, no_log, module);
-        if self.verbosity < 3
-            && let Value::Object(map) = &mut value
-        {
-            // The default callback shows a module's invocation from -vvv on.
-            map.shift_remove("invocation");
-        }
+        let value = display_value(result, no_log, module, self.verbosity);
         let verbose_always = verbose_always && !no_log;
         let (line, color) = match status {
             Status::Ok | Status::Changed | Status::Skipped => {
@@ -97,16 +102,18 @@ impl Human {
                 if item_label.is_some() {
                     line.push_str(" =>");
                     line.push_str(&item);
+                    if status == Status::Skipped {
+                        // ansible-playbook ends a skipped item's label with a space, also
+                        // before a verbose ` => {...}`.
+                        line.push(' ');
+                    }
                 }
-                if verbose_always && status != Status::Skipped {
+                if (verbose_always && status != Status::Skipped) || self.verbosity > 2 {
                     line.push_str(" => ");
                     line.push_str(&pretty(&value));
                 } else if self.verbosity > 0 {
                     line.push_str(" => ");
                     line.push_str(&compact(&value));
-                } else if status == Status::Skipped && item_label.is_some() {
-                    // ansible-playbook ends a skipped item's line with a space.
-                    line.push(' ');
                 }
                 let color = match status {
                     Status::Ok => Color::Green,
@@ -117,15 +124,20 @@ impl Human {
             }
             Status::Failed => {
                 let message = if no_log {
-                    "the output has been hidden due to the fact that 'no_log: true' was specified for this result".to_owned()
+                    NO_LOG.to_owned()
                 } else {
-                    result.msg.clone().unwrap_or_default()
+                    match (&result.msg, result.data.get("msg")) {
+                        (Some(msg), _) => msg.clone(),
+                        // A message that is not text reads as Python writes it: `['a', 'b']`.
+                        (None, Some(other)) => drover_python::repr::repr(other),
+                        (None, None) => String::new(),
+                    }
                 };
-                let block = self
-                    .sources
-                    .block(module, &message, self.task_span.as_ref());
-                let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
-                let shown = if verbose_always {
+                let conditions = ["failed_when_result", "changed_when_result"]
+                    .iter()
+                    .any(|k| result.data.contains_key(*k));
+                self.error_block(Failure::Task { module, conditions }, &message);
+                let shown = if verbose_always || self.verbosity > 2 {
                     pretty(&value)
                 } else {
                     compact(&value)
@@ -137,6 +149,8 @@ impl Human {
                 (line, Color::Red)
             }
             Status::Unreachable => {
+                let message = result.msg.as_deref().unwrap_or_default();
+                self.error_block(Failure::Unreachable, message);
                 let line = match item_label {
                     Some(_) => format!("unreachable: [{target}]{item} => {}", compact(&value)),
                     None => format!("fatal: [{target}]: UNREACHABLE! => {}", compact(&value)),
@@ -145,19 +159,52 @@ impl Human {
             }
         };
         let _ = writeln!(self.out, "{}", paint(&line, color, self.color));
-        if ignored {
-            let _ = writeln!(
-                self.out,
-                "{}",
-                paint("...ignoring", Color::Cyan, self.color)
-            );
+        // A loop's items never say it: the loop does, once, after them (`LoopFailureIgnored`).
+        if ignored && item_label.is_none() {
+            self.ignoring();
         }
-        for warning in &result.warnings {
-            let _ = writeln!(
-                self.err,
-                "{}",
-                paint(&format!("[WARNING]: {warning}"), Color::Magenta, self.color)
-            );
+    }
+
+    fn ignoring(&mut self) {
+        let _ = writeln!(
+            self.out,
+            "{}",
+            paint("...ignoring", Color::Cyan, self.color)
+        );
+    }
+
+    /// The `[ERROR]` block ansible-core 2.19 prints before a failed or unreachable result,
+    /// once per distinct text.
+    fn error_block(&mut self, failure: Failure<'_>, message: &str) {
+        let block = self
+            .sources
+            .block(failure, message, self.task_span.as_ref());
+        if self.said.insert(block.clone()) {
+            let _ = write!(self.out, "{}", paint(&block, Color::Red, self.color));
+        }
+    }
+
+    /// A `[DEPRECATION WARNING]` on stderr with where it is written, once per distinct text,
+    /// after ansible-core's one-off hint on silencing them.
+    fn deprecation(&mut self, deprecation: &drover_types::Deprecation) {
+        self.warning(
+            "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.",
+        );
+        let text = format!(
+            "[DEPRECATION WARNING]: {}\n{}",
+            deprecation.message,
+            self.sources.origin(&deprecation.origin)
+        );
+        if self.said.insert(text.clone()) {
+            let _ = write!(self.err, "{}", paint(&text, Color::Magenta, self.color));
+        }
+    }
+
+    /// A `[WARNING]` on stderr, once per distinct text.
+    fn warning(&mut self, text: &str) {
+        let line = format!("[WARNING]: {text}");
+        if self.said.insert(line.clone()) {
+            let _ = writeln!(self.err, "{}", paint(&line, Color::Magenta, self.color));
         }
     }
 
@@ -201,17 +248,24 @@ impl Human {
 }
 
 /// The dict ansible-playbook would print for a result.
-fn display_value(result: &TaskResult, no_log: bool, module: &str) -> Value {
+fn display_value(result: &TaskResult, no_log: bool, module: &str, verbosity: u8) -> Value {
     let mut value = if no_log {
         serde_json::json!({ "censored": NO_LOG, "changed": result.changed })
     } else {
         result.to_value()
     };
     if let Value::Object(map) = &mut value {
-        // ansible-playbook leaves `failed` out of what it prints, and shows `exception` as the
-        // error block instead.
-        map.remove("failed");
-        map.remove("exception");
+        // The status is the line's own word; warnings were printed on their own.
+        for key in ["failed", "skipped", "exception", "warnings", "deprecations"] {
+            map.remove(key);
+        }
+        // Module arguments and diffs only from `-vvv` (never for `debug`), as ansible-playbook.
+        if verbosity < 3 || module == "debug" {
+            map.remove("invocation");
+        }
+        if verbosity < 3 {
+            map.remove("diff");
+        }
         if module == "debug" {
             if map.contains_key("msg") {
                 map.retain(|k, _| DEBUG_KEPT.contains(&k.as_str()));
@@ -322,13 +376,9 @@ impl Reporter for Human {
                     format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
                 let _ = writeln!(self.out, "{}", paint(&line, Color::Red, self.color));
             }
-            Event::Warning(text) => {
-                let _ = writeln!(
-                    self.err,
-                    "{}",
-                    paint(&format!("[WARNING]: {text}"), Color::Magenta, self.color)
-                );
-            }
+            Event::Warning(text) => self.warning(text),
+            Event::LoopFailureIgnored { .. } => self.ignoring(),
+            Event::NoHostsLeft => self.banner("NO MORE HOSTS LEFT"),
             Event::Info(text) => {
                 let _ = writeln!(self.err, "[NOTE]: {text}");
             }
@@ -411,6 +461,48 @@ mod tests {
             out,
             "[ERROR]: Task failed: Action failed: boom 1\nfatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"boom 1\"}\n...ignoring\n"
         );
+    }
+
+    fn failed_item(host: &str, label: &str, msg: &str) -> Event {
+        Event::HostResult {
+            host: host.into(),
+            delegated_to: None,
+            item_label: Some(label.into()),
+            status: Status::Failed,
+            ignored: true,
+            result: TaskResult::failed(msg),
+            no_log: false,
+            verbose_always: false,
+            module: "command".into(),
+        }
+    }
+
+    #[test]
+    fn error_block_once_per_text_and_ignoring_once_per_loop() {
+        let out = capture(&[
+            failed_item("a", "x", "same"),
+            failed_item("a", "y", "same"),
+            Event::LoopFailureIgnored { host: "a".into() },
+            failed_item("b", "x", "other"),
+        ]);
+        assert_eq!(
+            out.matches("[ERROR]: Task failed: Module failed: same")
+                .count(),
+            1
+        );
+        assert_eq!(
+            out.matches("[ERROR]: Task failed: Module failed: other")
+                .count(),
+            1
+        );
+        assert_eq!(out.matches("...ignoring").count(), 1, "{out}");
+        assert!(out.contains("failed: [a] (item=y) => {"), "{out}");
+    }
+
+    #[test]
+    fn no_more_hosts_left_is_a_banner() {
+        let out = capture(&[Event::NoHostsLeft]);
+        assert_eq!(out, format!("\nNO MORE HOSTS LEFT {}\n", "*".repeat(61)));
     }
 
     #[test]

@@ -17,6 +17,21 @@ const ACTIONS: &[&str] = &[
     "meta",
 ];
 
+/// Where a failure shown in an `[ERROR]` block came from.
+#[derive(Clone, Copy)]
+pub(crate) enum Failure<'a> {
+    /// The host could not be reached: the message stands alone.
+    Unreachable,
+    /// The task failed; `conditions` when `failed_when`/`changed_when` decided it (Ansible
+    /// then blames the action, not the module).
+    Task {
+        /// The module's short name.
+        module: &'a str,
+        /// A `failed_when` or `changed_when` made the result a failure.
+        conditions: bool,
+    },
+}
+
 /// Playbook files read so far, for their lines; relative names are taken from `base`.
 #[derive(Default)]
 pub(crate) struct Sources {
@@ -49,22 +64,40 @@ impl Sources {
     }
 
     /// The whole block, ending with a blank line.
-    pub(crate) fn block(&mut self, module: &str, message: &str, span: Option<&Span>) -> String {
-        let kind = if message.starts_with("error while resolving") {
-            String::new()
-        } else if ACTIONS.contains(&module) {
-            "Action failed: ".to_owned()
-        } else {
-            "Module failed: ".to_owned()
+    /// `failure` says where the failure came from (see [`Failure`]).
+    pub(crate) fn block(
+        &mut self,
+        failure: Failure<'_>,
+        message: &str,
+        span: Option<&Span>,
+    ) -> String {
+        let action = match failure {
+            Failure::Unreachable => None,
+            Failure::Task { .. } if message.starts_with("error while resolving") => None,
+            Failure::Task { module, conditions } => Some(conditions || ACTIONS.contains(&module)),
+        };
+        // An empty message reads as the bare "Action failed." / "Module failed." of Ansible.
+        let kind = match (action, message.is_empty()) {
+            (None, _) => "",
+            (Some(true), false) => "Action failed: ",
+            (Some(false), false) => "Module failed: ",
+            (Some(true), true) => "Action failed.",
+            (Some(false), true) => "Module failed.",
         };
         let mut out = format!("[ERROR]: Task failed: {kind}{message}\n");
-        let Some(span) = span else {
-            return out;
-        };
+        if let Some(span) = span {
+            out.push_str(&self.origin(span));
+        }
+        out
+    }
+
+    /// `Origin: file:line:column`, a blank line, the lines leading to `span` with a caret under
+    /// its column, and a blank line: how ansible-core 2.19 points at the source of an error,
+    /// warning or deprecation.
+    pub(crate) fn origin(&mut self, span: &Span) -> String {
         let file = self.absolute(&span.file);
-        let _ = writeln!(
-            out,
-            "Origin: {}:{}:{}\n",
+        let mut out = format!(
+            "Origin: {}:{}:{}\n\n",
             file.display(),
             span.line,
             span.column
@@ -77,7 +110,7 @@ impl Sources {
         let width = span.line.to_string().len();
         for number in first..=span.line {
             let text = &lines[number - 1];
-            let line = format!("{number:<width$} {text}");
+            let line = format!("{number:>width$} {text}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
         let _ = writeln!(
@@ -111,7 +144,14 @@ mod tests {
             column: 7,
             offset: 0,
         };
-        let block = Sources::default().block("fail", "first problem", Some(&span));
+        let block = Sources::default().block(
+            Failure::Task {
+                module: "fail",
+                conditions: false,
+            },
+            "first problem",
+            Some(&span),
+        );
         let expected = format!(
             "[ERROR]: Task failed: Action failed: first problem\nOrigin: {span}\n\n2   gather_facts: false\n3   tasks:\n4     - name: Ignored failure\n        ^ column 7\n\n"
         );

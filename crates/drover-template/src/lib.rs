@@ -170,7 +170,12 @@ impl Templates {
         let result = render::render_in(&self.env, source, scope.context())
             .and_then(|v| convert::to_plain(&v))
             .map_err(|e| error_message(scope, &e, source))?;
-        Ok(result)
+        Ok(match result {
+            // `omit` inside a list or mapping a template gives drops that entry, as in
+            // ansible-core 2.19 (`loop: "{{ files }}"` over `{mode: "{{ omit }}"}` items).
+            container @ (Value::Array(_) | Value::Object(_)) => without_omit(container),
+            other => other,
+        })
     }
 
     /// The environment for template files with these settings.
@@ -685,6 +690,20 @@ mod core_tests {
     }
 
     #[test]
+    fn a_template_giving_a_container_drops_omit_inside_it() {
+        let t = Templates::new();
+        let v = vars(json!({
+            "omit": OMIT,
+            "files": [{"name": "a", "mode": "{{ omit }}"}, "{{ omit }}", {"name": "b"}],
+        }));
+        assert_eq!(
+            t.render("{{ files }}", &v).unwrap(),
+            json!([{"name": "a"}, {"name": "b"}])
+        );
+        assert_eq!(t.render("{{ omit }}", &v).unwrap(), json!(OMIT));
+    }
+
+    #[test]
     fn render_value_drops_omit_and_renders_keys() {
         let t = Templates::new();
         let v = vars(json!({"omit": OMIT, "k": "name", "n": 3}));
@@ -821,5 +840,25 @@ mod api_tests {
             .run_lookup("list", &[Value::from(1), Value::from("a")], &Map::new(), &v)
             .unwrap();
         assert_eq!(items, vec![Value::from(1), Value::from("a")]);
+    }
+}
+
+/// `value` without the list items and mapping entries that are [`OMIT`], at any depth.
+fn without_omit(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .filter(|v| v.as_str() != Some(OMIT))
+                .map(without_omit)
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(OMIT))
+                .map(|(k, v)| (k, without_omit(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }

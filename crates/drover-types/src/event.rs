@@ -89,6 +89,14 @@ pub enum Event {
         /// Attempts still to come.
         retries_left: u32,
     },
+    /// A loop failed on `host` and `ignore_errors` let it through; its items were already
+    /// shown one by one (ansible-playbook then says `...ignoring` once, for the whole loop).
+    LoopFailureIgnored {
+        /// The inventory hostname.
+        host: String,
+    },
+    /// Too many hosts failed (`max_fail_percentage`): the play stops for all of them.
+    NoHostsLeft,
     /// A warning for the user.
     Warning(String),
     /// A note for the user that is not a problem.

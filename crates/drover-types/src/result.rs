@@ -39,6 +39,17 @@ pub struct TaskResult {
     pub warnings: Vec<String>,
     /// What made it, which decides the common keys it registers with.
     pub shape: Shape,
+    /// Deprecated ways the task is written, for the user (never registered).
+    pub deprecations: Vec<Deprecation>,
+}
+
+/// Something written in a way ansible-core still accepts but deprecates, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    /// What is deprecated, worded as ansible-core prints it.
+    pub message: String,
+    /// Where it is written.
+    pub origin: crate::Span,
 }
 
 /// Where a result came from, as far as the keys it registers with differ.

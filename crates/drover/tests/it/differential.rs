@@ -9,7 +9,11 @@
 //! * `args` — extra command-line arguments, one per line (blank lines and `#` lines ignored),
 //!   e.g. `--check`, or `-e` followed by `k=v`;
 //! * `not-idempotent` — a note saying why ansible's second run still reports changes (only read
-//!   by the ansible-only self-check below).
+//!   by the ansible-only self-check below);
+//! * `compare-output` — also compare what both tools print, stdout and stderr, line by line
+//!   after normalising paths, times and tool-specific noise (see `differential_output.rs`);
+//!   the file's text says what the case covers. Multi-host cases pass `--forks 1` in `args`,
+//!   as ansible prints the results of parallel hosts in completion order.
 //!
 //! Playbooks write only under the directory passed as `-e out=<dir>`. For each tool the case is
 //! copied into a fresh temp dir (`project/`, with `out/`, and private `ANSIBLE_HOME` and temp
@@ -37,6 +41,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::differential_output as printed;
 use drover_test::{
     Cmd, Recap, RunOutput, TreeEntry, copy_tree, diff_trees, format_recap, normalize_tree,
     parse_recap, snapshot_tree,
@@ -100,6 +105,13 @@ cases! {
     case_42_sequence_include_vars_command => "42-sequence-include-vars-command",
     case_43_hostvars_limit => "43-hostvars-limit",
     case_44_clear_host_errors_when => "44-clear-host-errors-when",
+    case_80_output_results => "80-output-results",
+    case_81_output_serial_banners => "81-output-serial-banners",
+    case_82_output_verbose => "82-output-verbose",
+    case_83_output_check_diff => "83-output-check-diff",
+    case_84_refused_result_keys_var_templates => "84-refused-result-keys-var-templates",
+    case_85_output_warnings => "85-output-warnings",
+    case_86_output_task_shapes => "86-output-task-shapes",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
@@ -199,6 +211,8 @@ struct Side {
 /// What one run left behind.
 struct Outcome {
     output: RunOutput,
+    /// stdout and stderr normalised for comparison (see `differential_output.rs`).
+    printed: [String; 2],
     recap: BTreeMap<String, Recap>,
     tree: BTreeMap<String, TreeEntry>,
     command: String,
@@ -281,7 +295,14 @@ impl Side {
         let mut tree = snapshot_tree(&self.out());
         normalize_tree(&mut tree, &self.out().to_string_lossy(), "[OUT]");
         normalize_tree(&mut tree, &self.project().to_string_lossy(), "[ROOT]");
+        let from = match self.tool {
+            Tool::Ansible => printed::From::Ansible,
+            Tool::Drover => printed::From::Drover,
+        };
+        let printed = [&output.stdout, &output.stderr]
+            .map(|text| printed::normalize(text, from, &self.out(), &self.project(), root));
         Outcome {
+            printed,
             output,
             recap,
             tree,
@@ -326,7 +347,7 @@ fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
 }
 
 /// Differences between the two tools' outcomes of one run, as readable text.
-fn compare(run: usize, ansible: &Outcome, drover: &Outcome) -> Vec<String> {
+fn compare(run: usize, ansible: &Outcome, drover: &Outcome, output: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if ansible.output.code != drover.output.code {
         problems.push(format!(
@@ -343,6 +364,17 @@ fn compare(run: usize, ansible: &Outcome, drover: &Outcome) -> Vec<String> {
     }
     if let Some(diff) = diff_trees("ansible", &ansible.tree, "drover", &drover.tree) {
         problems.push(format!("run {run}: out trees differ\n{diff}"));
+    }
+    if output {
+        for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
+            if let Some(diff) =
+                printed::differences(stream, &ansible.printed[i], &drover.printed[i])
+            {
+                problems.push(format!(
+                    "run {run}: printed {stream} differs (normalised; - ansible, + drover)\n{diff}"
+                ));
+            }
+        }
     }
     problems
 }
@@ -408,7 +440,7 @@ fn run_case(name: &str) {
         if let Some(drover) = &drover {
             let d = drover.run();
             report.push_str(&show_run(&format!("drover run {run}"), &d));
-            problems.extend(compare(run, &a, &d));
+            problems.extend(compare(run, &a, &d, printed::wanted(&case_dir)));
         }
         ansible_runs.push(a);
     }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod differential;
+mod differential_output;
 mod examples;
 mod hostile;
 mod language;
