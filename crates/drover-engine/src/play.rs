@@ -69,6 +69,9 @@ pub(crate) struct PlayState<'p> {
     /// The play's hosts that sit it out, failed or unreachable in an earlier play:
     /// `meta: clear_host_errors` clears them too.
     pub(crate) sat_out: Vec<String>,
+    /// How many hosts the current `serial` batch has, those sitting it out included: the
+    /// whole of `max_fail_percentage`, as ansible-core counts it.
+    pub(crate) batch_size: usize,
     /// Hosts `meta: clear_host_errors` brought back from unreachable: when the batch is done
     /// they run the play from its start, as ansible-core's lockstep picks up their tasks.
     pub(crate) revived: Vec<String>,
@@ -244,9 +247,15 @@ impl<'r> Runner<'r> {
             .filter(|h| self.hosts.get(*h).is_some_and(|s| s.standing.out_of_run()))
             .cloned()
             .collect();
+        // ansible-core batches every host of the play, those that failed or were unreachable
+        // in an earlier play too (they sit their batch out): batches and percentages count them.
+        let targeted = selected.clone();
         selected.retain(|h| self.hosts.get(h).is_some_and(|s| !s.standing.out_of_run()));
         if selected.is_empty() {
-            self.reporter.event(&Event::NoHostsMatched);
+            // Hosts that all failed earlier get the banner and nothing more, as in ansible-core.
+            if targeted.is_empty() {
+                self.reporter.event(&Event::NoHostsMatched);
+            }
             return Ok(());
         }
         for host in &selected {
@@ -272,7 +281,7 @@ impl<'r> Runner<'r> {
             magic: PlayMagic {
                 play_name: name,
                 play_hosts: selected.clone(),
-                play_hosts_all: selected.clone(),
+                play_hosts_all: targeted.clone(),
                 play_batch: selected.clone(),
             },
             play_vars: [play.vars.clone(), play.common.vars.clone()],
@@ -291,6 +300,7 @@ impl<'r> Runner<'r> {
             max_fail_percentage: None,
             sat_out,
             revived: Vec::new(),
+            batch_size: 0,
         };
         if let Some(raw) = &play.max_fail_percentage {
             let value = self.play_keyword(play, "max_fail_percentage", raw, &play_level)?;
@@ -309,7 +319,7 @@ impl<'r> Runner<'r> {
             None => None,
         };
         let batches =
-            crate::serial::batches(serial.as_ref(), &selected).map_err(|message| Error::Play {
+            crate::serial::batches(serial.as_ref(), &targeted).map_err(|message| Error::Play {
                 span: play.span.clone(),
                 message,
             })?;
@@ -342,8 +352,19 @@ impl<'r> Runner<'r> {
                 .cloned()
                 .collect();
             self.order.extend(new);
-            state.hosts = batch.clone();
-            state.magic.play_batch = batch.clone();
+            let out_before: Vec<bool> = batch
+                .iter()
+                .map(|h| self.hosts[h].standing.out_of_run())
+                .collect();
+            let active: Vec<String> = batch
+                .iter()
+                .zip(&out_before)
+                .filter(|(_, out)| !**out)
+                .map(|(h, _)| h.clone())
+                .collect();
+            state.batch_size = batch.len();
+            state.hosts = active.clone();
+            state.magic.play_batch = active.clone();
             if free {
                 self.run_free(&state, &root).await;
             } else {
@@ -358,12 +379,17 @@ impl<'r> Runner<'r> {
                         self.run_items(&mut state, section, &root).await;
                         self.flush_handlers(&mut state).await;
                     }
-                    state.hosts = batch.clone();
+                    state.hosts = active;
                 }
             }
             // A batch in which every host failed ends the whole run, later plays included, as
-            // ansible-playbook does.
-            if batch.iter().all(|h| self.hosts[h].standing.out_of_run()) {
+            // ansible-playbook does (hosts that sat the batch out are not counted as failing).
+            let newly_out = batch
+                .iter()
+                .zip(&out_before)
+                .filter(|(h, before)| !**before && self.hosts[*h].standing.out_of_run())
+                .count();
+            if newly_out == batch.len() {
                 self.abort = true;
             }
             if self.abort {
@@ -473,13 +499,18 @@ impl<'r> Runner<'r> {
         })
     }
 
+    /// `ansible_play_hosts` is every host of the play still active (not only the batch's),
+    /// `ansible_play_batch` the batch's.
     fn refresh_magic(&mut self, state: &mut PlayState<'_>) {
-        state.magic.play_hosts = state
-            .hosts
-            .iter()
-            .filter(|h| self.hosts[*h].standing.active())
-            .cloned()
-            .collect();
+        let active = |hosts: &[String]| -> Vec<String> {
+            hosts
+                .iter()
+                .filter(|h| self.hosts.get(*h).is_some_and(|s| s.standing.active()))
+                .cloned()
+                .collect()
+        };
+        state.magic.play_hosts = active(&state.magic.play_hosts_all);
+        state.magic.play_batch = active(&state.hosts);
     }
 
     /// Runs one task on the hosts of `hosts` that are still active, then records the results.
@@ -581,7 +612,7 @@ impl<'r> Runner<'r> {
             .count();
         let fatal = fatal.unwrap_or(state.any_errors_fatal);
         let too_many = state.max_fail_percentage.is_some_and(|pct| {
-            let total = state.hosts.len().max(1) as f64;
+            let total = state.batch_size.max(1) as f64;
             (failed_after as f64) * 100.0 / total > pct
         });
         if (fatal && failed_after > failed_before) || too_many {

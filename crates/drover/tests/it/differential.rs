@@ -100,6 +100,7 @@ cases! {
     case_36_stat_values => "36-stat-values",
     case_37_registered_results => "37-registered-results",
     case_38_loop_invocation => "38-loop-invocation",
+    case_39_serial_batches_failed_hosts => "39-serial-batches-failed-hosts",
     case_40_set_fact_loop_condition_lists => "40-set-fact-loop-condition-lists",
     case_41_handlers_failed_order => "41-handlers-failed-order",
     case_42_sequence_include_vars_command => "42-sequence-include-vars-command",
