@@ -1358,10 +1358,8 @@ mod tests {
         assert_eq!(out.ran("web1"), ["one", "two", "three"]);
         assert_eq!(out.ran("web2"), ["one"]);
         assert_eq!(out.ran("web3"), ["one", "two", "three"]);
-        assert_eq!(
-            out.trace()[out.trace().len() - 2..],
-            ["PLAY third", "no hosts"]
-        );
+        // The play of only the unreachable host shows its banner and nothing more.
+        assert_eq!(out.trace().last().map(String::as_str), Some("PLAY third"));
         assert_eq!(counts(out.stats("web2")), [0, 0, 0, 0, 0, 1, 0]);
         assert_eq!(out.summary.unreachable, ["web2"]);
         assert!(out.summary.failed.is_empty());
@@ -1527,10 +1525,8 @@ mod tests {
             Hosts::default().failing("web2", "deploy"),
         );
         assert_eq!(out.ran("web2"), ["deploy"]);
-        assert_eq!(
-            out.trace()[out.trace().len() - 2..],
-            ["PLAY second", "no hosts"]
-        );
+        // The play of only the failed host shows its banner and nothing more (ansible-core).
+        assert_eq!(out.trace().last().map(String::as_str), Some("PLAY second"));
         assert_eq!(out.exit_code(), 2);
     }
 
