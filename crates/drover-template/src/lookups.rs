@@ -288,7 +288,21 @@ fn dispatch(
                 .and_then(|f| f.get_attr("skip_missing").ok())
                 .is_some_and(|v| v.is_true());
             let pairs = crate::filters::collections::subelements_of(&data, &key, skip)?;
-            pairs.try_iter()?.collect()
+            // The lookup (unlike the filter) takes the sub-list out of the parent it gives
+            // as `item.0`, as ansible-core's `pop` does.
+            let path: Vec<String> = match key.as_str() {
+                Some(k) => k.split('.').map(str::to_owned).collect(),
+                None => Vec::new(),
+            };
+            let mut out = Vec::new();
+            for pair in pairs.try_iter()? {
+                let parent = pair.get_item(&Value::from(0))?;
+                let child = pair.get_item(&Value::from(1))?;
+                let mut plain = crate::convert::to_plain(&parent)?;
+                without_path(&mut plain, &path);
+                out.push(Value::from(vec![crate::convert::from_plain(&plain), child]));
+            }
+            out
         }
         "random_choice" => {
             let items = flat(terms)?;
@@ -512,4 +526,21 @@ fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Removes the last key of `path` from the mapping the rest of it leads to.
+fn without_path(value: &mut drover_types::Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = value;
+    for key in parents {
+        match at.get_mut(key.as_str()) {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let drover_types::Value::Object(map) = at {
+        map.shift_remove(last.as_str());
+    }
 }
