@@ -417,6 +417,8 @@ class Builder:
         self.k = Kinds(self.g)
 
     def arg(self, case, kind):
+        if kind in ("int", "str") and self.r.random() < 0.5:
+            return case.operand(getattr(self.k, kind)())
         if self.r.random() < 0.04:
             return case.special()
         if self.r.random() < 0.05:
@@ -427,7 +429,9 @@ class Builder:
         parts = [self.arg(case, a) for a in args]
         if parts and self.r.random() < 0.08:
             parts.pop()
-        parts += ["%s=%s" % (k, self.arg(case, v)) for k, v in kwargs.items() if self.r.random() < 0.8]
+        # A seed is always given: unseeded random results cannot be compared.
+        parts += ["%s=%s" % (k, self.arg(case, v)) for k, v in kwargs.items()
+                  if k == "seed" or self.r.random() < 0.8]
         return parts
 
     def filter_expr(self, case):

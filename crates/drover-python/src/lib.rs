@@ -18,4 +18,5 @@ pub mod literal;
 pub mod random;
 pub mod re;
 pub mod repr;
+pub mod set;
 pub mod shlex;

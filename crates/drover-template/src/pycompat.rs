@@ -154,7 +154,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         "isupper" => {
             Value::from(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
         }
-        "format" => Value::from(crate::filters::core::str_format(s, args)?),
+        "format" => Value::from(crate::filters::strformat::str_format(s, args)?),
         "zfill" => {
             let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
             let len = s.chars().count();

@@ -16,16 +16,14 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("unique", unique);
-    env.add_filter("union", union);
-    env.add_filter("intersect", intersect);
-    env.add_filter("difference", difference);
-    env.add_filter("symmetric_difference", symmetric_difference);
+    super::sets::register(env);
     env.add_filter("zip", zip);
     env.add_filter("zip_longest", zip_longest);
     env.add_filter("min", min);
     env.add_filter("max", max);
     env.add_filter("sum", sum);
     env.add_filter("sort", sort);
+    env.add_filter("dictsort", dictsort);
     env.add_filter("random", random);
     env.add_filter("shuffle", shuffle);
     env.add_filter("subelements", subelements_filter);
@@ -59,9 +57,20 @@ fn is_list(value: &Value) -> bool {
     matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
 }
 
-fn flatten(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let levels: Option<i64> = kwargs.get("levels")?;
-    let skip_nulls: Option<bool> = kwargs.get("skip_nulls")?;
+fn flatten(
+    value: &Value,
+    levels: Option<Option<i64>>,
+    skip_nulls: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let levels: Option<i64> = match levels {
+        Some(l) => l,
+        None => kwargs.get("levels")?,
+    };
+    let skip_nulls: Option<bool> = match skip_nulls {
+        Some(s) => Some(s),
+        None => kwargs.get("skip_nulls")?,
+    };
     kwargs.assert_all_used()?;
     let mut out = Vec::new();
     flatten_into(value, levels, skip_nulls.unwrap_or(true), &mut out)?;
@@ -243,7 +252,7 @@ fn items2dict(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(crate::convert::map_value(out))
 }
 
-fn dedup(
+pub(crate) fn dedup(
     values: Vec<Value>,
     case_sensitive: bool,
     attribute: Option<&str>,
@@ -275,37 +284,6 @@ fn unique(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
         case_sensitive.unwrap_or(false),
         attribute.as_deref(),
     )?))
-}
-
-fn union(a: &Value, b: &Value) -> Result<Value, Error> {
-    let mut all = items(a)?;
-    all.extend(items(b)?);
-    Ok(Value::from(dedup(all, true, None)?))
-}
-
-fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
-}
-
-fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| !bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
-}
-
-fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
-    let (xs, ys) = (items(a)?, items(b)?);
-    let mut out: Vec<Value> = xs.iter().filter(|x| !ys.contains(x)).cloned().collect();
-    out.extend(ys.iter().filter(|y| !xs.contains(y)).cloned());
-    Ok(Value::from(dedup(out, true, None)?))
 }
 
 fn zip(first: &Value, others: Rest<Value>) -> Result<Value, Error> {
@@ -344,12 +322,53 @@ fn zip_longest(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Val
     ))
 }
 
-/// Python-like ordering: numbers by value, strings (optionally case-folded), then by kind.
-pub(crate) fn py_cmp(a: &Value, b: &Value, case_sensitive: bool) -> Ordering {
-    if !case_sensitive && let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
-        return x.to_lowercase().cmp(&y.to_lowercase());
+/// Python's `<` between two values: numbers (and bools) by value, strings by code point
+/// (case-folded unless `case_sensitive`), lists item by item; anything else is Python's
+/// `TypeError`.
+pub(crate) fn py_order(a: &Value, b: &Value, case_sensitive: bool) -> Result<Ordering, Error> {
+    use ValueKind::{Bool, Number, Seq, String};
+    match (a.kind(), b.kind()) {
+        (Number | Bool, Number | Bool) => {
+            let int = |v: &Value| {
+                if v.kind() == Bool {
+                    Some(i128::from(v.is_true()))
+                } else if v.is_integer() {
+                    i128::try_from(v.clone()).ok()
+                } else {
+                    None
+                }
+            };
+            Ok(match (int(a), int(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => {
+                    let f = |v: &Value| f64::try_from(v.clone()).unwrap_or(f64::NAN);
+                    f(a).partial_cmp(&f(b)).unwrap_or(Ordering::Equal)
+                }
+            })
+        }
+        (String, String) => {
+            let (x, y) = (a.as_str().unwrap_or_default(), b.as_str().unwrap_or_default());
+            Ok(if case_sensitive {
+                x.cmp(y)
+            } else {
+                x.to_lowercase().cmp(&y.to_lowercase())
+            })
+        }
+        (Seq, Seq) => {
+            let (xs, ys) = (items(a)?, items(b)?);
+            for (x, y) in xs.iter().zip(&ys) {
+                if x != y {
+                    return py_order(x, y, case_sensitive);
+                }
+            }
+            Ok(xs.len().cmp(&ys.len()))
+        }
+        _ => Err(fail(format!(
+            "'<' not supported between instances of '{}' and '{}'",
+            super::core::type_name(a),
+            super::core::type_name(b)
+        ))),
     }
-    a.cmp(b)
 }
 
 fn sort_key(v: &Value, attribute: Option<&str>) -> Result<Value, Error> {
@@ -375,7 +394,7 @@ fn extreme(value: &Value, kwargs: Kwargs, want: Ordering) -> Result<Value, Error
         let key = sort_key(&item, attribute.as_deref())?;
         let better = match &best {
             None => true,
-            Some((bk, _)) => py_cmp(&key, bk, case_sensitive.unwrap_or(false)) == want,
+            Some((bk, _)) => py_order(&key, bk, case_sensitive.unwrap_or(false))? == want,
         };
         if better {
             best = Some((key, item));
@@ -465,18 +484,73 @@ fn sort(
         };
         keyed.push((keys, item));
     }
+    let mut failed = None;
     keyed.sort_by(|(a, _), (b, _)| {
         let ord = a
             .iter()
             .zip(b)
-            .map(|(x, y)| py_cmp(x, y, case_sensitive))
+            .map(|(x, y)| {
+                py_order(x, y, case_sensitive).unwrap_or_else(|e| {
+                    failed.get_or_insert(e);
+                    Ordering::Equal
+                })
+            })
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal);
         if reverse { ord.reverse() } else { ord }
     });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     Ok(Value::from(
         keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
     ))
+}
+
+/// Jinja's `dictsort(case_sensitive=False, by='key', reverse=False)`, arguments by position or
+/// keyword: the mapping's `(key, value)` pairs, sorted.
+fn dictsort(
+    value: &Value,
+    case_sensitive: Option<Value>,
+    by: Option<Value>,
+    reverse: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let arg = |given: Option<Value>, name: &str| -> Result<Option<Value>, Error> {
+        Ok(match given {
+            Some(v) => Some(v),
+            None => kwargs.get::<Option<Value>>(name)?,
+        })
+    };
+    let case_sensitive = arg(case_sensitive, "case_sensitive")?.is_some_and(|v| v.is_true());
+    let by = arg(by, "by")?.map_or_else(|| "key".to_owned(), |v| py_str(&v));
+    let reverse = arg(reverse, "reverse")?.is_some_and(|v| v.is_true());
+    kwargs.assert_all_used()?;
+    let pos = match by.as_str() {
+        "key" => 0,
+        "value" => 1,
+        _ => return Err(fail("You can only sort by either \"key\" or \"value\"")),
+    };
+    if value.kind() != ValueKind::Map {
+        return Err(fail("dictsort filter requires a mapping"));
+    }
+    let mut pairs = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        pairs.push([key, item]);
+    }
+    let mut failed = None;
+    pairs.sort_by(|a, b| {
+        let ord = py_order(&a[pos], &b[pos], case_sensitive).unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            Ordering::Equal
+        });
+        if reverse { ord.reverse() } else { ord }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(Value::from(pairs.into_iter().map(|p| Value::from(p.to_vec())).collect::<Vec<_>>()))
 }
 
 /// `random.Random(seed)` for a template value; `None` for a seed Python refuses (3.11+: only
