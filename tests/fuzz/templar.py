@@ -480,7 +480,8 @@ class Builder:
         if name == "sequence":
             terms = [lit(self.k.seq())]
         elif name == "vars":
-            case.vars.setdefault("v1", self.g.value())
+            value = self.g.value()
+            case.vars.setdefault("v1", value if is_plain(value) else str(value))
             terms = [lit(self.g.choice(["v1", "nope_var"]))]
         elif name == "env":
             terms = [lit(self.g.choice(["DROVER_FUZZ_UNSET_VAR", "DROVER_FUZZ_UNSET_2"]))]
@@ -645,13 +646,13 @@ def main():
     for n in range(a.cases):
         case = builder.case(n)
         if a.no_eval:
-            out.write(json.dumps(case, ensure_ascii=False) + "\n")
+            out.write(json.dumps(case, ensure_ascii=False, allow_nan=False) + "\n")
             continue
         case["ansible"] = ansible.evaluate(case)
         if case["unordered"] and case["ansible"]["t"] == "list":
             items = case["ansible"]["v"]
             case["unordered"] = not all(x["t"] in ("int", "bool", "float") for x in items)
-        out.write(json.dumps(case, ensure_ascii=False) + "\n")
+        out.write(json.dumps(case, ensure_ascii=False, allow_nan=False) + "\n")
     out.flush()
 
 

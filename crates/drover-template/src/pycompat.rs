@@ -157,6 +157,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         "format" => Value::from(crate::filters::strformat::str_format(s, args)?),
         "zfill" => {
             let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+            let width = crate::filters::core::within_limit(width)?;
             let len = s.chars().count();
             if len >= width {
                 Value::from(s)

@@ -459,12 +459,10 @@ fn sort(
     case_sensitive: Option<bool>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let reverse = kwargs
-        .get::<Option<bool>>("reverse")?
+    let reverse = super::core::flag(&kwargs, "reverse")?
         .or(reverse)
         .unwrap_or(false);
-    let case_sensitive = kwargs
-        .get::<Option<bool>>("case_sensitive")?
+    let case_sensitive = super::core::flag(&kwargs, "case_sensitive")?
         .or(case_sensitive)
         .unwrap_or(false);
     let attribute: Option<String> = kwargs.get("attribute")?;
@@ -634,7 +632,7 @@ fn subelements_filter(
     skip_missing: Option<bool>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let skip_missing = kwargs.get::<Option<bool>>("skip_missing")?.or(skip_missing);
+    let skip_missing = super::core::flag(&kwargs, "skip_missing")?.or(skip_missing);
     kwargs.assert_all_used()?;
     subelements(obj, path, skip_missing)
 }

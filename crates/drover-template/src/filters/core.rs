@@ -27,16 +27,21 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
     env.add_filter("comment", comment);
-    env.add_filter("center", |s: String, width: Option<usize>| {
-        let width = width.unwrap_or(80);
+    env.add_filter("center", |v: &Value, width: Option<Value>| -> Result<String, Error> {
+        let s = py_str(v);
+        let width = match width {
+            None => 80,
+            Some(w) => usize::try_from(py_index(&w)?.max(0)).unwrap_or(usize::MAX),
+        };
+        let width = within_limit(width)?;
         let len = s.chars().count();
         if len >= width {
-            return s;
+            return Ok(s);
         }
         let total = width - len;
         // Python puts the odd space on the right when the width... is odd and len even.
         let left = total / 2 + (total & width & 1);
-        format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left))
+        Ok(format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left)))
     });
     env.add_filter("urlencode", urlencode);
     env.add_filter("wordcount", |v: &Value| word_re().find_iter(&py_str(v)).count());
@@ -45,6 +50,40 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 }
 
 /// An error from a filter, with Ansible's wording.
+/// The largest width or repeat count drover builds text for (16 Mi characters): Python would
+/// try and run out of memory; drover refuses with an error instead of aborting.
+pub(crate) const MAX_WIDTH: usize = 1 << 24;
+
+/// `n` when it is within [`MAX_WIDTH`], else an error.
+pub(crate) fn within_limit(n: usize) -> Result<usize, Error> {
+    if n > MAX_WIDTH {
+        Err(fail(format!(
+            "a width or count of {n} is beyond drover's limit of {MAX_WIDTH}"
+        )))
+    } else {
+        Ok(n)
+    }
+}
+
+/// Python's `operator.index()`: an int (or bool) where Python wants one; a float is a TypeError.
+pub(crate) fn py_index(v: &Value) -> Result<i64, Error> {
+    match v.kind() {
+        ValueKind::Bool => Ok(i64::from(v.is_true())),
+        ValueKind::Number if v.is_integer() => {
+            i64::try_from(v.clone()).map_err(|_| fail("Python int too large to convert to C ssize_t"))
+        }
+        _ => Err(fail(format!(
+            "'{}' object cannot be interpreted as an integer",
+            type_name(v)
+        ))),
+    }
+}
+
+/// A keyword option read as Python reads a flag (`if multiline:`): any value, by its truth.
+pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<Option<bool>, Error> {
+    Ok(kwargs.get::<Option<Value>>(name)?.map(|v| v.is_true()))
+}
+
 pub(crate) fn fail(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
@@ -261,22 +300,20 @@ fn trim(value: String, chars: Option<String>) -> String {
 }
 
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
-fn ternary(
-    value: &Value,
-    yes: Option<Value>,
-    no: Option<Value>,
-    none: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let yes = kwargs
-        .get::<Option<Value>>("true_val")?
-        .or(yes)
-        .ok_or_else(|| fail("ternary() missing true_val"))?;
-    let no = kwargs
-        .get::<Option<Value>>("false_val")?
-        .or(no)
-        .ok_or_else(|| fail("ternary() missing false_val"))?;
-    let none = kwargs.get::<Option<Value>>("none_val")?.or(none);
+fn ternary(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if args.len() > 3 {
+        return Err(fail("ternary() takes at most 4 arguments"));
+    }
+    // Positional `none` is a value here (Option<Value> would read it as missing).
+    let arg = |i: usize, name: &str| -> Result<Option<Value>, Error> {
+        match args.get(i) {
+            Some(v) => Ok(Some(v.clone())),
+            None => kwargs.get::<Option<Value>>(name),
+        }
+    };
+    let yes = arg(0, "true_val")?.ok_or_else(|| fail("ternary() missing true_val"))?;
+    let no = arg(1, "false_val")?.ok_or_else(|| fail("ternary() missing false_val"))?;
+    let none = arg(2, "none_val")?;
     kwargs.assert_all_used()?;
     Ok(ternary_of(value, yes, no, none))
 }
@@ -551,7 +588,11 @@ pub(crate) fn percent_format_with(
             }
             other => return Err(fail(format!("unsupported format character '{other}'"))),
         };
-        let width: usize = width.parse().unwrap_or(0);
+        let width: usize = if width.is_empty() {
+            0
+        } else {
+            within_limit(width.parse().unwrap_or(usize::MAX))?
+        };
         let len = body.chars().count();
         if len < width {
             let pad = width - len;
@@ -652,7 +693,10 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
     let postfix = text_of("postfix")?.unwrap_or_else(|| bare.clone());
     let decoration = pre_post;
     let end = text_of("end")?.unwrap_or_else(|| end.into());
-    let (prefix_count, postfix_count) = (count_of("prefix_count")?, count_of("postfix_count")?);
+    let (prefix_count, postfix_count) = (
+        within_limit(count_of("prefix_count")?)?,
+        within_limit(count_of("postfix_count")?)?,
+    );
     kwargs.assert_all_used()?;
     let mut out = String::new();
     if !beginning.is_empty() {
@@ -665,7 +709,7 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
         } else {
             format!("{prefix}{newline}")
         };
-        out.push_str(&line.repeat(prefix_count));
+        out.push_str(&line.repeat(within_limit(prefix_count)?));
     }
     let body = format!(
         "{decoration}{}",

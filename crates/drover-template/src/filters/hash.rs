@@ -251,7 +251,7 @@ fn password_hash(
 }
 
 fn b64encode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let urlsafe = kwargs.get::<Option<bool>>("urlsafe")?.unwrap_or(false);
+    let urlsafe = super::core::flag(&kwargs, "urlsafe")?.unwrap_or(false);
     let _encoding: Option<String> = kwargs.get("encoding")?;
     kwargs.assert_all_used()?;
     let bytes = py_str(value).into_bytes();
@@ -263,7 +263,7 @@ fn b64encode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 fn b64decode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let urlsafe = kwargs.get::<Option<bool>>("urlsafe")?.unwrap_or(false);
+    let urlsafe = super::core::flag(&kwargs, "urlsafe")?.unwrap_or(false);
     let _encoding: Option<String> = kwargs.get("encoding")?;
     kwargs.assert_all_used()?;
     let bytes = a2b_base64(&py_str(value), urlsafe)?;

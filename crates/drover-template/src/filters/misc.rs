@@ -35,8 +35,7 @@ fn human_readable(
     unit: Option<String>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
-    let isbits = kwargs
-        .get::<Option<bool>>("isbits")?
+    let isbits = super::core::flag(&kwargs, "isbits")?
         .or(isbits)
         .unwrap_or(false);
     let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
@@ -66,10 +65,16 @@ fn human_readable_text(size: f64, isbits: bool, unit: Option<String>) -> String 
         }
     }
     let value = size / 1024f64.powi(idx as i32);
-    if idx == 0 {
-        format!("{value:.2} {base}")
+    // Python's `%.2f` writes NaN as `nan`.
+    let value = if value.is_nan() {
+        "nan".to_owned()
     } else {
-        format!("{value:.2} {}{suffix}", UNITS[idx])
+        format!("{value:.2}")
+    };
+    if idx == 0 {
+        format!("{value} {base}")
+    } else {
+        format!("{value} {}{suffix}", UNITS[idx])
     }
 }
 
@@ -186,7 +191,7 @@ fn strftime(
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
     let second = kwargs.get::<Option<f64>>("second")?.or(second);
-    let _ = kwargs.get::<Option<bool>>("utc")?.or(utc);
+    let _ = super::core::flag(&kwargs, "utc")?.or(utc);
     kwargs.assert_all_used()?;
     let secs = match second {
         Some(s) => s as i64,

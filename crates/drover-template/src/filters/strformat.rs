@@ -128,7 +128,11 @@ fn parse_spec(spec: &str) -> Result<Spec, Error> {
         i += 1;
     }
     let width: String = chars[start..i].iter().collect();
-    s.width = if width.is_empty() { 0 } else { width.parse().map_err(|_| invalid())? };
+    s.width = if width.is_empty() {
+        0
+    } else {
+        super::core::within_limit(width.parse().map_err(|_| invalid())?)?
+    };
     if i < chars.len() && (chars[i] == ',' || chars[i] == '_') {
         s.group = Some(chars[i]);
         i += 1;

@@ -93,6 +93,8 @@ cases! {
     case_42_sequence_include_vars_command => "42-sequence-include-vars-command",
     case_43_hostvars_limit => "43-hostvars-limit",
     case_44_clear_host_errors_when => "44-clear-host-errors-when",
+    case_45_set_ops_numbers => "45-set-ops-numbers",
+    case_46_string_formatting => "46-string-formatting",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
