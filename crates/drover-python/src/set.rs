@@ -51,7 +51,11 @@ pub fn hash_float(v: f64) -> Option<i64> {
             x -= MODULUS;
         }
     }
-    let e = if e >= 0 { e % 61 } else { 61 - 1 - ((-1 - e) % 61) } as u32;
+    let e = if e >= 0 {
+        e % 61
+    } else {
+        61 - 1 - ((-1 - e) % 61)
+    } as u32;
     x = ((x << e) & MODULUS) | (x >> (61 - e));
     let h = (x as i64).wrapping_mul(sign);
     Some(if h == -1 { -2 } else { h })
@@ -100,7 +104,10 @@ impl<T: Clone> Default for Set<T> {
 
 impl<T: Clone> Set<T> {
     /// `set(items)`: each item with its hash, added in order.
-    pub fn from_items(items: impl IntoIterator<Item = (i64, T)>, eq: &impl Fn(&T, &T) -> bool) -> Self {
+    pub fn from_items(
+        items: impl IntoIterator<Item = (i64, T)>,
+        eq: &impl Fn(&T, &T) -> bool,
+    ) -> Self {
         let mut set = Set::default();
         for (h, k) in items {
             set.add(h, k, eq);
@@ -142,7 +149,11 @@ impl<T: Clone> Set<T> {
         let mut perturb = hash as u64 as usize;
         let mut i = (hash as u64 as usize) & mask;
         loop {
-            let probes = if i + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
+            let probes = if i + LINEAR_PROBES <= mask {
+                LINEAR_PROBES
+            } else {
+                0
+            };
             for j in 0..=probes {
                 if visit(i + j) {
                     return i + j;
@@ -200,7 +211,11 @@ impl<T: Clone> Set<T> {
         self.fill += 1;
         self.used += 1;
         if self.fill * 5 >= self.mask() * 3 {
-            let min = if self.used > 50_000 { self.used * 2 } else { self.used * 4 };
+            let min = if self.used > 50_000 {
+                self.used * 2
+            } else {
+                self.used * 4
+            };
             self.resize(min);
         }
     }
@@ -234,7 +249,9 @@ impl<T: Clone> Set<T> {
     /// Inserts an item known to be absent into a table without dummies.
     fn insert_clean(&mut self, hash: i64, key: T) {
         let table = &self.table;
-        let i = Self::probe(self.table.len() - 1, hash, |i| matches!(table[i], Slot::Unused));
+        let i = Self::probe(self.table.len() - 1, hash, |i| {
+            matches!(table[i], Slot::Unused)
+        });
         self.table[i] = Slot::Active(hash, key);
     }
 
@@ -342,7 +359,10 @@ mod tests {
     fn orders_as_cpython() {
         let eq = |a: &i128, b: &i128| a == b;
         let (a, b) = (ints(&[3, 2, 0, 255, 1]), ints(&[-17, 1024, 1000, 10]));
-        assert_eq!(list(&a.union(&b, &eq)), [0, 1, 2, 3, 1024, 1000, 10, -17, 255]);
+        assert_eq!(
+            list(&a.union(&b, &eq)),
+            [0, 1, 2, 3, 1024, 1000, 10, -17, 255]
+        );
         assert_eq!(list(&ints(&[10, 9, 8, 100, 33])), [33, 100, 8, 9, 10]);
         assert_eq!(hash_int(-1), -2);
         assert_eq!(hash_float(1.5), Some(1_152_921_504_606_846_977));

@@ -252,7 +252,9 @@ fn dispatch(
         "sequence" => sequence(terms, kwargs)?,
         "together" => {
             if terms.is_empty() {
-                return Err(fail("with_together requires at least one element in each list"));
+                return Err(fail(
+                    "with_together requires at least one element in each list",
+                ));
             }
             let lists: Vec<Vec<Value>> = terms
                 .iter()
@@ -282,7 +284,10 @@ fn dispatch(
                 let pool: Vec<Value> = t.try_iter()?.collect();
                 result = result
                     .iter()
-                    .flat_map(|x| pool.iter().map(move |y| flatten_once([x.clone(), y.clone()])))
+                    .flat_map(|x| {
+                        pool.iter()
+                            .map(move |y| flatten_once([x.clone(), y.clone()]))
+                    })
                     .collect();
             }
             result

@@ -85,6 +85,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("regex", |v: &Value, args: Rest<Value>, k: Kwargs| {
         regex_test(v, &args, k, None)
     });
+    env.add_test("odd", |v: &Value| parity(v, 1));
+    env.add_test("even", |v: &Value| parity(v, 0));
     for name in ["version", "version_compare"] {
         env.add_test(name, version_test);
     }
@@ -183,6 +185,25 @@ fn changed(v: &Value) -> Result<bool, Error> {
     Ok(false)
 }
 
+/// Jinja's `odd`/`even`: `value % 2 == want` on numbers (floats too); anything else is
+/// Python's error for `%` on it.
+fn parity(v: &Value, want: i128) -> Result<bool, Error> {
+    match v.kind() {
+        ValueKind::Bool => Ok(i128::from(v.is_true()) == want),
+        ValueKind::Number if v.is_integer() => Ok(i128::try_from(v.clone())
+            .map(|n| n.rem_euclid(2) == want)
+            .unwrap_or(false)),
+        ValueKind::Number => {
+            let f = f64::try_from(v.clone()).unwrap_or(f64::NAN);
+            Ok(f.rem_euclid(2.0) == want as f64)
+        }
+        _ => Err(fail(format!(
+            "unsupported operand type(s) for %: '{}' and 'int'",
+            crate::filters::core::type_name(v)
+        ))),
+    }
+}
+
 fn regex_test(
     v: &Value,
     args: &[Value],
@@ -191,7 +212,10 @@ fn regex_test(
 ) -> Result<bool, Error> {
     let names = ["pattern", "ignorecase", "multiline", "match_type"];
     if args.len() > if kind.is_some() { 3 } else { 4 } {
-        return Err(Error::new(ErrorKind::TooManyArguments, "too many arguments"));
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
     }
     let arg = |i: usize| -> Result<Option<Value>, Error> {
         match args.get(i) {
@@ -310,7 +334,10 @@ fn version_test(
 ) -> Result<bool, Error> {
     // version(version, operator='eq', strict=None, version_type=None)
     if args.len() > 3 {
-        return Err(Error::new(ErrorKind::TooManyArguments, "too many arguments"));
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
     }
     let operator = match args.first() {
         Some(v) => Some(py_str(v)),

@@ -57,9 +57,8 @@ fn python() -> PathBuf {
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
+    std::env::var_os(name)
+        .and_then(|v| v.to_str().and_then(|v| v.trim().parse().ok()))
         .unwrap_or(default)
 }
 
@@ -314,7 +313,8 @@ fn templar_agrees_with_ansible() {
         let src = case["src"].as_str().unwrap_or_default();
         let vars = vars_of(&case);
         if trace {
-            eprintln!("#{} {src}", case["id"]);
+            // Written straight away: a crash loses what the test harness captured.
+            let _ = writeln!(std::io::stderr(), "#{} {src}", case["id"]);
         }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             templates
@@ -360,23 +360,30 @@ fn templar_agrees_with_ansible() {
         100.0 * agreed as f64 / total.max(1) as f64,
         elapsed.as_secs_f64()
     );
+    let mut summary = report.clone();
     let mut new = Vec::new();
+    let mut new_examples = String::new();
     for (class, c) in &classes {
-        let mark = if known.contains_key(class) {
-            "known"
-        } else {
-            "NEW"
-        };
-        report.push_str(&format!("  {mark} {class}: {}\n", c.count));
-        if mark == "NEW" {
-            new.push(class.clone());
-        }
+        let known = known.contains_key(class);
+        let line = format!(
+            "  {} {class}: {}\n",
+            if known { "known" } else { "NEW" },
+            c.count
+        );
+        summary.push_str(&line);
+        report.push_str(&line);
         for e in &c.examples {
             report.push_str(e);
             report.push('\n');
         }
+        if !known {
+            new.push(class.clone());
+            new_examples.push_str(&line);
+            new_examples.push_str(&c.examples.join("\n"));
+            new_examples.push('\n');
+        }
     }
-    println!("{report}");
+    let _ = writeln!(std::io::stdout(), "{summary}");
     if let Some(path) = std::env::var_os("DROVER_FUZZ_REPORT") {
         let mut f = std::fs::File::create(&path).expect("create the report");
         f.write_all(report.as_bytes()).expect("write the report");
@@ -384,6 +391,6 @@ fn templar_agrees_with_ansible() {
     assert!(
         new.is_empty(),
         "new template disagreements with ansible-core (fix them, or add the class with its reason \
-         to tests/fuzz/known-exceptions.txt and docs/compatibility.md): {new:?}\n{report}"
+         to tests/fuzz/known-exceptions.txt and docs/compatibility.md): {new:?}\n{new_examples}"
     );
 }

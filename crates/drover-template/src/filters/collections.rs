@@ -24,6 +24,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("sum", sum);
     env.add_filter("sort", sort);
     env.add_filter("dictsort", dictsort);
+    env.add_filter("batch", batch);
+    env.add_filter("slice", slice);
     env.add_filter("random", random);
     env.add_filter("shuffle", shuffle);
     env.add_filter("subelements", subelements_filter);
@@ -347,7 +349,10 @@ pub(crate) fn py_order(a: &Value, b: &Value, case_sensitive: bool) -> Result<Ord
             })
         }
         (String, String) => {
-            let (x, y) = (a.as_str().unwrap_or_default(), b.as_str().unwrap_or_default());
+            let (x, y) = (
+                a.as_str().unwrap_or_default(),
+                b.as_str().unwrap_or_default(),
+            );
             Ok(if case_sensitive {
                 x.cmp(y)
             } else {
@@ -505,6 +510,61 @@ fn sort(
     ))
 }
 
+/// Jinja's `batch(linecount, fill_with=None)`: lists of `linecount` items, the last one filled.
+fn batch(value: &Value, count: &Value, fill: Option<Value>) -> Result<Value, Error> {
+    let count = super::core::py_index(count)?;
+    let mut out = Vec::new();
+    let mut cur: Vec<Value> = Vec::new();
+    for item in items(value)? {
+        if i64::try_from(cur.len()).is_ok_and(|n| n == count) {
+            out.push(Value::from(std::mem::take(&mut cur)));
+        }
+        cur.push(item);
+    }
+    if !cur.is_empty() {
+        if let Some(fill) = fill.filter(|f| !f.is_none()) {
+            let missing = usize::try_from(count)
+                .unwrap_or(0)
+                .saturating_sub(cur.len());
+            let missing = super::core::within_limit(missing)?;
+            cur.extend(std::iter::repeat_n(fill, missing));
+        }
+        out.push(Value::from(cur));
+    }
+    Ok(Value::from(out))
+}
+
+/// Jinja's `slice(slices, fill_with=None)`: `slices` columns, the longer ones first.
+fn slice(value: &Value, slices: &Value, fill: Option<Value>) -> Result<Value, Error> {
+    let slices = super::core::py_index(slices)?;
+    let seq = items(value)?;
+    if slices < 0 {
+        return Ok(Value::from(Vec::<Value>::new()));
+    }
+    let slices = super::core::within_limit(usize::try_from(slices).unwrap_or(0))?;
+    if slices == 0 {
+        return Err(fail("integer division or modulo by zero"));
+    }
+    let (per, extra) = (seq.len() / slices, seq.len() % slices);
+    let mut out = Vec::with_capacity(slices);
+    let mut offset = 0;
+    for n in 0..slices {
+        let start = offset + n * per;
+        if n < extra {
+            offset += 1;
+        }
+        let end = offset + (n + 1) * per;
+        let mut part: Vec<Value> = seq[start.min(seq.len())..end.min(seq.len())].to_vec();
+        if let Some(fill) = fill.as_ref().filter(|f| !f.is_none())
+            && n >= extra
+        {
+            part.push(fill.clone());
+        }
+        out.push(Value::from(part));
+    }
+    Ok(Value::from(out))
+}
+
 /// Jinja's `dictsort(case_sensitive=False, by='key', reverse=False)`, arguments by position or
 /// keyword: the mapping's `(key, value)` pairs, sorted.
 fn dictsort(
@@ -548,7 +608,12 @@ fn dictsort(
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok(Value::from(pairs.into_iter().map(|p| Value::from(p.to_vec())).collect::<Vec<_>>()))
+    Ok(Value::from(
+        pairs
+            .into_iter()
+            .map(|p| Value::from(p.to_vec()))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// `random.Random(seed)` for a template value; `None` for a seed Python refuses (3.11+: only

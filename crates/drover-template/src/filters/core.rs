@@ -27,24 +27,35 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
     env.add_filter("comment", comment);
-    env.add_filter("center", |v: &Value, width: Option<Value>| -> Result<String, Error> {
-        let s = py_str(v);
-        let width = match width {
-            None => 80,
-            Some(w) => usize::try_from(py_index(&w)?.max(0)).unwrap_or(usize::MAX),
-        };
-        let width = within_limit(width)?;
-        let len = s.chars().count();
-        if len >= width {
-            return Ok(s);
-        }
-        let total = width - len;
-        // Python puts the odd space on the right when the width... is odd and len even.
-        let left = total / 2 + (total & width & 1);
-        Ok(format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left)))
-    });
+    env.add_filter(
+        "center",
+        |v: &Value, width: Option<Value>| -> Result<String, Error> {
+            let s = py_str(v);
+            let width = match width {
+                None => 80,
+                Some(w) => usize::try_from(py_index(&w)?.max(0)).unwrap_or(usize::MAX),
+            };
+            let width = within_limit(width)?;
+            let len = s.chars().count();
+            if len >= width {
+                return Ok(s);
+            }
+            let total = width - len;
+            // Python puts the odd space on the right when the width... is odd and len even.
+            let left = total / 2 + (total & width & 1);
+            Ok(format!(
+                "{}{}{}",
+                " ".repeat(left),
+                s,
+                " ".repeat(total - left)
+            ))
+        },
+    );
     env.add_filter("urlencode", urlencode);
-    env.add_filter("wordcount", |v: &Value| word_re().find_iter(&py_str(v)).count());
+    env.add_filter("wordcount", |v: &Value| {
+        word_re().find_iter(&py_str(v)).count()
+    });
+    env.add_filter("indent", indent);
     env.add_filter("e", escape);
     env.add_filter("escape", escape);
 }
@@ -69,9 +80,8 @@ pub(crate) fn within_limit(n: usize) -> Result<usize, Error> {
 pub(crate) fn py_index(v: &Value) -> Result<i64, Error> {
     match v.kind() {
         ValueKind::Bool => Ok(i64::from(v.is_true())),
-        ValueKind::Number if v.is_integer() => {
-            i64::try_from(v.clone()).map_err(|_| fail("Python int too large to convert to C ssize_t"))
-        }
+        ValueKind::Number if v.is_integer() => i64::try_from(v.clone())
+            .map_err(|_| fail("Python int too large to convert to C ssize_t")),
         _ => Err(fail(format!(
             "'{}' object cannot be interpreted as an integer",
             type_name(v)
@@ -392,6 +402,77 @@ fn word_re() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"\w+").unwrap_or_else(|_| unreachable!("constant regex")))
 }
 
+/// Python's `str.splitlines()`: every line boundary Python knows, the boundaries dropped.
+pub(crate) fn py_splitlines(s: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut cur));
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Jinja's `indent(width=4, first=False, blank=False)`: a string width is the indentation
+/// itself, a negative one is none.
+fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let names = ["width", "first", "blank"];
+    if args.len() > names.len() {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let arg = |i: usize| -> Result<Option<Value>, Error> {
+        match args.get(i) {
+            Some(a) => Ok(Some(a.clone())),
+            None => kwargs.get::<Option<Value>>(names[i]),
+        }
+    };
+    let indention = match arg(0)? {
+        None => "    ".to_owned(),
+        Some(w) if w.kind() == ValueKind::String => py_str(&w),
+        Some(w) => " ".repeat(within_limit(
+            usize::try_from(py_index(&w)?.max(0)).unwrap_or(0),
+        )?),
+    };
+    let first = arg(1)?.is_some_and(|f| f.is_true());
+    let blank = arg(2)?.is_some_and(|b| b.is_true());
+    kwargs.assert_all_used()?;
+    let text = format!("{}\n", py_str(v));
+    let lines = py_splitlines(&text);
+    let mut out = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut rest = lines.iter();
+        let mut out = rest.next().cloned().unwrap_or_default();
+        for line in rest {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&indention);
+            }
+            out.push_str(line);
+        }
+        out
+    };
+    if first {
+        out.insert_str(0, &indention);
+    }
+    Ok(out)
+}
+
 /// markupsafe's `escape`, which `e`/`escape` use: `&<>'"` as `&amp; &lt; &gt; &#39; &#34;`.
 fn escape(v: &Value) -> String {
     let s = py_str(v);
@@ -431,7 +512,9 @@ fn format(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Er
         return percent_format(&value, &args);
     }
     if !args.is_empty() {
-        return Err(fail("can't handle positional and keyword arguments at the same time"));
+        return Err(fail(
+            "can't handle positional and keyword arguments at the same time",
+        ));
     }
     // Jinja: `value % kwargs`, a mapping operand.
     let mut pairs = Vec::new();
@@ -441,7 +524,6 @@ fn format(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Er
     let map = crate::convert::map_value(pairs);
     percent_format_with(&value, std::slice::from_ref(&map), Some(&map))
 }
-
 
 /// Python's `fmt % args`: `%s`, `%r`, `%d`, `%i`, `%f`, `%x`, `%o`, `%e`, with flags, width and
 /// precision.

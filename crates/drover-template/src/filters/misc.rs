@@ -117,19 +117,36 @@ fn human_to_bytes(
     let idx = if letter == 'B' {
         0
     } else {
-        UNITS.iter().position(|u| u.starts_with(letter)).ok_or_else(cant)?
+        UNITS
+            .iter()
+            .position(|u| u.starts_with(letter))
+            .ok_or_else(cant)?
     };
     if unit.chars().count() > 1 {
         let names = [
-            "byte", "kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte", "exabyte",
-            "zetabyte", "yottabyte",
+            "byte",
+            "kilobyte",
+            "megabyte",
+            "gigabyte",
+            "terabyte",
+            "petabyte",
+            "exabyte",
+            "zetabyte",
+            "yottabyte",
         ];
         let (long, short) = if isbits {
-            (names[idx].replace("byte", "bit"), format!("{}b", UNITS[idx]))
+            (
+                names[idx].replace("byte", "bit"),
+                format!("{}b", UNITS[idx]),
+            )
         } else {
             (names[idx].to_owned(), format!("{}B", UNITS[idx]))
         };
-        let short = if idx == 0 { short[short.len() - 1..].to_owned() } else { short };
+        let short = if idx == 0 {
+            short[short.len() - 1..].to_owned()
+        } else {
+            short
+        };
         if unit.to_lowercase() != long && unit != short {
             return Err(cant());
         }

@@ -41,7 +41,14 @@ fn num(v: &Value) -> Option<(i64, Num)> {
         Some(i) => i as f64,
         None => f64::try_from(v.clone()).ok()?,
     };
-    Some((hash, Num { value: v.clone(), as_int, as_float }))
+    Some((
+        hash,
+        Num {
+            value: v.clone(),
+            as_int,
+            as_float,
+        },
+    ))
 }
 
 fn num_eq(a: &Num, b: &Num) -> bool {
@@ -52,7 +59,9 @@ fn num_eq(a: &Num, b: &Num) -> bool {
 }
 
 /// Both operands as CPython sets, when every item is a number (else `None`).
-fn num_sets(a: &Value, b: &Value) -> Result<Option<(Set<Num>, Set<Num>)>, Error> {
+type SetPair = (Set<Num>, Set<Num>);
+
+fn num_sets(a: &Value, b: &Value) -> Result<Option<SetPair>, Error> {
     let set = |v: &Value| -> Result<Option<Set<Num>>, Error> {
         let nums: Option<Vec<(i64, Num)>> = items(v)?.iter().map(num).collect();
         Ok(nums.map(|n| Set::from_items(n, &num_eq)))

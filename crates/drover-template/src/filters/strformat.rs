@@ -71,9 +71,7 @@ pub(crate) fn str_format(s: &str, args: &[Value]) -> Result<String, Error> {
                         Value::from(r)
                     }
                     Some(other) => {
-                        return Err(fail(format!(
-                            "Unknown conversion specifier {other}"
-                        )));
+                        return Err(fail(format!("Unknown conversion specifier {other}")));
                     }
                 };
                 out.push_str(&format_value(&arg, spec)?);
@@ -144,7 +142,10 @@ fn parse_spec(spec: &str) -> Result<Spec, Error> {
             i += 1;
         }
         let p: String = chars[start..i].iter().collect();
-        s.precision = Some(p.parse().map_err(|_| fail("Format specifier missing precision"))?);
+        s.precision = Some(
+            p.parse()
+                .map_err(|_| fail("Format specifier missing precision"))?,
+        );
     }
     if i < chars.len() {
         s.kind = Some(chars[i]);
@@ -230,7 +231,7 @@ fn group(digits: &str, sep: Option<char>, every: usize) -> String {
     let chars: Vec<char> = digits.chars().collect();
     let mut out = String::new();
     for (i, c) in chars.iter().enumerate() {
-        if i > 0 && (chars.len() - i) % every == 0 {
+        if i > 0 && (chars.len() - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(*c);
@@ -274,11 +275,17 @@ fn format_number(v: &Value, s: &Spec) -> Result<String, Error> {
                 _ => (format!("{a:b}"), "0b"),
             };
             let digits = group(&digits, s.group.filter(|g| *g == '_'), 4);
-            if s.alt { format!("{alt}{digits}") } else { digits }
+            if s.alt {
+                format!("{alt}{digits}")
+            } else {
+                digits
+            }
         }
-        (Some(i), Some('c')) => char::from_u32(u32::try_from(i).map_err(|_| fail("%c arg not in range(0x110000)"))?)
-            .map(String::from)
-            .ok_or_else(|| fail("%c arg not in range(0x110000)"))?,
+        (Some(i), Some('c')) => {
+            char::from_u32(u32::try_from(i).map_err(|_| fail("%c arg not in range(0x110000)"))?)
+                .map(String::from)
+                .ok_or_else(|| fail("%c arg not in range(0x110000)"))?
+        }
         (_, Some(k @ ('f' | 'F' | 'e' | 'E' | 'g' | 'G' | '%'))) | (None, Some(k @ 'n')) => {
             let x = int.map_or(f, |i| i as f64).abs();
             float_body(x, k, s)
@@ -310,10 +317,20 @@ fn group_float(text: &str, sep: Option<char>) -> String {
 
 fn float_body(x: f64, kind: char, s: &Spec) -> String {
     if x.is_nan() {
-        return if kind.is_ascii_uppercase() { "NAN" } else { "nan" }.into();
+        return if kind.is_ascii_uppercase() {
+            "NAN"
+        } else {
+            "nan"
+        }
+        .into();
     }
     if x.is_infinite() {
-        return if kind.is_ascii_uppercase() { "INF" } else { "inf" }.into();
+        return if kind.is_ascii_uppercase() {
+            "INF"
+        } else {
+            "inf"
+        }
+        .into();
     }
     let p = s.precision.unwrap_or(6);
     let text = match kind {
@@ -323,7 +340,11 @@ fn float_body(x: f64, kind: char, s: &Spec) -> String {
         _ => {
             // General: fixed or scientific by the exponent, trailing zeros dropped.
             let p = p.max(1);
-            let e = if x == 0.0 { 0 } else { x.abs().log10().floor() as i32 };
+            let e = if x == 0.0 {
+                0
+            } else {
+                x.abs().log10().floor() as i32
+            };
             let sci = exp(x, p - 1, kind == 'G');
             let e = sci
                 .split(['e', 'E'])
@@ -335,11 +356,7 @@ fn float_body(x: f64, kind: char, s: &Spec) -> String {
             } else {
                 format!("{x:.*}", (p as i32 - 1 - e).max(0) as usize)
             };
-            if s.alt {
-                text
-            } else {
-                strip_zeros(&text)
-            }
+            if s.alt { text } else { strip_zeros(&text) }
         }
     };
     let text = if s.alt && !text.contains('.') && (kind == 'f' || kind == 'F') {
