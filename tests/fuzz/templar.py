@@ -585,7 +585,9 @@ def tagged(v):
     if isinstance(v, float):
         return {"t": "float", "v": repr(float(v))}
     if isinstance(v, str):
-        return {"t": "str", "v": str(v)}
+        # Undecodable bytes (b64decode) are kept by Python as lone surrogates, which JSON
+        # cannot carry: they are written as the text `\udcXX`.
+        return {"t": "str", "v": str(v).encode("utf-8", "backslashreplace").decode("utf-8")}
     if v is None:
         return {"t": "none"}
     if isinstance(v, (list, tuple)):
@@ -652,9 +654,20 @@ def main():
         if case["unordered"] and case["ansible"]["t"] == "list":
             items = case["ansible"]["v"]
             case["unordered"] = not all(x["t"] in ("int", "bool", "float") for x in items)
-        out.write(json.dumps(case, ensure_ascii=False, allow_nan=False) + "\n")
+        try:
+            line = json.dumps(case, ensure_ascii=False, allow_nan=False)
+            line.encode("utf-8")
+        except (TypeError, ValueError) as e:
+            case["ansible"] = {"t": "other", "v": "unencodable outcome: %s" % e}
+            line = json.dumps(case, ensure_ascii=True, allow_nan=False)
+        out.write(line + "\n")
     out.flush()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception:  # noqa: BLE001 - reported to the Rust side, whose stderr is not ours
+        import traceback
+        sys.stdout.write(json.dumps({"fatal": traceback.format_exc()}) + "\n")
+        sys.exit(1)

@@ -293,6 +293,7 @@ fn templar_agrees_with_ansible() {
         .env_remove("DROVER_FUZZ_UNSET_VAR")
         .env_remove("DROVER_FUZZ_UNSET_2")
         .stdout(Stdio::piped())
+        // Not a file: the path tests of integers look at file descriptors (`2 is file`).
         .stderr(Stdio::null())
         .spawn()
         .expect("start tests/fuzz/templar.py");
@@ -304,6 +305,12 @@ fn templar_agrees_with_ansible() {
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("read a case");
         let case: serde_json::Value = serde_json::from_str(&line).expect("a JSON case");
+        if let Some(fatal) = case.get("fatal") {
+            panic!(
+                "tests/fuzz/templar.py failed:\n{}",
+                fatal.as_str().unwrap_or_default()
+            );
+        }
         let ansible = &case["ansible"];
         if ansible["t"] == "timeout" {
             skipped += 1;
