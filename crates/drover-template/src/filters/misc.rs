@@ -2,7 +2,8 @@
 //! `to_datetime`.
 
 use super::core::fail;
-use minijinja::value::{Kwargs, Value};
+use crate::convert::py_str;
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -203,15 +204,31 @@ fn c_directives(fmt: &str) -> std::borrow::Cow<'_, str> {
 
 fn strftime(
     fmt: String,
-    second: Option<f64>,
-    utc: Option<bool>,
+    second: Option<Value>,
+    utc: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
-    let second = kwargs.get::<Option<f64>>("second")?.or(second);
-    let _ = super::core::flag(&kwargs, "utc")?.or(utc);
+    let second = match second {
+        Some(s) => Some(s),
+        None => kwargs.get::<Option<Value>>("second")?,
+    };
+    let _ = super::core::flag(&kwargs, "utc")?.or(utc.map(|u| u.is_true()));
     kwargs.assert_all_used()?;
-    let secs = match second {
-        Some(s) => s as i64,
+    // ansible-core: `float(second)` (numbers, bools and numeric text), then `time.gmtime`.
+    let secs = match second.filter(|s| !s.is_none()) {
+        Some(s) => {
+            let invalid = || fail(format!("Invalid value for epoch value ({})", py_str(&s)));
+            let f = match s.kind() {
+                ValueKind::Bool => f64::from(u8::from(s.is_true())),
+                ValueKind::Number => f64::try_from(s.clone()).map_err(|_| invalid())?,
+                ValueKind::String => py_str(&s).trim().parse::<f64>().map_err(|_| invalid())?,
+                _ => return Err(invalid()),
+            };
+            if !f.is_finite() || f.abs() > 1e17 {
+                return Err(fail("timestamp out of range for platform time_t"));
+            }
+            f.floor() as i64
+        }
         None => jiff::Timestamp::now().as_second(),
     };
     format_time(&fmt, secs)
