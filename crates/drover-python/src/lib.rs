@@ -18,5 +18,6 @@ pub mod literal;
 pub mod random;
 pub mod re;
 pub mod repr;
+pub mod set;
 pub mod shlex;
 pub mod text;

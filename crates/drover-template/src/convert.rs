@@ -113,6 +113,18 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
         ValueKind::Undefined => out.push_str("AnsibleUndefined"),
         ValueKind::None => out.push_str("None"),
         ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
+        ValueKind::Number if value.is_integer() && i128::try_from(value.clone()).is_ok() => {
+            out.push_str(
+                &i128::try_from(value.clone())
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        ValueKind::Number if !value.is_integer() => {
+            out.push_str(&float_repr(
+                f64::try_from(value.clone()).unwrap_or(f64::NAN),
+            ));
+        }
         ValueKind::Number => match number_to_plain(value) {
             JValue::Number(n) if n.is_f64() => out.push_str(&float_repr(n.as_f64().unwrap_or(0.0))),
             JValue::Number(n) => out.push_str(&n.to_string()),

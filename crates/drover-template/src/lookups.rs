@@ -37,6 +37,19 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     }
 }
 
+/// ansible-core's `LookupBase._flatten`: list items spliced in, one level.
+fn flatten_once(items: impl IntoIterator<Item = Value>) -> Value {
+    let mut out = Vec::new();
+    for item in items {
+        if item.kind() == ValueKind::Seq {
+            out.extend(item.try_iter().into_iter().flatten());
+        } else {
+            out.push(item);
+        }
+    }
+    Value::from(out)
+}
+
 fn collapse(mut items: Vec<Value>) -> Value {
     match items.len() {
         0 => Value::from(items),
@@ -239,6 +252,11 @@ fn dispatch(
         }
         "sequence" => sequence(terms, kwargs)?,
         "together" => {
+            if terms.is_empty() {
+                return Err(fail(
+                    "with_together requires at least one element in each list",
+                ));
+            }
             let lists: Vec<Vec<Value>> = terms
                 .iter()
                 .map(|t| t.try_iter().map(Iterator::collect))
@@ -246,39 +264,37 @@ fn dispatch(
             let n = lists.iter().map(Vec::len).max().unwrap_or(0);
             (0..n)
                 .map(|i| {
-                    Value::from(
+                    flatten_once(
                         lists
                             .iter()
-                            .map(|l| l.get(i).cloned().unwrap_or(Value::from(())))
-                            .collect::<Vec<_>>(),
+                            .map(|l| l.get(i).cloned().unwrap_or(Value::from(()))),
                     )
                 })
                 .collect()
         }
         "nested" | "cartesian" => {
-            let mut result: Vec<Vec<Value>> = vec![Vec::new()];
-            for t in terms {
-                let pool: Vec<Value> = if t.kind() == ValueKind::Seq {
-                    t.try_iter()?.collect()
-                } else {
-                    vec![t.clone()]
-                };
+            let Some((first, rest)) = terms.split_first() else {
+                return Err(fail(
+                    "with_nested requires at least one element in the nested list",
+                ));
+            };
+            // ansible-core's `_combine`: each pair is flattened one level, so a list item of a
+            // term is spliced into the combination, then each combination once more.
+            let mut result: Vec<Value> = first.try_iter()?.collect();
+            for t in rest {
+                let pool: Vec<Value> = t.try_iter()?.collect();
                 result = result
                     .iter()
-                    .flat_map(|prefix| {
-                        pool.iter().map(move |x| {
-                            let mut p = prefix.clone();
-                            p.push(x.clone());
-                            p
-                        })
+                    .flat_map(|x| {
+                        pool.iter()
+                            .map(move |y| flatten_once([x.clone(), y.clone()]))
                     })
                     .collect();
             }
-            if terms.is_empty() {
-                Vec::new()
-            } else {
-                result.into_iter().map(Value::from).collect()
-            }
+            result
+                .iter()
+                .map(|x| Ok(flatten_once(x.try_iter()?)))
+                .collect::<Result<_, Error>>()?
         }
         "subelements" => {
             let data = terms.first().cloned().unwrap_or_default();

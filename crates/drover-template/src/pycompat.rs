@@ -154,9 +154,27 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         "isupper" => {
             Value::from(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
         }
-        "format" => Value::from(crate::filters::core::str_format(s, args)?),
+        "format" => Value::from(crate::filters::strformat::str_format(s, args)?),
+        "ljust" | "rjust" => {
+            let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+            let width = crate::filters::core::within_limit(width)?;
+            let fill = match args.get(1).and_then(Value::as_str) {
+                Some(f) if f.chars().count() == 1 => f.to_owned(),
+                Some(_) => {
+                    return Err(bad("The fill character must be exactly one character long"));
+                }
+                None => " ".to_owned(),
+            };
+            let pad = fill.repeat(width.saturating_sub(s.chars().count()));
+            Value::from(if method == "ljust" {
+                format!("{s}{pad}")
+            } else {
+                format!("{pad}{s}")
+            })
+        }
         "zfill" => {
             let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+            let width = crate::filters::core::within_limit(width)?;
             let len = s.chars().count();
             if len >= width {
                 Value::from(s)

@@ -6,8 +6,8 @@
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
 use drover_python::re::Mode;
-use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind};
 use std::cmp::Ordering;
 use std::path::Path;
 
@@ -75,16 +75,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             Ok(x.is_undefined() || x.is_true())
         });
     }
-    env.add_test("match", |v: &Value, p: Option<String>, k: Kwargs| {
-        regex_test(v, p, k, "match")
+    // match(pattern, ignorecase=False, multiline=False); regex adds match_type='search'.
+    env.add_test("match", |v: &Value, args: Rest<Value>, k: Kwargs| {
+        regex_test(v, &args, k, Some("match"))
     });
-    env.add_test("search", |v: &Value, p: Option<String>, k: Kwargs| {
-        regex_test(v, p, k, "search")
+    env.add_test("search", |v: &Value, args: Rest<Value>, k: Kwargs| {
+        regex_test(v, &args, k, Some("search"))
     });
-    env.add_test("regex", |v: &Value, p: Option<String>, k: Kwargs| {
-        let kind: Option<String> = k.get("match_type")?;
-        regex_test(v, p, k, kind.as_deref().unwrap_or("search"))
+    env.add_test("regex", |v: &Value, args: Rest<Value>, k: Kwargs| {
+        regex_test(v, &args, k, None)
     });
+    env.add_test("odd", |v: &Value| parity(v, 1));
+    env.add_test("even", |v: &Value| parity(v, 0));
     for name in ["version", "version_compare"] {
         env.add_test(name, version_test);
     }
@@ -183,18 +185,52 @@ fn changed(v: &Value) -> Result<bool, Error> {
     Ok(false)
 }
 
+/// Jinja's `odd`/`even`: `value % 2 == want` on numbers (floats too); anything else is
+/// Python's error for `%` on it.
+fn parity(v: &Value, want: i128) -> Result<bool, Error> {
+    match v.kind() {
+        ValueKind::Bool => Ok(i128::from(v.is_true()) == want),
+        ValueKind::Number if v.is_integer() => Ok(i128::try_from(v.clone())
+            .map(|n| n.rem_euclid(2) == want)
+            .unwrap_or(false)),
+        ValueKind::Number => {
+            let f = f64::try_from(v.clone()).unwrap_or(f64::NAN);
+            Ok(f.rem_euclid(2.0) == want as f64)
+        }
+        _ => Err(fail(format!(
+            "unsupported operand type(s) for %: '{}' and 'int'",
+            crate::filters::core::type_name(v)
+        ))),
+    }
+}
+
 fn regex_test(
     v: &Value,
-    pattern: Option<String>,
+    args: &[Value],
     kwargs: Kwargs,
-    kind: &str,
+    kind: Option<&str>,
 ) -> Result<bool, Error> {
-    let pattern = kwargs
-        .get::<Option<String>>("pattern")?
-        .or(pattern)
-        .unwrap_or_default();
-    let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
-    let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    let names = ["pattern", "ignorecase", "multiline", "match_type"];
+    if args.len() > if kind.is_some() { 3 } else { 4 } {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let arg = |i: usize| -> Result<Option<Value>, Error> {
+        match args.get(i) {
+            Some(a) => Ok(Some(a.clone())),
+            None => kwargs.get::<Option<Value>>(names[i]),
+        }
+    };
+    let pattern = arg(0)?.map(|p| py_str(&p)).unwrap_or_default();
+    let ignorecase = arg(1)?.is_some_and(|b| b.is_true());
+    let multiline = arg(2)?.is_some_and(|b| b.is_true());
+    let kind = match kind {
+        Some(k) => k.to_owned(),
+        None => arg(3)?.map_or_else(|| "search".to_owned(), |k| py_str(&k)),
+    };
+    let kind = kind.as_str();
     let text = py_str(v);
     let mode = match kind {
         "match" => Mode::Match,
@@ -293,15 +329,31 @@ fn cmp_semver(a: &str, b: &str) -> Result<Ordering, Error> {
 fn version_test(
     value: &Value,
     version: &Value,
-    operator: Option<String>,
+    args: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<bool, Error> {
-    let operator = kwargs
-        .get::<Option<String>>("operator")?
-        .or(operator)
-        .unwrap_or_else(|| "eq".into());
-    let strict: Option<bool> = kwargs.get("strict")?;
-    let version_type: Option<String> = kwargs.get("version_type")?;
+    // version(version, operator='eq', strict=None, version_type=None)
+    if args.len() > 3 {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let operator = match args.first() {
+        Some(v) => Some(py_str(v)),
+        None => kwargs.get::<Option<String>>("operator")?,
+    }
+    .unwrap_or_else(|| "eq".into());
+    let strict: Option<bool> = match args.get(1) {
+        Some(v) if v.is_none() => None,
+        Some(v) => Some(v.is_true()),
+        None => kwargs.get("strict")?,
+    };
+    let version_type: Option<String> = match args.get(2) {
+        Some(v) if v.is_none() => None,
+        Some(v) => Some(py_str(v)),
+        None => kwargs.get("version_type")?,
+    };
     kwargs.assert_all_used()?;
     let (a, b) = (py_str(value), py_str(version));
     if a.is_empty() {

@@ -16,16 +16,16 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("unique", unique);
-    env.add_filter("union", union);
-    env.add_filter("intersect", intersect);
-    env.add_filter("difference", difference);
-    env.add_filter("symmetric_difference", symmetric_difference);
+    super::sets::register(env);
     env.add_filter("zip", zip);
     env.add_filter("zip_longest", zip_longest);
     env.add_filter("min", min);
     env.add_filter("max", max);
     env.add_filter("sum", sum);
     env.add_filter("sort", sort);
+    env.add_filter("dictsort", dictsort);
+    env.add_filter("batch", batch);
+    env.add_filter("slice", slice);
     env.add_filter("random", random);
     env.add_filter("shuffle", shuffle);
     env.add_filter("subelements", subelements_filter);
@@ -60,9 +60,20 @@ fn is_list(value: &Value) -> bool {
     matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
 }
 
-fn flatten(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let levels: Option<i64> = kwargs.get("levels")?;
-    let skip_nulls: Option<bool> = kwargs.get("skip_nulls")?;
+fn flatten(
+    value: &Value,
+    levels: Option<Option<i64>>,
+    skip_nulls: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let levels: Option<i64> = match levels {
+        Some(l) => l,
+        None => kwargs.get("levels")?,
+    };
+    let skip_nulls: Option<bool> = match skip_nulls {
+        Some(s) => Some(s),
+        None => kwargs.get("skip_nulls")?,
+    };
     kwargs.assert_all_used()?;
     let mut out = Vec::new();
     flatten_into(value, levels, skip_nulls.unwrap_or(true), &mut out)?;
@@ -244,7 +255,7 @@ fn items2dict(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(crate::convert::map_value(out))
 }
 
-fn dedup(
+pub(crate) fn dedup(
     values: Vec<Value>,
     case_sensitive: bool,
     attribute: Option<&str>,
@@ -276,37 +287,6 @@ fn unique(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
         case_sensitive.unwrap_or(false),
         attribute.as_deref(),
     )?))
-}
-
-fn union(a: &Value, b: &Value) -> Result<Value, Error> {
-    let mut all = items(a)?;
-    all.extend(items(b)?);
-    Ok(Value::from(dedup(all, true, None)?))
-}
-
-fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
-}
-
-fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| !bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
-}
-
-fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
-    let (xs, ys) = (items(a)?, items(b)?);
-    let mut out: Vec<Value> = xs.iter().filter(|x| !ys.contains(x)).cloned().collect();
-    out.extend(ys.iter().filter(|y| !xs.contains(y)).cloned());
-    Ok(Value::from(dedup(out, true, None)?))
 }
 
 fn zip(first: &Value, others: Rest<Value>) -> Result<Value, Error> {
@@ -345,12 +325,56 @@ fn zip_longest(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Val
     ))
 }
 
-/// Python-like ordering: numbers by value, strings (optionally case-folded), then by kind.
-pub(crate) fn py_cmp(a: &Value, b: &Value, case_sensitive: bool) -> Ordering {
-    if !case_sensitive && let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
-        return x.to_lowercase().cmp(&y.to_lowercase());
+/// Python's `<` between two values: numbers (and bools) by value, strings by code point
+/// (case-folded unless `case_sensitive`), lists item by item; anything else is Python's
+/// `TypeError`.
+pub(crate) fn py_order(a: &Value, b: &Value, case_sensitive: bool) -> Result<Ordering, Error> {
+    use ValueKind::{Bool, Number, Seq, String};
+    match (a.kind(), b.kind()) {
+        (Number | Bool, Number | Bool) => {
+            let int = |v: &Value| {
+                if v.kind() == Bool {
+                    Some(i128::from(v.is_true()))
+                } else if v.is_integer() {
+                    i128::try_from(v.clone()).ok()
+                } else {
+                    None
+                }
+            };
+            Ok(match (int(a), int(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => {
+                    let f = |v: &Value| f64::try_from(v.clone()).unwrap_or(f64::NAN);
+                    f(a).partial_cmp(&f(b)).unwrap_or(Ordering::Equal)
+                }
+            })
+        }
+        (String, String) => {
+            let (x, y) = (
+                a.as_str().unwrap_or_default(),
+                b.as_str().unwrap_or_default(),
+            );
+            Ok(if case_sensitive {
+                x.cmp(y)
+            } else {
+                x.to_lowercase().cmp(&y.to_lowercase())
+            })
+        }
+        (Seq, Seq) => {
+            let (xs, ys) = (items(a)?, items(b)?);
+            for (x, y) in xs.iter().zip(&ys) {
+                if x != y {
+                    return py_order(x, y, case_sensitive);
+                }
+            }
+            Ok(xs.len().cmp(&ys.len()))
+        }
+        _ => Err(fail(format!(
+            "'<' not supported between instances of '{}' and '{}'",
+            super::core::type_name(a),
+            super::core::type_name(b)
+        ))),
     }
-    a.cmp(b)
 }
 
 fn sort_key(v: &Value, attribute: Option<&str>) -> Result<Value, Error> {
@@ -376,7 +400,7 @@ fn extreme(value: &Value, kwargs: Kwargs, want: Ordering) -> Result<Value, Error
         let key = sort_key(&item, attribute.as_deref())?;
         let better = match &best {
             None => true,
-            Some((bk, _)) => py_cmp(&key, bk, case_sensitive.unwrap_or(false)) == want,
+            Some((bk, _)) => py_order(&key, bk, case_sensitive.unwrap_or(false))? == want,
         };
         if better {
             best = Some((key, item));
@@ -441,12 +465,10 @@ fn sort(
     case_sensitive: Option<bool>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let reverse = kwargs
-        .get::<Option<bool>>("reverse")?
+    let reverse = super::core::flag(&kwargs, "reverse")?
         .or(reverse)
         .unwrap_or(false);
-    let case_sensitive = kwargs
-        .get::<Option<bool>>("case_sensitive")?
+    let case_sensitive = super::core::flag(&kwargs, "case_sensitive")?
         .or(case_sensitive)
         .unwrap_or(false);
     let attribute: Option<String> = kwargs.get("attribute")?;
@@ -466,17 +488,132 @@ fn sort(
         };
         keyed.push((keys, item));
     }
+    let mut failed = None;
     keyed.sort_by(|(a, _), (b, _)| {
         let ord = a
             .iter()
             .zip(b)
-            .map(|(x, y)| py_cmp(x, y, case_sensitive))
+            .map(|(x, y)| {
+                py_order(x, y, case_sensitive).unwrap_or_else(|e| {
+                    failed.get_or_insert(e);
+                    Ordering::Equal
+                })
+            })
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal);
         if reverse { ord.reverse() } else { ord }
     });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     Ok(Value::from(
         keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    ))
+}
+
+/// Jinja's `batch(linecount, fill_with=None)`: lists of `linecount` items, the last one filled.
+fn batch(value: &Value, count: &Value, fill: Option<Value>) -> Result<Value, Error> {
+    let count = super::core::py_index(count)?;
+    let mut out = Vec::new();
+    let mut cur: Vec<Value> = Vec::new();
+    for item in items(value)? {
+        if i64::try_from(cur.len()).is_ok_and(|n| n == count) {
+            out.push(Value::from(std::mem::take(&mut cur)));
+        }
+        cur.push(item);
+    }
+    if !cur.is_empty() {
+        if let Some(fill) = fill.filter(|f| !f.is_none()) {
+            let missing = usize::try_from(count)
+                .unwrap_or(0)
+                .saturating_sub(cur.len());
+            let missing = super::core::within_limit(missing)?;
+            cur.extend(std::iter::repeat_n(fill, missing));
+        }
+        out.push(Value::from(cur));
+    }
+    Ok(Value::from(out))
+}
+
+/// Jinja's `slice(slices, fill_with=None)`: `slices` columns, the longer ones first.
+fn slice(value: &Value, slices: &Value, fill: Option<Value>) -> Result<Value, Error> {
+    let slices = super::core::py_index(slices)?;
+    let seq = items(value)?;
+    if slices < 0 {
+        return Ok(Value::from(Vec::<Value>::new()));
+    }
+    let slices = super::core::within_limit(usize::try_from(slices).unwrap_or(0))?;
+    if slices == 0 {
+        return Err(fail("integer division or modulo by zero"));
+    }
+    let (per, extra) = (seq.len() / slices, seq.len() % slices);
+    let mut out = Vec::with_capacity(slices);
+    let mut offset = 0;
+    for n in 0..slices {
+        let start = offset + n * per;
+        if n < extra {
+            offset += 1;
+        }
+        let end = offset + (n + 1) * per;
+        let mut part: Vec<Value> = seq[start.min(seq.len())..end.min(seq.len())].to_vec();
+        if let Some(fill) = fill.as_ref().filter(|f| !f.is_none())
+            && n >= extra
+        {
+            part.push(fill.clone());
+        }
+        out.push(Value::from(part));
+    }
+    Ok(Value::from(out))
+}
+
+/// Jinja's `dictsort(case_sensitive=False, by='key', reverse=False)`, arguments by position or
+/// keyword: the mapping's `(key, value)` pairs, sorted.
+fn dictsort(
+    value: &Value,
+    case_sensitive: Option<Value>,
+    by: Option<Value>,
+    reverse: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let arg = |given: Option<Value>, name: &str| -> Result<Option<Value>, Error> {
+        Ok(match given {
+            Some(v) => Some(v),
+            None => kwargs.get::<Option<Value>>(name)?,
+        })
+    };
+    let case_sensitive = arg(case_sensitive, "case_sensitive")?.is_some_and(|v| v.is_true());
+    let by = arg(by, "by")?.map_or_else(|| "key".to_owned(), |v| py_str(&v));
+    let reverse = arg(reverse, "reverse")?.is_some_and(|v| v.is_true());
+    kwargs.assert_all_used()?;
+    let pos = match by.as_str() {
+        "key" => 0,
+        "value" => 1,
+        _ => return Err(fail("You can only sort by either \"key\" or \"value\"")),
+    };
+    if value.kind() != ValueKind::Map {
+        return Err(fail("dictsort filter requires a mapping"));
+    }
+    let mut pairs = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        pairs.push([key, item]);
+    }
+    let mut failed = None;
+    pairs.sort_by(|a, b| {
+        let ord = py_order(&a[pos], &b[pos], case_sensitive).unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            Ordering::Equal
+        });
+        if reverse { ord.reverse() } else { ord }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(Value::from(
+        pairs
+            .into_iter()
+            .map(|p| Value::from(p.to_vec()))
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -561,7 +698,7 @@ fn subelements_filter(
     skip_missing: Option<bool>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let skip_missing = kwargs.get::<Option<bool>>("skip_missing")?.or(skip_missing);
+    let skip_missing = super::core::flag(&kwargs, "skip_missing")?.or(skip_missing);
     kwargs.assert_all_used()?;
     subelements(obj, path, skip_missing)
 }

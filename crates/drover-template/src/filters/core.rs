@@ -22,17 +22,55 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("type_debug", type_debug);
     env.add_filter("format", format);
     env.add_filter("capitalize", |s: String| py_capitalize(&s));
-    env.add_filter("title", |s: String| py_title(&s));
+    env.add_filter("title", |v: &Value| jinja_title(&py_str(v)));
     env.add_filter("lower", |v: &Value| py_str(v).to_lowercase());
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
     env.add_filter("comment", comment);
     env.add_filter("center", center);
     env.add_filter("urlencode", urlencode);
-    env.add_filter("wordcount", |s: String| s.split_whitespace().count());
+    env.add_filter("wordcount", |v: &Value| {
+        word_re().find_iter(&py_str(v)).count()
+    });
+    env.add_filter("indent", indent);
+    env.add_filter("e", escape);
+    env.add_filter("escape", escape);
 }
 
 /// An error from a filter, with Ansible's wording.
+/// The largest width or repeat count drover builds text for (16 Mi characters): Python would
+/// try and run out of memory; drover refuses with an error instead of aborting.
+pub(crate) const MAX_WIDTH: usize = 1 << 24;
+
+/// `n` when it is within [`MAX_WIDTH`], else an error.
+pub(crate) fn within_limit(n: usize) -> Result<usize, Error> {
+    if n > MAX_WIDTH {
+        Err(fail(format!(
+            "a width or count of {n} is beyond drover's limit of {MAX_WIDTH}"
+        )))
+    } else {
+        Ok(n)
+    }
+}
+
+/// Python's `operator.index()`: an int (or bool) where Python wants one; a float is a TypeError.
+pub(crate) fn py_index(v: &Value) -> Result<i64, Error> {
+    match v.kind() {
+        ValueKind::Bool => Ok(i64::from(v.is_true())),
+        ValueKind::Number if v.is_integer() => i64::try_from(v.clone())
+            .map_err(|_| fail("Python int too large to convert to C ssize_t")),
+        _ => Err(fail(format!(
+            "'{}' object cannot be interpreted as an integer",
+            type_name(v)
+        ))),
+    }
+}
+
+/// A keyword option read as Python reads a flag (`if multiline:`): any value, by its truth.
+pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<Option<bool>, Error> {
+    Ok(kwargs.get::<Option<Value>>(name)?.map(|v| v.is_true()))
+}
+
 pub(crate) fn fail(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
@@ -91,6 +129,10 @@ fn to_bool(value: &Value) -> Value {
 
 /// Python's `int()` of a string, with Jinja's fallback through `float()`.
 pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
+    // Python's int() refuses other bases (ValueError), as it refuses bad digits.
+    if base == 1 || base > 36 {
+        return None;
+    }
     let t = s.trim().replace('_', "");
     let (neg, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d.to_owned()),
@@ -130,7 +172,7 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
             if value.is_integer() {
                 value.clone()
             } else {
-                f64::try_from(value.clone()).map_or(default, |f| Value::from(f.trunc() as i64))
+                f64::try_from(value.clone()).map_or(default, float_to_int)
             }
         }
         ValueKind::String => {
@@ -138,15 +180,23 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
             if let Some(n) = parse_int(s, base) {
                 return Value::from(n);
             }
-            if base == 10
-                && let Ok(f) = s.trim().parse::<f64>()
+            if let Ok(f) = s.trim().parse::<f64>()
                 && f.is_finite()
             {
-                return Value::from(f.trunc() as i64);
+                return float_to_int(f);
             }
             default
         }
         _ => default,
+    }
+}
+
+/// Python's `int(f)` of a float: truncated, beyond 64 bits when it needs to be.
+fn float_to_int(f: f64) -> Value {
+    if f.abs() < 1e38 {
+        Value::from(f.trunc() as i128)
+    } else {
+        Value::from(f)
     }
 }
 
@@ -237,22 +287,20 @@ fn trim(value: String, chars: Option<String>) -> String {
 }
 
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
-fn ternary(
-    value: &Value,
-    yes: Option<Value>,
-    no: Option<Value>,
-    none: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let yes = kwargs
-        .get::<Option<Value>>("true_val")?
-        .or(yes)
-        .ok_or_else(|| fail("ternary() missing true_val"))?;
-    let no = kwargs
-        .get::<Option<Value>>("false_val")?
-        .or(no)
-        .ok_or_else(|| fail("ternary() missing false_val"))?;
-    let none = kwargs.get::<Option<Value>>("none_val")?.or(none);
+fn ternary(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if args.len() > 3 {
+        return Err(fail("ternary() takes at most 4 arguments"));
+    }
+    // Positional `none` is a value here (Option<Value> would read it as missing).
+    let arg = |i: usize, name: &str| -> Result<Option<Value>, Error> {
+        match args.get(i) {
+            Some(v) => Ok(Some(v.clone())),
+            None => kwargs.get::<Option<Value>>(name),
+        }
+    };
+    let yes = arg(0, "true_val")?.ok_or_else(|| fail("ternary() missing true_val"))?;
+    let no = arg(1, "false_val")?.ok_or_else(|| fail("ternary() missing false_val"))?;
+    let none = arg(2, "none_val")?;
     kwargs.assert_all_used()?;
     Ok(ternary_of(value, yes, no, none))
 }
@@ -308,6 +356,105 @@ pub(crate) fn py_capitalize(s: &str) -> String {
 }
 
 /// Python's `str.title()`: a letter after a non-letter is upper-cased, the rest lower-cased.
+/// Jinja's `title` filter (not Python's `str.title`): words start after `-`, whitespace or an
+/// opening bracket, so `ab12cd` stays `Ab12cd`.
+fn jinja_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut word_start = true;
+    for c in s.chars() {
+        let separator = c == '-' || c.is_whitespace() || "({[<".contains(c);
+        if word_start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        word_start = separator;
+    }
+    out
+}
+
+/// Jinja's `\w+`, which `wordcount` counts.
+fn word_re() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"\w+").unwrap_or_else(|_| unreachable!("constant regex")))
+}
+
+/// Python's `str.splitlines()`: every line boundary Python knows, the boundaries dropped.
+pub(crate) fn py_splitlines(s: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut cur));
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Jinja's `indent(width=4, first=False, blank=False)`: a string width is the indentation
+/// itself, a negative one is none.
+fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let names = ["width", "first", "blank"];
+    if args.len() > names.len() {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let arg = |i: usize| -> Result<Option<Value>, Error> {
+        match args.get(i) {
+            Some(a) => Ok(Some(a.clone())),
+            None => kwargs.get::<Option<Value>>(names[i]),
+        }
+    };
+    let indention = match arg(0)? {
+        None => "    ".to_owned(),
+        Some(w) if w.kind() == ValueKind::String => py_str(&w),
+        Some(w) => " ".repeat(within_limit(
+            usize::try_from(py_index(&w)?.max(0)).unwrap_or(0),
+        )?),
+    };
+    let first = arg(1)?.is_some_and(|f| f.is_true());
+    let blank = arg(2)?.is_some_and(|b| b.is_true());
+    kwargs.assert_all_used()?;
+    let text = format!("{}\n", py_str(v));
+    let lines = py_splitlines(&text);
+    let mut out = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut rest = lines.iter();
+        let mut out = rest.next().cloned().unwrap_or_default();
+        for line in rest {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&indention);
+            }
+            out.push_str(line);
+        }
+        out
+    };
+    if first {
+        out.insert_str(0, &indention);
+    }
+    Ok(out)
+}
+
+/// markupsafe's `escape`, which `e`/`escape` use: `&<>'"` as `&amp; &lt; &gt; &#39; &#34;`.
+fn escape(v: &Value) -> String {
+    super::jinja::html_escape(&py_str(v))
+}
+
 pub(crate) fn py_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_cased = false;
@@ -323,51 +470,24 @@ pub(crate) fn py_title(s: &str) -> String {
 }
 
 /// `"fmt" | format(args...)`: Python's `%` formatting.
-fn format(value: String, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
-    let _ = kwargs;
-    percent_format(&value, &args)
-}
-
-/// Python's `str.format()` with positional `{}`/`{0}` fields (the common uses).
-pub(crate) fn str_format(s: &str, args: &[Value]) -> Result<String, Error> {
-    let mut out = String::new();
-    let mut auto = 0usize;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                out.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push('}');
-            }
-            '{' => {
-                let mut field = String::new();
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                    field.push(c);
-                }
-                let name = field.split(':').next().unwrap_or_default();
-                let idx = if name.is_empty() {
-                    auto += 1;
-                    auto - 1
-                } else {
-                    name.parse::<usize>()
-                        .map_err(|_| fail(format!("unsupported format field {{{field}}}")))?
-                };
-                let arg = args.get(idx).ok_or_else(|| {
-                    fail("Replacement index out of range for positional args tuple")
-                })?;
-                out.push_str(&py_str(arg));
-            }
-            c => out.push(c),
-        }
+fn format(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let value = py_str(value);
+    let names: Vec<&str> = kwargs.args().collect();
+    if names.is_empty() {
+        return percent_format(&value, &args);
     }
-    Ok(out)
+    if !args.is_empty() {
+        return Err(fail(
+            "can't handle positional and keyword arguments at the same time",
+        ));
+    }
+    // Jinja: `value % kwargs`, a mapping operand.
+    let mut pairs = Vec::new();
+    for name in names {
+        pairs.push((Value::from(name), kwargs.get::<Value>(name)?));
+    }
+    let map = crate::convert::map_value(pairs);
+    percent_format_with(&value, std::slice::from_ref(&map), Some(&map))
 }
 
 /// Python's `fmt % args`: `%s`, `%r`, `%d`, `%i`, `%f`, `%x`, `%o`, `%e`, with flags, width and
@@ -469,9 +589,8 @@ pub(crate) fn percent_format_with(
                 s
             }
             'd' | 'i' | 'u' => {
-                let n = num()?.trunc() as i64;
-                let s = n.abs().to_string();
-                sign(n < 0, &flags) + &s
+                let n = as_int(arg, conv)?;
+                sign(n < 0, &flags) + &n.unsigned_abs().to_string()
             }
             'f' | 'F' => {
                 let f = num()?;
@@ -490,7 +609,12 @@ pub(crate) fn percent_format_with(
             }
             'g' => float_repr(num()?),
             'x' | 'X' | 'o' => {
-                let n = num()?.trunc() as i64;
+                if arg.kind() == ValueKind::Number && !arg.is_integer() {
+                    return Err(fail(format!(
+                        "%{conv} format: an integer is required, not float"
+                    )));
+                }
+                let n = as_int(arg, conv)?;
                 let s = match conv {
                     'x' => format!("{:x}", n.abs()),
                     'X' => format!("{:X}", n.abs()),
@@ -511,7 +635,11 @@ pub(crate) fn percent_format_with(
             }
             other => return Err(fail(format!("unsupported format character '{other}'"))),
         };
-        let width: usize = width.parse().unwrap_or(0);
+        let width: usize = if width.is_empty() {
+            0
+        } else {
+            within_limit(width.parse().unwrap_or(usize::MAX))?
+        };
         let len = body.chars().count();
         if len < width {
             let pad = width - len;
@@ -535,7 +663,34 @@ pub(crate) fn percent_format_with(
             out.push_str(&body);
         }
     }
+    if named.is_none() && next < args.len() {
+        return Err(fail("not all arguments converted during string formatting"));
+    }
     Ok(out)
+}
+
+/// A `%d`/`%x` argument as Python's `int()` of it: numbers and bools only, floats truncated.
+fn as_int(arg: &Value, conv: char) -> Result<i128, Error> {
+    match arg.kind() {
+        ValueKind::Bool => Ok(i128::from(arg.is_true())),
+        ValueKind::Number if arg.is_integer() => {
+            i128::try_from(arg.clone()).map_err(|e| fail(e.to_string()))
+        }
+        ValueKind::Number => {
+            let f = f64::try_from(arg.clone()).unwrap_or(f64::NAN);
+            if f.is_nan() {
+                Err(fail("cannot convert float NaN to integer"))
+            } else if f.is_infinite() {
+                Err(fail("cannot convert float infinity to integer"))
+            } else {
+                Ok(f.trunc() as i128)
+            }
+        }
+        _ => Err(fail(format!(
+            "%{conv} format: a real number is required, not {}",
+            type_name(arg)
+        ))),
+    }
 }
 
 fn sign(negative: bool, flags: &str) -> String {
@@ -550,49 +705,90 @@ fn sign(negative: bool, flags: &str) -> String {
     }
 }
 
-/// `comment(style='plain', decoration=...)`: wraps text as a comment block, like Ansible.
-fn comment(text: String, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+/// `comment(style='plain', **options)`: wraps text as a comment block, as Ansible's filter
+/// does: every one of its parameters (`newline`, `beginning`, `prefix`, `prefix_count`,
+/// `decoration`, `postfix`, `postfix_count`, `end`) may be given as a keyword.
+fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let style = style.unwrap_or_else(|| "plain".into());
-    let decoration: Option<String> = kwargs.get("decoration")?;
-    let (beginning, decoration, end): (&str, String, &str) = match style.as_str() {
-        "plain" => ("", decoration.unwrap_or_else(|| "# ".into()), ""),
-        "erlang" => ("", decoration.unwrap_or_else(|| "% ".into()), ""),
-        "c" => ("", decoration.unwrap_or_else(|| "// ".into()), ""),
-        "cblock" => ("/*", decoration.unwrap_or_else(|| " * ".into()), " */"),
-        "xml" => ("<!--", decoration.unwrap_or_else(|| " - ".into()), "-->"),
-        other => return Err(fail(format!("unknown comment style {other}"))),
+    let (beginning, decoration, end) = match style.as_str() {
+        "plain" => ("", "# ", ""),
+        "erlang" => ("", "% ", ""),
+        "c" => ("", "// ", ""),
+        "cblock" => ("/*", " * ", " */"),
+        "xml" => ("<!--", " - ", "-->"),
+        other => return Err(fail(format!("Invalid style '{other}'."))),
     };
-    let prefix_count: usize = kwargs.get::<Option<usize>>("prefix_count")?.unwrap_or(1);
-    let postfix_count: usize = kwargs.get::<Option<usize>>("postfix_count")?.unwrap_or(1);
-    let bare = decoration.trim_end().to_owned();
+    let text_of = |name: &str| -> Result<Option<String>, Error> {
+        Ok(kwargs.get::<Option<Value>>(name)?.map(|v| py_str(&v)))
+    };
+    let count_of = |name: &str| -> Result<usize, Error> {
+        match kwargs.get::<Option<Value>>(name)? {
+            None => Ok(1),
+            Some(v) => {
+                let n = i64::try_from(v.clone())
+                    .or_else(|_| py_str(&v).trim().parse::<i64>())
+                    .map_err(|_| fail(format!("invalid literal for int(): {}", py_str(&v))))?;
+                Ok(usize::try_from(n).unwrap_or(0))
+            }
+        }
+    };
+    let pre_post = text_of("decoration")?.unwrap_or_else(|| decoration.to_owned());
+    let bare = pre_post.trim_end().to_owned();
+    let newline = text_of("newline")?.unwrap_or_else(|| "\n".into());
+    let beginning = text_of("beginning")?.unwrap_or_else(|| beginning.into());
+    let prefix = text_of("prefix")?.unwrap_or_else(|| bare.clone());
+    let postfix = text_of("postfix")?.unwrap_or_else(|| bare.clone());
+    let decoration = pre_post;
+    let end = text_of("end")?.unwrap_or_else(|| end.into());
+    let (prefix_count, postfix_count) = (
+        within_limit(count_of("prefix_count")?)?,
+        within_limit(count_of("postfix_count")?)?,
+    );
+    kwargs.assert_all_used()?;
     let mut out = String::new();
     if !beginning.is_empty() {
-        out.push_str(beginning);
-        out.push('\n');
+        out.push_str(&beginning);
+        out.push_str(&newline);
     }
-    for _ in 0..prefix_count {
-        out.push_str(&bare);
-        out.push('\n');
-    }
-    for line in text.split('\n') {
-        if line.is_empty() {
-            out.push_str(&bare);
+    if !prefix.is_empty() {
+        let line = if prefix == newline {
+            newline.clone()
         } else {
-            out.push_str(&decoration);
-            out.push_str(line);
-        }
-        out.push('\n');
+            format!("{prefix}{newline}")
+        };
+        out.push_str(&line.repeat(within_limit(prefix_count)?));
     }
+    let body = format!(
+        "{decoration}{}",
+        py_replace(&py_str(text), &newline, &format!("{newline}{decoration}"))
+    );
+    out.push_str(&py_replace(
+        &body,
+        &format!("{decoration}{newline}"),
+        &format!("{}{newline}", decoration.trim_end()),
+    ));
     for _ in 0..postfix_count {
-        out.push_str(&bare);
-        out.push('\n');
+        out.push_str(&newline);
+        out.push_str(&postfix);
     }
     if !end.is_empty() {
-        out.push_str(end);
-        out.push('\n');
+        out.push_str(&newline);
+        out.push_str(&end);
     }
-    out.pop();
     Ok(out)
+}
+
+/// Python's `str.replace`, whose empty pattern matches between every character.
+fn py_replace(s: &str, from: &str, to: &str) -> String {
+    if !from.is_empty() {
+        return s.replace(from, to);
+    }
+    let mut out = String::from(to);
+    for c in s.chars() {
+        out.push(c);
+        out.push_str(to);
+    }
+    out
 }
 
 /// Python's `urllib.parse.quote` (`for_qs`: nothing safe and spaces as `+`).
@@ -643,10 +839,15 @@ fn urlencode(value: &Value) -> Result<String, Error> {
 }
 
 /// `center(value, width=80)`.
-fn center(s: String, width: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
-    let named: Option<usize> = kwargs.get("width")?;
+fn center(v: &Value, width: Option<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let named: Option<Value> = kwargs.get("width")?;
     kwargs.assert_all_used()?;
-    let width = named.or(width).unwrap_or(80);
+    let s = py_str(v);
+    let width = match named.or(width) {
+        None => 80,
+        Some(w) => usize::try_from(py_index(&w)?.max(0)).unwrap_or(usize::MAX),
+    };
+    let width = within_limit(width)?;
     let len = s.chars().count();
     if len >= width {
         return Ok(s);
@@ -654,10 +855,5 @@ fn center(s: String, width: Option<usize>, kwargs: Kwargs) -> Result<String, Err
     let total = width - len;
     // Python puts the odd space on the left when the width is odd.
     let left = total / 2 + (total & width & 1);
-    Ok(format!(
-        "{}{}{}",
-        " ".repeat(left),
-        s,
-        " ".repeat(total - left)
-    ))
+    Ok(format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left)))
 }

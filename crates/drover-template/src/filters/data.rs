@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("to_json", to_json);
     env.add_filter("to_nice_json", to_nice_json);
+    env.add_filter("tojson", tojson);
     env.add_filter("from_json", from_json);
     env.add_filter("to_yaml", to_yaml);
     env.add_filter("to_nice_yaml", to_nice_yaml);
@@ -29,7 +30,11 @@ fn json_options(
     sort_keys: bool,
     nice: bool,
 ) -> Result<json::Options, Error> {
-    let indent = kwargs.get::<Option<usize>>("indent")?.or(indent);
+    // Python: a negative indent is `' ' * n`, no indentation at all.
+    let indent = match kwargs.get::<Option<i64>>("indent")? {
+        Some(n) => Some(usize::try_from(n.max(0)).unwrap_or(0)),
+        None => indent,
+    };
     let sort_keys = kwargs
         .get::<Option<bool>>("sort_keys")?
         .unwrap_or(sort_keys);
@@ -56,6 +61,20 @@ fn json_options(
 fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
     let opts = json_options(&kwargs, None, false, false)?;
     Ok(json::dumps(&to_plain(value)?, &opts))
+}
+
+/// Jinja's `tojson`: sorted keys, ASCII only, and `<>&'` escaped so it is safe in HTML.
+fn tojson(value: &Value, indent: Option<usize>) -> Result<String, Error> {
+    let opts = json::Options {
+        indent,
+        sort_keys: true,
+        ..json::Options::default()
+    };
+    Ok(json::dumps(&to_plain(value)?, &opts)
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\'', "\\u0027"))
 }
 
 fn to_nice_json(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {

@@ -251,7 +251,7 @@ fn password_hash(
 }
 
 fn b64encode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let urlsafe = kwargs.get::<Option<bool>>("urlsafe")?.unwrap_or(false);
+    let urlsafe = super::core::flag(&kwargs, "urlsafe")?.unwrap_or(false);
     let _encoding: Option<String> = kwargs.get("encoding")?;
     kwargs.assert_all_used()?;
     let bytes = py_str(value).into_bytes();
@@ -263,30 +263,57 @@ fn b64encode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 fn b64decode(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let urlsafe = kwargs.get::<Option<bool>>("urlsafe")?.unwrap_or(false);
+    let urlsafe = super::core::flag(&kwargs, "urlsafe")?.unwrap_or(false);
     let _encoding: Option<String> = kwargs.get("encoding")?;
     kwargs.assert_all_used()?;
-    let text: String = py_str(value)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let engine = if urlsafe {
-        &base64::engine::general_purpose::URL_SAFE
-    } else {
-        &base64::engine::general_purpose::STANDARD
-    };
-    let bytes = engine
-        .decode(text.as_bytes())
-        .or_else(|_| {
-            // Python's b64decode tolerates missing padding only when lenient; try with padding.
-            let mut padded = text.clone();
-            while !padded.len().is_multiple_of(4) {
-                padded.push('=');
-            }
-            engine.decode(padded.as_bytes())
-        })
-        .map_err(|e| fail(format!("b64decode: {e}")))?;
+    let bytes = a2b_base64(&py_str(value), urlsafe)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Python's `base64.b64decode` (not validating): characters outside the alphabet are skipped,
+/// a complete padding ends the input, and an unfinished last group is an error.
+fn a2b_base64(text: &str, urlsafe: bool) -> Result<Vec<u8>, Error> {
+    let (c62, c63) = if urlsafe { ('-', '_') } else { ('+', '/') };
+    let mut out = Vec::new();
+    let (mut quad, mut acc, mut pads, mut data) = (0u32, 0u32, 0u32, 0usize);
+    for c in text.chars() {
+        if c == '=' {
+            pads += 1;
+            if quad >= 2 && quad + pads >= 4 {
+                if quad == 2 {
+                    out.push((acc >> 4) as u8);
+                } else {
+                    out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+                }
+                return Ok(out);
+            }
+            continue;
+        }
+        let v = match c {
+            'A'..='Z' => c as u32 - 'A' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 26,
+            '0'..='9' => c as u32 - '0' as u32 + 52,
+            _ if c == c62 => 62,
+            _ if c == c63 => 63,
+            _ => continue,
+        };
+        pads = 0;
+        data += 1;
+        acc = (acc << 6) | v;
+        quad += 1;
+        if quad == 4 {
+            out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+            (quad, acc) = (0, 0);
+        }
+    }
+    match quad {
+        0 => Ok(out),
+        1 => Err(fail(format!(
+            "Invalid base64-encoded string: number of data characters ({data}) cannot be 1 more \
+             than a multiple of 4"
+        ))),
+        _ => Err(fail("Incorrect padding")),
+    }
 }
 
 /// UUID version 5 (SHA-1 of namespace + name), as Python's `uuid.uuid5`.

@@ -2,7 +2,8 @@
 //! `to_datetime`.
 
 use super::core::fail;
-use minijinja::value::Value;
+use crate::convert::py_str;
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -35,8 +36,7 @@ fn human_readable(
     unit: Option<String>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
-    let isbits = kwargs
-        .get::<Option<bool>>("isbits")?
+    let isbits = super::core::flag(&kwargs, "isbits")?
         .or(isbits)
         .unwrap_or(false);
     let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
@@ -66,44 +66,103 @@ fn human_readable_text(size: f64, isbits: bool, unit: Option<String>) -> String 
         }
     }
     let value = size / 1024f64.powi(idx as i32);
-    if idx == 0 {
-        format!("{value:.2} {base}")
+    // Python's `%.2f` writes NaN as `nan`.
+    let value = if value.is_nan() {
+        "nan".to_owned()
     } else {
-        format!("{value:.2} {}{suffix}", UNITS[idx])
+        format!("{value:.2}")
+    };
+    if idx == 0 {
+        format!("{value} {base}")
+    } else {
+        format!("{value} {}{suffix}", UNITS[idx])
     }
 }
 
+/// ansible-core's `human_to_bytes(size, default_unit=None, isbits=False)`, arguments given by
+/// position or keyword: `10M`, `1.5 KB`, `2 Mb` with `isbits`; a two-letter unit must be the
+/// byte (or, with `isbits`, bit) one, and the result is Python's `int(round(n * unit))`.
 fn human_to_bytes(
     size: &Value,
-    default_unit: Option<String>,
-    isbits: Option<bool>,
-) -> Result<i64, Error> {
+    default_unit: Option<Value>,
+    isbits: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let default_unit = match default_unit {
+        Some(u) => Some(u),
+        None => kwargs.get::<Option<Value>>("default_unit")?,
+    };
+    let isbits = match isbits {
+        Some(b) => Some(b),
+        None => kwargs.get::<Option<Value>>("isbits")?,
+    }
+    .is_some_and(|b| b.is_true());
+    kwargs.assert_all_used()?;
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^([0-9]*\.?[0-9]+)(?:\s*([A-Za-z]+))?\s*\z")
+            .unwrap_or_else(|_| unreachable!("constant regex"))
+    });
     let text = crate::convert::py_str(size);
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (num, unit) = (text[..split].trim(), text[split..].trim());
-    let n: f64 = num.parse().map_err(|_| {
-        fail(format!(
-            "human_to_bytes() can't interpret following string: {text}"
-        ))
-    })?;
-    let unit = if unit.is_empty() {
-        default_unit.unwrap_or_default()
+    let cant = || fail("human_to_bytes() can't interpret the input");
+    let caps = re.captures(&text).ok_or_else(cant)?;
+    let n: f64 = caps[1].parse().map_err(|_| cant())?;
+    let unit = match caps.get(2) {
+        Some(u) => u.as_str().to_owned(),
+        None => match default_unit.filter(|u| !u.is_none()) {
+            Some(u) => crate::convert::py_str(&u),
+            None => return Ok(py_round_int(n)),
+        },
+    };
+    let letter = unit.chars().next().ok_or_else(cant)?.to_ascii_uppercase();
+    let idx = if letter == 'B' {
+        0
     } else {
-        unit.to_owned()
-    };
-    let letter = unit.chars().next().map(|c| c.to_ascii_uppercase());
-    let idx = match letter {
-        None | Some('B') => 0,
-        Some(c) => UNITS
+        UNITS
             .iter()
-            .position(|u| u.starts_with(c))
-            .ok_or_else(|| fail(format!("human_to_bytes() failed to convert {text}")))?,
+            .position(|u| u.starts_with(letter))
+            .ok_or_else(cant)?
     };
-    let _ = isbits;
-    Ok((n * 1024f64.powi(idx as i32)).round() as i64)
+    if unit.chars().count() > 1 {
+        let names = [
+            "byte",
+            "kilobyte",
+            "megabyte",
+            "gigabyte",
+            "terabyte",
+            "petabyte",
+            "exabyte",
+            "zetabyte",
+            "yottabyte",
+        ];
+        let (long, short) = if isbits {
+            (
+                names[idx].replace("byte", "bit"),
+                format!("{}b", UNITS[idx]),
+            )
+        } else {
+            (names[idx].to_owned(), format!("{}B", UNITS[idx]))
+        };
+        let short = if idx == 0 {
+            short[short.len() - 1..].to_owned()
+        } else {
+            short
+        };
+        if unit.to_lowercase() != long && unit != short {
+            return Err(cant());
+        }
+    }
+    Ok(py_round_int(n * 1024f64.powi(idx as i32)))
+}
+
+/// Python's `int(round(x))`: halves to even, integers beyond 64 bits kept.
+fn py_round_int(x: f64) -> Value {
+    let r = x.round_ties_even();
+    if r.abs() < 1e38 {
+        Value::from(r as i128)
+    } else {
+        Value::from(r)
+    }
 }
 
 /// C `strftime`, as Python's `time.strftime` calls it, of a Unix time read as UTC.
@@ -145,15 +204,31 @@ fn c_directives(fmt: &str) -> std::borrow::Cow<'_, str> {
 
 fn strftime(
     fmt: String,
-    second: Option<f64>,
-    utc: Option<bool>,
+    second: Option<Value>,
+    utc: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
-    let second = kwargs.get::<Option<f64>>("second")?.or(second);
-    let _ = kwargs.get::<Option<bool>>("utc")?.or(utc);
+    let second = match second {
+        Some(s) => Some(s),
+        None => kwargs.get::<Option<Value>>("second")?,
+    };
+    let _ = super::core::flag(&kwargs, "utc")?.or(utc.map(|u| u.is_true()));
     kwargs.assert_all_used()?;
-    let secs = match second {
-        Some(s) => s as i64,
+    // ansible-core: `float(second)` (numbers, bools and numeric text), then `time.gmtime`.
+    let secs = match second.filter(|s| !s.is_none()) {
+        Some(s) => {
+            let invalid = || fail(format!("Invalid value for epoch value ({})", py_str(&s)));
+            let f = match s.kind() {
+                ValueKind::Bool => f64::from(u8::from(s.is_true())),
+                ValueKind::Number => f64::try_from(s.clone()).map_err(|_| invalid())?,
+                ValueKind::String => py_str(&s).trim().parse::<f64>().map_err(|_| invalid())?,
+                _ => return Err(invalid()),
+            };
+            if !f.is_finite() || f.abs() > 1e17 {
+                return Err(fail("timestamp out of range for platform time_t"));
+            }
+            f.floor() as i64
+        }
         None => jiff::Timestamp::now().as_second(),
     };
     format_time(&fmt, secs)

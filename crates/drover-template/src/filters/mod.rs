@@ -7,7 +7,10 @@ pub(crate) mod hash;
 pub(crate) mod jinja;
 pub(crate) mod misc;
 pub(crate) mod paths;
+pub(crate) mod pprint;
 pub(crate) mod regex;
+pub(crate) mod sets;
+pub(crate) mod strformat;
 pub(crate) mod yaml_emit;
 
 use minijinja::Environment;
@@ -21,6 +24,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     jinja::register(env);
     misc::register(env);
     paths::register(env);
+    pprint::register(env);
     regex::register(env);
 }
 

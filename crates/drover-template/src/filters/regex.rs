@@ -45,8 +45,8 @@ fn regex_replace(
         .get::<Option<String>>("replacement")?
         .or(replacement)
         .unwrap_or_default();
-    let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
-    let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
+    let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
     let mandatory = kwargs.get::<Option<usize>>("mandatory_count")?.unwrap_or(0);
     kwargs.assert_all_used()?;
@@ -73,8 +73,8 @@ fn regex_search(
     groups: Rest<String>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
-    let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
+    let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     kwargs.assert_all_used()?;
     let text = py_str(value);
     let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
@@ -109,12 +109,10 @@ fn regex_findall(
     ignorecase: Option<bool>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let multiline = kwargs
-        .get::<Option<bool>>("multiline")?
+    let multiline = super::core::flag(&kwargs, "multiline")?
         .or(multiline)
         .unwrap_or(false);
-    let ignorecase = kwargs
-        .get::<Option<bool>>("ignorecase")?
+    let ignorecase = super::core::flag(&kwargs, "ignorecase")?
         .or(ignorecase)
         .unwrap_or(false);
     kwargs.assert_all_used()?;

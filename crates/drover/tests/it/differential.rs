@@ -106,6 +106,8 @@ cases! {
     case_42_sequence_include_vars_command => "42-sequence-include-vars-command",
     case_43_hostvars_limit => "43-hostvars-limit",
     case_44_clear_host_errors_when => "44-clear-host-errors-when",
+    case_45_set_ops_numbers => "45-set-ops-numbers",
+    case_46_string_formatting => "46-string-formatting",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
     case_82_output_verbose => "82-output-verbose",
