@@ -878,6 +878,10 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec
             .get_attr("attribute")
             .is_ok_and(|a| !a.is_undefined());
     if attribute_form {
+        let no_default = args[0].get_attr("default").is_ok_and(|d| d.is_undefined());
+        if no_default && let Some(attr) = args[0].get_attr("attribute")?.as_str() {
+            super::attrs::every_item_has(&value, attr)?;
+        }
         return minijinja::filters::map(state, value, args);
     }
     let args = args.into_values();

@@ -855,5 +855,10 @@ fn center(v: &Value, width: Option<Value>, kwargs: Kwargs) -> Result<String, Err
     let total = width - len;
     // Python puts the odd space on the left when the width is odd.
     let left = total / 2 + (total & width & 1);
-    Ok(format!("{}{}{}", " ".repeat(left), s, " ".repeat(total - left)))
+    Ok(format!(
+        "{}{}{}",
+        " ".repeat(left),
+        s,
+        " ".repeat(total - left)
+    ))
 }

@@ -1,5 +1,6 @@
 //! Ansible's filters, registered over minijinja's built-in ones where the semantics differ.
 
+pub(crate) mod attrs;
 pub(crate) mod collections;
 pub(crate) mod core;
 pub(crate) mod data;
@@ -19,6 +20,7 @@ use minijinja::Environment;
 pub(crate) fn register(env: &mut Environment<'static>) {
     core::register(env);
     collections::register(env);
+    attrs::register(env);
     data::register(env);
     hash::register(env);
     jinja::register(env);

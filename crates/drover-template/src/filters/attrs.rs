@@ -1,0 +1,87 @@
+//! `selectattr`, `rejectattr` and `groupby` with ansible-core's strict undefined: an item that
+//! lacks the attribute is an error (unless the test is `defined` or `undefined`) (`object of type 'dict' has no attribute 'x'`), where
+//! minijinja's own versions quietly test or group an undefined value. The work is still
+//! minijinja's once every item has it.
+
+use super::collections::items;
+use super::core::type_name;
+use minijinja::value::{Kwargs, Rest, Value, ValueOrKwargs};
+use minijinja::{Environment, Error, ErrorKind, State};
+use std::borrow::Cow;
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("selectattr", selectattr);
+    env.add_filter("rejectattr", rejectattr);
+    env.add_filter("groupby", groupby);
+}
+
+/// Fails unless every item of `value` has the attribute (a dotted path) `attr`.
+pub(crate) fn every_item_has(value: &Value, attr: &str) -> Result<(), Error> {
+    for item in items(value)? {
+        let mut at = item.clone();
+        for part in attr.split('.') {
+            let next = match part.parse::<i64>() {
+                Ok(i) if at.as_object().is_none() || at.get_attr(part).is_err() => {
+                    at.get_item(&Value::from(i))
+                }
+                _ => at.get_attr(part),
+            };
+            match next {
+                Ok(v) if !v.is_undefined() => at = v,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::UndefinedError,
+                        format!(
+                            "object of type '{}' has no attribute '{part}'",
+                            type_name(&at)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Only `defined` and `undefined` accept an undefined attribute.
+fn check_attr(value: &Value, attr: &str, test: Option<&str>) -> Result<(), Error> {
+    match test {
+        Some("defined" | "undefined") => Ok(()),
+        _ => every_item_has(value, attr),
+    }
+}
+
+fn selectattr(
+    state: &mut State,
+    value: Value,
+    attr: Cow<'_, str>,
+    test: Option<Cow<'_, str>>,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    check_attr(&value, &attr, test.as_deref())?;
+    minijinja::filters::selectattr(state, value, attr, test, args)
+}
+
+fn rejectattr(
+    state: &mut State,
+    value: Value,
+    attr: Cow<'_, str>,
+    test: Option<Cow<'_, str>>,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    check_attr(&value, &attr, test.as_deref())?;
+    minijinja::filters::rejectattr(state, value, attr, test, args)
+}
+
+/// `groupby(attribute, default=None, case_sensitive=False)`: ansible-core refuses an item
+/// without the attribute even with a `default`.
+fn groupby(value: Value, attribute: Option<&str>, kwargs: Kwargs) -> Result<Value, Error> {
+    let named: Option<String> = kwargs.get("attribute")?;
+    if let Some(attr) = attribute.map(str::to_owned).or(named.clone()) {
+        every_item_has(&value, &attr)?;
+    }
+    if named.is_some() {
+        return minijinja::filters::groupby(value, None, kwargs);
+    }
+    minijinja::filters::groupby(value, attribute, kwargs)
+}
