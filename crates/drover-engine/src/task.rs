@@ -744,6 +744,10 @@ pub(crate) async fn run_on_host(
                     let mut value = result.to_value();
                     if let Value::Object(map) = &mut value {
                         map.remove(VERBOSE_ALWAYS);
+                        // A skipped item is registered without `failed`, as in Ansible.
+                        if result.skipped {
+                            map.remove("failed");
+                        }
                         map.insert(spec.loop_var.clone(), item.clone());
                         map.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
                         if let Some(index_var) = &spec.index_var {
@@ -871,7 +875,10 @@ impl HostKeywords {
 
 /// The result of a looped task, from its items' results.
 fn aggregate(runs: &[ItemRun], values: Vec<Value>) -> TaskResult {
-    let mut result = TaskResult::default();
+    let mut result = TaskResult {
+        looped: true,
+        ..TaskResult::default()
+    };
     result.changed = runs.iter().any(|r| r.result.changed);
     result.failed = runs.iter().any(|r| r.result.failed);
     result.unreachable = runs.iter().any(|r| r.result.unreachable);

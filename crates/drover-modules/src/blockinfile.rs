@@ -126,6 +126,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs: FileAttrs::from_args(&args, &st)?,
         diff_header: format!("{path} (content)"),
+        diff_shape: textedit::DiffShape::ContentAndAttrs,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let result = textedit::apply(ctx, edit).await;
     Ok(files::warn_ignored_file_args(result, &args))

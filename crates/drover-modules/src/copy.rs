@@ -128,6 +128,7 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             };
             let mode = state.mode.as_deref().and_then(parse_octal);
             let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&src)).await?;
+            // The module itself copies a remote source, and names it.
             r.set("src", src);
             Ok(r)
         }
@@ -143,9 +144,7 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
                 .ok()
                 .map(|m| m.permissions().mode() & 0o7777);
             let shown = path.display().to_string();
-            let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await?;
-            r.set("src", shown);
-            Ok(r)
+            put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await
         }
     }
 }
@@ -283,9 +282,13 @@ async fn finish_put(
         }
     }
     if before.exists && !force {
+        // Ansible's copy names its source; for inline content that is a temp file on the
+        // controller, which drover does not make, so there is no `src` then.
         let mut r = TaskResult::changed(false);
         r.set("dest", final_dest);
-        r.msg = Some("file already exists".into());
+        if let Some(src) = src_name {
+            r.set("src", src);
+        }
         return Ok(r);
     }
     let mut attrs = FileAttrs::from_args(a, before)?;
@@ -315,11 +318,29 @@ async fn finish_put(
     })?;
     let mut r = TaskResult::changed(w.changed);
     r.set("dest", final_dest.clone());
-    if w.changed {
-        r.set("md5sum", md5_hex(content));
-    } else {
-        r.set("path", final_dest.clone());
+    // As Ansible's copy action: content that went over is named by the temp file it went
+    // through (`src`) and its MD5; otherwise only the attributes were checked, as its file
+    // module does, which names the `path`.
+    match &w.tmp_path {
+        Some(tmp) => {
+            r.set("src", tmp.clone());
+            r.set("md5sum", md5_hex(content));
+        }
+        None => r.set("path", final_dest.clone()),
     }
+    let registered_diff: Vec<Value> = w
+        .diff
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "before": d.before,
+                "after": d.after,
+                "before_header": d.before_header,
+                "after_header": src_name.unwrap_or(&final_dest),
+            })
+        })
+        .collect();
+    r.set("diff", registered_diff);
     r.set("checksum", sha1_hex(content));
     r.set("size", content.len());
     r.set("state", "file");

@@ -54,7 +54,10 @@ impl Module for File {
         &SPEC
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        let result = run_file(ctx, args).await.unwrap_or_else(|e| e);
+        let mut result = run_file(ctx, args).await.unwrap_or_else(|e| e);
+        if result.failed && !result.unreachable {
+            crate::files::add_path_info(ctx, &mut result).await;
+        }
         crate::files::warn_ignored_file_args(result, &Args::new(args))
     }
 }
@@ -216,6 +219,8 @@ fn parse_stamp(t: &str) -> Option<i64> {
 /// The parsed task.
 struct Want {
     path: String,
+    /// Where a symlink at `path` leads in the end (`readlink -f`), when it is one.
+    real: Option<String>,
     state: Option<String>,
     src: Option<String>,
     mode: Option<ModeSpec>,
@@ -253,8 +258,9 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
     let state = a.str("state")?;
     let touch = state.as_deref() == Some("touch");
     let default_time = if touch { Stamp::Now } else { Stamp::Preserve };
-    let w = Want {
+    let mut w = Want {
         path: crate::textedit::expand_path(ctx, &a.req_str("path")?).await?,
+        real: None,
         src: a.str("src")?,
         mode: a.mode("mode")?,
         owner: a.str("owner")?,
@@ -290,8 +296,22 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             s.clone()
         }
     });
-    let mut script = format!("set -f; p={p}\n{PROBE_FN}probe \"$p\" path\n");
-    script.push_str("if [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; probe \"$p\" follow -L; fi\n");
+    let mut script = format!("set -f; p={p}\n");
+    // Ansible puts a hard link (or any state but link and absent, given src) whose path is a
+    // directory inside it, under the source's name.
+    let base = w
+        .src
+        .as_deref()
+        .and_then(|s| s.rsplit('/').next())
+        .unwrap_or("");
+    if !base.is_empty() && !matches!(w.state.as_deref(), Some("link" | "absent")) {
+        script.push_str(&format!(
+            "if [ -d \"$p\" ]; then p=\"$p\"/{}; printf 'newpath\\000%s\\000' \"$p\"; fi\n",
+            shell_quote(base)
+        ));
+    }
+    script.push_str(&format!("{PROBE_FN}probe \"$p\" path\n"));
+    script.push_str("if [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; printf 'real\\000%s\\000' \"$(readlink -f -- \"$p\")\"; probe \"$p\" follow -L; fi\n");
     if let Some(sp) = &src_probe_path {
         script.push_str(&format!("probe {} src -L\n", shell_quote(&safe_path(sp))));
     }
@@ -316,6 +336,11 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
         )));
     }
     let rec = parse_records(&out.stdout);
+    if let Some(new) = rec.get("newpath") {
+        w.path.clone_from(new);
+    }
+    w.real = rec.get("real").filter(|r| !r.is_empty()).cloned();
+    let p = shell_quote(&safe_path(&w.path));
     let bad = || TaskResult::failed(format!("could not inspect `{}`: unexpected output", w.path));
     let path_p = rec
         .get("path")
@@ -436,16 +461,17 @@ async fn plan_and_apply(
                 _ => false,
             };
             if !ok_kind {
+                let path = shown_path(w, is_link);
                 let shown = if path_p.exists() {
                     prev_state.as_str()
                 } else {
                     "absent"
                 };
                 return Err(TaskResult::failed(format!(
-                    "file ({}) is {shown}, cannot continue",
-                    w.path
+                    "file ({path}) is {shown}, cannot continue"
                 ))
-                .with("path", w.path.clone()));
+                .with("path", path)
+                .with("state", shown));
             }
             end_state = prev_state.clone();
         }
@@ -464,11 +490,16 @@ async fn plan_and_apply(
                 };
                 apply.push_str(&mkdir_chain(&w.path, mode, w));
             } else if target_kind != "directory" {
-                return Err(TaskResult::failed(format!(
-                    "{} already exists as a {prev_state}",
-                    w.path
-                ))
-                .with("path", w.path.clone()));
+                let path = shown_path(w, is_link);
+                let kind = if is_link && w.follow {
+                    target_kind
+                } else {
+                    prev_state.as_str()
+                };
+                return Err(
+                    TaskResult::failed(format!("{path} already exists as a {kind}"))
+                        .with("path", path),
+                );
             }
         }
         "touch" => {
@@ -508,7 +539,8 @@ async fn plan_and_apply(
                             return Err(TaskResult::failed(format!(
                                 "refusing to convert from directory to symlink for {}",
                                 w.path
-                            )));
+                            ))
+                            .with("path", w.path.clone()));
                         }
                         apply.push_str("rmdir -- \"$p\" 2>/dev/null || { echo \"the directory $p is not empty, refusing to convert it\" >&2; exit 1; }\n");
                     }
@@ -516,7 +548,8 @@ async fn plan_and_apply(
                         return Err(TaskResult::failed(format!(
                             "refusing to convert from {prev_state} to symlink for {}",
                             w.path
-                        )));
+                        ))
+                        .with("path", w.path.clone()));
                     }
                     _ => {}
                 }
@@ -726,6 +759,14 @@ async fn plan_and_apply(
     Ok(finish(ctx, w, true, &end_state, now, before, after, target))
 }
 
+/// The path Ansible names for `file` and `directory`: a followed link's final target.
+fn shown_path(w: &Want, is_link: bool) -> String {
+    match &w.real {
+        Some(real) if is_link && w.follow => real.clone(),
+        _ => w.path.clone(),
+    }
+}
+
 fn src_probe_display(path: &str, src: &str) -> String {
     if src.starts_with('/') {
         src.to_owned()
@@ -788,12 +829,23 @@ fn finish(
     target: Option<String>,
 ) -> TaskResult {
     let mut r = TaskResult::changed(changed);
-    r.set("path", w.path.clone());
-    if state == "link" || state == "hard" {
+    // Ansible names the path `dest` for links and touch, `path` otherwise.
+    let requested = w.state.as_deref().unwrap_or(state);
+    if matches!(requested, "link" | "hard" | "touch") {
         r.set("dest", w.path.clone());
-        if let Some(src) = w.src.clone().or(target) {
-            r.set("src", src);
-        }
+    } else {
+        r.set("path", w.path.clone());
+    }
+    if (state == "link" || state == "hard")
+        && let Some(src) = w.src.clone().or(target)
+    {
+        r.set("src", src);
+    }
+    if ctx.diff {
+        r.set(
+            "diff",
+            serde_json::json!({"before": before, "after": after}),
+        );
     }
     match probe {
         Some(p) if p.exists() => {

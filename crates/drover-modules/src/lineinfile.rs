@@ -192,6 +192,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs,
         diff_header: format!("{path} (content)"),
+        diff_shape: textedit::DiffShape::ContentAndAttrs,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let mut result = textedit::apply(ctx, edit).await;
     if result.failed {

@@ -150,6 +150,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs: FileAttrs::from_args(&args, &st)?,
         diff_header: path.clone(),
+        diff_shape: textedit::DiffShape::ChangedContent,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let mut result = textedit::apply(ctx, edit).await;
     if !result.failed {

@@ -46,7 +46,7 @@ impl Module for Stat {
     }
 }
 
-const FIELDS: &str = "%f %u %g %s %U %G %i %d %h %b %B %t %T";
+const FIELDS: &str = "%f %u %g %s %U %G %i %d %h %b %o %t %T";
 
 fn script(path: &str, follow: bool, checksum: Option<&str>, mime: bool, attrs: bool) -> String {
     let l = if follow { "-L " } else { "" };
@@ -59,9 +59,11 @@ f stat \"$s\"
 [ -r \"$p\" ] && f readable 1
 [ -w \"$p\" ] && f writeable 1
 [ -x \"$p\" ] && f executable 1
-if [ -L \"$p\" ]; then f lnk_target \"$(readlink -- \"$p\")\"; f lnk_source \"$(readlink -f -- \"$p\")\"; fi
+if {lnk}; then f lnk_target \"$(readlink -- \"$p\")\"; f lnk_source \"$(readlink -f -- \"$p\")\"; fi
 ",
         p = shell_quote(&safe_path(path)),
+        // A followed link is described as its target, without the link's own keys.
+        lnk = if follow { "false" } else { "[ -L \"$p\" ]" },
     );
     if let Some(alg) = checksum {
         // The algorithm is one of the fixed choices, never user text.

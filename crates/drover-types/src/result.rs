@@ -37,6 +37,9 @@ pub struct TaskResult {
     pub vars: crate::Layer,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
+    /// It is the result of a whole loop, which Ansible registers with `skipped` always and
+    /// `failed` only when an item failed.
+    pub looped: bool,
 }
 
 impl TaskResult {
@@ -83,13 +86,20 @@ impl TaskResult {
     }
 
     /// The result as Ansible registers it: every return value plus `changed`, `failed`, `msg`,
-    /// `skipped` (when skipped), `unreachable` (when unreachable) and `diff` (when any).
+    /// `skipped` (when skipped), `unreachable` (when unreachable); see [`TaskResult::looped`].
     pub fn to_value(&self) -> Value {
         let mut map = self.data.clone();
         map.insert("changed".into(), self.changed.into());
-        map.insert("failed".into(), self.failed.into());
-        if self.skipped {
-            map.insert("skipped".into(), true.into());
+        if self.looped {
+            if self.failed {
+                map.insert("failed".into(), true.into());
+            }
+            map.insert("skipped".into(), self.skipped.into());
+        } else {
+            map.insert("failed".into(), self.failed.into());
+            if self.skipped {
+                map.insert("skipped".into(), true.into());
+            }
         }
         if self.unreachable {
             map.insert("unreachable".into(), true.into());

@@ -123,12 +123,12 @@ fn every_case_directory_has_a_test() {
     );
 }
 
-fn env_flag(name: &str) -> bool {
+pub(super) fn env_flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The `ansible-playbook` to compare against; panics (never skips) when there is none.
-fn ansible_playbook() -> PathBuf {
+pub(super) fn ansible_playbook() -> PathBuf {
     if let Some(p) = std::env::var_os("DROVER_ANSIBLE_PLAYBOOK").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
         assert!(
@@ -166,7 +166,7 @@ fn case_args(case_dir: &Path) -> Vec<String> {
 
 /// Which tool a [`Side`] runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tool {
+pub(super) enum Tool {
     Ansible,
     Drover,
 }
@@ -182,23 +182,23 @@ impl Tool {
 
 /// One tool's private copy of a case: `<tmp>/project` (the case), `<tmp>/out`, and ansible's
 /// home, temp dirs and an empty config file.
-struct Side {
+pub(super) struct Side {
     tool: Tool,
     program: PathBuf,
-    dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
     args: Vec<String>,
 }
 
 /// What one run left behind.
-struct Outcome {
-    output: RunOutput,
-    recap: BTreeMap<String, Recap>,
-    tree: BTreeMap<String, TreeEntry>,
-    command: String,
+pub(super) struct Outcome {
+    pub(super) output: RunOutput,
+    pub(super) recap: BTreeMap<String, Recap>,
+    pub(super) tree: BTreeMap<String, TreeEntry>,
+    pub(super) command: String,
 }
 
 impl Side {
-    fn new(tool: Tool, program: PathBuf, case_dir: &Path) -> Side {
+    pub(super) fn new(tool: Tool, program: PathBuf, case_dir: &Path) -> Side {
         let dir = tempfile::Builder::new()
             .prefix(&format!("drover-diff-{}-", tool.label()))
             .tempdir()
@@ -235,11 +235,11 @@ impl Side {
         self.dir.path().join("project")
     }
 
-    fn out(&self) -> PathBuf {
+    pub(super) fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
 
-    fn run(&self) -> Outcome {
+    pub(super) fn run(&self) -> Outcome {
         let root = self.dir.path();
         let out_arg = format!("out={}", self.out().display());
         let mut cmd = Cmd::new(&self.program);
@@ -295,7 +295,7 @@ fn tail(text: &str, n: usize) -> String {
     s
 }
 
-fn show_run(label: &str, o: &Outcome) -> String {
+pub(super) fn show_run(label: &str, o: &Outcome) -> String {
     format!(
         "===== {label}: {}\n{}\n--- stdout (tail) ---\n{}\n--- stderr (tail) ---\n{}\n",
         o.command,
@@ -308,7 +308,7 @@ fn show_run(label: &str, o: &Outcome) -> String {
     )
 }
 
-fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
+pub(super) fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
     if recap.is_empty() {
         return "    (no PLAY RECAP)\n".to_owned();
     }

@@ -4,6 +4,7 @@
 mod cli;
 mod differential;
 mod examples;
+mod filegen;
 mod hostile;
 mod language;
 mod modules;
