@@ -748,6 +748,12 @@ pub(crate) async fn run_on_host(
                         if result.skipped {
                             map.remove("failed");
                         }
+                        if let Some(args) = &result.invocation {
+                            map.insert(
+                                "invocation".into(),
+                                serde_json::json!({ "module_args": args }),
+                            );
+                        }
                         map.insert(spec.loop_var.clone(), item.clone());
                         map.insert("ansible_loop_var".into(), spec.loop_var.clone().into());
                         if let Some(index_var) = &spec.index_var {

@@ -343,7 +343,8 @@ async fn finish_put(
     r.set("diff", registered_diff);
     r.set("checksum", sha1_hex(content));
     r.set("size", content.len());
-    r.set("state", "file");
+    let several_links = !w.changed && before.nlink > 1;
+    r.set("state", if several_links { "hard" } else { "file" });
     if let Some(after) = &w.after {
         if let Some(m) = &after.mode {
             r.set("mode", m.clone());
@@ -396,7 +397,10 @@ async fn copy_tree(
     };
     // One script makes every missing directory, says whether it made any, and reads every
     // destination file; then only the files that differ are written, one round trip each.
-    let mut script = format!("set -f; made=0\n{READ_FN}");
+    let mut script = format!(
+        "set -f; made=0\n{READ_FN}if [ -e {q} ] && [ ! -d {q} ]; then exit 3; fi\n",
+        q = shell_quote(&safe_path(&top))
+    );
     for d in std::iter::once(String::new()).chain(dirs) {
         let path = if d.is_empty() {
             top.clone()
@@ -421,6 +425,13 @@ async fn copy_tree(
         script.push_str(&format!("drover_read {}\n", shell_quote(&safe_path(dest))));
     }
     let out = run(ctx, &script, None).await?;
+    if out.rc == 3 {
+        // A file where the tree goes: Ansible fails when it looks at the first file inside.
+        let first = files.first().map(String::as_str).unwrap_or_default();
+        return Err(TaskResult::failed(format!(
+            "Task failed: Failed to get information on remote file ({top}/{first}): Not a directory"
+        )));
+    }
     if out.rc != 0 {
         return Err(TaskResult::failed(format!(
             "could not create `{top}`: {}",

@@ -10,8 +10,8 @@ use crate::args::{Args, ModeSpec, format_mode};
 use crate::files::{FILE_COMMON, parent_dir, parse_octal, run, safe_path};
 use async_trait::async_trait;
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult, Value,
-    shell_quote,
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult,
+    Value, shell_quote,
 };
 use std::collections::HashMap;
 
@@ -30,13 +30,15 @@ static SPEC: ArgSpec = ArgSpec {
             "touch",
         ]),
         ArgSpecEntry::new("src", ArgKind::Path),
-        ArgSpecEntry::new("recurse", ArgKind::Bool),
-        ArgSpecEntry::new("force", ArgKind::Bool),
-        ArgSpecEntry::new("follow", ArgKind::Bool),
+        ArgSpecEntry::new("recurse", ArgKind::Bool).default(ArgDefault::Bool(false)),
+        ArgSpecEntry::new("force", ArgKind::Bool).default(ArgDefault::Bool(false)),
+        ArgSpecEntry::new("follow", ArgKind::Bool).default(ArgDefault::Bool(true)),
         ArgSpecEntry::new("modification_time", ArgKind::Str),
-        ArgSpecEntry::new("modification_time_format", ArgKind::Str),
+        ArgSpecEntry::new("modification_time_format", ArgKind::Str)
+            .default(ArgDefault::Str("%Y%m%d%H%M.%S")),
         ArgSpecEntry::new("access_time", ArgKind::Str),
-        ArgSpecEntry::new("access_time_format", ArgKind::Str),
+        ArgSpecEntry::new("access_time_format", ArgKind::Str)
+            .default(ArgDefault::Str("%Y%m%d%H%M.%S")),
     ],
     free_form: false,
     any_args: false,
@@ -58,6 +60,22 @@ impl Module for File {
         if result.failed && !result.unreachable {
             crate::files::add_path_info(ctx, &mut result).await;
         }
+        // Ansible's module reports the state it settled on (the current one when none is
+        // given) and the path it worked on, with its two internal arguments.
+        let mut module_args = crate::args::module_args(&SPEC, args);
+        if let Some(path) = ["path", "dest"].iter().find_map(|k| result.data.get(*k)) {
+            module_args.insert("path".into(), path.clone());
+        }
+        if module_args.get("state").is_none_or(Value::is_null) {
+            let state = match result.data.get("state") {
+                Some(s) if !result.failed => s.clone(),
+                _ => "file".into(),
+            };
+            module_args.insert("state".into(), state);
+        }
+        module_args.insert("_diff_peek".into(), Value::Null);
+        module_args.insert("_original_basename".into(), Value::Null);
+        result.invocation = Some(module_args);
         crate::files::warn_ignored_file_args(result, &Args::new(args))
     }
 }
@@ -491,10 +509,9 @@ async fn plan_and_apply(
                 apply.push_str(&mkdir_chain(&w.path, mode, w));
             } else if target_kind != "directory" {
                 let path = shown_path(w, is_link);
-                let kind = if is_link && w.follow {
-                    target_kind
-                } else {
-                    prev_state.as_str()
+                let kind = match &attr_obj {
+                    Some(target) if is_link && w.follow => target.state().to_owned(),
+                    _ => prev_state.clone(),
                 };
                 return Err(
                     TaskResult::failed(format!("{path} already exists as a {kind}"))

@@ -8,8 +8,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use drover_types::{
-    ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, Value,
-    random_hex, shell_quote,
+    ArgDefault, ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, ModuleContext, TaskResult,
+    Value, random_hex, shell_quote,
 };
 use sha1::Digest;
 
@@ -66,6 +66,8 @@ pub(crate) struct FileState {
     pub(crate) checksum: Option<String>,
     /// The path is a symlink (the rest describes its target).
     pub(crate) is_link: bool,
+    /// Hard links to the file (Ansible calls a file of several `hard`).
+    pub(crate) nlink: u64,
 }
 
 /// A path safe to put where a command expects an operand: relative paths get a `./` prefix, so
@@ -129,7 +131,7 @@ pub(crate) static FILE_COMMON: [ArgSpecEntry; 9] = [
     ArgSpecEntry::new("serole", ArgKind::Str),
     ArgSpecEntry::new("setype", ArgKind::Str),
     ArgSpecEntry::new("selevel", ArgKind::Str),
-    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
+    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
 ];
 
@@ -209,7 +211,7 @@ pub(crate) const READ_FN: &str = concat!(
     "elif [ -f \"$1\" ]; then t=file\n",
     "elif [ -L \"$1\" ] || [ ! -e \"$1\" ]; then echo 'drover-state absent'; return 0\n",
     "else t=other; fi\n",
-    "s=$(stat -L -c '%a %u %g %s %U %G' -- \"$1\") || exit 1\n",
+    "s=$(stat -L -c '%a %u %g %s %U %G %h' -- \"$1\") || exit 1\n",
     "[ -L \"$1\" ] && s=\"$s link\"\n",
     "set -f; set -- \"$1\" $s\n",
     "if [ \"$t\" = file ] && [ \"$5\" -gt 16777216 ]; then\n",
@@ -281,7 +283,8 @@ pub(crate) fn parse_state(stdout: &[u8]) -> Option<FileState> {
     }
     state.exists = true;
     parse_attrs(&words[2..], &mut state)?;
-    state.is_link = words.get(8) == Some(&"link");
+    state.nlink = words.get(8).and_then(|n| n.parse().ok()).unwrap_or(1);
+    state.is_link = words.get(9) == Some(&"link");
     let (line, body) = split_line(rest);
     if line == b"content" {
         state.content = Some(body.to_vec());

@@ -11,7 +11,9 @@ use crate::files::{self, FILE_COMMON, ignored_file_args};
 use crate::textedit::{self, Edit, readlines, rstrip_eol};
 use async_trait::async_trait;
 use drover_python::re::{Flags, Kind, Regex, Template};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult,
+};
 
 /// `ansible.builtin.lineinfile`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,16 +23,18 @@ static ARGS: [ArgSpecEntry; 12] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
-    ArgSpecEntry::new("state", ArgKind::Str).choices(&["absent", "present"]),
+    ArgSpecEntry::new("state", ArgKind::Str)
+        .choices(&["absent", "present"])
+        .default(ArgDefault::Str("present")),
     ArgSpecEntry::new("regexp", ArgKind::Str).aliases(&["regex"]),
     ArgSpecEntry::new("search_string", ArgKind::Str),
     ArgSpecEntry::new("line", ArgKind::Str).aliases(&["value"]),
     ArgSpecEntry::new("insertafter", ArgKind::Str),
     ArgSpecEntry::new("insertbefore", ArgKind::Str),
-    ArgSpecEntry::new("backrefs", ArgKind::Bool),
-    ArgSpecEntry::new("create", ArgKind::Bool),
-    ArgSpecEntry::new("backup", ArgKind::Bool),
-    ArgSpecEntry::new("firstmatch", ArgKind::Bool),
+    ArgSpecEntry::new("backrefs", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("create", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("backup", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("firstmatch", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("validate", ArgKind::Str),
 ];
 
@@ -52,7 +56,9 @@ impl Module for LineInFile {
     }
 
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        run(ctx, args).await.unwrap_or_else(|failed| failed)
+        let mut result = run(ctx, args).await.unwrap_or_else(|failed| failed);
+        result.invocation = Some(crate::args::module_args(&SPEC, args));
+        result
     }
 }
 

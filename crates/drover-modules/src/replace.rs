@@ -11,7 +11,9 @@ use crate::lineinfile::fail_rc;
 use crate::textedit::{self, Edit};
 use async_trait::async_trait;
 use drover_python::re::{Flags, Kind, Regex, Template};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult,
+};
 
 /// `ansible.builtin.replace`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,12 +24,12 @@ static ARGS: [ArgSpecEntry; 8] = [
         .required()
         .aliases(&["dest", "destfile", "name"]),
     ArgSpecEntry::new("regexp", ArgKind::Str).required(),
-    ArgSpecEntry::new("replace", ArgKind::Str),
+    ArgSpecEntry::new("replace", ArgKind::Str).default(ArgDefault::Str("")),
     ArgSpecEntry::new("after", ArgKind::Str),
     ArgSpecEntry::new("before", ArgKind::Str),
-    ArgSpecEntry::new("backup", ArgKind::Bool),
+    ArgSpecEntry::new("backup", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("validate", ArgKind::Str),
-    ArgSpecEntry::new("encoding", ArgKind::Str),
+    ArgSpecEntry::new("encoding", ArgKind::Str).default(ArgDefault::Str("utf-8")),
 ];
 
 static SPEC: ArgSpec = ArgSpec {
@@ -48,7 +50,9 @@ impl Module for Replace {
     }
 
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        run(ctx, args).await.unwrap_or_else(|failed| failed)
+        let mut result = run(ctx, args).await.unwrap_or_else(|failed| failed);
+        result.invocation = Some(crate::args::module_args(&SPEC, args));
+        result
     }
 }
 

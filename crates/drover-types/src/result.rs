@@ -40,6 +40,9 @@ pub struct TaskResult {
     /// It is the result of a whole loop, which Ansible registers with `skipped` always and
     /// `failed` only when an item failed.
     pub looped: bool,
+    /// The module's arguments, every one with its value or default, as Ansible's Python modules
+    /// report them (`invocation.module_args`); registered only in a loop's items, as in Ansible.
+    pub invocation: Option<Map>,
 }
 
 impl TaskResult {

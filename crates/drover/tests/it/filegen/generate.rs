@@ -468,16 +468,41 @@ fn stat(rng: &mut Rng, id: &str) -> Case {
     new_case("stat", a, text_start(rng, id))
 }
 
-/// A `lineinfile` over a few items, some skipped by a `when` on the item.
+/// A loop of `lineinfile`, `blockinfile`, `replace`, `file` or `stat` over a few items, some
+/// skipped by a `when` on the item.
 fn looped(rng: &mut Rng, id: &str) -> Case {
     let mut a = Map::new();
-    a.insert("path".into(), path(id, "f").into());
-    a.insert("line".into(), "{{ item }}".into());
-    if rng.chance(50) {
-        a.insert("create".into(), true.into());
+    let module = *rng.pick(&["lineinfile", "blockinfile", "replace", "file", "stat"]);
+    match module {
+        "lineinfile" => {
+            a.insert("path".into(), path(id, "f").into());
+            a.insert("line".into(), "{{ item }}".into());
+            if rng.chance(50) {
+                a.insert("create".into(), true.into());
+            }
+        }
+        "blockinfile" => {
+            a.insert("path".into(), path(id, "f").into());
+            a.insert("block".into(), "{{ item }}".into());
+            a.insert("marker".into(), "# {mark} {{ item }}".into());
+        }
+        "replace" => {
+            a.insert("path".into(), path(id, "f").into());
+            a.insert("regexp".into(), "{{ item }}".into());
+            a.insert("replace".into(), "X".into());
+        }
+        "file" => {
+            a.insert("path".into(), path(id, "{{ item }}").into());
+            let state = *rng.pick(&["touch", "directory", "absent", "file"]);
+            a.insert("state".into(), state.into());
+        }
+        _ => {
+            a.insert("path".into(), path(id, "{{ item }}").into());
+            a.insert("get_checksum".into(), rng.chance(50).into());
+        }
     }
-    let mut case = new_case("lineinfile", a, text_start(rng, id));
-    case.items = Some(vec![json!("a=1"), json!("n=2"), json!("z=3")]);
+    let mut case = new_case(module, a, text_start(rng, id));
+    case.items = Some(vec![json!("a=1"), json!("n=2"), json!("f")]);
     if rng.chance(60) {
         let when = ["item != 'n=2'", "item != 'a=1'", "item == 'none'"];
         case.when = Some((*rng.pick(&when)).to_owned());
