@@ -241,9 +241,13 @@ pub(crate) async fn put_content(
     let before: FileState = parse_state(state_bytes)
         .ok_or_else(|| TaskResult::failed(format!("could not read `{dest}`: unexpected output")))?;
     if before.is_dir {
-        return Err(TaskResult::failed(format!(
-            "dest `{final_dest}` is a directory"
-        )));
+        // Only inline content gets here with a directory (a file goes inside it).
+        return Err(if src_name.is_none() {
+            TaskResult::failed("can not use content with a dir as dest")
+                .with("diff", Value::Array(Vec::new()))
+        } else {
+            TaskResult::failed(format!("dest `{final_dest}` is a directory"))
+        });
     }
     if missing_parent && !ctx.check_mode && (force || !before.exists) {
         let out = run(ctx, &format!("mkdir -p -- {q}"), None).await?;
@@ -399,7 +403,7 @@ async fn copy_tree(
     // destination file; then only the files that differ are written, one round trip each.
     let mut script = format!(
         "set -f; made=0\n{READ_FN}if [ -e {q} ] && [ ! -d {q} ]; then exit 3; fi\n",
-        q = shell_quote(&safe_path(&top))
+        q = shell_quote(&safe_path(dest.trim_end_matches('/')))
     );
     for d in std::iter::once(String::new()).chain(dirs) {
         let path = if d.is_empty() {

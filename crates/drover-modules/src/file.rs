@@ -756,7 +756,8 @@ async fn plan_and_apply(
     if ctx.check_mode {
         return Ok(finish(ctx, w, true, &end_state, None, before, after, None));
     }
-    let follow_flag = if is_link && w.follow && state != "link" {
+    // Ansible reports a touched link itself (lstat), not its target.
+    let follow_flag = if is_link && w.follow && state != "link" && state != "touch" {
         "-L"
     } else {
         ""
@@ -853,7 +854,7 @@ fn finish(
     } else {
         r.set("path", w.path.clone());
     }
-    if (state == "link" || state == "hard")
+    if matches!(requested, "link" | "hard")
         && let Some(src) = w.src.clone().or(target)
     {
         r.set("src", src);

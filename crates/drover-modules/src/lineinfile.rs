@@ -298,8 +298,9 @@ pub(crate) fn present(lines: &mut Vec<Vec<u8>>, p: &Present<'_>) -> Result<Strin
             .filter(|_| p.backrefs && matched)
             .and_then(|re| Some((re, re.search(&lines[idx])?)));
         let mut new_line = match caps {
+            // Ansible's module raises Python's error, which the action reports so.
             Some((re, m)) => Template::parse(p.line, re)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("Task failed: Module failed: {e}"))?
                 .expand(&m),
             None => line.to_vec(),
         };
