@@ -630,7 +630,7 @@ async fn run_judged(
         if result.unreachable {
             return result;
         }
-        if let Some(module_args) = invocation(env, &args) {
+        if let Some(module_args) = invocation(env, &args, &result) {
             let mut invocation = Map::new();
             invocation.insert("module_args".into(), Value::Object(module_args));
             result.set("invocation", Value::Object(invocation));
@@ -671,8 +671,8 @@ async fn run_judged(
 
 /// The module's `invocation.module_args`, with the aliases the task used beside the canonical
 /// names, as ansible-core's modules report them.
-fn invocation(env: &TaskEnv<'_>, args: &Map) -> Option<Map> {
-    let mut module_args = env.module.invocation(args)?;
+fn invocation(env: &TaskEnv<'_>, args: &Map, result: &TaskResult) -> Option<Map> {
+    let mut module_args = env.module.invocation(args, result)?;
     let spec = env.module.spec();
     for key in env.task.args.keys() {
         if let Some(entry) = spec.find(key)

@@ -344,6 +344,31 @@ fn symbolic_bits(user: char, perms: &str, prev: u32, is_dir: bool, umask: u32) -
     bits & !umask
 }
 
+/// Every argument of `spec` with the task's value (booleans as booleans, paths and texts as
+/// text) or its default: what Ansible's Python modules report as `invocation.module_args`.
+pub(crate) fn module_args(spec: &drover_types::ArgSpec, args: &Map) -> Map {
+    use drover_types::{ArgDefault, ArgKind};
+    spec.entries()
+        .map(|e| {
+            let value = match args.get(e.name).filter(|v| !v.is_null()) {
+                Some(v) => match e.kind {
+                    ArgKind::Bool => to_bool(v).map_or_else(|| v.clone(), Value::from),
+                    ArgKind::Str | ArgKind::Path => {
+                        to_text(v).map_or_else(|| v.clone(), Value::from)
+                    }
+                    _ => v.clone(),
+                },
+                None => match e.default {
+                    ArgDefault::Null => Value::Null,
+                    ArgDefault::Bool(b) => b.into(),
+                    ArgDefault::Str(s) => s.into(),
+                },
+            };
+            (e.name.to_owned(), value)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +428,27 @@ mod tests {
         assert_eq!(sym("u+s,o+t", 0o755, false), 0o5755);
         assert_eq!(sym("u=rwx,go=", 0o644, false), 0o700);
         assert_eq!(format_mode(0o644), "0644");
+    }
+
+    #[test]
+    fn module_args_lists_every_argument_with_its_value_or_default() {
+        use drover_types::{ArgDefault, ArgKind, ArgSpec, ArgSpecEntry};
+        static ARGS: [ArgSpecEntry; 3] = [
+            ArgSpecEntry::new("path", ArgKind::Path),
+            ArgSpecEntry::new("create", ArgKind::Bool).default(ArgDefault::Bool(false)),
+            ArgSpecEntry::new("state", ArgKind::Str).default(ArgDefault::Str("present")),
+        ];
+        static SPEC: ArgSpec = ArgSpec {
+            args: &ARGS,
+            shared: &[],
+            free_form: false,
+            any_args: false,
+        };
+        let given = serde_json::json!({"create": "yes", "state": 1});
+        let got = module_args(&SPEC, given.as_object().unwrap());
+        assert_eq!(
+            Value::Object(got),
+            serde_json::json!({"path": null, "create": true, "state": "1"})
+        );
     }
 }

@@ -12,7 +12,9 @@ use crate::lineinfile::{exclusive, fail_rc};
 use crate::textedit::{self, Edit, char_len, splitlines_keepends};
 use async_trait::async_trait;
 use drover_python::re::{Flags, Kind, Regex, Template};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult,
+};
 
 /// `ansible.builtin.blockinfile`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,18 +24,23 @@ static ARGS: [ArgSpecEntry; 13] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
-    ArgSpecEntry::new("state", ArgKind::Str).choices(&["absent", "present"]),
-    ArgSpecEntry::new("marker", ArgKind::Str),
-    ArgSpecEntry::new("block", ArgKind::Str).aliases(&["content"]),
+    ArgSpecEntry::new("state", ArgKind::Str)
+        .choices(&["absent", "present"])
+        .default(ArgDefault::Str("present")),
+    ArgSpecEntry::new("marker", ArgKind::Str)
+        .default(ArgDefault::Str("# {mark} ANSIBLE MANAGED BLOCK")),
+    ArgSpecEntry::new("block", ArgKind::Str)
+        .aliases(&["content"])
+        .default(ArgDefault::Str("")),
     ArgSpecEntry::new("insertafter", ArgKind::Str),
     ArgSpecEntry::new("insertbefore", ArgKind::Str),
-    ArgSpecEntry::new("create", ArgKind::Bool),
-    ArgSpecEntry::new("backup", ArgKind::Bool),
+    ArgSpecEntry::new("create", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("backup", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("validate", ArgKind::Str),
-    ArgSpecEntry::new("marker_begin", ArgKind::Str),
-    ArgSpecEntry::new("marker_end", ArgKind::Str),
-    ArgSpecEntry::new("append_newline", ArgKind::Bool),
-    ArgSpecEntry::new("prepend_newline", ArgKind::Bool),
+    ArgSpecEntry::new("marker_begin", ArgKind::Str).default(ArgDefault::Str("BEGIN")),
+    ArgSpecEntry::new("marker_end", ArgKind::Str).default(ArgDefault::Str("END")),
+    ArgSpecEntry::new("append_newline", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("prepend_newline", ArgKind::Bool).default(ArgDefault::Bool(false)),
 ];
 
 static SPEC: ArgSpec = ArgSpec {
@@ -59,9 +66,8 @@ impl Module for BlockInFile {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        use crate::invocation::{BLOCKINFILE, FILE_COMMON, module_args};
-        Some(module_args(self.spec(), &[BLOCKINFILE, FILE_COMMON], args))
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
+        Some(crate::args::module_args(&SPEC, args))
     }
 }
 
@@ -130,6 +136,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs: FileAttrs::from_args(&args, &st)?,
         diff_header: format!("{path} (content)"),
+        diff_shape: textedit::DiffShape::ContentAndAttrs,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let result = textedit::apply(ctx, edit).await;
     Ok(files::warn_ignored_file_args(result, &args))

@@ -89,7 +89,7 @@ impl Module for Command {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_command(ctx, args, false).await.unwrap_or_else(|e| e)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
         let mut out =
             crate::invocation::module_args(self.spec(), &[crate::invocation::COMMAND], args);
         out.insert("_uses_shell".into(), false.into());
@@ -108,7 +108,7 @@ impl Module for Shell {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_command(ctx, args, true).await.unwrap_or_else(|e| e)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
         let mut out =
             crate::invocation::module_args(self.spec(), &[crate::invocation::COMMAND], args);
         out.insert("_uses_shell".into(), true.into());

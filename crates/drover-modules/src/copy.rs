@@ -128,6 +128,7 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             };
             let mode = state.mode.as_deref().and_then(parse_octal);
             let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&src)).await?;
+            // The module itself copies a remote source, and names it.
             r.set("src", src);
             Ok(r)
         }
@@ -143,9 +144,7 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
                 .ok()
                 .map(|m| m.permissions().mode() & 0o7777);
             let shown = path.display().to_string();
-            let mut r = put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await?;
-            r.set("src", shown);
-            Ok(r)
+            put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await
         }
     }
 }
@@ -242,9 +241,13 @@ pub(crate) async fn put_content(
     let before: FileState = parse_state(state_bytes)
         .ok_or_else(|| TaskResult::failed(format!("could not read `{dest}`: unexpected output")))?;
     if before.is_dir {
-        return Err(TaskResult::failed(format!(
-            "dest `{final_dest}` is a directory"
-        )));
+        // Only inline content gets here with a directory (a file goes inside it).
+        return Err(if src_name.is_none() {
+            TaskResult::failed("can not use content with a dir as dest")
+                .with("diff", Value::Array(Vec::new()))
+        } else {
+            TaskResult::failed(format!("dest `{final_dest}` is a directory"))
+        });
     }
     if missing_parent && !ctx.check_mode && (force || !before.exists) {
         let out = run(ctx, &format!("mkdir -p -- {q}"), None).await?;
@@ -283,9 +286,13 @@ async fn finish_put(
         }
     }
     if before.exists && !force {
+        // Ansible's copy names its source; for inline content that is a temp file on the
+        // controller, which drover does not make, so there is no `src` then.
         let mut r = TaskResult::changed(false);
         r.set("dest", final_dest);
-        r.msg = Some("file already exists".into());
+        if let Some(src) = src_name {
+            r.set("src", src);
+        }
         return Ok(r);
     }
     let mut attrs = FileAttrs::from_args(a, before)?;
@@ -315,14 +322,33 @@ async fn finish_put(
     })?;
     let mut r = TaskResult::changed(w.changed);
     r.set("dest", final_dest.clone());
-    if w.changed {
-        r.set("md5sum", md5_hex(content));
-    } else {
-        r.set("path", final_dest.clone());
+    // As Ansible's copy action: content that went over is named by the temp file it went
+    // through (`src`) and its MD5; otherwise only the attributes were checked, as its file
+    // module does, which names the `path`.
+    match &w.tmp_path {
+        Some(tmp) => {
+            r.set("src", tmp.clone());
+            r.set("md5sum", md5_hex(content));
+        }
+        None => r.set("path", final_dest.clone()),
     }
+    let registered_diff: Vec<Value> = w
+        .diff
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "before": d.before,
+                "after": d.after,
+                "before_header": d.before_header,
+                "after_header": src_name.unwrap_or(&final_dest),
+            })
+        })
+        .collect();
+    r.set("diff", registered_diff);
     r.set("checksum", sha1_hex(content));
     r.set("size", content.len());
-    r.set("state", "file");
+    let several_links = !w.changed && before.nlink > 1;
+    r.set("state", if several_links { "hard" } else { "file" });
     if let Some(after) = &w.after {
         if let Some(m) = &after.mode {
             r.set("mode", m.clone());
@@ -375,7 +401,10 @@ async fn copy_tree(
     };
     // One script makes every missing directory, says whether it made any, and reads every
     // destination file; then only the files that differ are written, one round trip each.
-    let mut script = format!("set -f; made=0\n{READ_FN}");
+    let mut script = format!(
+        "set -f; made=0\n{READ_FN}if [ -e {q} ] && [ ! -d {q} ]; then exit 3; fi\n",
+        q = shell_quote(&safe_path(dest.trim_end_matches('/')))
+    );
     for d in std::iter::once(String::new()).chain(dirs) {
         let path = if d.is_empty() {
             top.clone()
@@ -400,6 +429,13 @@ async fn copy_tree(
         script.push_str(&format!("drover_read {}\n", shell_quote(&safe_path(dest))));
     }
     let out = run(ctx, &script, None).await?;
+    if out.rc == 3 {
+        // A file where the tree goes: Ansible fails when it looks at the first file inside.
+        let first = files.first().map(String::as_str).unwrap_or_default();
+        return Err(TaskResult::failed(format!(
+            "Task failed: Failed to get information on remote file ({top}/{first}): Not a directory"
+        )));
+    }
     if out.rc != 0 {
         return Err(TaskResult::failed(format!(
             "could not create `{top}`: {}",

@@ -10,8 +10,8 @@ use crate::args::{Args, ModeSpec, format_mode};
 use crate::files::{FILE_COMMON, parent_dir, parse_octal, run, safe_path};
 use async_trait::async_trait;
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult, Value,
-    shell_quote,
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, FileDiff, Map, Module, ModuleContext, TaskResult,
+    Value, shell_quote,
 };
 use std::collections::HashMap;
 
@@ -30,13 +30,15 @@ static SPEC: ArgSpec = ArgSpec {
             "touch",
         ]),
         ArgSpecEntry::new("src", ArgKind::Path),
-        ArgSpecEntry::new("recurse", ArgKind::Bool),
-        ArgSpecEntry::new("force", ArgKind::Bool),
-        ArgSpecEntry::new("follow", ArgKind::Bool),
+        ArgSpecEntry::new("recurse", ArgKind::Bool).default(ArgDefault::Bool(false)),
+        ArgSpecEntry::new("force", ArgKind::Bool).default(ArgDefault::Bool(false)),
+        ArgSpecEntry::new("follow", ArgKind::Bool).default(ArgDefault::Bool(true)),
         ArgSpecEntry::new("modification_time", ArgKind::Str),
-        ArgSpecEntry::new("modification_time_format", ArgKind::Str),
+        ArgSpecEntry::new("modification_time_format", ArgKind::Str)
+            .default(ArgDefault::Str("%Y%m%d%H%M.%S")),
         ArgSpecEntry::new("access_time", ArgKind::Str),
-        ArgSpecEntry::new("access_time_format", ArgKind::Str),
+        ArgSpecEntry::new("access_time_format", ArgKind::Str)
+            .default(ArgDefault::Str("%Y%m%d%H%M.%S")),
     ],
     free_form: false,
     any_args: false,
@@ -54,12 +56,29 @@ impl Module for File {
         &SPEC
     }
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
-        let result = run_file(ctx, args).await.unwrap_or_else(|e| e);
+        let mut result = run_file(ctx, args).await.unwrap_or_else(|e| e);
+        if result.failed && !result.unreachable {
+            crate::files::add_path_info(ctx, &mut result).await;
+        }
         crate::files::warn_ignored_file_args(result, &Args::new(args))
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        use crate::invocation::{FILE, FILE_COMMON, module_args};
-        Some(module_args(self.spec(), &[FILE, FILE_COMMON], args))
+    fn invocation(&self, args: &Map, result: &TaskResult) -> Option<Map> {
+        // Ansible's module reports the state it settled on (the current one when none is
+        // given) and the path it worked on, with its two internal arguments.
+        let mut module_args = crate::args::module_args(&SPEC, args);
+        if let Some(path) = ["path", "dest"].iter().find_map(|k| result.data.get(*k)) {
+            module_args.insert("path".into(), path.clone());
+        }
+        if module_args.get("state").is_none_or(Value::is_null) {
+            let state = match result.data.get("state") {
+                Some(s) if !result.failed => s.clone(),
+                _ => "file".into(),
+            };
+            module_args.insert("state".into(), state);
+        }
+        module_args.insert("_diff_peek".into(), Value::Null);
+        module_args.insert("_original_basename".into(), Value::Null);
+        Some(module_args)
     }
 }
 
@@ -220,6 +239,8 @@ fn parse_stamp(t: &str) -> Option<i64> {
 /// The parsed task.
 struct Want {
     path: String,
+    /// Where a symlink at `path` leads in the end (`readlink -f`), when it is one.
+    real: Option<String>,
     state: Option<String>,
     src: Option<String>,
     mode: Option<ModeSpec>,
@@ -257,8 +278,9 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
     let state = a.str("state")?;
     let touch = state.as_deref() == Some("touch");
     let default_time = if touch { Stamp::Now } else { Stamp::Preserve };
-    let w = Want {
+    let mut w = Want {
         path: crate::textedit::expand_path(ctx, &a.req_str("path")?).await?,
+        real: None,
         src: a.str("src")?,
         mode: a.mode("mode")?,
         owner: a.str("owner")?,
@@ -294,8 +316,22 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             s.clone()
         }
     });
-    let mut script = format!("set -f; p={p}\n{PROBE_FN}probe \"$p\" path\n");
-    script.push_str("if [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; probe \"$p\" follow -L; fi\n");
+    let mut script = format!("set -f; p={p}\n");
+    // Ansible puts a hard link (or any state but link and absent, given src) whose path is a
+    // directory inside it, under the source's name.
+    let base = w
+        .src
+        .as_deref()
+        .and_then(|s| s.rsplit('/').next())
+        .unwrap_or("");
+    if !base.is_empty() && !matches!(w.state.as_deref(), Some("link" | "absent")) {
+        script.push_str(&format!(
+            "if [ -d \"$p\" ]; then p=\"$p\"/{}; printf 'newpath\\000%s\\000' \"$p\"; fi\n",
+            shell_quote(base)
+        ));
+    }
+    script.push_str(&format!("{PROBE_FN}probe \"$p\" path\n"));
+    script.push_str("if [ -L \"$p\" ]; then printf 'target\\000%s\\000' \"$(readlink -- \"$p\")\"; printf 'real\\000%s\\000' \"$(readlink -f -- \"$p\")\"; probe \"$p\" follow -L; fi\n");
     if let Some(sp) = &src_probe_path {
         script.push_str(&format!("probe {} src -L\n", shell_quote(&safe_path(sp))));
     }
@@ -320,6 +356,11 @@ async fn run_file(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
         )));
     }
     let rec = parse_records(&out.stdout);
+    if let Some(new) = rec.get("newpath") {
+        w.path.clone_from(new);
+    }
+    w.real = rec.get("real").filter(|r| !r.is_empty()).cloned();
+    let p = shell_quote(&safe_path(&w.path));
     let bad = || TaskResult::failed(format!("could not inspect `{}`: unexpected output", w.path));
     let path_p = rec
         .get("path")
@@ -440,16 +481,17 @@ async fn plan_and_apply(
                 _ => false,
             };
             if !ok_kind {
+                let path = shown_path(w, is_link);
                 let shown = if path_p.exists() {
                     prev_state.as_str()
                 } else {
                     "absent"
                 };
                 return Err(TaskResult::failed(format!(
-                    "file ({}) is {shown}, cannot continue",
-                    w.path
+                    "file ({path}) is {shown}, cannot continue"
                 ))
-                .with("path", w.path.clone()));
+                .with("path", path)
+                .with("state", shown));
             }
             end_state = prev_state.clone();
         }
@@ -468,11 +510,15 @@ async fn plan_and_apply(
                 };
                 apply.push_str(&mkdir_chain(&w.path, mode, w));
             } else if target_kind != "directory" {
-                return Err(TaskResult::failed(format!(
-                    "{} already exists as a {prev_state}",
-                    w.path
-                ))
-                .with("path", w.path.clone()));
+                let path = shown_path(w, is_link);
+                let kind = match &attr_obj {
+                    Some(target) if is_link && w.follow => target.state().to_owned(),
+                    _ => prev_state.clone(),
+                };
+                return Err(
+                    TaskResult::failed(format!("{path} already exists as a {kind}"))
+                        .with("path", path),
+                );
             }
         }
         "touch" => {
@@ -512,7 +558,8 @@ async fn plan_and_apply(
                             return Err(TaskResult::failed(format!(
                                 "refusing to convert from directory to symlink for {}",
                                 w.path
-                            )));
+                            ))
+                            .with("path", w.path.clone()));
                         }
                         apply.push_str("rmdir -- \"$p\" 2>/dev/null || { echo \"the directory $p is not empty, refusing to convert it\" >&2; exit 1; }\n");
                     }
@@ -520,7 +567,8 @@ async fn plan_and_apply(
                         return Err(TaskResult::failed(format!(
                             "refusing to convert from {prev_state} to symlink for {}",
                             w.path
-                        )));
+                        ))
+                        .with("path", w.path.clone()));
                     }
                     _ => {}
                 }
@@ -710,7 +758,8 @@ async fn plan_and_apply(
     if ctx.check_mode {
         return Ok(finish(ctx, w, true, &end_state, None, before, after, None));
     }
-    let follow_flag = if is_link && w.follow && state != "link" {
+    // Ansible reports a touched link itself (lstat), not its target.
+    let follow_flag = if is_link && w.follow && state != "link" && state != "touch" {
         "-L"
     } else {
         ""
@@ -728,6 +777,14 @@ async fn plan_and_apply(
     let now = rec.get("path").and_then(|s| parse_probe(s));
     let target = rec.get("target").cloned();
     Ok(finish(ctx, w, true, &end_state, now, before, after, target))
+}
+
+/// The path Ansible names for `file` and `directory`: a followed link's final target.
+fn shown_path(w: &Want, is_link: bool) -> String {
+    match &w.real {
+        Some(real) if is_link && w.follow => real.clone(),
+        _ => w.path.clone(),
+    }
 }
 
 fn src_probe_display(path: &str, src: &str) -> String {
@@ -792,12 +849,23 @@ fn finish(
     target: Option<String>,
 ) -> TaskResult {
     let mut r = TaskResult::changed(changed);
-    r.set("path", w.path.clone());
-    if state == "link" || state == "hard" {
+    // Ansible names the path `dest` for links and touch, `path` otherwise.
+    let requested = w.state.as_deref().unwrap_or(state);
+    if matches!(requested, "link" | "hard" | "touch") {
         r.set("dest", w.path.clone());
-        if let Some(src) = w.src.clone().or(target) {
-            r.set("src", src);
-        }
+    } else {
+        r.set("path", w.path.clone());
+    }
+    if matches!(requested, "link" | "hard")
+        && let Some(src) = w.src.clone().or(target)
+    {
+        r.set("src", src);
+    }
+    if ctx.diff {
+        r.set(
+            "diff",
+            serde_json::json!({"before": before, "after": after}),
+        );
     }
     match probe {
         Some(p) if p.exists() => {

@@ -8,8 +8,8 @@
 
 use crate::args::{Args, ModeSpec, format_mode};
 use drover_types::{
-    ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, ModuleContext, TaskResult, random_hex,
-    shell_quote,
+    ArgDefault, ArgKind, ArgSpecEntry, Exec, ExecOutput, FileDiff, ModuleContext, TaskResult,
+    Value, random_hex, shell_quote,
 };
 use sha1::Digest;
 
@@ -64,6 +64,10 @@ pub(crate) struct FileState {
     pub(crate) size: Option<u64>,
     /// SHA-1 of the content when the file was too large to read back (`content` is then `None`).
     pub(crate) checksum: Option<String>,
+    /// The path is a symlink (the rest describes its target).
+    pub(crate) is_link: bool,
+    /// Hard links to the file (Ansible calls a file of several `hard`).
+    pub(crate) nlink: u64,
 }
 
 /// A path safe to put where a command expects an operand: relative paths get a `./` prefix, so
@@ -127,7 +131,7 @@ pub(crate) static FILE_COMMON: [ArgSpecEntry; 9] = [
     ArgSpecEntry::new("serole", ArgKind::Str),
     ArgSpecEntry::new("setype", ArgKind::Str),
     ArgSpecEntry::new("selevel", ArgKind::Str),
-    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool),
+    ArgSpecEntry::new("unsafe_writes", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("attributes", ArgKind::Str).aliases(&["attr"]),
 ];
 
@@ -138,6 +142,53 @@ pub(crate) fn ignored_file_args(args: &Args<'_>) -> Vec<String> {
         .filter(|n| args.has(n))
         .map(|n| format!("drover does not support '{n}'; it was ignored"))
         .collect()
+}
+
+/// Adds what Ansible's modules add to any result naming a `path` (or else `dest`) that
+/// exists: `uid`, `gid`, `owner`, `group`, `mode` (of the path itself, not a link's target),
+/// `state` (`link`, `directory`, `hard` for a file of several links, or `file`) and `size`.
+/// Costs one round trip; used where Ansible's result has them and drover's does not know them
+/// already (failures, mostly).
+pub(crate) async fn add_path_info(ctx: &ModuleContext<'_>, result: &mut TaskResult) {
+    let Some(path) = ["path", "dest"]
+        .iter()
+        .find_map(|k| result.data.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let script = format!(
+        "set -f; p={}\n[ -e \"$p\" ] || exit 0\n\
+         if [ -L \"$p\" ]; then t=link; elif [ -d \"$p\" ]; then t=directory; \
+         elif [ \"$(stat -L -c %h -- \"$p\")\" -gt 1 ]; then t=hard; else t=file; fi\n\
+         printf '%s ' \"$t\"; stat -c {STAT_FMT} -- \"$p\"",
+        shell_quote(&safe_path(&path))
+    );
+    let Ok(out) = run(ctx, &script, None).await else {
+        return;
+    };
+    let text = out.stdout_text();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut st = FileState::default();
+    let Some((kind, rest)) = words.split_first() else {
+        return;
+    };
+    if out.rc != 0 || parse_attrs(rest, &mut st).is_none() {
+        return;
+    }
+    for (k, v) in [
+        ("uid", st.uid.map(Value::from)),
+        ("gid", st.gid.map(Value::from)),
+        ("owner", st.owner.map(Value::from)),
+        ("group", st.group.map(Value::from)),
+        ("mode", st.mode.map(Value::from)),
+        ("state", Some(Value::from(*kind))),
+        ("size", st.size.map(Value::from)),
+    ] {
+        if let Some(v) = v {
+            result.set(k, v);
+        }
+    }
 }
 
 /// `result` with the warnings of [`ignored_file_args`] first.
@@ -160,7 +211,8 @@ pub(crate) const READ_FN: &str = concat!(
     "elif [ -f \"$1\" ]; then t=file\n",
     "elif [ -L \"$1\" ] || [ ! -e \"$1\" ]; then echo 'drover-state absent'; return 0\n",
     "else t=other; fi\n",
-    "s=$(stat -L -c '%a %u %g %s %U %G' -- \"$1\") || exit 1\n",
+    "s=$(stat -L -c '%a %u %g %s %U %G %h' -- \"$1\") || exit 1\n",
+    "[ -L \"$1\" ] && s=\"$s link\"\n",
     "set -f; set -- \"$1\" $s\n",
     "if [ \"$t\" = file ] && [ \"$5\" -gt 16777216 ]; then\n",
     "  c=$(sha1sum < \"$1\") || exit 1\n",
@@ -231,6 +283,8 @@ pub(crate) fn parse_state(stdout: &[u8]) -> Option<FileState> {
     }
     state.exists = true;
     parse_attrs(&words[2..], &mut state)?;
+    state.nlink = words.get(8).and_then(|n| n.parse().ok()).unwrap_or(1);
+    state.is_link = words.get(9) == Some(&"link");
     let (line, body) = split_line(rest);
     if line == b"content" {
         state.content = Some(body.to_vec());
@@ -251,6 +305,8 @@ pub(crate) struct Written {
     pub(crate) backup_file: Option<String>,
     /// With `--diff`, the diff of the content.
     pub(crate) diff: Option<FileDiff>,
+    /// The temp file the new content went through (renamed over the destination since).
+    pub(crate) tmp_path: Option<String>,
 }
 
 /// Makes `path` hold exactly `content` with `attrs`, atomically; respects check mode; when
@@ -376,10 +432,16 @@ pub(crate) async fn write_file(
         return Ok(written);
     }
     let p = shell_quote(&safe_path(path));
+    let tmp = format!(
+        "{}/.drover_tmp.{}",
+        parent_dir(path).trim_end_matches('/'),
+        random_hex()
+    );
     let script = if content_changed {
+        written.tmp_path = Some(tmp.clone());
         replace_script(
             &p,
-            &safe_path(&parent_dir(path)),
+            &safe_path(&tmp),
             content.len(),
             before,
             attrs,
@@ -438,7 +500,7 @@ pub(crate) async fn write_file(
 /// The script that writes stdin to a temp file beside the destination and renames it over.
 fn replace_script(
     p: &str,
-    dir: &str,
+    tmp: &str,
     size: usize,
     before: &FileState,
     attrs: &FileAttrs,
@@ -451,7 +513,7 @@ fn replace_script(
     // included. It is renamed over the destination only when every byte arrived: a connection
     // cut mid-transfer ends stdin early, and a short file must never replace a whole one. The
     // stat that checks the size is also the new file's state: a rename changes none of it.
-    let t = format!("{}/.drover_tmp.{}", dir.trim_end_matches('/'), random_hex());
+    let t = tmp;
     let mut attrs = attrs.clone();
     if attrs.mode.is_none()
         && let Some(m) = before.mode.as_ref().filter(|_| before.exists)
@@ -476,7 +538,7 @@ fn replace_script(
          {umask}set -C; : > \"$t\" || exit 20; set +C\n\
          trap 'rm -f -- \"$t\"' EXIT\n\
          cat > \"$t\" || exit 20\n",
-        shell_quote(&t)
+        shell_quote(t)
     );
     if let (true, None, None, Some(uid), Some(gid)) = (
         before.exists,
@@ -587,6 +649,12 @@ fn lower_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// The write script for `p` with a temp file in `parent`, default attributes, no backup.
+    fn test_script(p: &str, parent: &str, size: usize, before: &FileState) -> String {
+        let tmp = format!("{parent}/.drover_tmp.t");
+        replace_script(p, &tmp, size, before, &FileAttrs::default(), false, None).expect("script")
+    }
+
     #[tokio::test]
     async fn a_short_transfer_never_replaces_the_destination() {
         use drover_types::{Connection, Exec};
@@ -600,16 +668,7 @@ mod tests {
             ..FileState::default()
         };
         // The script expects 100 bytes; only 10 arrive, as when a connection is cut.
-        let script = replace_script(
-            &p,
-            &parent,
-            100,
-            &before,
-            &FileAttrs::default(),
-            false,
-            None,
-        )
-        .expect("script");
+        let script = test_script(&p, &parent, 100, &before);
         let out = drover_connection::Local
             .exec(Exec::script(&script).with_stdin(b"0123456789"))
             .await
@@ -636,9 +695,7 @@ mod tests {
             let parent = parent.clone();
             async move {
                 let p = shell_quote(&dest.display().to_string());
-                let script =
-                    replace_script(&p, &parent, 3, &before, &FileAttrs::default(), false, None)
-                        .expect("script");
+                let script = test_script(&p, &parent, 3, &before);
                 let out = drover_connection::Local
                     .exec(Exec::script(&format!("umask 027\n{script}")).with_stdin(b"new"))
                     .await
@@ -696,8 +753,7 @@ mod tests {
         };
         let p = shell_quote(&dest.display().to_string());
         let parent = dir.path().display().to_string();
-        let script = replace_script(&p, &parent, 3, &before, &FileAttrs::default(), false, None)
-            .expect("script");
+        let script = test_script(&p, &parent, 3, &before);
         let out = drover_connection::Local
             .exec(Exec::script(&script).with_stdin(b"new"))
             .await

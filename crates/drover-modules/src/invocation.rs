@@ -1,35 +1,14 @@
-//! The `invocation.module_args` ansible-core's modules put in their results: every parameter
-//! of the module, given or defaulted. Users see it in loop results and at `-vvv`, so the tables
-//! below list ansible-core 2.19's parameters and defaults, including those drover does not
-//! take (SELinux contexts...), which are always null here.
+//! The `invocation.module_args` of modules whose parameters are not all in drover's argument
+//! spec (`command`'s internal `_uses_shell`, `expand_argument_vars`...): tables of
+//! ansible-core 2.19's parameters and defaults. Modules whose spec holds every parameter with
+//! its default use [`crate::args::module_args`] instead.
 
 use crate::args::{to_bool, to_text};
-use drover_types::{ArgKind, ArgSpec, Map, Value};
+use drover_types::{ArgDefault, ArgKind, ArgSpec, Map, Value};
 
-/// A parameter's default in ansible-core, used when the task does not give it.
-#[derive(Clone, Copy)]
-pub(crate) enum ParamDefault {
-    Null,
-    Bool(bool),
-    Str(&'static str),
-}
+use ArgDefault::{Bool, Null, Str};
 
-use ParamDefault::{Bool, Null, Str};
-
-/// The file attributes every file-writing module takes.
-pub(crate) const FILE_COMMON: &[(&str, ParamDefault)] = &[
-    ("attributes", Null),
-    ("group", Null),
-    ("mode", Null),
-    ("owner", Null),
-    ("selevel", Null),
-    ("serole", Null),
-    ("setype", Null),
-    ("seuser", Null),
-    ("unsafe_writes", Bool(false)),
-];
-
-pub(crate) const COMMAND: &[(&str, ParamDefault)] = &[
+pub(crate) const COMMAND: &[(&str, ArgDefault)] = &[
     ("_raw_params", Null),
     ("argv", Null),
     ("chdir", Null),
@@ -43,77 +22,11 @@ pub(crate) const COMMAND: &[(&str, ParamDefault)] = &[
     ("strip_empty_ends", Bool(true)),
 ];
 
-pub(crate) const PING: &[(&str, ParamDefault)] = &[("data", Str("pong"))];
-
-pub(crate) const STAT: &[(&str, ParamDefault)] = &[
-    ("checksum_algorithm", Str("sha1")),
-    ("follow", Bool(false)),
-    ("get_attributes", Bool(true)),
-    ("get_checksum", Bool(true)),
-    ("get_mime", Bool(true)),
-    ("path", Null),
-];
-
-pub(crate) const FILE: &[(&str, ParamDefault)] = &[
-    ("_diff_peek", Null),
-    ("_original_basename", Null),
-    ("access_time", Null),
-    ("access_time_format", Str("%Y%m%d%H%M.%S")),
-    ("follow", Bool(true)),
-    ("force", Bool(false)),
-    ("modification_time", Null),
-    ("modification_time_format", Str("%Y%m%d%H%M.%S")),
-    ("path", Null),
-    ("recurse", Bool(false)),
-    ("src", Null),
-    ("state", Null),
-];
-
-pub(crate) const LINEINFILE: &[(&str, ParamDefault)] = &[
-    ("backrefs", Bool(false)),
-    ("backup", Bool(false)),
-    ("create", Bool(false)),
-    ("firstmatch", Bool(false)),
-    ("insertafter", Null),
-    ("insertbefore", Null),
-    ("line", Null),
-    ("path", Null),
-    ("regexp", Null),
-    ("search_string", Null),
-    ("state", Str("present")),
-    ("validate", Null),
-];
-
-pub(crate) const BLOCKINFILE: &[(&str, ParamDefault)] = &[
-    ("append_newline", Bool(false)),
-    ("backup", Bool(false)),
-    ("block", Str("")),
-    ("create", Bool(false)),
-    ("insertafter", Null),
-    ("insertbefore", Null),
-    ("marker", Str("# {mark} ANSIBLE MANAGED BLOCK")),
-    ("marker_begin", Str("BEGIN")),
-    ("marker_end", Str("END")),
-    ("path", Null),
-    ("prepend_newline", Bool(false)),
-    ("state", Str("present")),
-    ("validate", Null),
-];
-
-pub(crate) const REPLACE: &[(&str, ParamDefault)] = &[
-    ("after", Null),
-    ("backup", Bool(false)),
-    ("before", Null),
-    ("encoding", Str("utf-8")),
-    ("path", Null),
-    ("regexp", Null),
-    ("replace", Str("")),
-    ("validate", Null),
-];
+pub(crate) const PING: &[(&str, ArgDefault)] = &[("data", Str("pong"))];
 
 /// `module_args` for `args` (canonical names) from the module's parameter `tables`: given
 /// values converted to the parameter's type as ansible-core converts them, defaults for the rest.
-pub(crate) fn module_args(spec: &ArgSpec, tables: &[&[(&str, ParamDefault)]], args: &Map) -> Map {
+pub(crate) fn module_args(spec: &ArgSpec, tables: &[&[(&str, ArgDefault)]], args: &Map) -> Map {
     let mut out = Map::new();
     for (name, default) in tables.iter().flat_map(|t| t.iter()) {
         let value = match args.get(*name).filter(|v| !v.is_null()) {

@@ -11,7 +11,9 @@ use crate::files::{self, FILE_COMMON, ignored_file_args};
 use crate::textedit::{self, Edit, readlines, rstrip_eol};
 use async_trait::async_trait;
 use drover_python::re::{Flags, Kind, Regex, Template};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult,
+};
 
 /// `ansible.builtin.lineinfile`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,16 +23,18 @@ static ARGS: [ArgSpecEntry; 12] = [
     ArgSpecEntry::new("path", ArgKind::Path)
         .required()
         .aliases(&["dest", "destfile", "name"]),
-    ArgSpecEntry::new("state", ArgKind::Str).choices(&["absent", "present"]),
+    ArgSpecEntry::new("state", ArgKind::Str)
+        .choices(&["absent", "present"])
+        .default(ArgDefault::Str("present")),
     ArgSpecEntry::new("regexp", ArgKind::Str).aliases(&["regex"]),
     ArgSpecEntry::new("search_string", ArgKind::Str),
     ArgSpecEntry::new("line", ArgKind::Str).aliases(&["value"]),
     ArgSpecEntry::new("insertafter", ArgKind::Str),
     ArgSpecEntry::new("insertbefore", ArgKind::Str),
-    ArgSpecEntry::new("backrefs", ArgKind::Bool),
-    ArgSpecEntry::new("create", ArgKind::Bool),
-    ArgSpecEntry::new("backup", ArgKind::Bool),
-    ArgSpecEntry::new("firstmatch", ArgKind::Bool),
+    ArgSpecEntry::new("backrefs", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("create", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("backup", ArgKind::Bool).default(ArgDefault::Bool(false)),
+    ArgSpecEntry::new("firstmatch", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("validate", ArgKind::Str),
 ];
 
@@ -54,9 +58,8 @@ impl Module for LineInFile {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        use crate::invocation::{FILE_COMMON, LINEINFILE, module_args};
-        Some(module_args(self.spec(), &[LINEINFILE, FILE_COMMON], args))
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
+        Some(crate::args::module_args(&SPEC, args))
     }
 }
 
@@ -196,6 +199,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs,
         diff_header: format!("{path} (content)"),
+        diff_shape: textedit::DiffShape::ContentAndAttrs,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let mut result = textedit::apply(ctx, edit).await;
     if result.failed {
@@ -294,8 +299,9 @@ pub(crate) fn present(lines: &mut Vec<Vec<u8>>, p: &Present<'_>) -> Result<Strin
             .filter(|_| p.backrefs && matched)
             .and_then(|re| Some((re, re.search(&lines[idx])?)));
         let mut new_line = match caps {
+            // Ansible's module raises Python's error, which the action reports so.
             Some((re, m)) => Template::parse(p.line, re)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("Task failed: Module failed: {e}"))?
                 .expand(&m),
             None => line.to_vec(),
         };

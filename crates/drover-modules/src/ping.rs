@@ -40,7 +40,7 @@ impl Module for Ping {
         }
         TaskResult::ok().with("ping", data)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
         Some(crate::invocation::module_args(
             self.spec(),
             &[crate::invocation::PING],

@@ -11,7 +11,9 @@ use crate::lineinfile::fail_rc;
 use crate::textedit::{self, Edit};
 use async_trait::async_trait;
 use drover_python::re::{Flags, Kind, Regex, Template};
-use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult};
+use drover_types::{
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult,
+};
 
 /// `ansible.builtin.replace`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,12 +24,12 @@ static ARGS: [ArgSpecEntry; 8] = [
         .required()
         .aliases(&["dest", "destfile", "name"]),
     ArgSpecEntry::new("regexp", ArgKind::Str).required(),
-    ArgSpecEntry::new("replace", ArgKind::Str),
+    ArgSpecEntry::new("replace", ArgKind::Str).default(ArgDefault::Str("")),
     ArgSpecEntry::new("after", ArgKind::Str),
     ArgSpecEntry::new("before", ArgKind::Str),
-    ArgSpecEntry::new("backup", ArgKind::Bool),
+    ArgSpecEntry::new("backup", ArgKind::Bool).default(ArgDefault::Bool(false)),
     ArgSpecEntry::new("validate", ArgKind::Str),
-    ArgSpecEntry::new("encoding", ArgKind::Str),
+    ArgSpecEntry::new("encoding", ArgKind::Str).default(ArgDefault::Str("utf-8")),
 ];
 
 static SPEC: ArgSpec = ArgSpec {
@@ -50,9 +52,8 @@ impl Module for Replace {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run(ctx, args).await.unwrap_or_else(|failed| failed)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        use crate::invocation::{FILE_COMMON, REPLACE, module_args};
-        Some(module_args(self.spec(), &[REPLACE, FILE_COMMON], args))
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
+        Some(crate::args::module_args(&SPEC, args))
     }
 }
 
@@ -154,6 +155,8 @@ async fn run(ctx: &ModuleContext<'_>, map: &Map) -> Result<TaskResult, TaskResul
         validate: args.str("validate")?,
         attrs: FileAttrs::from_args(&args, &st)?,
         diff_header: path.clone(),
+        diff_shape: textedit::DiffShape::ChangedContent,
+        mode_preserve: args.mode("mode")? == Some(crate::args::ModeSpec::Preserve),
     };
     let mut result = textedit::apply(ctx, edit).await;
     if !result.failed {

@@ -7,7 +7,8 @@ use crate::args::{Args, format_mode};
 use crate::files::{run, safe_path};
 use async_trait::async_trait;
 use drover_types::{
-    ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value, shell_quote,
+    ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value,
+    shell_quote,
 };
 use std::collections::HashMap;
 
@@ -17,13 +18,18 @@ static SPEC: ArgSpec = ArgSpec {
         ArgSpecEntry::new("path", ArgKind::Path)
             .required()
             .aliases(&["dest", "name"]),
-        ArgSpecEntry::new("follow", ArgKind::Bool),
-        ArgSpecEntry::new("get_checksum", ArgKind::Bool),
+        ArgSpecEntry::new("follow", ArgKind::Bool).default(ArgDefault::Bool(false)),
+        ArgSpecEntry::new("get_checksum", ArgKind::Bool).default(ArgDefault::Bool(true)),
         ArgSpecEntry::new("checksum_algorithm", ArgKind::Str)
             .aliases(&["checksum", "checksum_algo"])
-            .choices(&["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]),
-        ArgSpecEntry::new("get_mime", ArgKind::Bool).aliases(&["mime", "mime_type", "mime-type"]),
-        ArgSpecEntry::new("get_attributes", ArgKind::Bool).aliases(&["attr", "attributes"]),
+            .choices(&["md5", "sha1", "sha224", "sha256", "sha384", "sha512"])
+            .default(ArgDefault::Str("sha1")),
+        ArgSpecEntry::new("get_mime", ArgKind::Bool)
+            .aliases(&["mime", "mime_type", "mime-type"])
+            .default(ArgDefault::Bool(true)),
+        ArgSpecEntry::new("get_attributes", ArgKind::Bool)
+            .aliases(&["attr", "attributes"])
+            .default(ArgDefault::Bool(true)),
         ArgSpecEntry::new("get_md5", ArgKind::Bool),
     ],
     free_form: false,
@@ -44,12 +50,11 @@ impl Module for Stat {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult {
         run_stat(ctx, args).await.unwrap_or_else(|e| e)
     }
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        Some(crate::invocation::module_args(
-            self.spec(),
-            &[crate::invocation::STAT],
-            args,
-        ))
+    fn invocation(&self, args: &Map, _result: &TaskResult) -> Option<Map> {
+        let mut module_args = crate::args::module_args(&SPEC, args);
+        // ansible-core 2.19's stat no longer has it; drover accepts it for older playbooks.
+        module_args.remove("get_md5");
+        Some(module_args)
     }
 }
 

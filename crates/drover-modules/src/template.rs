@@ -114,9 +114,7 @@ async fn run_template(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult,
         .ok()
         .map(|m| m.permissions().mode() & 0o7777);
     let shown = path.display().to_string();
-    let mut r = put_content(ctx, &a, &dest, text.as_bytes(), mode, Some(&shown)).await?;
-    r.set("src", shown);
-    Ok(r)
+    put_content(ctx, &a, &dest, text.as_bytes(), mode, Some(&shown)).await
 }
 
 /// The arguments that are Jinja options, passed to the renderer as they are.

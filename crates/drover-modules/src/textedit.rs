@@ -7,7 +7,8 @@
 //! validate, diff and Ansible's messages.
 
 use crate::files::{self, FileAttrs, FileState};
-use drover_types::{ModuleContext, TaskResult, shell_quote};
+use drover_types::{Map, ModuleContext, TaskResult, Value, shell_quote};
+use serde_json::json;
 
 /// The length of the UTF-8 character at the start of `b` (1 for a byte that starts none).
 pub(crate) fn char_len(b: &[u8]) -> usize {
@@ -215,11 +216,88 @@ pub(crate) struct Edit<'a> {
     pub(crate) attrs: FileAttrs,
     /// The diff headers (`/x (content)` for lineinfile and blockinfile, `/x` for replace).
     pub(crate) diff_header: String,
+    /// How the module registers its `diff`.
+    pub(crate) diff_shape: DiffShape,
+    /// `mode: preserve`, which only copy and template understand: Ansible's text modules write
+    /// the content, then fail when they come to the attributes.
+    pub(crate) mode_preserve: bool,
+}
+
+/// The failure of a text module given `mode: preserve`, once the content is written.
+async fn preserve_failure(ctx: &ModuleContext<'_>, path: &str) -> TaskResult {
+    let mut failed = TaskResult::failed("mode must be in octal or symbolic form")
+        .with("details", "bad symbolic permission for mode: preserve")
+        .with("path", path);
+    files::add_path_info(ctx, &mut failed).await;
+    failed
+}
+
+/// The `diff` a text module puts in its result, which differs between Ansible's modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiffShape {
+    /// `lineinfile`, `blockinfile`: always a list of the content diff (texts filled only with
+    /// `--diff`) and the attribute diff (the modes when they change); only the content diff when
+    /// check mode creates the file.
+    ContentAndAttrs,
+    /// `replace`: the content diff alone, only when the content changes under `--diff`.
+    ChangedContent,
+}
+
+/// The `diff` value Ansible's text modules register.
+fn registered_diff(ctx: &ModuleContext<'_>, edit: &Edit<'_>, attrs_changed: bool) -> Option<Value> {
+    let path = edit.path;
+    let before =
+        || String::from_utf8_lossy(edit.state.content.as_deref().unwrap_or_default()).into_owned();
+    let after = || String::from_utf8_lossy(&edit.content).into_owned();
+    match edit.diff_shape {
+        DiffShape::ChangedContent => (ctx.diff && edit.changed).then(|| {
+            json!({"before_header": path, "before": before(), "after_header": path, "after": after()})
+        }),
+        DiffShape::ContentAndAttrs => {
+            let (b, a) = if ctx.diff { (before(), after()) } else { (String::new(), String::new()) };
+            let content = json!({
+                "before": b,
+                "after": a,
+                "before_header": edit.diff_header,
+                "after_header": edit.diff_header,
+            });
+            if ctx.check_mode && !edit.state.exists {
+                return Some(content);
+            }
+            let mut attrs = Map::new();
+            if (attrs_changed || edit.state.is_link)
+                && let Some(mode) = edit.attrs.mode.as_deref()
+            {
+                // Ansible compares with the link's own mode, which is always 0777.
+                let was = if edit.state.is_link {
+                    "0777".to_owned()
+                } else {
+                    edit.state.mode.clone().unwrap_or_else(|| "0644".to_owned())
+                };
+                if files::parse_octal(&was) != files::parse_octal(mode) {
+                    attrs.insert("before".into(), json!({"mode": was}));
+                    attrs.insert("after".into(), json!({"mode": mode}));
+                }
+            }
+            let header = format!("{path} (file attributes)");
+            attrs.insert("before_header".into(), header.clone().into());
+            attrs.insert("after_header".into(), header.into());
+            Some(Value::Array(vec![content, Value::Object(attrs)]))
+        }
+    }
 }
 
 /// Whether `attrs` ask for something the file does not have. A new file is assumed to get
 /// mode 0644 (umask 022) and the connecting user as owner.
 fn attrs_differ(attrs: &FileAttrs, state: &FileState) -> bool {
+    if state.is_link {
+        // Ansible sets the mode on the link itself, which Linux cannot do: nothing changes.
+        let attrs = FileAttrs {
+            mode: None,
+            ..attrs.clone()
+        };
+        return !files::attrs_match(state, &attrs);
+    }
     if state.exists {
         return !files::attrs_match(state, attrs);
     }
@@ -235,9 +313,10 @@ fn attrs_differ(attrs: &FileAttrs, state: &FileState) -> bool {
 /// of a new file is created, then `files::write_content` writes atomically (backup only when the
 /// content changes and the file existed), through symlinks. The message gets Ansible's attribute suffix. The
 /// backup's path, when one was made, is under `backup_file`.
-pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult {
+pub(crate) async fn apply(ctx: &ModuleContext<'_>, mut edit: Edit<'_>) -> TaskResult {
     let attrs_changed = attrs_differ(&edit.attrs, edit.state);
-    let mut msg = edit.msg;
+    let registered = registered_diff(ctx, &edit, attrs_changed);
+    let mut msg = std::mem::take(&mut edit.msg);
     if attrs_changed && (!ctx.check_mode || edit.state.exists) {
         if edit.changed {
             msg.push_str(" and ");
@@ -251,6 +330,13 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
         diff.before_header.clone_from(&edit.diff_header);
         diff.after_header = edit.diff_header;
         result.diffs.push(diff);
+    }
+    if let Some(diff) = registered {
+        result.set("diff", diff);
+    }
+    let preserve_fails = edit.mode_preserve && (edit.state.exists || !ctx.check_mode);
+    if preserve_fails && (!result.changed || ctx.check_mode) {
+        return preserve_failure(ctx, edit.path).await;
     }
     if !result.changed || ctx.check_mode {
         result.msg = Some(msg);
@@ -268,12 +354,16 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
         Err(failed) => return failed,
     };
     let backup = edit.backup && edit.changed && edit.state.exists;
+    let mut attrs = edit.attrs.clone();
+    if edit.state.is_link {
+        attrs.mode = None;
+    }
     let written = files::write_content(
         ctx,
         &target,
         edit.state,
         &edit.content,
-        &edit.attrs,
+        &attrs,
         backup,
         edit.validate.as_deref().filter(|_| edit.changed),
     )
@@ -287,6 +377,9 @@ pub(crate) async fn apply(ctx: &ModuleContext<'_>, edit: Edit<'_>) -> TaskResult
         .filter(|b| b.as_str().is_some_and(|s| !s.is_empty()))
     {
         result.set("backup_file", b.clone());
+    }
+    if preserve_fails {
+        return preserve_failure(ctx, edit.path).await;
     }
     result.warnings = written.warnings;
     result.msg = Some(msg);

@@ -21,7 +21,7 @@ pub use connection::{
     Become, BecomeMethod, Connection, ConnectionError, Connector, Exec, ExecOutput,
 };
 pub use event::{Event, HostStats, Reporter, Status};
-pub use module::{ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
+pub use module::{ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
 pub use result::{Deprecation, FileDiff, NO_TRACEBACK, Shape, TaskResult};
 pub use span::Span;
 pub use templar::{Templar, TemplateError};

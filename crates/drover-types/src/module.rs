@@ -25,6 +25,18 @@ pub enum ArgKind {
     Any,
 }
 
+/// The value an argument has when a task does not give it, as Ansible's module reports it in
+/// `invocation.module_args`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgDefault {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A text.
+    Str(&'static str),
+}
+
 /// One argument a module accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct ArgSpecEntry {
@@ -40,6 +52,8 @@ pub struct ArgSpecEntry {
     pub choices: &'static [&'static str],
     /// The engine passes it to the module untemplated (`assert`'s `that`, `debug`'s `var`).
     pub raw: bool,
+    /// Its value when not given, for `invocation.module_args`.
+    pub default: ArgDefault,
 }
 
 impl ArgSpecEntry {
@@ -52,7 +66,13 @@ impl ArgSpecEntry {
             required: false,
             choices: &[],
             raw: false,
+            default: ArgDefault::Null,
         }
+    }
+    /// The same argument with a default value (only reported, in `invocation`).
+    pub const fn default(mut self, default: ArgDefault) -> Self {
+        self.default = default;
+        self
     }
     /// The same argument, required.
     pub const fn required(mut self) -> Self {
@@ -138,10 +158,10 @@ pub trait Module: Send + Sync {
     async fn run(&self, ctx: &ModuleContext<'_>, args: &Map) -> TaskResult;
     /// The `module_args` of the result's `invocation`, as ansible-core's module of the same
     /// name reports them (every parameter it has, defaults filled in), for `args` as
-    /// [`Module::run`] gets them; `None` for what ansible-core runs as an action without a
-    /// module (`debug`, `set_fact`...), whose results have no `invocation`.
-    fn invocation(&self, args: &Map) -> Option<Map> {
-        let _ = args;
+    /// [`Module::run`] got them and the `result` it gave; `None` for what ansible-core runs as
+    /// an action without a module (`debug`, `set_fact`...), whose results have no `invocation`.
+    fn invocation(&self, args: &Map, result: &TaskResult) -> Option<Map> {
+        let _ = (args, result);
         None
     }
 }

@@ -108,6 +108,9 @@ cases! {
     case_44_clear_host_errors_when => "44-clear-host-errors-when",
     case_45_set_ops_numbers => "45-set-ops-numbers",
     case_46_string_formatting => "46-string-formatting",
+    case_60_registered_text_edits => "60-registered-text-edits",
+    case_61_registered_copy_file_stat => "61-registered-copy-file-stat",
+    case_62_registered_diff_mode => "62-registered-diff-mode",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
     case_82_output_verbose => "82-output-verbose",
@@ -145,12 +148,12 @@ fn every_case_directory_has_a_test() {
     );
 }
 
-fn env_flag(name: &str) -> bool {
+pub(super) fn env_flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The `ansible-playbook` to compare against; panics (never skips) when there is none.
-fn ansible_playbook() -> PathBuf {
+pub(super) fn ansible_playbook() -> PathBuf {
     if let Some(p) = std::env::var_os("DROVER_ANSIBLE_PLAYBOOK").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
         assert!(
@@ -188,7 +191,7 @@ fn case_args(case_dir: &Path) -> Vec<String> {
 
 /// Which tool a [`Side`] runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tool {
+pub(super) enum Tool {
     Ansible,
     Drover,
 }
@@ -204,27 +207,30 @@ impl Tool {
 
 /// One tool's private copy of a case: `<tmp>/project` (the case), `<tmp>/out`, and ansible's
 /// home, temp dirs and an empty config file.
-struct Side {
+pub(super) struct Side {
     tool: Tool,
     program: PathBuf,
-    dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
     args: Vec<String>,
 }
 
 /// What one run left behind.
-struct Outcome {
-    output: RunOutput,
+pub(super) struct Outcome {
+    pub(super) output: RunOutput,
     /// stdout and stderr normalised for comparison (see `differential_output.rs`).
-    printed: [String; 2],
-    recap: BTreeMap<String, Recap>,
-    tree: BTreeMap<String, TreeEntry>,
-    command: String,
+    pub(super) printed: [String; 2],
+    pub(super) recap: BTreeMap<String, Recap>,
+    pub(super) tree: BTreeMap<String, TreeEntry>,
+    pub(super) command: String,
 }
 
 impl Side {
-    fn new(tool: Tool, program: PathBuf, case_dir: &Path) -> Side {
+    pub(super) fn new(tool: Tool, program: PathBuf, case_dir: &Path) -> Side {
+        // Both tools' paths have the same length, so values that depend on it (a symlink's
+        // size) compare equal: "ansible" is one letter longer than "drover".
         let dir = tempfile::Builder::new()
             .prefix(&format!("drover-diff-{}-", tool.label()))
+            .rand_bytes(if tool == Tool::Ansible { 6 } else { 7 })
             .tempdir()
             .expect("temp dir");
         let side = Side {
@@ -259,11 +265,11 @@ impl Side {
         self.dir.path().join("project")
     }
 
-    fn out(&self) -> PathBuf {
+    pub(super) fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
 
-    fn run(&self) -> Outcome {
+    pub(super) fn run(&self) -> Outcome {
         let root = self.dir.path();
         let out_arg = format!("out={}", self.out().display());
         let mut cmd = Cmd::new(&self.program);
@@ -326,7 +332,7 @@ fn tail(text: &str, n: usize) -> String {
     s
 }
 
-fn show_run(label: &str, o: &Outcome) -> String {
+pub(super) fn show_run(label: &str, o: &Outcome) -> String {
     format!(
         "===== {label}: {}\n{}\n--- stdout (tail) ---\n{}\n--- stderr (tail) ---\n{}\n",
         o.command,
@@ -339,7 +345,7 @@ fn show_run(label: &str, o: &Outcome) -> String {
     )
 }
 
-fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
+pub(super) fn show_recap(recap: &BTreeMap<String, Recap>) -> String {
     if recap.is_empty() {
         return "    (no PLAY RECAP)\n".to_owned();
     }
