@@ -115,6 +115,19 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         }),
         "lower" => Value::from(s.to_lowercase()),
         "upper" => Value::from(s.to_uppercase()),
+        "swapcase" => Value::from(
+            s.chars()
+                .flat_map(|c| -> Vec<char> {
+                    if c.is_lowercase() {
+                        c.to_uppercase().collect()
+                    } else if c.is_uppercase() {
+                        c.to_lowercase().collect()
+                    } else {
+                        vec![c]
+                    }
+                })
+                .collect::<String>(),
+        ),
         "title" => Value::from(crate::filters::core::py_title(s)),
         "capitalize" => Value::from(crate::filters::core::py_capitalize(s)),
         "replace" => {

@@ -64,7 +64,11 @@ fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 /// Jinja's `tojson`: sorted keys, ASCII only, and `<>&'` escaped so it is safe in HTML.
-fn tojson(value: &Value, indent: Option<usize>) -> Result<String, Error> {
+/// Jinja's `tojson(value, indent=None)`.
+fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+    let named: Option<usize> = kwargs.get("indent")?;
+    kwargs.assert_all_used()?;
+    let indent = named.or(indent);
     let opts = json::Options {
         indent,
         sort_keys: true,
