@@ -436,11 +436,12 @@ fn sum(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
 }
 
 fn add_numbers(a: &Value, b: &Value) -> Result<Value, Error> {
-    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64())
-        && a.is_integer()
+    if a.is_integer()
         && b.is_integer()
+        && let (Ok(x), Ok(y)) = (i128::try_from(a.clone()), i128::try_from(b.clone()))
+        && let Some(total) = x.checked_add(y)
     {
-        return Ok(Value::from(x + y));
+        return Ok(Value::from(total));
     }
     let x = f64::try_from(a.clone()).map_err(|_| {
         fail(format!(

@@ -111,6 +111,8 @@ cases! {
     case_47_jinja_structure_filters => "47-jinja-structure-filters",
     case_48_numbers_python_methods => "48-numbers-python-methods",
     case_49_lookups => "49-lookups",
+    case_50_tests => "50-tests",
+    case_51_precedence_scoping => "51-precedence-scoping",
     case_60_registered_text_edits => "60-registered-text-edits",
     case_61_registered_copy_file_stat => "61-registered-copy-file-stat",
     case_62_registered_diff_mode => "62-registered-diff-mode",
