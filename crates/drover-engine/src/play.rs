@@ -144,9 +144,11 @@ pub(crate) async fn run_playbook(
             .order
             .iter()
             .filter_map(|h| runner.hosts.get(h).map(|s| (h.clone(), s.stats)))
-            // Like ansible-playbook, the recap shows only hosts something was counted for.
+            // Like ansible-playbook, the recap shows only hosts something was counted for, in
+            // the order of their names.
             .filter(|(_, s)| *s != drover_types::HostStats::default())
             .collect();
+        stats.sort_by(|a, b| a.0.cmp(&b.0));
         runner.reporter.event(&Event::Recap(stats.clone()));
         if runner.abort {
             break;
@@ -344,7 +346,7 @@ impl<'r> Runner<'r> {
                     check_mode: config.check,
                 });
             }
-            // The recap lists hosts in the order they first took part, as ansible-playbook does.
+            // Hosts in the order they first took part (the recap sorts them by name).
             let seen: std::collections::HashSet<&String> = self.order.iter().collect();
             let new: Vec<String> = batch
                 .iter()
