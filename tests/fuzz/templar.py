@@ -620,17 +620,17 @@ class Ansible:
         for name, src in case["tvars"].items():
             variables[name] = self.trust(src)
         self.templar.available_variables = variables
-        signal.setitimer(signal.ITIMER_REAL, 2.0)
+        # The alarm may go off while it is being cancelled: the outer try catches that too.
         try:
-            return tagged(self.templar.template(self.trust(case["src"])))
-        except Timeout:
-            return {"t": "timeout"}
-        except MemoryError:
+            signal.setitimer(signal.ITIMER_REAL, 2.0)
+            try:
+                return tagged(self.templar.template(self.trust(case["src"])))
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except (Timeout, MemoryError):
             return {"t": "timeout"}
         except Exception as e:  # noqa: BLE001 - any error is an outcome
             return {"t": "error", "v": ("%s: %s" % (type(e).__name__, e))[:300]}
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def main():
