@@ -7,25 +7,65 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("log", |x: f64, base: Option<f64>| match base {
-        Some(b) => {
-            if b == 10.0 {
-                x.log10()
-            } else {
-                x.ln() / b.ln()
-            }
-        }
-        None => x.ln(),
-    });
-    env.add_filter("pow", |x: f64, y: f64| x.powf(y));
+    env.add_filter("log", log);
+    env.add_filter("pow", |x: f64, y: f64| py_pow(x, y));
     env.add_filter("root", |x: f64, base: Option<f64>| {
         let b = base.unwrap_or(2.0);
-        if b == 2.0 { x.sqrt() } else { x.powf(1.0 / b) }
+        if b == 2.0 {
+            if x < 0.0 {
+                return Err(fail("math domain error"));
+            }
+            Ok(x.sqrt())
+        } else if b == 0.0 {
+            Err(fail("float division by zero"))
+        } else {
+            py_pow(x, 1.0 / b)
+        }
     });
     env.add_filter("human_readable", human_readable);
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("strftime", strftime);
     env.add_filter("to_datetime", to_datetime);
+}
+
+/// Python's `math.log(x)`, `math.log10(x)` or `math.log(x, base)`, with its errors.
+fn log(x: f64, base: Option<f64>) -> Result<f64, Error> {
+    let ln = |v: f64| {
+        if v <= 0.0 || v == f64::NEG_INFINITY {
+            Err(fail("math domain error"))
+        } else {
+            Ok(v.ln())
+        }
+    };
+    match base {
+        None => ln(x),
+        Some(10.0) => ln(x).map(|_| x.log10()),
+        Some(b) => {
+            let (top, bottom) = (ln(x)?, ln(b)?);
+            if bottom == 0.0 {
+                return Err(fail("float division by zero"));
+            }
+            Ok(top / bottom)
+        }
+    }
+}
+
+/// Python's `math.pow`: a finite result too large is an overflow, a negative base with a
+/// fractional exponent or zero to a negative power a domain error.
+fn py_pow(x: f64, y: f64) -> Result<f64, Error> {
+    if x.is_finite() && y.is_finite() {
+        if x < 0.0 && y.fract() != 0.0 {
+            return Err(fail("math domain error"));
+        }
+        if x == 0.0 && y < 0.0 {
+            return Err(fail("math domain error"));
+        }
+    }
+    let r = x.powf(y);
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(fail("math range error"));
+    }
+    Ok(r)
 }
 
 const UNITS: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
