@@ -347,17 +347,11 @@ fn symbolic_bits(user: char, perms: &str, prev: u32, is_dir: bool, umask: u32) -
 /// Every argument of `spec` with the task's value (booleans as booleans, paths and texts as
 /// text) or its default: what Ansible's Python modules report as `invocation.module_args`.
 pub(crate) fn module_args(spec: &drover_types::ArgSpec, args: &Map) -> Map {
-    use drover_types::{ArgDefault, ArgKind};
+    use drover_types::ArgDefault;
     spec.entries()
         .map(|e| {
             let value = match args.get(e.name).filter(|v| !v.is_null()) {
-                Some(v) => match e.kind {
-                    ArgKind::Bool => to_bool(v).map_or_else(|| v.clone(), Value::from),
-                    ArgKind::Str | ArgKind::Path => {
-                        to_text(v).map_or_else(|| v.clone(), Value::from)
-                    }
-                    _ => v.clone(),
-                },
+                Some(v) => typed(e.kind, v),
                 None => match e.default {
                     ArgDefault::Null => Value::Null,
                     ArgDefault::Bool(b) => b.into(),
@@ -367,6 +361,22 @@ pub(crate) fn module_args(spec: &drover_types::ArgSpec, args: &Map) -> Map {
             (e.name.to_owned(), value)
         })
         .collect()
+}
+
+/// A given argument as ansible-core's module sees it after type conversion: booleans as
+/// booleans, paths and texts as text, integers written as text as integers.
+pub(crate) fn typed(kind: drover_types::ArgKind, given: &Value) -> Value {
+    use drover_types::ArgKind;
+    let converted = match kind {
+        ArgKind::Bool => to_bool(given).map(Value::Bool),
+        ArgKind::Str | ArgKind::Path => to_text(given).map(Value::String),
+        ArgKind::Int => match given {
+            Value::String(s) => s.trim().parse::<i64>().ok().map(Value::from),
+            _ => None,
+        },
+        _ => None,
+    };
+    converted.unwrap_or_else(|| given.clone())
 }
 
 #[cfg(test)]

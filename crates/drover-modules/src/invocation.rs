@@ -3,8 +3,7 @@
 //! ansible-core 2.19's parameters and defaults. Modules whose spec holds every parameter with
 //! its default use [`crate::args::module_args`] instead.
 
-use crate::args::{to_bool, to_text};
-use drover_types::{ArgDefault, ArgKind, ArgSpec, Map, Value};
+use drover_types::{ArgDefault, ArgSpec, Map, Value};
 
 use ArgDefault::{Bool, Null, Str};
 
@@ -30,7 +29,10 @@ pub(crate) fn module_args(spec: &ArgSpec, tables: &[&[(&str, ArgDefault)]], args
     let mut out = Map::new();
     for (name, default) in tables.iter().flat_map(|t| t.iter()) {
         let value = match args.get(*name).filter(|v| !v.is_null()) {
-            Some(given) => typed(spec, name, given),
+            Some(given) => match spec.find(name) {
+                Some(entry) => crate::args::typed(entry.kind, given),
+                None => given.clone(),
+            },
             None => match default {
                 Null => Value::Null,
                 Bool(b) => Value::Bool(*b),
@@ -40,18 +42,4 @@ pub(crate) fn module_args(spec: &ArgSpec, tables: &[&[(&str, ArgDefault)]], args
         out.insert((*name).to_owned(), value);
     }
     out
-}
-
-fn typed(spec: &ArgSpec, name: &str, given: &Value) -> Value {
-    let kind = spec.find(name).map(|e| e.kind);
-    let converted = match kind {
-        Some(ArgKind::Bool) => to_bool(given).map(Value::Bool),
-        Some(ArgKind::Str | ArgKind::Path) => to_text(given).map(Value::String),
-        Some(ArgKind::Int) => match given {
-            Value::String(s) => s.trim().parse::<i64>().ok().map(Value::from),
-            _ => None,
-        },
-        _ => None,
-    };
-    converted.unwrap_or_else(|| given.clone())
 }

@@ -195,10 +195,8 @@ static RNG: Mutex<Option<Random>> = Mutex::new(None);
 /// capitalised sentences with commas and full stops; as HTML `<p>` paragraphs joined by
 /// newlines, else joined by blank lines.
 fn lipsum(args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
-    let arg = |i: usize, name: &str| -> Result<Option<Value>, Error> {
-        let named: Option<Value> = kwargs.get(name)?;
-        Ok(named.or_else(|| args.get(i).cloned()))
-    };
+    let p = crate::params::Params::new(&args, &kwargs);
+    let arg = |i: usize, name: &str| p.get(i, name);
     let number = |v: Option<Value>, default: i64| -> Result<i64, Error> {
         match v {
             None => Ok(default),

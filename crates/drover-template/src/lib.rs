@@ -29,6 +29,7 @@ pub(crate) mod filters;
 mod globals;
 mod lazy;
 mod lookups;
+mod params;
 mod pycompat;
 mod pyops;
 mod render;

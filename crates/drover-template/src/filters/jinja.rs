@@ -4,6 +4,7 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::params::Params;
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 
@@ -16,50 +17,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("xmlattr", xmlattr);
 }
 
-/// Positional arguments after the value, by the names Jinja gives them, so either way of
-/// passing works.
-struct Params<'a> {
-    positional: &'a [Value],
-    kwargs: &'a Kwargs,
-}
-
-impl Params<'_> {
-    fn get(&self, index: usize, name: &str) -> Result<Option<Value>, Error> {
-        let named: Option<Value> = self.kwargs.get(name)?;
-        Ok(named.or_else(|| self.positional.get(index).cloned()))
-    }
-
-    fn int(&self, index: usize, name: &str, default: i64) -> Result<i64, Error> {
-        match self.get(index, name)? {
-            None => Ok(default),
-            Some(v) if v.is_none() => Ok(default),
-            Some(v) => i64::try_from(v.clone())
-                .map_err(|_| fail(format!("{name} must be an integer, not {}", py_str(&v)))),
-        }
-    }
-
-    fn flag(&self, index: usize, name: &str, default: bool) -> Result<bool, Error> {
-        Ok(self.get(index, name)?.map_or(default, |v| v.is_true()))
-    }
-
-    fn text(&self, index: usize, name: &str) -> Result<Option<String>, Error> {
-        Ok(self
-            .get(index, name)?
-            .filter(|v| !v.is_none())
-            .map(|v| py_str(&v)))
-    }
-}
-
 /// `truncate(s, length=255, killwords=False, end='...', leeway=5)`.
 fn truncate(
     value: &Value,
     args: minijinja::value::Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let p = Params {
-        positional: &args,
-        kwargs: &kwargs,
-    };
+    let p = Params::new(&args, &kwargs);
     let length = p.int(0, "length", 255)?;
     let killwords = p.flag(1, "killwords", false)?;
     let end = p.text(2, "end")?.unwrap_or_else(|| "...".into());
@@ -94,10 +58,7 @@ fn wordwrap(
     args: minijinja::value::Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let p = Params {
-        positional: &args,
-        kwargs: &kwargs,
-    };
+    let p = Params::new(&args, &kwargs);
     let width = p.int(0, "width", 79)?;
     let wrap = Wrap {
         width: usize::try_from(width).unwrap_or(0),
