@@ -15,6 +15,7 @@
 //!   (or `scripts/fuzz-templates`).
 //! * `DROVER_FUZZ_TRACE=1` prints each case before drover evaluates it (to find a crash).
 //! * `DROVER_FUZZ_REPORT=<file>` writes the full report (every class with examples) there.
+//! * `DROVER_FUZZ_DUMP=<file>` writes every disagreement there, one JSON object per line.
 //! * The python is `$DROVER_ANSIBLE_VENV/bin/python`, else the one next to
 //!   `$DROVER_ANSIBLE_PLAYBOOK`, else next to `ansible-playbook` on `PATH`.
 
@@ -302,6 +303,8 @@ fn templar_agrees_with_ansible() {
     let trace = std::env::var_os("DROVER_FUZZ_TRACE").is_some();
     let (mut total, mut agreed, mut skipped) = (0usize, 0usize, 0usize);
     let mut classes: BTreeMap<String, Class> = BTreeMap::new();
+    let mut dump = std::env::var_os("DROVER_FUZZ_DUMP")
+        .map(|path| std::fs::File::create(path).expect("create the dump file"));
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("read a case");
         let case: serde_json::Value = serde_json::from_str(&line).expect("a JSON case");
@@ -346,6 +349,11 @@ fn templar_agrees_with_ansible() {
         } else {
             classify(family, ansible, &drover)
         };
+        if let Some(f) = dump.as_mut() {
+            let row = json!({"id": case["id"], "class": class, "family": family, "src": src,
+                "vars": case["vars"], "tvars": case["tvars"], "ansible": ansible, "drover": drover});
+            writeln!(f, "{row}").expect("write the dump file");
+        }
         let entry = classes.entry(class).or_default();
         entry.count += 1;
         if entry.examples.len() < 3 {
