@@ -39,19 +39,28 @@ pub(crate) fn rewrite_chains(source: &str) -> Cow<'_, str> {
     if !source.contains("{{") && !source.contains("{%") {
         return Cow::Borrowed(source);
     }
-    map_tags(source, rewrite_expression)
+    map_tags(source, |inner| rewrite(inner, true))
 }
 
 /// The same rewrites on a bare expression (a `when:` condition).
 pub(crate) fn rewrite_expression(expr: &str) -> Cow<'_, str> {
+    rewrite(expr, false)
+}
+
+/// The rewrites of one expression; `tag` when it is the inside of a tag (whitespace control).
+fn rewrite(expr: &str, tag: bool) -> Cow<'_, str> {
     let pct = crate::pyops::rewrite_percent_from(expr, true);
     let sub = match crate::pyops::rewrite_datetime_sub(&pct) {
         Cow::Borrowed(_) => pct,
         Cow::Owned(s) => Cow::Owned(s),
     };
-    match sub {
+    let defaults = match sub {
         Cow::Borrowed(s) => rewrite_defaults(s),
         Cow::Owned(s) => Cow::Owned(rewrite_defaults(&s).into_owned()),
+    };
+    match defaults {
+        Cow::Borrowed(s) => crate::compare::rewrite(s, tag),
+        Cow::Owned(s) => Cow::Owned(crate::compare::rewrite(&s, tag).into_owned()),
     }
 }
 

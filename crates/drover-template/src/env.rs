@@ -50,6 +50,7 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
         .build()?;
     env.set_syntax(config);
     env.set_formatter(|out, _state, value| {
+        crate::render::count_output();
         // minijinja's strict mode stops a plain undefined before the formatter; what still
         // arrives is the silent undefined of an inline `if` without `else`, which Jinja prints
         // as nothing (`{{ ',' if not loop.last }}`).
@@ -70,6 +71,7 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     crate::globals::register(&mut env);
     crate::filters::register(&mut env);
     crate::tests::register(&mut env);
+    crate::compare::register(&mut env);
     crate::lookups::register(&mut env);
     Ok(env)
 }

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod chain;
+mod compare;
 #[cfg(test)]
 mod compat_tests;
 mod convert;

@@ -44,7 +44,17 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
     let value = if let Some((expr, compiled)) = single_expression(env, text) {
         eval_compiled(env, &compiled, expr, ctx)?
     } else {
-        Value::from(env.template_from_str(text)?.render(ctx)?)
+        // Renders inside this one (variables that are templates) count their own output.
+        let outer = OUTPUTS.replace(0);
+        let rendered = env.template_from_str(text).and_then(|t| t.render(ctx));
+        let outputs = OUTPUTS.replace(outer);
+        let rendered = rendered?;
+        // ansible-core's result for a template that output nothing at all (no text, no
+        // expression: `{% for x in [] %}..{% endfor %}`) is None, not ''.
+        if rendered.is_empty() && outputs == 0 {
+            return Ok(Value::from(()));
+        }
+        Value::from(rendered)
     };
     Ok(match value.as_str() {
         Some(s) if value.kind() == minijinja::value::ValueKind::String => {
@@ -57,6 +67,16 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
         }
         _ => value,
     })
+}
+
+thread_local! {
+    /// How many `{{ }}` the template being rendered on this thread has output.
+    static OUTPUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one `{{ }}` output (called by the environment's formatter).
+pub(crate) fn count_output() {
+    OUTPUTS.set(OUTPUTS.get() + 1);
 }
 
 /// The source as Jinja's lexer reads it: one trailing `\n` (or `\r\n`) removed.
