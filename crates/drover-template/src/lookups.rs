@@ -145,12 +145,14 @@ fn dispatch(
                     }
                     _ => ctx,
                 };
-                let rendered = env
-                    .template_from_named_str(&path.display().to_string(), &body)?
-                    .render(ctx)?;
-                out.push(Value::from(crate::render::restore_trailing_newlines(
-                    &text, &rendered, "\n",
-                )));
+                let name = path.display().to_string();
+                let template = env.template_from_named_str(&name, &body)?;
+                out.push(match crate::render::render_or_none(&template, ctx)? {
+                    Some(rendered) => Value::from(crate::render::restore_trailing_newlines(
+                        &text, &rendered, "\n",
+                    )),
+                    None => Value::from(()),
+                });
             }
             out
         }

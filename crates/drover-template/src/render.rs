@@ -44,17 +44,10 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
     let value = if let Some((expr, compiled)) = single_expression(env, text) {
         eval_compiled(env, &compiled, expr, ctx)?
     } else {
-        // Renders inside this one (variables that are templates) count their own output.
-        let outer = OUTPUTS.replace(0);
-        let rendered = env.template_from_str(text).and_then(|t| t.render(ctx));
-        let outputs = OUTPUTS.replace(outer);
-        let rendered = rendered?;
-        // ansible-core's result for a template that output nothing at all (no text, no
-        // expression: `{% for x in [] %}..{% endfor %}`) is None, not ''.
-        if rendered.is_empty() && outputs == 0 {
-            return Ok(Value::from(()));
+        match render_or_none(&env.template_from_str(text)?, ctx)? {
+            Some(rendered) => Value::from(rendered),
+            None => return Ok(Value::from(())),
         }
-        Value::from(rendered)
     };
     Ok(match value.as_str() {
         Some(s) if value.kind() == minijinja::value::ValueKind::String => {
@@ -72,6 +65,20 @@ pub(crate) fn render_in(env: &Environment<'_>, source: &str, ctx: Value) -> Resu
 thread_local! {
     /// How many `{{ }}` the template being rendered on this thread has output.
     static OUTPUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Renders a template; `None` when it output nothing at all (no text, no expression:
+/// `{% for x in [] %}..{% endfor %}`), which is ansible-core 2.19's None rather than ''.
+pub(crate) fn render_or_none(
+    template: &minijinja::Template<'_, '_>,
+    ctx: Value,
+) -> Result<Option<String>, Error> {
+    // Renders inside this one (variables that are templates) count their own output.
+    let outer = OUTPUTS.replace(0);
+    let rendered = template.render(ctx);
+    let outputs = OUTPUTS.replace(outer);
+    let rendered = rendered?;
+    Ok((!rendered.is_empty() || outputs > 0).then_some(rendered))
 }
 
 /// Counts one `{{ }}` output (called by the environment's formatter).
