@@ -288,8 +288,9 @@ async fn finish_put(
     if before.exists && !force {
         // Ansible's copy names its source; for inline content that is a temp file on the
         // controller, which drover does not make, so there is no `src` then.
+        // ansible-core's copy reports the `dest` it was given here, a directory included.
         let mut r = TaskResult::changed(false);
-        r.set("dest", final_dest);
+        r.set("dest", a.str("dest")?.unwrap_or(final_dest));
         if let Some(src) = src_name {
             r.set("src", src);
         }

@@ -14,8 +14,9 @@
 //! [`Templates::with_controller_env`] (what `lookup('env')` and `expanduser` see).
 //!
 //! Layout: `render` (one string), `lazy` (the variables as a minijinja object), `convert`
-//! (values in and out, Python's `repr`), `chain` and `pyops` (source rewrites for Ansible's
-//! chainable undefined and Python's `%`), `filters/*`, `tests` (Jinja tests), `lookups`,
+//! (values in and out, Python's `repr`), `chain`, `pyops` and `compare` (source rewrites for
+//! Ansible's chainable undefined, Python's `%`, and Python's comparisons and `~`, which
+//! minijinja's operators do not give), `filters/*`, `tests` (Jinja tests), `lookups`,
 //! `pycompat` (Python methods on strings, dicts and lists).
 
 #![forbid(unsafe_code)]

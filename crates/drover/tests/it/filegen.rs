@@ -38,7 +38,7 @@ use generate::{Case, Start};
 /// The seed CI runs.
 const SEED: u64 = 20_261_203;
 /// How many cases CI runs.
-const CASES: usize = 150;
+const CASES: usize = 300;
 /// Local hosts the cases are spread over.
 const HOSTS: usize = 2;
 
