@@ -625,6 +625,7 @@ async fn run_judged(
             become_: become_.as_ref(),
             search_paths: env.search_paths,
             timeout,
+            arg_spans: &env.task.arg_spans,
         };
         let mut result = env.module.run(&ctx, &args).await;
         if result.unreachable {

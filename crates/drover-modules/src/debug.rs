@@ -26,9 +26,6 @@ static SPEC: ArgSpec = ArgSpec {
     any_args: false,
 };
 
-/// What `var` shows when its expression is undefined.
-pub(crate) const NOT_DEFINED: &str = "VARIABLE IS NOT DEFINED!";
-
 #[async_trait]
 impl Module for Debug {
     fn name(&self) -> &'static str {
@@ -77,8 +74,19 @@ impl Module for Debug {
                 };
                 match ctx.templar.eval(&expr, ctx.vars) {
                     Ok(value) => result.set(&expr, value),
-                    Err(drover_types::TemplateError::Undefined(_)) => {
-                        result.set(&expr, NOT_DEFINED)
+                    Err(drover_types::TemplateError::Undefined(reason)) => {
+                        // ansible-core 2.19 shows the error in place of the value and warns,
+                        // pointing at the argument; the expression is already its key.
+                        let suffix = format!(". String: {}", expr.trim());
+                        let reason = reason.strip_suffix(&suffix).unwrap_or(&reason);
+                        result.set(&expr, format!("<< error 1 - {reason} >>"));
+                        let warning = format!("Encountered 1 template error.\nerror 1 - {reason}");
+                        if let Some((_, span)) =
+                            ctx.arg_spans.iter().find(|(name, _)| name == "var")
+                        {
+                            result.warning_origins.insert(warning.clone(), span.clone());
+                        }
+                        result.warnings.push(warning);
                     }
                     Err(e) => {
                         return TaskResult::failed(format!(

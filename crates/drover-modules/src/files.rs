@@ -838,6 +838,7 @@ mod tests {
             become_: None,
             search_paths: &[],
             timeout: None,
+            arg_spans: &[],
         }
     }
 

@@ -83,6 +83,7 @@ async fn run(module: &str, args: Value) -> TaskResult {
         become_: None,
         search_paths: &[],
         timeout: None,
+        arg_spans: &[],
     };
     let m = drover_modules::all()
         .into_iter()
@@ -119,7 +120,7 @@ async fn debug_msg_and_var() {
         json!({"lst": [1, 2], "changed": false, "failed": false})
     );
     let r = run("debug", json!({"var": "nope"})).await;
-    assert_eq!(r.data["nope"], "VARIABLE IS NOT DEFINED!");
+    assert_eq!(r.data["nope"], "<< error 1 - 'nope' is undefined >>");
     assert!(!r.changed && !r.failed);
     let r = run("debug", json!({"var": "boom"})).await;
     assert!(

@@ -46,6 +46,7 @@ async fn run(module: &str, args: &Map, check: bool, diff: bool) -> TaskResult {
         become_: None,
         search_paths: &[],
         timeout: None,
+        arg_spans: &[],
     };
     let m = drover_modules::all()
         .into_iter()

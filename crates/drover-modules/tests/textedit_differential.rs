@@ -23,6 +23,7 @@ async fn run(module: &str, args: &Map) -> TaskResult {
         become_: None,
         search_paths: &[],
         timeout: None,
+        arg_spans: &[],
     };
     let m = drover_modules::all()
         .into_iter()

@@ -40,6 +40,7 @@ async fn run_counted(module: &str, args: Value, check: bool) -> (TaskResult, usi
         become_: None,
         search_paths: &[],
         timeout: None,
+        arg_spans: &[],
     };
     let m = drover_modules::all()
         .into_iter()

@@ -19,6 +19,9 @@ use std::sync::Arc;
 /// The key under which a templated whole-arguments value is kept.
 pub const VARIABLE_PARAMS: &str = "_variable_params";
 
+/// Where each argument's value is written, by name.
+pub(crate) type ArgSpans = Vec<(String, Span)>;
+
 /// One argument as written, with where it was written.
 struct Arg<'n> {
     name: String,
@@ -39,7 +42,7 @@ impl Loader<'_> {
         value: &Node,
         spec: &ArgSpec,
         args_keyword: Option<&Node>,
-    ) -> Result<(Map, Trust), Error> {
+    ) -> Result<(Map, Trust, ArgSpans), Error> {
         let mut args: Vec<Arg<'_>> = Vec::new();
         if let Some(extra) = args_keyword {
             args.extend(self.args_keyword(extra)?);
@@ -61,7 +64,15 @@ impl Loader<'_> {
         } else {
             Trust::Parts(Arc::new(parts))
         };
-        Ok((args.into_iter().map(|a| (a.name, a.value)).collect(), trust))
+        let spans = args
+            .iter()
+            .map(|a| (a.name.clone(), a.node.map_or(&a.span, |n| &n.span).clone()))
+            .collect();
+        Ok((
+            args.into_iter().map(|a| (a.name, a.value)).collect(),
+            trust,
+            spans,
+        ))
     }
 
     fn args_keyword<'n>(&mut self, node: &'n Node) -> Result<Vec<Arg<'n>>, Error> {

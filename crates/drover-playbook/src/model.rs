@@ -221,6 +221,8 @@ pub struct Task {
     pub span: Span,
     /// Where the module name is written.
     pub module_span: Span,
+    /// Where each argument's value is written (a mapping's value, or the `key=value` text).
+    pub arg_spans: Vec<(String, Span)>,
     /// The module name as written (`ansible.builtin.copy`), shown for unnamed tasks.
     pub action: String,
 }

@@ -288,6 +288,7 @@ impl Loader<'_> {
             common: Common::default(),
             span: node.span.clone(),
             module_span: module_key.span.clone(),
+            arg_spans: Vec::new(),
             action: python_str(module_key),
         };
         let mut args_keyword: Option<&Node> = None;
@@ -344,7 +345,7 @@ impl Loader<'_> {
                 )),
             }
         }
-        (task.args, task.args_trust) =
+        (task.args, task.args_trust, task.arg_spans) =
             self.module_args(&task.module, module_key, module_value, spec, args_keyword)?;
         Ok(task)
     }

@@ -69,7 +69,13 @@ impl Human {
         module: &str,
     ) {
         for warning in &result.warnings {
-            self.warning(warning);
+            match result.warning_origins.get(warning) {
+                Some(span) => {
+                    let text = format!("{warning}\n{}", self.sources.origin(span));
+                    self.warning_block(&text);
+                }
+                None => self.warning(warning),
+            }
         }
         for deprecation in &result.deprecations {
             self.deprecation(deprecation);
@@ -205,6 +211,14 @@ impl Human {
         let line = format!("[WARNING]: {text}");
         if self.said.insert(line.clone()) {
             let _ = writeln!(self.err, "{}", paint(&line, Color::Magenta, self.color));
+        }
+    }
+
+    /// A `[WARNING]` whose text ends with its own line break (an `Origin:` block).
+    fn warning_block(&mut self, text: &str) {
+        let block = format!("[WARNING]: {text}");
+        if self.said.insert(block.clone()) {
+            let _ = write!(self.err, "{}", paint(&block, Color::Magenta, self.color));
         }
     }
 

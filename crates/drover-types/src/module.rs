@@ -144,6 +144,8 @@ pub struct ModuleContext<'a> {
     pub search_paths: &'a [PathBuf],
     /// The task's `timeout:`.
     pub timeout: Option<Duration>,
+    /// Where each argument's value is written in the playbook, by argument name.
+    pub arg_spans: &'a [(String, crate::Span)],
 }
 
 /// A module: checks a host and, when needed, changes it, in as few round trips as it can.

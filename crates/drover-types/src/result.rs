@@ -37,6 +37,9 @@ pub struct TaskResult {
     pub vars: crate::Layer,
     /// Warnings to show the user.
     pub warnings: Vec<String>,
+    /// Where in the playbook some of the [`warnings`](Self::warnings) point, by their text
+    /// (ansible-core prints an `Origin:` under a template error in an argument).
+    pub warning_origins: std::collections::BTreeMap<String, crate::Span>,
     /// What made it, which decides the common keys it registers with.
     pub shape: Shape,
     /// Deprecated ways the task is written, for the user (never registered).

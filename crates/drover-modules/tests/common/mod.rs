@@ -94,6 +94,7 @@ pub async fn run_with(name: &str, args: Value, opts: &Opts) -> TaskResult {
         become_: None,
         search_paths: &opts.search,
         timeout: Some(std::time::Duration::from_secs(30)),
+        arg_spans: &[],
     };
     let args = args.as_object().cloned().expect("args are a map");
     module(name).run(&ctx, &args).await
@@ -130,6 +131,7 @@ pub async fn run_counted(name: &str, args: Value) -> (TaskResult, usize) {
         become_: None,
         search_paths: &[],
         timeout: None,
+        arg_spans: &[],
     };
     let args = args.as_object().cloned().expect("args are a map");
     let r = module(name).run(&ctx, &args).await;

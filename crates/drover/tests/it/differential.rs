@@ -133,6 +133,7 @@ cases! {
     case_84_refused_result_keys_var_templates => "84-refused-result-keys-var-templates",
     case_85_output_warnings => "85-output-warnings",
     case_86_output_task_shapes => "86-output-task-shapes",
+    case_87_output_debug_undefined => "87-output-debug-undefined",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
     // these cases pass under ansible-core and wait for drover to catch up.
     #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
