@@ -65,6 +65,23 @@ pub(crate) fn py_split(s: &str, sep: Option<&str>, maxsplit: i64) -> Vec<String>
     }
 }
 
+/// Unicode's titlecase letters (category Lt), which Python counts as cased but neither lower
+/// nor upper case.
+fn is_titlecase(c: char) -> bool {
+    matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}'
+        | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+}
+
+/// Python's `str.islower()`: some cased character, and none upper or title case.
+pub(crate) fn py_islower(s: &str) -> bool {
+    !s.chars().any(|c| c.is_uppercase() || is_titlecase(c)) && s.chars().any(char::is_lowercase)
+}
+
+/// Python's `str.isupper()`: some cased character, and none lower or title case.
+pub(crate) fn py_isupper(s: &str) -> bool {
+    !s.chars().any(|c| c.is_lowercase() || is_titlecase(c)) && s.chars().any(char::is_uppercase)
+}
+
 fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> {
     let chars = arg_str(args, 0);
     Ok(match method {
@@ -161,12 +178,8 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         "isalpha" => Value::from(!s.is_empty() && s.chars().all(char::is_alphabetic)),
         "isalnum" => Value::from(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
         "isspace" => Value::from(!s.is_empty() && s.chars().all(char::is_whitespace)),
-        "islower" => {
-            Value::from(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))
-        }
-        "isupper" => {
-            Value::from(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
-        }
+        "islower" => Value::from(py_islower(s)),
+        "isupper" => Value::from(py_isupper(s)),
         "format" => Value::from(crate::filters::strformat::str_format(s, args)?),
         "ljust" | "rjust" => {
             let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;

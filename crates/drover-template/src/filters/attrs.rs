@@ -1,4 +1,4 @@
-//! `selectattr`, `rejectattr` and `groupby` with ansible-core's strict undefined: an item that
+//! `select`, `reject`, `selectattr`, `rejectattr` and `groupby` with ansible-core's strict undefined: an item that
 //! lacks the attribute is an error (unless the test is `defined` or `undefined`) (`object of type 'dict' has no attribute 'x'`), where
 //! minijinja's own versions quietly test or group an undefined value. The work is still
 //! minijinja's once every item has it.
@@ -10,6 +10,8 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use std::borrow::Cow;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("select", select);
+    env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
     env.add_filter("rejectattr", rejectattr);
     env.add_filter("groupby", groupby);
@@ -51,6 +53,36 @@ fn check_attr(value: &Value, attr: &str, test: Option<&str>) -> Result<(), Error
     }
 }
 
+/// Jinja's select/reject look the test up, and iterate, only `if value:` (an empty or false
+/// value gives nothing, whatever the test).
+fn nothing_to_test(value: &Value) -> bool {
+    !value.is_undefined() && !value.is_true()
+}
+
+fn select(
+    state: &mut State,
+    value: Value,
+    test: Option<Cow<'_, str>>,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
+    minijinja::filters::select(state, value, test, args)
+}
+
+fn reject(
+    state: &mut State,
+    value: Value,
+    test: Option<Cow<'_, str>>,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
+    minijinja::filters::reject(state, value, test, args)
+}
+
 fn selectattr(
     state: &mut State,
     value: Value,
@@ -58,6 +90,9 @@ fn selectattr(
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
     check_attr(&value, &attr, test.as_deref())?;
     minijinja::filters::selectattr(state, value, attr, test, args)
 }
@@ -69,6 +104,9 @@ fn rejectattr(
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
     check_attr(&value, &attr, test.as_deref())?;
     minijinja::filters::rejectattr(state, value, attr, test, args)
 }

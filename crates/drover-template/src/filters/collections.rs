@@ -462,15 +462,16 @@ fn add_numbers(a: &Value, b: &Value) -> Result<Value, Error> {
 
 fn sort(
     value: &Value,
-    reverse: Option<bool>,
-    case_sensitive: Option<bool>,
+    reverse: Option<Value>,
+    case_sensitive: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    // Both are read by their truth, as Python reads `reverse=` and `if not case_sensitive`.
     let reverse = super::core::flag(&kwargs, "reverse")?
-        .or(reverse)
+        .or(reverse.map(|r| r.is_true()))
         .unwrap_or(false);
     let case_sensitive = super::core::flag(&kwargs, "case_sensitive")?
-        .or(case_sensitive)
+        .or(case_sensitive.map(|c| c.is_true()))
         .unwrap_or(false);
     let attribute: Option<String> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
@@ -671,7 +672,13 @@ fn random(
 fn shuffle(value: &Value, seed: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let seed = kwargs.get::<Option<Value>>("seed")?.or(seed);
     kwargs.assert_all_used()?;
-    let mut list = items(value)?;
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    // ansible-core returns a value it cannot make a list of (a number, a bool) as it is.
+    let Ok(mut list) = items(value) else {
+        return Ok(value.clone());
+    };
     // Ansible shuffles with Random(seed) for a true seed, and returns the list as it is when
     // that fails (a seed of a type Python refuses).
     let rng = match seed.filter(|s| s.is_true()) {
@@ -940,6 +947,11 @@ mod tests {
                 "{{ [1, 2, 3] | shuffle(seed=[1]) }}",
                 serde_json::json!([1, 2, 3]),
             ),
+            // What list() refuses comes back as it is.
+            ("{{ 0.5 | shuffle(seed=1) }}", Value::from(0.5)),
+            ("{{ false | shuffle(seed=1) }}", Value::from(false)),
+            // sort's reverse and case_sensitive are read by their truth.
+            ("{{ [1, 3, 2] | sort(3) }}", serde_json::json!([3, 2, 1])),
         ];
         for (src, want) in cases {
             assert_eq!(

@@ -272,6 +272,9 @@ fn split(
     let sep = kwargs.get::<Option<String>>("separator")?.or(sep);
     let maxsplit = kwargs.get::<Option<i64>>("maxsplit")?.or(maxsplit);
     kwargs.assert_all_used()?;
+    if sep.as_deref() == Some("") {
+        return Err(fail("empty separator"));
+    }
     Ok(split_of(value, sep, maxsplit))
 }
 
@@ -279,11 +282,16 @@ fn split_of(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value 
     Value::from(py_split(&value, sep.as_deref(), maxsplit.unwrap_or(-1)))
 }
 
-fn trim(value: String, chars: Option<String>) -> String {
-    match chars {
+/// Jinja's `str(value).strip(chars)`: a number is written as Python writes it.
+fn trim(value: &Value, chars: Option<String>) -> Result<String, Error> {
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    let value = py_str(value);
+    Ok(match chars {
         Some(c) => value.trim_matches(|x| c.contains(x)).to_owned(),
         None => value.trim().to_owned(),
-    }
+    })
 }
 
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
@@ -568,6 +576,9 @@ pub(crate) fn percent_format_with(
             }
         };
         let num = || {
+            if arg.kind() == ValueKind::Bool {
+                return Ok(f64::from(u8::from(arg.is_true())));
+            }
             f64::try_from(arg.clone()).map_err(|_| {
                 fail(format!(
                     "%{conv} format: a real number is required, not {}",
@@ -608,6 +619,29 @@ pub(crate) fn percent_format_with(
                 sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
             }
             'g' => float_repr(num()?),
+            'c' => match arg.as_str() {
+                Some(c) if c.chars().count() == 1 => c.to_owned(),
+                Some(c) => {
+                    return Err(fail(format!(
+                        "%c requires an int or a unicode character, not a string of length {}",
+                        c.chars().count()
+                    )));
+                }
+                None if arg.is_integer() || arg.kind() == ValueKind::Bool => {
+                    let n = as_int(arg, conv)?;
+                    u32::try_from(n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| fail("%c arg not in range(0x110000)"))?
+                        .to_string()
+                }
+                None => {
+                    return Err(fail(format!(
+                        "%c requires an int or a unicode character, not {}",
+                        type_name(arg)
+                    )));
+                }
+            },
             'x' | 'X' | 'o' => {
                 if arg.kind() == ValueKind::Number && !arg.is_integer() {
                     return Err(fail(format!(
@@ -824,8 +858,25 @@ fn urlencode(value: &Value) -> Result<String, Error> {
         ValueKind::Seq => {
             let mut parts = Vec::new();
             for pair in value.try_iter()? {
-                let k = pair.get_item_by_index(0)?;
-                let v = pair.get_item_by_index(1)?;
+                // Python's `for k, v in items`: each item unpacks into exactly two.
+                let pair = match pair.kind() {
+                    ValueKind::String | ValueKind::Seq | ValueKind::Map => {
+                        super::collections::items(&pair)?
+                    }
+                    _ => {
+                        return Err(fail(format!(
+                            "cannot unpack non-iterable {} object",
+                            type_name(&pair)
+                        )));
+                    }
+                };
+                let [k, v] = <[Value; 2]>::try_from(pair).map_err(|p| {
+                    fail(if p.len() > 2 {
+                        "too many values to unpack (expected 2)".to_owned()
+                    } else {
+                        format!("not enough values to unpack (expected 2, got {})", p.len())
+                    })
+                })?;
                 parts.push(format!(
                     "{}={}",
                     url_quote(&py_str(&k), true),
@@ -861,4 +912,53 @@ fn center(v: &Value, width: Option<Value>, kwargs: Kwargs) -> Result<String, Err
         s,
         " ".repeat(total - left)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    /// Expected values and errors from ansible-core 2.19's templar.
+    #[test]
+    fn string_filters_follow_python() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, Value)] = &[
+            (
+                "{{ [1e300, 1e-07] | map('trim') | list }}",
+                serde_json::json!(["1e+300", "1e-07"]),
+            ),
+            ("{{ ['ab', 'cd'] | urlencode }}", Value::from("a=b&c=d")),
+            ("{{ '%5.2f|%d' % (false, true) }}", Value::from(" 0.00|1")),
+            ("{{ '%c%c' | format(65, 'b') }}", Value::from("Ab")),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let fails: &[(&str, &str)] = &[
+            ("{{ 'a' | split('') }}", "empty separator"),
+            (
+                "{{ ['abc'] | urlencode }}",
+                "too many values to unpack (expected 2)",
+            ),
+            (
+                "{{ ['a'] | urlencode }}",
+                "not enough values to unpack (expected 2, got 1)",
+            ),
+            (
+                "{{ [1] | urlencode }}",
+                "cannot unpack non-iterable int object",
+            ),
+            ("{{ '%c' % 'ab' }}", "not a string of length 2"),
+        ];
+        for (src, want) in fails {
+            let err = t.render(src, &v).expect_err(src);
+            assert!(err.message().contains(want), "{src}: {err}");
+        }
+    }
 }
