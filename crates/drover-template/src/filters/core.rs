@@ -26,6 +26,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("lower", |v: &Value| py_str(v).to_lowercase());
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
+    env.add_filter("replace", replace);
     env.add_filter("comment", comment);
     env.add_filter("center", center);
     env.add_filter("urlencode", urlencode);
@@ -294,6 +295,29 @@ fn trim(value: &Value, chars: Option<String>) -> Result<String, Error> {
     })
 }
 
+/// Jinja's `replace(old, new, count=None)`: `str(s).replace(str(old), str(new), count)`.
+fn replace(
+    value: &Value,
+    old: &Value,
+    new: &Value,
+    count: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let count = kwargs.get::<Option<Value>>("count")?.or(count);
+    kwargs.assert_all_used()?;
+    if value.is_undefined() || old.is_undefined() || new.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    let (s, old, new) = (py_str(value), py_str(old), py_str(new));
+    Ok(match count.filter(|c| !c.is_none()) {
+        Some(c) => match py_index(&c)? {
+            n if n < 0 => s.replace(&old, &new),
+            n => s.replacen(&old, &new, usize::try_from(n).unwrap_or(usize::MAX)),
+        },
+        None => s.replace(&old, &new),
+    })
+}
+
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
 fn ternary(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     if args.len() > 3 {
@@ -459,10 +483,16 @@ fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error>
 }
 
 /// markupsafe's `escape`, which `e`/`escape` use: `&<>'"` as `&amp; &lt; &gt; &#39; &#34;`.
-fn escape(v: &Value) -> String {
-    super::jinja::html_escape(&py_str(v))
+/// Jinja's `escape`: a Markup string (safe), which Python's repr shows as `Markup('...')`.
+fn escape(v: &Value) -> Value {
+    if v.is_safe() {
+        return v.clone();
+    }
+    Value::from_safe_string(super::jinja::html_escape(&py_str(v)))
 }
 
+/// Python's `str.title()`: a character after a cased one is lower-cased, any other is
+/// title-cased (`ß` becomes `Ss`).
 pub(crate) fn py_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_cased = false;
@@ -470,9 +500,9 @@ pub(crate) fn py_title(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            out.push_str(&crate::pycompat::py_titlecase(c));
         }
-        prev_cased = c.is_alphabetic();
+        prev_cased = crate::pycompat::is_cased(c);
     }
     out
 }
