@@ -666,6 +666,15 @@ fn random(
         return Err(fail("start and step can only be used with integer values"));
     }
     let list = items(end).map_err(|_| fail("random can only be used on sequences and integers"))?;
+    if end.kind() == ValueKind::Map && !list.is_empty() {
+        // Python's choice indexes the mapping with a number: a KeyError unless it is a key.
+        let i = rng.randbelow(list.len() as u64);
+        let picked = end.get_item(&Value::from(i))?;
+        if picked.is_undefined() {
+            return Err(fail(i.to_string()));
+        }
+        return Ok(picked);
+    }
     rng.choice(&list).cloned().map_err(|e| fail(e.to_string()))
 }
 
@@ -810,27 +819,43 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
     ))
 }
 
-fn rekey_on_member(data: &Value, key: String, duplicates: Option<String>) -> Result<Value, Error> {
+fn rekey_on_member(data: &Value, key: &Value, duplicates: Option<String>) -> Result<Value, Error> {
     let duplicates = duplicates.unwrap_or_else(|| "error".into());
+    if duplicates != "error" && duplicates != "overwrite" {
+        let mut shown = String::new();
+        crate::convert::py_repr(&Value::from(duplicates.as_str()), &mut shown);
+        return Err(fail(format!(
+            "duplicates parameter to rekey_on_member has unknown value {shown}"
+        )));
+    }
     let elements: Vec<Value> = match data.kind() {
         ValueKind::Map => data
             .try_iter()?
             .map(|k| data.get_item(&k))
             .collect::<Result<_, _>>()?,
-        _ => items(data)?,
+        ValueKind::Seq | ValueKind::Iterable => items(data)?,
+        _ => return Err(fail("Type is not a valid list, set, or dict")),
+    };
+    let repr = |v: &Value| {
+        let mut s = String::new();
+        crate::convert::py_repr(v, &mut s);
+        s
     };
     let mut out: Vec<(Value, Value)> = Vec::new();
     for item in elements {
+        if item.kind() != ValueKind::Map {
+            return Err(fail("List item is not a valid dict"));
+        }
         let k = item
-            .get_attr(&key)
+            .get_item(key)
             .ok()
             .filter(|v| !v.is_undefined())
-            .ok_or_else(|| fail(format!("Key {key} was not found")))?;
+            .ok_or_else(|| fail(format!("Key {} was not found.", repr(key))))?;
         if let Some(pos) = out.iter().position(|(x, _)| *x == k) {
             if duplicates == "error" {
                 return Err(fail(format!(
-                    "Key {} is not unique, cannot correctly turn into dict",
-                    py_str(&k)
+                    "Key {} is not unique, cannot convert to dict.",
+                    repr(&k)
                 )));
             }
             out[pos].1 = item;
@@ -962,5 +987,32 @@ mod tests {
         }
         let err = t.render("{{ 10 | random(seed=[1]) }}", &v).unwrap_err();
         assert!(err.message().contains("supported seed types"), "{err}");
+        // random.choice indexes a mapping by number (KeyError 0 from ansible-core).
+        let err = t
+            .render("{{ {'name': 2} | random(seed=65536) }}", &v)
+            .unwrap_err();
+        assert!(err.message().starts_with("0."), "{err}");
+        for (src, want) in [
+            (
+                "{{ '' | rekey_on_member('a') }}",
+                "Type is not a valid list",
+            ),
+            (
+                "{{ [1] | rekey_on_member('a') }}",
+                "List item is not a valid dict",
+            ),
+            (
+                "{{ [{'b': 1}] | rekey_on_member('a') }}",
+                "Key 'a' was not found.",
+            ),
+            (
+                "{{ [{'a': 1}, {'a': 1}] | rekey_on_member('a') }}",
+                "Key 1 is not unique",
+            ),
+            ("{{ [] | rekey_on_member('a', 'x') }}", "unknown value 'x'"),
+        ] {
+            let err = t.render(src, &v).unwrap_err();
+            assert!(err.message().contains(want), "{src}: {err}");
+        }
     }
 }

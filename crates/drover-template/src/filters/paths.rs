@@ -434,7 +434,19 @@ pub(crate) fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
+fn urlsplit(url: &Value, query: Option<String>) -> Result<Value, Error> {
+    // Python's urlsplit decodes anything but a string as bytes: a number fails, and a falsy
+    // value gives a bytes result that ansible-core cannot store.
+    let Some(url) = url.as_str() else {
+        return Err(fail(if url.is_true() {
+            format!(
+                "'{}' object has no attribute 'decode'",
+                super::core::type_name(url)
+            )
+        } else {
+            "Type 'method' is unsupported for variable storage.".to_owned()
+        }));
+    };
     // Python strips leading C0 controls and spaces, and removes tabs and newlines anywhere.
     let url: String = url
         .trim_start_matches(|c: char| c <= ' ')
@@ -540,6 +552,9 @@ mod tests {
                 want,
                 "{src}"
             );
+        }
+        for src in ["{{ 0 | urlsplit }}", "{{ 5 | urlsplit('path') }}"] {
+            assert!(t.render(src, &v).is_err(), "{src}");
         }
     }
 }
