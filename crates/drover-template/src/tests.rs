@@ -470,6 +470,15 @@ mod unit {
                 "{{ '1' is version('1', strict=true, version_type='loose') }}",
                 "Cannot specify both",
             ),
+            (
+                "{{ '1.2' is version_compare('1.2', none) }}",
+                "Invalid operator type (None)",
+            ),
+            ("{{ [{}] | union(none) }}", "can only concatenate list"),
+            (
+                "{{ none | symmetric_difference([1]) }}",
+                "unsupported operand type(s) for +",
+            ),
         ];
         for (src, want) in cases {
             let err = render(src).expect_err(src);

@@ -83,32 +83,57 @@ fn reject(
     minijinja::filters::reject(state, value, test, args)
 }
 
-fn selectattr(
+/// selectattr/rejectattr(attr, test, *args): Jinja needs an attribute name only once there is
+/// an item, and a None attribute tests the item itself.
+fn select_or_reject_attr(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
-    test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
+    reject: bool,
 ) -> Result<Vec<Value>, Error> {
     if nothing_to_test(&value) {
         return Ok(Vec::new());
     }
+    let mut args = args.0.into_iter();
+    let Some(attr) = args.next().map(ValueOrKwargs::into_value) else {
+        return Err(Error::new(
+            ErrorKind::MissingArgument,
+            "Missing parameter for attribute name",
+        ));
+    };
+    let test = args.next().map(ValueOrKwargs::into_value);
+    let test = test.as_ref().map(|t| Cow::Owned(crate::convert::py_str(t)));
+    let rest = Rest(args.collect());
+    if attr.is_none() {
+        return if reject {
+            minijinja::filters::reject(state, value, test, rest)
+        } else {
+            minijinja::filters::select(state, value, test, rest)
+        };
+    }
+    let attr = crate::convert::py_str(&attr);
     check_attr(&value, &attr, test.as_deref())?;
-    minijinja::filters::selectattr(state, value, attr, test, args)
+    if reject {
+        minijinja::filters::rejectattr(state, value, Cow::Owned(attr), test, rest)
+    } else {
+        minijinja::filters::selectattr(state, value, Cow::Owned(attr), test, rest)
+    }
+}
+
+fn selectattr(
+    state: &mut State,
+    value: Value,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    select_or_reject_attr(state, value, args, false)
 }
 
 fn rejectattr(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
-    test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
-    if nothing_to_test(&value) {
-        return Ok(Vec::new());
-    }
-    check_attr(&value, &attr, test.as_deref())?;
-    minijinja::filters::rejectattr(state, value, attr, test, args)
+    select_or_reject_attr(state, value, args, true)
 }
 
 /// `groupby(attribute, default=None, case_sensitive=False)`: ansible-core refuses an item
@@ -122,4 +147,50 @@ fn groupby(value: Value, attribute: Option<&str>, kwargs: Kwargs) -> Result<Valu
         return minijinja::filters::groupby(value, None, kwargs);
     }
     minijinja::filters::groupby(value, attribute, kwargs)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Vars};
+
+    /// Expected values and errors from ansible-core 2.19's templar.
+    #[test]
+    fn select_family_follows_jinja() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, serde_json::Value)] = &[
+            ("{{ [] | select(0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ false | reject('truthy') | list }}",
+                serde_json::json!([]),
+            ),
+            ("{{ [] | selectattr | list }}", serde_json::json!([])),
+            (
+                "{{ [] | rejectattr('a', 'nope') | list }}",
+                serde_json::json!([]),
+            ),
+            (
+                "{{ [{}, {'a': 0}] | rejectattr(none) | list }}",
+                serde_json::json!([{}]),
+            ),
+            (
+                "{{ [{'a': 1}, {'a': 2}] | selectattr('a', 'eq', 2) | list }}",
+                serde_json::json!([{"a": 2}]),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let err = t.render("{{ [1] | selectattr | list }}", &v).unwrap_err();
+        assert!(
+            err.message()
+                .contains("Missing parameter for attribute name"),
+            "{err}"
+        );
+    }
 }

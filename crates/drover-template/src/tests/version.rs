@@ -264,7 +264,13 @@ pub(super) fn version_test(
         };
         Ok(v.filter(|v| !v.is_none()))
     };
-    let operator = arg(0, "operator")?.map_or_else(|| "eq".to_owned(), |o| py_str(&o));
+    // An explicit None operator is not one ansible-core knows; None strict/version_type is
+    // "not given".
+    let operator = match args.first() {
+        Some(o) => Some(o.clone()),
+        None => kwargs.get::<Option<Value>>("operator")?,
+    }
+    .map_or_else(|| "eq".to_owned(), |o| py_str(&o));
     let strict = arg(1, "strict")?;
     let version_type = arg(2, "version_type")?;
     kwargs.assert_all_used()?;
