@@ -257,7 +257,8 @@ fn lstat_path(v: &Value) -> Result<String, Error> {
 fn divisibleby(v: &Value, num: &Value) -> Result<bool, Error> {
     use crate::filters::core::type_name;
     if let Some(s) = v.as_str() {
-        let named = (num.kind() == ValueKind::Map).then_some(num);
+        // Python reads any operand but a tuple with __getitem__ (a dict, a list) as a mapping.
+        let named = matches!(num.kind(), ValueKind::Map | ValueKind::Seq).then_some(num);
         return crate::filters::core::percent_format_with(s, std::slice::from_ref(num), named)
             .map(|_| false);
     }
@@ -388,6 +389,7 @@ mod unit {
             ("{{ 5.5 is divisibleby 0.5 }}", true.into()),
             ("{{ true is divisibleby 1 }}", true.into()),
             ("{{ '%s' is divisibleby 3 }}", false.into()),
+            ("{{ 'ab' is divisibleby [1] }}", false.into()),
             ("{{ 1e-07 is lower }}", true.into()),
             ("{{ [255, 'x'] is lower }}", true.into()),
             ("{{ 'ǅa' is lower }}", false.into()),
@@ -475,6 +477,18 @@ mod unit {
                 "Invalid operator type (None)",
             ),
             ("{{ [{}] | union(none) }}", "can only concatenate list"),
+            (
+                "{{ [[1], 2] | union('ab') }}",
+                "can only concatenate list (not \"str\")",
+            ),
+            (
+                "{{ [3, 1] | sort('x') }}",
+                "cannot be interpreted as an integer",
+            ),
+            (
+                "{{ [3, 1] | sort(-9223372036854775808) }}",
+                "too large to convert to C int",
+            ),
             (
                 "{{ none | symmetric_difference([1]) }}",
                 "unsupported operand type(s) for +",

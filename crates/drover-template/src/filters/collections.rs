@@ -466,10 +466,18 @@ fn sort(
     case_sensitive: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    // Both are read by their truth, as Python reads `reverse=` and `if not case_sensitive`.
-    let reverse = super::core::flag(&kwargs, "reverse")?
-        .or(reverse.map(|r| r.is_true()))
-        .unwrap_or(false);
+    // sorted() takes `reverse` as a C int (any int or bool); Jinja reads `case_sensitive` by
+    // its truth.
+    let reverse = match kwargs.get::<Option<Value>>("reverse")?.or(reverse) {
+        Some(r) => {
+            let n = super::core::py_index(&r)?;
+            if i32::try_from(n).is_err() {
+                return Err(fail("Python int too large to convert to C int"));
+            }
+            n != 0
+        }
+        None => false,
+    };
     let case_sensitive = super::core::flag(&kwargs, "case_sensitive")?
         .or(case_sensitive.map(|c| c.is_true()))
         .unwrap_or(false);

@@ -31,30 +31,52 @@ pub(crate) fn compile(
     Regex::with_mode(pattern, Kind::Text, flags, mode).map_err(|e| fail(e.to_string()))
 }
 
-fn regex_replace(
-    value: &Value,
-    pattern: Option<Value>,
-    replacement: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let pattern = kwargs.get::<Option<Value>>("pattern")?.or(pattern);
-    let replacement = kwargs.get::<Option<Value>>("replacement")?.or(replacement);
-    let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
-    let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
-    let count = match kwargs.get::<Option<Value>>("count")? {
-        Some(c) => super::core::py_index(&c)?,
-        None => 0,
-    };
-    let mandatory = match kwargs.get::<Option<Value>>("mandatory_count")? {
-        Some(c) => super::core::py_index(&c)?,
-        None => 0,
-    };
+/// `regex_replace(value='', pattern='', replacement='', ignorecase=False, multiline=False,
+/// count=0, mandatory_count=0)`, by position or keyword (a None given is a None, not "missing").
+fn regex_replace(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let names = [
+        "pattern",
+        "replacement",
+        "ignorecase",
+        "multiline",
+        "count",
+        "mandatory_count",
+    ];
+    if args.len() > names.len() {
+        return Err(fail(format!(
+            "regex_replace() takes from 0 to 7 positional arguments but {} were given",
+            args.len() + 1
+        )));
+    }
+    let mut given: Vec<Option<Value>> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let named = kwargs.get::<Option<Value>>(name)?;
+        given.push(match args.get(i) {
+            Some(a) => Some(a.clone()),
+            None => named,
+        });
+    }
     kwargs.assert_all_used()?;
-    let text = if value.is_none() {
-        String::new()
-    } else {
-        py_str(value)
+    let [
+        pattern,
+        replacement,
+        ignorecase,
+        multiline,
+        count,
+        mandatory,
+    ] = <[Option<Value>; 6]>::try_from(given).map_err(|_| fail("regex_replace arguments"))?;
+    let ignorecase = ignorecase.is_some_and(|v| v.is_true());
+    let multiline = multiline.is_some_and(|v| v.is_true());
+    let count = match count {
+        Some(c) => super::core::py_index(&c)?,
+        None => 0,
     };
+    let mandatory = match mandatory {
+        Some(c) => super::core::py_index(&c)?,
+        None => 0,
+    };
+    // to_text(value, nonstring='simplerepr'): None is 'None'.
+    let text = py_str(value);
     // re.compile and re.sub take strings only (no conversion).
     let pattern = match pattern {
         None => String::new(),
@@ -306,6 +328,7 @@ mod tests {
                 "{{ 'x' | regex_replace(1, 'y') }}",
                 "first argument must be string",
             ),
+            ("{{ 'x' | regex_replace('x', none) }}", "NoneType found"),
         ];
         for (src, want) in fails {
             let err = t.render(src, &v).expect_err(src);
@@ -324,6 +347,11 @@ mod tests {
             (
                 "{{ 'aa' | regex_replace('a', 'b', count=true) }}",
                 Value::from("ba"),
+            ),
+            ("{{ none | regex_replace('o', '0') }}", Value::from("N0ne")),
+            (
+                "{{ 'Ab' | regex_replace('a', 'z', true) }}",
+                Value::from("zb"),
             ),
         ];
         for (src, want) in cases {
