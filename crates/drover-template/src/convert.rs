@@ -130,6 +130,12 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
             JValue::Number(n) => out.push_str(&n.to_string()),
             _ => out.push_str(&value.to_string()),
         },
+        // A safe string is Jinja's Markup (what escape, safe and tojson return).
+        ValueKind::String if value.is_safe() => {
+            out.push_str("Markup(");
+            push_str_repr(value.as_str().unwrap_or_default(), out);
+            out.push(')');
+        }
         ValueKind::String => push_str_repr(value.as_str().unwrap_or_default(), out),
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');

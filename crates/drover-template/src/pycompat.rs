@@ -65,6 +65,71 @@ pub(crate) fn py_split(s: &str, sep: Option<&str>, maxsplit: i64) -> Vec<String>
     }
 }
 
+/// Unicode's titlecase letters (category Lt), which Python counts as cased but neither lower
+/// nor upper case.
+fn is_titlecase(c: char) -> bool {
+    matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}'
+        | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+}
+
+/// Python's cased characters: lower, upper or title case.
+pub(crate) fn is_cased(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase() || is_titlecase(c)
+}
+
+/// A character's title case (Unicode's titlecase mapping): the upper case, except for the
+/// letters whose title case differs from it (digraphs, ligatures, `ß`, Greek with iota).
+pub(crate) fn py_titlecase(c: char) -> String {
+    let special = match c {
+        'ß' => "Ss",
+        'ﬀ' => "Ff",
+        'ﬁ' => "Fi",
+        'ﬂ' => "Fl",
+        'ﬃ' => "Ffi",
+        'ﬄ' => "Ffl",
+        'ﬅ' | 'ﬆ' => "St",
+        'և' => "Եւ",
+        'ﬓ' => "Մն",
+        'ﬔ' => "Մե",
+        'ﬕ' => "Մի",
+        'ﬖ' => "Վն",
+        'ﬗ' => "Մխ",
+        'Ǆ' | 'ǅ' | 'ǆ' => "ǅ",
+        'Ǉ' | 'ǈ' | 'ǉ' => "ǈ",
+        'Ǌ' | 'ǋ' | 'ǌ' => "ǋ",
+        'Ǳ' | 'ǲ' | 'ǳ' => "ǲ",
+        'ᾳ' => "ᾼ",
+        'ῃ' => "ῌ",
+        'ῳ' => "ῼ",
+        'ᾲ' => "Ὰ\u{345}",
+        'ᾴ' => "Ά\u{345}",
+        'ᾷ' => "ᾼ\u{342}",
+        'ῂ' => "Ὴ\u{345}",
+        'ῄ' => "Ή\u{345}",
+        'ῇ' => "ῌ\u{342}",
+        'ῲ' => "Ὼ\u{345}",
+        'ῴ' => "Ώ\u{345}",
+        'ῷ' => "ῼ\u{342}",
+        // ᾀ..ᾇ, ᾐ..ᾗ, ᾠ..ᾧ title-case to ᾈ..ᾏ, ᾘ..ᾟ, ᾨ..ᾯ (which are their own).
+        '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
+            return char::from_u32(c as u32 + 8).map_or_else(String::new, String::from);
+        }
+        c if is_titlecase(c) => return c.to_string(),
+        _ => return c.to_uppercase().collect(),
+    };
+    special.to_owned()
+}
+
+/// Python's `str.islower()`: some cased character, and none upper or title case.
+pub(crate) fn py_islower(s: &str) -> bool {
+    !s.chars().any(|c| c.is_uppercase() || is_titlecase(c)) && s.chars().any(char::is_lowercase)
+}
+
+/// Python's `str.isupper()`: some cased character, and none lower or title case.
+pub(crate) fn py_isupper(s: &str) -> bool {
+    !s.chars().any(|c| c.is_lowercase() || is_titlecase(c)) && s.chars().any(char::is_uppercase)
+}
+
 fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> {
     let chars = arg_str(args, 0);
     Ok(match method {
@@ -161,13 +226,44 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Result<Value, Error> 
         "isalpha" => Value::from(!s.is_empty() && s.chars().all(char::is_alphabetic)),
         "isalnum" => Value::from(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
         "isspace" => Value::from(!s.is_empty() && s.chars().all(char::is_whitespace)),
-        "islower" => {
-            Value::from(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))
-        }
-        "isupper" => {
-            Value::from(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
-        }
+        "islower" => Value::from(py_islower(s)),
+        "isupper" => Value::from(py_isupper(s)),
         "format" => Value::from(crate::filters::strformat::str_format(s, args)?),
+        "center" => {
+            let width = match args.first() {
+                Some(w) => crate::filters::core::py_index(w)?,
+                None => return Err(bad("center expected at least 1 argument, got 0")),
+            };
+            let width = crate::filters::core::within_limit(usize::try_from(width).unwrap_or(0))?;
+            let fill = match args.get(1) {
+                Some(f) => match f.as_str() {
+                    Some(f) if f.chars().count() == 1 => f.to_owned(),
+                    Some(_) => {
+                        return Err(bad("The fill character must be exactly one character long"));
+                    }
+                    None => {
+                        return Err(bad(format!(
+                            "The fill character must be a unicode character, not {}",
+                            crate::filters::core::type_name(f)
+                        )));
+                    }
+                },
+                None => " ".to_owned(),
+            };
+            let len = s.chars().count();
+            if len >= width {
+                Value::from(s)
+            } else {
+                // Python puts the odd fill character on the left when the width is odd.
+                let total = width - len;
+                let left = total / 2 + (total & width & 1);
+                Value::from(format!(
+                    "{}{s}{}",
+                    fill.repeat(left),
+                    fill.repeat(total - left)
+                ))
+            }
+        }
         "ljust" | "rjust" => {
             let width = args.first().and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
             let width = crate::filters::core::within_limit(width)?;
@@ -251,4 +347,36 @@ fn list_method(value: &Value, method: &str, args: &[Value]) -> Result<Value, Err
         "copy" => value.clone(),
         _ => return Err(Error::from(ErrorKind::UnknownMethod)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    /// Expected values from CPython 3.11's str methods.
+    #[test]
+    fn string_methods_follow_python() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, &str)] = &[
+            ("{{ 'ab'.center(9, '*') }}", "****ab***"),
+            ("{{ 'abc'.center(2) }}", "abc"),
+            ("{{ 'ß ǆa ﬁx'.title() }}", "Ss ǅa Fix"),
+            ("{{ '日本語abc'.title() }}", "日本語Abc"),
+            (
+                "{{ [1e+16, 1e-07] | map('replace', 'x', 'y') | join(',') }}",
+                "1e+16,1e-07",
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                Value::from(*want),
+                "{src}"
+            );
+        }
+        let err = t.render("{{ 'a'.center(5, '**') }}", &v).unwrap_err();
+        assert!(err.message().contains("exactly one character"), "{err}");
+    }
 }

@@ -8,8 +8,8 @@ use crate::filters::core::{ansible_bool, fail};
 use drover_python::re::Mode;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
-use std::cmp::Ordering;
-use std::path::Path;
+
+mod version;
 
 /// Registers every test.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -86,9 +86,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         regex_test(v, &args, k, None)
     });
     env.add_test("odd", |v: &Value| parity(v, 1));
+    env.add_test("divisibleby", divisibleby);
+    // Jinja's `str(value).islower()` / `.isupper()`, for any value.
+    env.add_test("lower", |v: &Value| crate::pycompat::py_islower(&py_str(v)));
+    env.add_test("upper", |v: &Value| crate::pycompat::py_isupper(&py_str(v)));
     env.add_test("even", |v: &Value| parity(v, 0));
     for name in ["version", "version_compare"] {
-        env.add_test(name, version_test);
+        env.add_test(name, version::version_test);
     }
     env.add_test(
         "contains",
@@ -120,41 +124,49 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         Ok(v.try_iter()?.all(|x| x.is_true()))
     });
     for name in ["file", "is_file"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_file());
+        env.add_test(name, |v: &Value| Ok(stat(v)?.is_some_and(|m| m.is_file())));
     }
     for name in ["directory", "is_dir"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_dir());
+        env.add_test(name, |v: &Value| Ok(stat(v)?.is_some_and(|m| m.is_dir())));
     }
+    env.add_test("exists", |v: &Value| Ok(stat(v)?.is_some()));
     for name in ["link", "is_link"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_symlink());
+        env.add_test(name, |v: &Value| {
+            Ok(std::fs::symlink_metadata(lstat_path(v)?).is_ok_and(|m| m.is_symlink()))
+        });
     }
-    env.add_test("exists", |state: &minijinja::State, v: &Value| {
-        Path::new(&crate::filters::paths::expanduser(state, &py_str(v))).exists()
-    });
     env.add_test("link_exists", |v: &Value| {
-        std::fs::symlink_metadata(py_str(v)).is_ok()
+        Ok(std::fs::symlink_metadata(lstat_path(v)?).is_ok())
     });
     for name in ["abs", "is_abs"] {
-        env.add_test(name, |v: &Value| py_str(v).starts_with('/'));
+        env.add_test(name, |v: &Value| -> Result<bool, Error> {
+            if v.kind() != ValueKind::String {
+                return Err(fail(format!(
+                    "expected str, bytes or os.PathLike object, not {}",
+                    crate::filters::core::type_name(v)
+                )));
+            }
+            Ok(py_str(v).starts_with('/'))
+        });
     }
     for name in ["same_file", "is_same_file"] {
-        env.add_test(name, |a: &Value, b: &Value| {
+        env.add_test(name, |a: &Value, b: &Value| -> Result<bool, Error> {
             use std::os::unix::fs::MetadataExt;
-            match (std::fs::metadata(py_str(a)), std::fs::metadata(py_str(b))) {
-                (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            Ok(match (stat(a)?, stat(b)?) {
+                (Some(x), Some(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
                 _ => false,
-            }
+            })
         });
     }
     for name in ["mount", "is_mount"] {
-        env.add_test(name, |v: &Value| {
-            let p = py_str(v);
-            std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| {
+        env.add_test(name, |v: &Value| -> Result<bool, Error> {
+            let p = lstat_path(v)?;
+            Ok(std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| {
                 m.lines().any(|l| {
                     l.split_whitespace().nth(1) == Some(p.trim_end_matches('/'))
                         || (p == "/" && l.split_whitespace().nth(1) == Some("/"))
                 })
-            })
+            }))
         });
     }
 }
@@ -204,6 +216,82 @@ fn parity(v: &Value, want: i128) -> Result<bool, Error> {
     }
 }
 
+/// `os.stat(v)` as Python's `os.path` tests call it: a string is a path, an int a file
+/// descriptor of this process; `None` where it fails (the tests then say false).
+fn stat(v: &Value) -> Result<Option<std::fs::Metadata>, Error> {
+    let path = match v.kind() {
+        ValueKind::String => py_str(v),
+        ValueKind::Bool => format!("/proc/self/fd/{}", u8::from(v.is_true())),
+        ValueKind::Number if v.is_integer() => {
+            let fd = i128::try_from(v.clone()).unwrap_or(i128::MAX);
+            if fd > i128::from(i32::MAX) {
+                return Err(fail("fd is greater than maximum"));
+            }
+            if fd < i128::from(i32::MIN) {
+                return Err(fail("fd is less than minimum"));
+            }
+            format!("/proc/self/fd/{fd}")
+        }
+        _ => {
+            return Err(fail(format!(
+                "stat: path should be string, bytes, os.PathLike or integer, not {}",
+                crate::filters::core::type_name(v)
+            )));
+        }
+    };
+    Ok(std::fs::metadata(path).ok())
+}
+
+/// The path `os.lstat(v)` takes: a string only.
+fn lstat_path(v: &Value) -> Result<String, Error> {
+    if v.kind() != ValueKind::String {
+        return Err(fail(format!(
+            "lstat: path should be string, bytes or os.PathLike, not {}",
+            crate::filters::core::type_name(v)
+        )));
+    }
+    Ok(py_str(v))
+}
+
+/// Jinja's `divisibleby`: `value % num == 0` with Python's `%`, which formats a string.
+fn divisibleby(v: &Value, num: &Value) -> Result<bool, Error> {
+    use crate::filters::core::type_name;
+    if let Some(s) = v.as_str() {
+        // Python reads any operand but a tuple with __getitem__ (a dict, a list) as a mapping.
+        let named = matches!(num.kind(), ValueKind::Map | ValueKind::Seq).then_some(num);
+        return crate::filters::core::percent_format_with(s, std::slice::from_ref(num), named)
+            .map(|_| false);
+    }
+    let numeric = |x: &Value| matches!(x.kind(), ValueKind::Number | ValueKind::Bool);
+    if !numeric(v) || !numeric(num) {
+        return Err(fail(format!(
+            "unsupported operand type(s) for %: '{}' and '{}'",
+            type_name(v),
+            type_name(num)
+        )));
+    }
+    let int = |x: &Value| match x.kind() {
+        ValueKind::Bool => Some(i128::from(x.is_true())),
+        _ if x.is_integer() => i128::try_from(x.clone()).ok(),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (int(v), int(num)) {
+        if b == 0 {
+            return Err(fail("integer modulo by zero"));
+        }
+        return Ok(a.checked_rem(b).unwrap_or(0) == 0);
+    }
+    let float = |x: &Value| match int(x) {
+        Some(i) => i as f64,
+        None => f64::try_from(x.clone()).unwrap_or(f64::NAN),
+    };
+    let (a, b) = (float(v), float(num));
+    if b == 0.0 {
+        return Err(fail("float modulo"));
+    }
+    Ok(a % b == 0.0)
+}
+
 fn regex_test(
     v: &Value,
     args: &[Value],
@@ -226,164 +314,37 @@ fn regex_test(
     let pattern = arg(0)?.map(|p| py_str(&p)).unwrap_or_default();
     let ignorecase = arg(1)?.is_some_and(|b| b.is_true());
     let multiline = arg(2)?.is_some_and(|b| b.is_true());
-    let kind = match kind {
-        Some(k) => k.to_owned(),
-        None => arg(3)?.map_or_else(|| "search".to_owned(), |k| py_str(&k)),
+    let match_type = match kind {
+        Some(k) => Value::from(k),
+        None => arg(3)?.unwrap_or_else(|| Value::from("search")),
     };
-    let kind = kind.as_str();
+    kwargs.assert_all_used()?;
     let text = py_str(v);
-    let mode = match kind {
-        "match" => Mode::Match,
-        "fullmatch" => Mode::FullMatch,
+    let mode = match match_type.as_str() {
+        Some("match") => Mode::Match,
+        Some("fullmatch") => Mode::FullMatch,
         _ => Mode::Search,
     };
     let re = crate::filters::regex::compile(&pattern, ignorecase, multiline, mode)?;
-    kwargs.assert_all_used()?;
-    Ok(re.is_match(text.as_bytes()))
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Part {
-    Num(u64),
-    Str(String),
-}
-
-/// distutils' LooseVersion components: runs of digits (numbers) and of letters.
-fn loose_parts(v: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut digits = false;
-    let flush = |cur: &mut String, digits: bool, parts: &mut Vec<Part>| {
-        if !cur.is_empty() {
-            parts.push(if digits {
-                Part::Num(cur.parse().unwrap_or(0))
-            } else {
-                Part::Str(std::mem::take(cur))
-            });
-            cur.clear();
-        }
+    // ansible-core calls `getattr(compiled, match_type, 'search')(value)`: a name that is not a
+    // method of a compiled pattern gets the string 'search', which cannot be called.
+    let Some(match_type) = match_type.as_str() else {
+        return Err(fail(format!(
+            "attribute name must be string, not '{}'",
+            crate::filters::core::type_name(&match_type)
+        )));
     };
-    for c in v.chars() {
-        if c.is_ascii_digit() {
-            if !digits {
-                flush(&mut cur, digits, &mut parts);
-            }
-            digits = true;
-            cur.push(c);
-        } else if c == '.' {
-            flush(&mut cur, digits, &mut parts);
-        } else {
-            if digits {
-                flush(&mut cur, digits, &mut parts);
-            }
-            digits = false;
-            cur.push(c);
-        }
+    match match_type {
+        "match" | "fullmatch" | "search" | "findall" => Ok(re.is_match(text.as_bytes())),
+        // An iterator, a scanner or a non-empty list: always true.
+        "finditer" | "scanner" | "split" => Ok(true),
+        "sub" | "subn" => Err(fail(format!(
+            "{match_type}() missing required argument 'string' (pos 2)"
+        ))),
+        "flags" | "groups" => Err(fail("'int' object is not callable")),
+        "groupindex" => Err(fail("'mappingproxy' object is not callable")),
+        _ => Err(fail("'str' object is not callable")),
     }
-    flush(&mut cur, digits, &mut parts);
-    parts
-}
-
-fn cmp_loose(a: &str, b: &str) -> Result<Ordering, Error> {
-    let (x, y) = (loose_parts(a), loose_parts(b));
-    for (p, q) in x.iter().zip(&y) {
-        let o = match (p, q) {
-            (Part::Num(m), Part::Num(n)) => m.cmp(n),
-            (Part::Str(m), Part::Str(n)) => m.cmp(n),
-            _ => {
-                return Err(fail(
-                    "Version comparison failed: '<' not supported between instances of 'str' and 'int'",
-                ));
-            }
-        };
-        if o != Ordering::Equal {
-            return Ok(o);
-        }
-    }
-    Ok(x.len().cmp(&y.len()))
-}
-
-/// Semantic versions: numeric core, then a pre-release sorts before the release.
-fn cmp_semver(a: &str, b: &str) -> Result<Ordering, Error> {
-    let split = |v: &str| -> (Vec<u64>, Option<String>) {
-        let v = v.split('+').next().unwrap_or(v);
-        let (core, pre) = match v.split_once('-') {
-            Some((c, p)) => (c, Some(p.to_owned())),
-            None => (v, None),
-        };
-        (
-            core.split('.').map(|n| n.parse().unwrap_or(0)).collect(),
-            pre,
-        )
-    };
-    let (ca, pa) = split(a);
-    let (cb, pb) = split(b);
-    Ok(ca.cmp(&cb).then_with(|| match (pa, pb) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) => cmp_loose(&x, &y).unwrap_or_else(|_| x.cmp(&y)),
-    }))
-}
-
-fn version_test(
-    value: &Value,
-    version: &Value,
-    args: Rest<Value>,
-    kwargs: Kwargs,
-) -> Result<bool, Error> {
-    // version(version, operator='eq', strict=None, version_type=None)
-    if args.len() > 3 {
-        return Err(Error::new(
-            ErrorKind::TooManyArguments,
-            "too many arguments",
-        ));
-    }
-    let operator = match args.first() {
-        Some(v) => Some(py_str(v)),
-        None => kwargs.get::<Option<String>>("operator")?,
-    }
-    .unwrap_or_else(|| "eq".into());
-    let strict: Option<bool> = match args.get(1) {
-        Some(v) if v.is_none() => None,
-        Some(v) => Some(v.is_true()),
-        None => kwargs.get("strict")?,
-    };
-    let version_type: Option<String> = match args.get(2) {
-        Some(v) if v.is_none() => None,
-        Some(v) => Some(py_str(v)),
-        None => kwargs.get("version_type")?,
-    };
-    kwargs.assert_all_used()?;
-    let (a, b) = (py_str(value), py_str(version));
-    if a.is_empty() {
-        return Err(fail("Input version value cannot be empty"));
-    }
-    if b.is_empty() {
-        return Err(fail("Version parameter to compare against cannot be empty"));
-    }
-    let ord = match (strict, version_type.as_deref()) {
-        (_, Some("semver" | "semantic")) => cmp_semver(&a, &b)?,
-        (_, Some("loose" | "strict" | "pep440") | None) => cmp_loose(&a, &b)?,
-        (_, Some(other)) => {
-            return Err(fail(format!(
-                "Invalid version type ({other}). Must be one of 'loose', 'strict', 'semver', 'semantic', 'pep440'"
-            )));
-        }
-    };
-    Ok(match operator.as_str() {
-        "==" | "=" | "eq" => ord == Ordering::Equal,
-        "<" | "lt" => ord == Ordering::Less,
-        "<=" | "le" => ord != Ordering::Greater,
-        ">" | "gt" => ord == Ordering::Greater,
-        ">=" | "ge" => ord != Ordering::Less,
-        "!=" | "<>" | "ne" => ord != Ordering::Equal,
-        other => {
-            return Err(fail(format!(
-                "Invalid operator type ({other}). Must be one of '==', '=', 'eq', '<', 'lt', '<=', 'le', '>', 'gt', '>=', 'ge', '!=', '<>', 'ne'"
-            )));
-        }
-    })
 }
 
 fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
@@ -405,4 +366,137 @@ fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {
         return Ok(ansible_bool(v));
     }
     Ok(v.is_true())
+}
+
+#[cfg(test)]
+mod unit {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    fn render(src: &str) -> Result<Value, String> {
+        Templates::new()
+            .render(src, &Vars::new())
+            .map_err(|e| e.message().to_owned())
+    }
+
+    /// Expected values from ansible-core 2.19's templar.
+    #[test]
+    fn tests_follow_ansible_core() {
+        let cases: &[(&str, Value)] = &[
+            ("{{ 'a' is regex('a', match_type='findall') }}", true.into()),
+            ("{{ 'ba' is regex('a', match_type='match') }}", false.into()),
+            ("{{ 6 is divisibleby 3 }}", true.into()),
+            ("{{ 5.5 is divisibleby 0.5 }}", true.into()),
+            ("{{ true is divisibleby 1 }}", true.into()),
+            ("{{ '%s' is divisibleby 3 }}", false.into()),
+            ("{{ 'ab' is divisibleby [1] }}", false.into()),
+            ("{{ 1e-07 is lower }}", true.into()),
+            ("{{ [255, 'x'] is lower }}", true.into()),
+            ("{{ 'ǅa' is lower }}", false.into()),
+            ("{{ 'AB1' is upper }}", true.into()),
+            ("{{ -3 is exists }}", false.into()),
+            ("{{ '~' is exists }}", false.into()),
+            ("{{ '/etc' is directory }}", true.into()),
+            ("{{ [] | select(0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ false | reject('truthy') | list }}",
+                serde_json::json!([]),
+            ),
+            (
+                "{{ [] | rejectattr('a', 'nope') | list }}",
+                serde_json::json!([]),
+            ),
+            ("{{ '1.2a1' is version('1.2', '<', true) }}", true.into()),
+            (
+                "{{ '1.0.0-1' is version('1.0.0-a', 'lt', version_type='semver') }}",
+                true.into(),
+            ),
+            ("{{ '1.2Bc' is version('1.2B', '>') }}", true.into()),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &render(src).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn tests_fail_where_ansible_core_fails() {
+        let cases: &[(&str, &str)] = &[
+            // ansible-core's regex test cannot take match_type by position.
+            (
+                "{{ 'a' is regex('a', false, false, 'x') }}",
+                "'str' object is not callable",
+            ),
+            (
+                "{{ 'a' is regex('a', match_type='sub') }}",
+                "missing required argument",
+            ),
+            (
+                "{{ 'a' is regex('a', match_type=1) }}",
+                "attribute name must be string",
+            ),
+            (
+                "{{ 'abc' is divisibleby 3 }}",
+                "not all arguments converted",
+            ),
+            ("{{ 5 is divisibleby 0 }}", "integer modulo by zero"),
+            (
+                "{{ none is divisibleby 3 }}",
+                "unsupported operand type(s) for %",
+            ),
+            ("{{ 2147483648 is exists }}", "fd is greater than maximum"),
+            ("{{ -2147483649 is file }}", "fd is less than minimum"),
+            ("{{ 1.5 is directory }}", "path should be string, bytes"),
+            ("{{ 1 is link }}", "lstat: path should be string"),
+            ("{{ 1 is abs }}", "expected str, bytes or os.PathLike"),
+            (
+                "{{ ['a', 'b'] | select('divisibleby', 2) | list }}",
+                "not all arguments converted",
+            ),
+            (
+                "{{ '3' is version('1.2', 'eq', true) }}",
+                "invalid version number '3'",
+            ),
+            (
+                "{{ '1.2' is version('1.2.0', version_type='semver') }}",
+                "invalid semantic version",
+            ),
+            (
+                "{{ 0 is version('1.2') }}",
+                "Input version value cannot be empty",
+            ),
+            (
+                "{{ '1' is version('1', strict=true, version_type='loose') }}",
+                "Cannot specify both",
+            ),
+            (
+                "{{ '1.2' is version_compare('1.2', none) }}",
+                "Invalid operator type (None)",
+            ),
+            ("{{ [{}] | union(none) }}", "can only concatenate list"),
+            (
+                "{{ [[1], 2] | union('ab') }}",
+                "can only concatenate list (not \"str\")",
+            ),
+            (
+                "{{ [3, 1] | sort('x') }}",
+                "cannot be interpreted as an integer",
+            ),
+            (
+                "{{ [3, 1] | sort(-9223372036854775808) }}",
+                "too large to convert to C int",
+            ),
+            (
+                "{{ none | symmetric_difference([1]) }}",
+                "unsupported operand type(s) for +",
+            ),
+        ];
+        for (src, want) in cases {
+            let err = render(src).expect_err(src);
+            assert!(err.contains(want), "{src}: {err}");
+        }
+    }
 }

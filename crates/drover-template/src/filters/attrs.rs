@@ -1,4 +1,4 @@
-//! `selectattr`, `rejectattr` and `groupby` with ansible-core's strict undefined: an item that
+//! `select`, `reject`, `selectattr`, `rejectattr` and `groupby` with ansible-core's strict undefined: an item that
 //! lacks the attribute is an error (unless the test is `defined` or `undefined`) (`object of type 'dict' has no attribute 'x'`), where
 //! minijinja's own versions quietly test or group an undefined value. The work is still
 //! minijinja's once every item has it.
@@ -10,6 +10,8 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use std::borrow::Cow;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("select", select);
+    env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
     env.add_filter("rejectattr", rejectattr);
     env.add_filter("groupby", groupby);
@@ -51,26 +53,87 @@ fn check_attr(value: &Value, attr: &str, test: Option<&str>) -> Result<(), Error
     }
 }
 
-fn selectattr(
+/// Jinja's select/reject look the test up, and iterate, only `if value:` (an empty or false
+/// value gives nothing, whatever the test).
+fn nothing_to_test(value: &Value) -> bool {
+    !value.is_undefined() && !value.is_true()
+}
+
+fn select(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
+    minijinja::filters::select(state, value, test, args)
+}
+
+fn reject(
+    state: &mut State,
+    value: Value,
+    test: Option<Cow<'_, str>>,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
+    minijinja::filters::reject(state, value, test, args)
+}
+
+/// selectattr/rejectattr(attr, test, *args): Jinja needs an attribute name only once there is
+/// an item, and a None attribute tests the item itself.
+fn select_or_reject_attr(
+    state: &mut State,
+    value: Value,
+    args: Rest<ValueOrKwargs>,
+    reject: bool,
+) -> Result<Vec<Value>, Error> {
+    if nothing_to_test(&value) {
+        return Ok(Vec::new());
+    }
+    let mut args = args.0.into_iter();
+    let Some(attr) = args.next().map(ValueOrKwargs::into_value) else {
+        return Err(Error::new(
+            ErrorKind::MissingArgument,
+            "Missing parameter for attribute name",
+        ));
+    };
+    let test = args.next().map(ValueOrKwargs::into_value);
+    let test = test.as_ref().map(|t| Cow::Owned(crate::convert::py_str(t)));
+    let rest = Rest(args.collect());
+    if attr.is_none() {
+        return if reject {
+            minijinja::filters::reject(state, value, test, rest)
+        } else {
+            minijinja::filters::select(state, value, test, rest)
+        };
+    }
+    let attr = crate::convert::py_str(&attr);
     check_attr(&value, &attr, test.as_deref())?;
-    minijinja::filters::selectattr(state, value, attr, test, args)
+    if reject {
+        minijinja::filters::rejectattr(state, value, Cow::Owned(attr), test, rest)
+    } else {
+        minijinja::filters::selectattr(state, value, Cow::Owned(attr), test, rest)
+    }
+}
+
+fn selectattr(
+    state: &mut State,
+    value: Value,
+    args: Rest<ValueOrKwargs>,
+) -> Result<Vec<Value>, Error> {
+    select_or_reject_attr(state, value, args, false)
 }
 
 fn rejectattr(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
-    test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
-    check_attr(&value, &attr, test.as_deref())?;
-    minijinja::filters::rejectattr(state, value, attr, test, args)
+    select_or_reject_attr(state, value, args, true)
 }
 
 /// `groupby(attribute, default=None, case_sensitive=False)`: ansible-core refuses an item
@@ -84,4 +147,50 @@ fn groupby(value: Value, attribute: Option<&str>, kwargs: Kwargs) -> Result<Valu
         return minijinja::filters::groupby(value, None, kwargs);
     }
     minijinja::filters::groupby(value, attribute, kwargs)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Vars};
+
+    /// Expected values and errors from ansible-core 2.19's templar.
+    #[test]
+    fn select_family_follows_jinja() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, serde_json::Value)] = &[
+            ("{{ [] | select(0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ false | reject('truthy') | list }}",
+                serde_json::json!([]),
+            ),
+            ("{{ [] | selectattr | list }}", serde_json::json!([])),
+            (
+                "{{ [] | rejectattr('a', 'nope') | list }}",
+                serde_json::json!([]),
+            ),
+            (
+                "{{ [{}, {'a': 0}] | rejectattr(none) | list }}",
+                serde_json::json!([{}]),
+            ),
+            (
+                "{{ [{'a': 1}, {'a': 2}] | selectattr('a', 'eq', 2) | list }}",
+                serde_json::json!([{"a": 2}]),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let err = t.render("{{ [1] | selectattr | list }}", &v).unwrap_err();
+        assert!(
+            err.message()
+                .contains("Missing parameter for attribute name"),
+            "{err}"
+        );
+    }
 }

@@ -462,15 +462,24 @@ fn add_numbers(a: &Value, b: &Value) -> Result<Value, Error> {
 
 fn sort(
     value: &Value,
-    reverse: Option<bool>,
-    case_sensitive: Option<bool>,
+    reverse: Option<Value>,
+    case_sensitive: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let reverse = super::core::flag(&kwargs, "reverse")?
-        .or(reverse)
-        .unwrap_or(false);
+    // sorted() takes `reverse` as a C int (any int or bool); Jinja reads `case_sensitive` by
+    // its truth.
+    let reverse = match kwargs.get::<Option<Value>>("reverse")?.or(reverse) {
+        Some(r) => {
+            let n = super::core::py_index(&r)?;
+            if i32::try_from(n).is_err() {
+                return Err(fail("Python int too large to convert to C int"));
+            }
+            n != 0
+        }
+        None => false,
+    };
     let case_sensitive = super::core::flag(&kwargs, "case_sensitive")?
-        .or(case_sensitive)
+        .or(case_sensitive.map(|c| c.is_true()))
         .unwrap_or(false);
     let attribute: Option<String> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
@@ -665,13 +674,28 @@ fn random(
         return Err(fail("start and step can only be used with integer values"));
     }
     let list = items(end).map_err(|_| fail("random can only be used on sequences and integers"))?;
+    if end.kind() == ValueKind::Map && !list.is_empty() {
+        // Python's choice indexes the mapping with a number: a KeyError unless it is a key.
+        let i = rng.randbelow(list.len() as u64);
+        let picked = end.get_item(&Value::from(i))?;
+        if picked.is_undefined() {
+            return Err(fail(i.to_string()));
+        }
+        return Ok(picked);
+    }
     rng.choice(&list).cloned().map_err(|e| fail(e.to_string()))
 }
 
 fn shuffle(value: &Value, seed: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let seed = kwargs.get::<Option<Value>>("seed")?.or(seed);
     kwargs.assert_all_used()?;
-    let mut list = items(value)?;
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    // ansible-core returns a value it cannot make a list of (a number, a bool) as it is.
+    let Ok(mut list) = items(value) else {
+        return Ok(value.clone());
+    };
     // Ansible shuffles with Random(seed) for a true seed, and returns the list as it is when
     // that fails (a seed of a type Python refuses).
     let rng = match seed.filter(|s| s.is_true()) {
@@ -803,27 +827,43 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
     ))
 }
 
-fn rekey_on_member(data: &Value, key: String, duplicates: Option<String>) -> Result<Value, Error> {
+fn rekey_on_member(data: &Value, key: &Value, duplicates: Option<String>) -> Result<Value, Error> {
     let duplicates = duplicates.unwrap_or_else(|| "error".into());
+    if duplicates != "error" && duplicates != "overwrite" {
+        let mut shown = String::new();
+        crate::convert::py_repr(&Value::from(duplicates.as_str()), &mut shown);
+        return Err(fail(format!(
+            "duplicates parameter to rekey_on_member has unknown value {shown}"
+        )));
+    }
     let elements: Vec<Value> = match data.kind() {
         ValueKind::Map => data
             .try_iter()?
             .map(|k| data.get_item(&k))
             .collect::<Result<_, _>>()?,
-        _ => items(data)?,
+        ValueKind::Seq | ValueKind::Iterable => items(data)?,
+        _ => return Err(fail("Type is not a valid list, set, or dict")),
+    };
+    let repr = |v: &Value| {
+        let mut s = String::new();
+        crate::convert::py_repr(v, &mut s);
+        s
     };
     let mut out: Vec<(Value, Value)> = Vec::new();
     for item in elements {
+        if item.kind() != ValueKind::Map {
+            return Err(fail("List item is not a valid dict"));
+        }
         let k = item
-            .get_attr(&key)
+            .get_item(key)
             .ok()
             .filter(|v| !v.is_undefined())
-            .ok_or_else(|| fail(format!("Key {key} was not found")))?;
+            .ok_or_else(|| fail(format!("Key {} was not found.", repr(key))))?;
         if let Some(pos) = out.iter().position(|(x, _)| *x == k) {
             if duplicates == "error" {
                 return Err(fail(format!(
-                    "Key {} is not unique, cannot correctly turn into dict",
-                    py_str(&k)
+                    "Key {} is not unique, cannot convert to dict.",
+                    repr(&k)
                 )));
             }
             out[pos].1 = item;
@@ -940,6 +980,11 @@ mod tests {
                 "{{ [1, 2, 3] | shuffle(seed=[1]) }}",
                 serde_json::json!([1, 2, 3]),
             ),
+            // What list() refuses comes back as it is.
+            ("{{ 0.5 | shuffle(seed=1) }}", Value::from(0.5)),
+            ("{{ false | shuffle(seed=1) }}", Value::from(false)),
+            // sort's reverse and case_sensitive are read by their truth.
+            ("{{ [1, 3, 2] | sort(3) }}", serde_json::json!([3, 2, 1])),
         ];
         for (src, want) in cases {
             assert_eq!(
@@ -950,5 +995,32 @@ mod tests {
         }
         let err = t.render("{{ 10 | random(seed=[1]) }}", &v).unwrap_err();
         assert!(err.message().contains("supported seed types"), "{err}");
+        // random.choice indexes a mapping by number (KeyError 0 from ansible-core).
+        let err = t
+            .render("{{ {'name': 2} | random(seed=65536) }}", &v)
+            .unwrap_err();
+        assert!(err.message().starts_with("0."), "{err}");
+        for (src, want) in [
+            (
+                "{{ '' | rekey_on_member('a') }}",
+                "Type is not a valid list",
+            ),
+            (
+                "{{ [1] | rekey_on_member('a') }}",
+                "List item is not a valid dict",
+            ),
+            (
+                "{{ [{'b': 1}] | rekey_on_member('a') }}",
+                "Key 'a' was not found.",
+            ),
+            (
+                "{{ [{'a': 1}, {'a': 1}] | rekey_on_member('a') }}",
+                "Key 1 is not unique",
+            ),
+            ("{{ [] | rekey_on_member('a', 'x') }}", "unknown value 'x'"),
+        ] {
+            let err = t.render(src, &v).unwrap_err();
+            assert!(err.message().contains(want), "{src}: {err}");
+        }
     }
 }

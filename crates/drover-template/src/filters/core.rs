@@ -26,6 +26,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("lower", |v: &Value| py_str(v).to_lowercase());
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
     env.add_filter("trim", trim);
+    env.add_filter("replace", replace);
     env.add_filter("comment", comment);
     env.add_filter("center", center);
     env.add_filter("urlencode", urlencode);
@@ -272,6 +273,9 @@ fn split(
     let sep = kwargs.get::<Option<String>>("separator")?.or(sep);
     let maxsplit = kwargs.get::<Option<i64>>("maxsplit")?.or(maxsplit);
     kwargs.assert_all_used()?;
+    if sep.as_deref() == Some("") {
+        return Err(fail("empty separator"));
+    }
     Ok(split_of(value, sep, maxsplit))
 }
 
@@ -279,11 +283,39 @@ fn split_of(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value 
     Value::from(py_split(&value, sep.as_deref(), maxsplit.unwrap_or(-1)))
 }
 
-fn trim(value: String, chars: Option<String>) -> String {
-    match chars {
+/// Jinja's `str(value).strip(chars)`: a number is written as Python writes it.
+fn trim(value: &Value, chars: Option<String>) -> Result<String, Error> {
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    let value = py_str(value);
+    Ok(match chars {
         Some(c) => value.trim_matches(|x| c.contains(x)).to_owned(),
         None => value.trim().to_owned(),
+    })
+}
+
+/// Jinja's `replace(old, new, count=None)`: `str(s).replace(str(old), str(new), count)`.
+fn replace(
+    value: &Value,
+    old: &Value,
+    new: &Value,
+    count: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let count = kwargs.get::<Option<Value>>("count")?.or(count);
+    kwargs.assert_all_used()?;
+    if value.is_undefined() || old.is_undefined() || new.is_undefined() {
+        return Err(crate::convert::undefined_error());
     }
+    let (s, old, new) = (py_str(value), py_str(old), py_str(new));
+    Ok(match count.filter(|c| !c.is_none()) {
+        Some(c) => match py_index(&c)? {
+            n if n < 0 => s.replace(&old, &new),
+            n => s.replacen(&old, &new, usize::try_from(n).unwrap_or(usize::MAX)),
+        },
+        None => s.replace(&old, &new),
+    })
 }
 
 /// `ternary(true_val, false_val, none_val=None)`: Python truthiness of the value.
@@ -451,10 +483,16 @@ fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error>
 }
 
 /// markupsafe's `escape`, which `e`/`escape` use: `&<>'"` as `&amp; &lt; &gt; &#39; &#34;`.
-fn escape(v: &Value) -> String {
-    super::jinja::html_escape(&py_str(v))
+/// Jinja's `escape`: a Markup string (safe), which Python's repr shows as `Markup('...')`.
+fn escape(v: &Value) -> Value {
+    if v.is_safe() {
+        return v.clone();
+    }
+    Value::from_safe_string(super::jinja::html_escape(&py_str(v)))
 }
 
+/// Python's `str.title()`: a character after a cased one is lower-cased, any other is
+/// title-cased (`ß` becomes `Ss`).
 pub(crate) fn py_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_cased = false;
@@ -462,9 +500,9 @@ pub(crate) fn py_title(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            out.push_str(&crate::pycompat::py_titlecase(c));
         }
-        prev_cased = c.is_alphabetic();
+        prev_cased = crate::pycompat::is_cased(c);
     }
     out
 }
@@ -568,6 +606,9 @@ pub(crate) fn percent_format_with(
             }
         };
         let num = || {
+            if arg.kind() == ValueKind::Bool {
+                return Ok(f64::from(u8::from(arg.is_true())));
+            }
             f64::try_from(arg.clone()).map_err(|_| {
                 fail(format!(
                     "%{conv} format: a real number is required, not {}",
@@ -608,6 +649,29 @@ pub(crate) fn percent_format_with(
                 sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
             }
             'g' => float_repr(num()?),
+            'c' => match arg.as_str() {
+                Some(c) if c.chars().count() == 1 => c.to_owned(),
+                Some(c) => {
+                    return Err(fail(format!(
+                        "%c requires an int or a unicode character, not a string of length {}",
+                        c.chars().count()
+                    )));
+                }
+                None if arg.is_integer() || arg.kind() == ValueKind::Bool => {
+                    let n = as_int(arg, conv)?;
+                    u32::try_from(n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| fail("%c arg not in range(0x110000)"))?
+                        .to_string()
+                }
+                None => {
+                    return Err(fail(format!(
+                        "%c requires an int or a unicode character, not {}",
+                        type_name(arg)
+                    )));
+                }
+            },
             'x' | 'X' | 'o' => {
                 if arg.kind() == ValueKind::Number && !arg.is_integer() {
                     return Err(fail(format!(
@@ -824,8 +888,25 @@ fn urlencode(value: &Value) -> Result<String, Error> {
         ValueKind::Seq => {
             let mut parts = Vec::new();
             for pair in value.try_iter()? {
-                let k = pair.get_item_by_index(0)?;
-                let v = pair.get_item_by_index(1)?;
+                // Python's `for k, v in items`: each item unpacks into exactly two.
+                let pair = match pair.kind() {
+                    ValueKind::String | ValueKind::Seq | ValueKind::Map => {
+                        super::collections::items(&pair)?
+                    }
+                    _ => {
+                        return Err(fail(format!(
+                            "cannot unpack non-iterable {} object",
+                            type_name(&pair)
+                        )));
+                    }
+                };
+                let [k, v] = <[Value; 2]>::try_from(pair).map_err(|p| {
+                    fail(if p.len() > 2 {
+                        "too many values to unpack (expected 2)".to_owned()
+                    } else {
+                        format!("not enough values to unpack (expected 2, got {})", p.len())
+                    })
+                })?;
                 parts.push(format!(
                     "{}={}",
                     url_quote(&py_str(&k), true),
@@ -861,4 +942,53 @@ fn center(v: &Value, width: Option<Value>, kwargs: Kwargs) -> Result<String, Err
         s,
         " ".repeat(total - left)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    /// Expected values and errors from ansible-core 2.19's templar.
+    #[test]
+    fn string_filters_follow_python() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, Value)] = &[
+            (
+                "{{ [1e300, 1e-07] | map('trim') | list }}",
+                serde_json::json!(["1e+300", "1e-07"]),
+            ),
+            ("{{ ['ab', 'cd'] | urlencode }}", Value::from("a=b&c=d")),
+            ("{{ '%5.2f|%d' % (false, true) }}", Value::from(" 0.00|1")),
+            ("{{ '%c%c' | format(65, 'b') }}", Value::from("Ab")),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        let fails: &[(&str, &str)] = &[
+            ("{{ 'a' | split('') }}", "empty separator"),
+            (
+                "{{ ['abc'] | urlencode }}",
+                "too many values to unpack (expected 2)",
+            ),
+            (
+                "{{ ['a'] | urlencode }}",
+                "not enough values to unpack (expected 2, got 1)",
+            ),
+            (
+                "{{ [1] | urlencode }}",
+                "cannot unpack non-iterable int object",
+            ),
+            ("{{ '%c' % 'ab' }}", "not a string of length 2"),
+        ];
+        for (src, want) in fails {
+            let err = t.render(src, &v).expect_err(src);
+            assert!(err.message().contains(want), "{src}: {err}");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use super::yaml_emit::{Options, dump};
 use crate::convert::{from_plain, to_plain};
 use drover_python::json;
 use drover_types::Value as JValue;
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,68 +22,241 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("from_yaml_all", from_yaml_all);
 }
 
+/// `json.dumps`'s `indent`: an int is that many spaces (none when negative), a string is
+/// written as it is; any other type fails unless the value is a plain string.
+enum Indent {
+    Text(String),
+    Bad(String),
+}
+
+/// `json.dumps`'s arguments that change its output.
+struct JsonOptions {
+    ensure_ascii: bool,
+    indent: Option<Indent>,
+    item: String,
+    key: String,
+    sort_keys: bool,
+}
+
 /// `json.dumps`'s arguments from the filter's: `to_json` passes them on, `to_nice_json` sets
 /// `indent`, `sort_keys` and `separators=(',', ': ')` first.
 fn json_options(
     kwargs: &Kwargs,
-    indent: Option<usize>,
+    indent: Option<Value>,
     sort_keys: bool,
     nice: bool,
-) -> Result<json::Options, Error> {
-    // Python: a negative indent is `' ' * n`, no indentation at all.
-    let indent = match kwargs.get::<Option<i64>>("indent")? {
-        Some(n) => Some(usize::try_from(n.max(0)).unwrap_or(0)),
-        None => indent,
+) -> Result<JsonOptions, Error> {
+    let indent = match kwargs.get::<Option<Value>>("indent")?.or(indent) {
+        None => None,
+        Some(i) if i.is_none() => None,
+        Some(i) => Some(match i.as_str() {
+            Some(text) => Indent::Text(text.to_owned()),
+            None if i.is_integer() || i.kind() == ValueKind::Bool => {
+                match super::core::py_index(&i) {
+                    Ok(n) => Indent::Text(
+                        " ".repeat(super::core::within_limit(usize::try_from(n).unwrap_or(0))?),
+                    ),
+                    Err(_) => Indent::Bad("cannot fit 'int' into an index-sized integer".into()),
+                }
+            }
+            None => Indent::Bad(format!(
+                "can't multiply sequence by non-int of type '{}'",
+                super::core::type_name(&i)
+            )),
+        }),
     };
-    let sort_keys = kwargs
-        .get::<Option<bool>>("sort_keys")?
-        .unwrap_or(sort_keys);
-    let ensure_ascii = kwargs.get::<Option<bool>>("ensure_ascii")?.unwrap_or(true);
-    let separators = match kwargs.get::<Option<Vec<String>>>("separators")? {
+    // Read by truth, as Python's `if sort_keys:` does.
+    let sort_keys = super::core::flag(kwargs, "sort_keys")?.unwrap_or(sort_keys);
+    let ensure_ascii = super::core::flag(kwargs, "ensure_ascii")?.unwrap_or(true);
+    let (item, key) = match kwargs.get::<Option<Vec<String>>>("separators")? {
         Some(pair) => match <[String; 2]>::try_from(pair) {
-            Ok([item, key]) => Some((item, key)),
+            Ok([item, key]) => (item, key),
             Err(_) => return Err(fail("separators must be a pair of strings")),
         },
-        None if nice => Some((",".into(), ": ".into())),
-        None => None,
+        None if nice || indent.is_some() => (",".into(), ": ".into()),
+        None => (", ".into(), ": ".into()),
     };
     let _: Option<Value> = kwargs.get("vault_to_text")?;
     let _: Option<Value> = kwargs.get("preprocess_unsafe")?;
     kwargs.assert_all_used()?;
-    Ok(json::Options {
+    Ok(JsonOptions {
         ensure_ascii,
         indent,
-        separators,
+        item,
+        key,
         sort_keys,
     })
 }
 
-fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let opts = json_options(&kwargs, None, false, false)?;
-    Ok(json::dumps(&to_plain(value)?, &opts))
+/// `json.dumps` of a template value, walked as it is: integers of any size minijinja holds,
+/// `NaN` and `Infinity` are written as Python writes them.
+fn dumps(value: &Value, opts: &JsonOptions) -> Result<String, Error> {
+    let mut out = String::new();
+    // json.dumps writes a plain string without looking at the options.
+    if let Some(s) = value.as_str() {
+        return Ok(json::string(s, opts.ensure_ascii));
+    }
+    if let Some(Indent::Bad(msg)) = &opts.indent {
+        return Err(fail(msg.clone()));
+    }
+    write_json(value, opts, 0, &mut out)?;
+    Ok(out)
 }
 
-/// Jinja's `tojson`: sorted keys, ASCII only, and `<>&'` escaped so it is safe in HTML.
-/// Jinja's `tojson(value, indent=None)`.
-fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+fn newline(opts: &JsonOptions, level: usize, out: &mut String) -> Result<(), Error> {
+    match &opts.indent {
+        None => {}
+        Some(Indent::Text(t)) => {
+            out.push('\n');
+            out.push_str(&t.repeat(level));
+        }
+        Some(Indent::Bad(msg)) => return Err(fail(msg.clone())),
+    }
+    Ok(())
+}
+
+/// A mapping key as json.dumps writes it: strings as they are, numbers, bools and None as
+/// their JSON text.
+fn json_key(key: &Value) -> Result<String, Error> {
+    Ok(match key.kind() {
+        ValueKind::String => key.as_str().unwrap_or_default().to_owned(),
+        ValueKind::None => "null".into(),
+        ValueKind::Bool => if key.is_true() { "true" } else { "false" }.into(),
+        ValueKind::Number => {
+            let mut s = String::new();
+            write_json(key, &JsonOptions::flat(), 0, &mut s)?;
+            s
+        }
+        _ => {
+            return Err(fail(format!(
+                "keys must be str, int, float, bool or None, not {}",
+                super::core::type_name(key)
+            )));
+        }
+    })
+}
+
+impl JsonOptions {
+    fn flat() -> Self {
+        JsonOptions {
+            ensure_ascii: true,
+            indent: None,
+            item: ", ".into(),
+            key: ": ".into(),
+            sort_keys: false,
+        }
+    }
+}
+
+fn write_json(
+    value: &Value,
+    opts: &JsonOptions,
+    level: usize,
+    out: &mut String,
+) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::None => out.push_str("null"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
+            Ok(i) => out.push_str(&i.to_string()),
+            Err(_) => out.push_str(&json::dumps(&to_plain(value)?, &json::Options::default())),
+        },
+        ValueKind::Number => out.push_str(&json::float(
+            f64::try_from(value.clone()).unwrap_or(f64::NAN),
+        )),
+        ValueKind::String => out.push_str(&json::string(
+            value.as_str().unwrap_or_default(),
+            opts.ensure_ascii,
+        )),
+        ValueKind::Seq | ValueKind::Iterable
+            if value
+                .downcast_object_ref::<crate::pyops::DateTime>()
+                .is_none() =>
+        {
+            let items: Vec<Value> = value.try_iter()?.collect();
+            if items.is_empty() {
+                out.push_str("[]");
+                return Ok(());
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&opts.item);
+                }
+                newline(opts, level + 1, out)?;
+                write_json(item, opts, level + 1, out)?;
+            }
+            newline(opts, level, out)?;
+            out.push(']');
+        }
+        ValueKind::Map => {
+            let keys: Vec<Value> = value.try_iter()?.collect();
+            if keys.is_empty() {
+                out.push_str("{}");
+                return Ok(());
+            }
+            // ansible-core's encoder makes every key a string first, so they sort as strings.
+            let mut entries = keys
+                .iter()
+                .map(|k| Ok((json_key(k)?, k)))
+                .collect::<Result<Vec<_>, Error>>()?;
+            if opts.sort_keys {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            out.push('{');
+            for (i, (name, key)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&opts.item);
+                }
+                newline(opts, level + 1, out)?;
+                out.push_str(&json::string(name, opts.ensure_ascii));
+                out.push_str(&opts.key);
+                write_json(&value.get_item(key)?, opts, level + 1, out)?;
+            }
+            newline(opts, level, out)?;
+            out.push('}');
+        }
+        // Undefined, failed renders, datetimes...: as the plain data conversion has them.
+        _ => out.push_str(&json::dumps(
+            &to_plain(value)?,
+            &json::Options {
+                ensure_ascii: opts.ensure_ascii,
+                ..json::Options::default()
+            },
+        )),
+    }
+    Ok(())
+}
+
+fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
+    let opts = json_options(&kwargs, None, false, false)?;
+    dumps(value, &opts)
+}
+
+/// Jinja's `tojson(value, indent=None)`: sorted keys, ASCII only, and `<>&'` escaped so it is
+/// safe in HTML.
+fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Value, Error> {
     let named: Option<usize> = kwargs.get("indent")?;
     kwargs.assert_all_used()?;
     let indent = named.or(indent);
-    let opts = json::Options {
-        indent,
+    let opts = JsonOptions {
+        indent: indent.map(|n| Indent::Text(" ".repeat(n))),
+        item: if indent.is_some() { "," } else { ", " }.into(),
         sort_keys: true,
-        ..json::Options::default()
+        ..JsonOptions::flat()
     };
-    Ok(json::dumps(&to_plain(value)?, &opts)
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\'', "\\u0027"))
+    Ok(Value::from_safe_string(
+        dumps(value, &opts)?
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\'', "\\u0027"),
+    ))
 }
 
-fn to_nice_json(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
-    let opts = json_options(&kwargs, Some(indent.unwrap_or(4)), true, true)?;
-    Ok(json::dumps(&to_plain(value)?, &opts))
+fn to_nice_json(value: &Value, indent: Option<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let opts = json_options(&kwargs, Some(indent.unwrap_or(Value::from(4))), true, true)?;
+    dumps(value, &opts)
 }
 
 fn from_json(value: String, kwargs: Kwargs) -> Result<Value, Error> {
@@ -94,8 +267,15 @@ fn from_json(value: String, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(from_plain(&parsed))
 }
 
-fn yaml_options(kwargs: &Kwargs, indent: usize, flow: Option<bool>) -> Result<Options, Error> {
-    let indent = kwargs.get::<Option<usize>>("indent")?.unwrap_or(indent);
+fn yaml_options(
+    kwargs: &Kwargs,
+    indent: Option<Value>,
+    flow: Option<bool>,
+) -> Result<Options, Error> {
+    let indent = match kwargs.get::<Option<Value>>("indent")?.or(indent) {
+        Some(i) if !i.is_none() => super::core::py_index(&i)?,
+        _ => 2,
+    };
     let flow = match kwargs.get::<Option<Value>>("default_flow_style")? {
         Some(v) if v.is_none() => None,
         Some(v) => Some(v.is_true()),
@@ -108,19 +288,23 @@ fn yaml_options(kwargs: &Kwargs, indent: usize, flow: Option<bool>) -> Result<Op
     kwargs.assert_all_used()?;
     Ok(Options {
         default_flow_style: flow,
-        indent: indent.clamp(2, 9),
+        // libyaml keeps an indent of 2 to 9 and uses 2 for any other.
+        indent: usize::try_from(indent)
+            .ok()
+            .filter(|i| (2..=9).contains(i))
+            .unwrap_or(2),
         sort_keys,
         width,
     })
 }
 
 fn to_yaml(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
-    let opts = yaml_options(&kwargs, 2, None)?;
+    let opts = yaml_options(&kwargs, None, None)?;
     Ok(dump(&to_plain(value)?, &opts))
 }
 
-fn to_nice_yaml(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
-    let opts = yaml_options(&kwargs, indent.unwrap_or(4), Some(false))?;
+fn to_nice_yaml(value: &Value, indent: Option<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let opts = yaml_options(&kwargs, Some(indent.unwrap_or(Value::from(4))), Some(false))?;
     Ok(dump(&to_plain(value)?, &opts))
 }
 
@@ -153,4 +337,55 @@ fn from_yaml_all(value: &Value) -> Result<Value, Error> {
     Ok(Value::from(
         load_yaml(text)?.iter().map(from_plain).collect::<Vec<_>>(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    /// Expected values from ansible-core 2.19's templar (json.dumps, libyaml's emitter).
+    #[test]
+    fn dumps_follow_python() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let cases: &[(&str, &str)] = &[
+            (
+                "{{ ['a', ('inf' | float), 18446744073709551616] | to_json(indent=2) }}",
+                "[\n  \"a\",\n  Infinity,\n  18446744073709551616\n]",
+            ),
+            (
+                "{{ {'Z': 1.5} | to_json(indent='ABC') }}",
+                "{\nABC\"Z\": 1.5\n}",
+            ),
+            ("{{ [1, 2] | to_json(indent=-3) }}", "[\n1,\n2\n]"),
+            ("{{ 'x' | to_nice_json(indent={'a': 1}) }}", "\"x\""),
+            ("{{ 'x' | to_json(sort_keys=[1]) }}", "\"x\""),
+            (
+                "{{ {10: 'a', 9: 'b', true: 1, none: 2} | to_json(sort_keys=true) }}",
+                "{\"10\": \"a\", \"9\": \"b\", \"null\": 2, \"true\": 1}",
+            ),
+            (
+                "{{ [1, 'x'] | map('tojson') | list | string }}",
+                "[Markup('1'), Markup('\"x\"')]",
+            ),
+            ("{{ 'emoji 😀' | to_yaml }}", "\"emoji \\U0001F600\"\n"),
+            (
+                "{{ {'a': {'b': 1}} | to_nice_yaml(indent=10) }}",
+                "a:\n  b: 1\n",
+            ),
+            ("{{ [] | to_nice_yaml(indent=-1) }}", "[]\n"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                Value::from(*want),
+                "{src}"
+            );
+        }
+        let err = t
+            .render("{{ 1 | to_nice_json(indent={'a': 1}) }}", &v)
+            .unwrap_err();
+        assert!(err.message().contains("can't multiply sequence"), "{err}");
+    }
 }

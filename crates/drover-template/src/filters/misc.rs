@@ -205,15 +205,52 @@ fn py_round_int(x: f64) -> Value {
     }
 }
 
-/// C `strftime`, as Python's `time.strftime` calls it, of a Unix time read as UTC.
+/// Seconds in 400 Gregorian years: the calendar, weekdays included, repeats after them.
+const GREGORIAN_CYCLE: i64 = 146_097 * 86_400;
+
+/// C `strftime`, as Python's `time.strftime` calls it, of a Unix time read as UTC. glibc
+/// writes any year (36812, -29719); jiff formats the same moment moved into 1970..2370 by whole
+/// 400-year cycles, and the directives that show the year are written here.
 pub(crate) fn format_time(fmt: &str, secs: i64) -> Result<String, Error> {
     use jiff::fmt::strtime::{BrokenDownTime, Config, PosixCustom};
-    let t = jiff::Timestamp::from_second(secs)
+    let cycles = secs.div_euclid(GREGORIAN_CYCLE);
+    let t = jiff::Timestamp::from_second(secs.rem_euclid(GREGORIAN_CYCLE))
         .map_err(|_| fail(format!("strftime: year is out of range for {secs}")))?;
+    let zoned = t.to_zoned(jiff::tz::TimeZone::UTC);
+    let shift = 400 * cycles;
+    let year = i64::from(zoned.year()) + shift;
+    // C's `struct tm` holds the year less 1900 in an int.
+    if year > i64::from(i32::MAX) || year - 1900 < i64::from(i32::MIN) {
+        return Err(fail(format!("strftime: year is out of range for {secs}")));
+    }
+    let iso_year = i64::from(zoned.date().iso_week_date().year()) + shift;
+    let fmt = c_directives(fmt);
+    let mut expanded = String::with_capacity(fmt.len());
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            expanded.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => expanded.push_str(&year.to_string()),
+            Some('G') => expanded.push_str(&iso_year.to_string()),
+            Some('C') => expanded.push_str(&year.div_euclid(100).to_string()),
+            Some('y') => expanded.push_str(&format!("{:02}", year.rem_euclid(100))),
+            Some('s') => expanded.push_str(&secs.to_string()),
+            Some('F') => expanded.push_str(&format!("{year:04}-%m-%d")),
+            Some('c') => expanded.push_str(&format!("%a %b %e %H:%M:%S {year}")),
+            Some(other) => {
+                expanded.push('%');
+                expanded.push(other);
+            }
+            None => expanded.push('%'),
+        }
+    }
     // Lenient: like C, a directive jiff does not know stays as written.
     let config = Config::new().custom(PosixCustom::new()).lenient(true);
-    BrokenDownTime::from(&t.to_zoned(jiff::tz::TimeZone::UTC))
-        .to_string_with_config(&config, c_directives(fmt).as_ref())
+    BrokenDownTime::from(&zoned)
+        .to_string_with_config(&config, &expanded)
         .map_err(|e| fail(format!("strftime: {e}")))
 }
 
@@ -384,6 +421,16 @@ mod tests {
             assert_eq!(format_time(fmt, secs).unwrap(), want, "{fmt}");
         }
         assert!(format_time("%Y", i64::MAX).is_err());
+        // glibc writes any year a C int holds (Python's time.strftime checked).
+        assert_eq!(
+            format_time("%Y-%m-%d %H:%M:%S|%C|%y|%c|%s", 1_099_511_627_776).unwrap(),
+            "36812-02-20 00:36:16|368|12|Mon Feb 20 00:36:16 36812|1099511627776"
+        );
+        assert_eq!(
+            format_time("%Y|%C|%y|%j", -1_000_000_000_000).unwrap(),
+            "-29719|-298|81|095"
+        );
+        assert_eq!(format_time("%Y", -62_135_596_800).unwrap(), "1");
     }
 
     #[test]

@@ -35,23 +35,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("commonpath", commonpath);
     env.add_filter("win_basename", |v: &Value| {
         let s = py_str(v);
-        s.rsplit(['\\', '/']).next().unwrap_or_default().to_owned()
+        let (_, rest) = win_splitdrive(&s);
+        rest.rsplit(['\\', '/'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     });
-    env.add_filter("win_dirname", |v: &Value| {
-        let s = py_str(v);
-        match s.rfind(['\\', '/']) {
-            Some(i) => {
-                let head = &s[..=i];
-                let trimmed = head.trim_end_matches(['\\', '/']);
-                if trimmed.is_empty() || trimmed.ends_with(':') {
-                    head.to_owned()
-                } else {
-                    trimmed.to_owned()
-                }
-            }
-            None => String::new(),
-        }
-    });
+    env.add_filter("win_dirname", |v: &Value| win_dirname(&py_str(v)));
     env.add_filter("quote", |v: &Value| {
         drover_python::shlex::quote(&if v.is_none() {
             String::new()
@@ -62,6 +52,43 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("fileglob", |v: &Value| Value::from(fileglob(&py_str(v))));
     env.add_filter("urldecode", |v: &Value| urldecode(&py_str(v)));
     env.add_filter("urlsplit", urlsplit);
+}
+
+/// `ntpath.splitdrive` (Python 3.11): a drive letter (`C:`), or a UNC share (two slashes, a
+/// server and a share, or the long `?\\UNC\\` form), with either slash.
+fn win_splitdrive(p: &str) -> (&str, &str) {
+    let norm = p.replace('/', "\\");
+    if norm.starts_with("\\\\") {
+        let start = if norm
+            .get(..8)
+            .is_some_and(|u| u.eq_ignore_ascii_case("\\\\?\\UNC\\"))
+        {
+            8
+        } else {
+            2
+        };
+        let Some(i) = norm[start..].find('\\').map(|i| i + start) else {
+            return (p, "");
+        };
+        let Some(j) = norm[i + 1..].find('\\').map(|j| j + i + 1) else {
+            return (p, "");
+        };
+        return p.split_at(j);
+    }
+    if norm.get(1..2) == Some(":") {
+        return p.split_at(2);
+    }
+    ("", p)
+}
+
+/// `ntpath.dirname`: the drive, then the head without its trailing slashes (unless that is
+/// all it is).
+fn win_dirname(p: &str) -> String {
+    let (drive, rest) = win_splitdrive(p);
+    let i = rest.rfind(['\\', '/']).map_or(0, |i| i + 1);
+    let head = &rest[..i];
+    let trimmed = head.trim_end_matches(['\\', '/']);
+    format!("{drive}{}", if trimmed.is_empty() { head } else { trimmed })
 }
 
 /// `os.path.basename`.
@@ -407,13 +434,31 @@ pub(crate) fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
+fn urlsplit(url: &Value, query: Option<String>) -> Result<Value, Error> {
+    // Python's urlsplit decodes anything but a string as bytes: a number fails, and a falsy
+    // value gives a bytes result that ansible-core cannot store.
+    let Some(url) = url.as_str() else {
+        return Err(fail(if url.is_true() {
+            format!(
+                "'{}' object has no attribute 'decode'",
+                super::core::type_name(url)
+            )
+        } else {
+            "Type 'method' is unsupported for variable storage.".to_owned()
+        }));
+    };
+    // Python strips leading C0 controls and spaces, and removes tabs and newlines anywhere.
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+        .collect();
     let (scheme, rest) = match url.find(':') {
         Some(i)
             if url[..i]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && i > 0 =>
+                && url.starts_with(|c: char| c.is_ascii_alphabetic()) =>
         {
             (url[..i].to_lowercase(), &url[i + 1..])
         }
@@ -459,7 +504,7 @@ fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
         ("scheme", Value::from(scheme)),
         ("username", username),
     ];
-    match query {
+    match query.filter(|q| !q.is_empty()) {
         None => Ok(crate::convert::map_value(
             fields.into_iter().map(|(k, v)| (Value::from(k), v)),
         )),
@@ -468,5 +513,48 @@ fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
             .find(|(k, _)| *k == q)
             .map(|(_, v)| v)
             .ok_or_else(|| fail(format!("urlsplit: unknown URL component: {q}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Map, Templar, Value, Vars};
+
+    /// Expected values from Python 3.11's ntpath and urllib.parse.
+    #[test]
+    fn windows_paths_and_urls_follow_python() {
+        let t = Templates::new();
+        let mut v = Map::new();
+        for (name, path) in [
+            ("unc", r"\\server\share\f"),
+            ("root", r"\\server\share"),
+            ("long", r"\\?\UNC\srv\sh\x"),
+            ("drive", "C:f"),
+        ] {
+            v.insert(name.into(), Value::from(path));
+        }
+        let v = Vars::from(v);
+        let cases: &[(&str, Value)] = &[
+            ("{{ unc | win_dirname }}", Value::from(r"\\server\share\")),
+            ("{{ root | win_dirname }}", Value::from(r"\\server\share")),
+            ("{{ root | win_basename }}", Value::from("")),
+            ("{{ long | win_dirname }}", Value::from(r"\\?\UNC\srv\sh\")),
+            ("{{ drive | win_dirname }}", Value::from("C:")),
+            ("{{ drive | win_basename }}", Value::from("f")),
+            ("{{ '  a\tb' | urlsplit('path') }}", Value::from("ab")),
+            ("{{ '1a:b' | urlsplit('scheme') }}", Value::from("")),
+            ("{{ 'x' | urlsplit('') | length }}", Value::from(9)),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        for src in ["{{ 0 | urlsplit }}", "{{ 5 | urlsplit('path') }}"] {
+            assert!(t.render(src, &v).is_err(), "{src}");
+        }
     }
 }

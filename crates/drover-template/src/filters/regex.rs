@@ -31,34 +31,81 @@ pub(crate) fn compile(
     Regex::with_mode(pattern, Kind::Text, flags, mode).map_err(|e| fail(e.to_string()))
 }
 
-fn regex_replace(
-    value: &Value,
-    pattern: Option<String>,
-    replacement: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let pattern = kwargs
-        .get::<Option<String>>("pattern")?
-        .or(pattern)
-        .unwrap_or_default();
-    let replacement = kwargs
-        .get::<Option<String>>("replacement")?
-        .or(replacement)
-        .unwrap_or_default();
-    let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
-    let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
-    let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
-    let mandatory = kwargs.get::<Option<usize>>("mandatory_count")?.unwrap_or(0);
+/// `regex_replace(value='', pattern='', replacement='', ignorecase=False, multiline=False,
+/// count=0, mandatory_count=0)`, by position or keyword (a None given is a None, not "missing").
+fn regex_replace(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    let names = [
+        "pattern",
+        "replacement",
+        "ignorecase",
+        "multiline",
+        "count",
+        "mandatory_count",
+    ];
+    if args.len() > names.len() {
+        return Err(fail(format!(
+            "regex_replace() takes from 0 to 7 positional arguments but {} were given",
+            args.len() + 1
+        )));
+    }
+    let mut given: Vec<Option<Value>> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let named = kwargs.get::<Option<Value>>(name)?;
+        given.push(match args.get(i) {
+            Some(a) => Some(a.clone()),
+            None => named,
+        });
+    }
     kwargs.assert_all_used()?;
-    let text = if value.is_none() {
-        String::new()
-    } else {
-        py_str(value)
+    let [
+        pattern,
+        replacement,
+        ignorecase,
+        multiline,
+        count,
+        mandatory,
+    ] = <[Option<Value>; 6]>::try_from(given).map_err(|_| fail("regex_replace arguments"))?;
+    let ignorecase = ignorecase.is_some_and(|v| v.is_true());
+    let multiline = multiline.is_some_and(|v| v.is_true());
+    let count = match count {
+        Some(c) => super::core::py_index(&c)?,
+        None => 0,
+    };
+    let mandatory = match mandatory {
+        Some(c) => super::core::py_index(&c)?,
+        None => 0,
+    };
+    // to_text(value, nonstring='simplerepr'): None is 'None'.
+    let text = py_str(value);
+    // re.compile and re.sub take strings only (no conversion).
+    let pattern = match pattern {
+        None => String::new(),
+        Some(p) => p
+            .as_str()
+            .ok_or_else(|| fail("first argument must be string or compiled pattern"))?
+            .to_owned(),
+    };
+    let replacement = match replacement {
+        None => String::new(),
+        Some(r) => r
+            .as_str()
+            .ok_or_else(|| {
+                fail(format!(
+                    "decoding to str: need a bytes-like object, {} found",
+                    super::core::type_name(&r)
+                ))
+            })?
+            .to_owned(),
     };
     let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
     let template = Template::parse(&replacement, &re).map_err(|e| fail(e.to_string()))?;
-    let (replaced, subs) = re.subn(&template, text.as_bytes(), count);
-    if mandatory > 0 && mandatory != subs {
+    // A negative count replaces nothing; 0 replaces every match.
+    let (replaced, subs) = if count < 0 {
+        (text.clone().into_bytes(), 0)
+    } else {
+        re.subn(&template, text.as_bytes(), count as usize)
+    };
+    if mandatory != 0 && mandatory != subs as i64 {
         // ansible-core 2.19 writes the `count` argument where it means the matches.
         return Err(fail(format!(
             "'{pattern}' should match {mandatory} times, but matches {count} times in '{text}'"
@@ -67,12 +114,52 @@ fn regex_replace(
     Ok(String::from_utf8_lossy(&replaced).into_owned())
 }
 
+/// A group named by a `regex_search` argument: `\\g<name>` (always by name) or `\\N`.
+enum GroupRef {
+    Name(String),
+    Number(String),
+}
+
+/// ansible-core reads every argument before it searches: `\\g<...>` (the longest
+/// non-blank text up to a `>`), `\\` and digits, or the error it raises.
+fn group_ref(arg: &Value) -> Result<GroupRef, Error> {
+    let Some(a) = arg.as_str() else {
+        return Err(fail(format!(
+            "'{}' object has no attribute 'startswith'",
+            super::core::type_name(arg)
+        )));
+    };
+    let no_match = || fail("'NoneType' object has no attribute 'group'");
+    if let Some(rest) = a.strip_prefix("\\g") {
+        let run = rest.strip_prefix('<').ok_or_else(no_match)?;
+        let run = &run[..run.find(char::is_whitespace).unwrap_or(run.len())];
+        match run.rfind('>') {
+            Some(end) if end > 0 => Ok(GroupRef::Name(run[..end].to_owned())),
+            _ => Err(no_match()),
+        }
+    } else if let Some(rest) = a.strip_prefix('\\') {
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if end == 0 {
+            return Err(no_match());
+        }
+        Ok(GroupRef::Number(rest[..end].to_owned()))
+    } else {
+        Err(fail("Unknown argument"))
+    }
+}
+
 fn regex_search(
     value: &Value,
     pattern: String,
-    groups: Rest<String>,
+    groups: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    let groups = groups
+        .iter()
+        .map(group_ref)
+        .collect::<Result<Vec<_>, _>>()?;
     let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
     let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     kwargs.assert_all_used()?;
@@ -85,19 +172,13 @@ fn regex_search(
         return Ok(Value::from(m.text(0).unwrap_or_default()));
     }
     let mut out = Vec::new();
-    for g in groups.iter() {
-        let index = if let Some(name) = g.strip_prefix("\\g<").and_then(|n| n.strip_suffix('>')) {
-            match name.parse::<usize>() {
-                Ok(i) => Some(i),
-                Err(_) => re.group_index(name),
-            }
-        } else if let Some(num) = g.strip_prefix('\\') {
-            Some(num.parse::<usize>().map_err(|_| fail("Unknown argument"))?)
-        } else {
-            return Err(fail("Unknown argument"));
-        };
-        let group = index.and_then(|i| m.text(i));
-        out.push(group.map_or(Value::from(()), Value::from));
+    for g in &groups {
+        let index = match g {
+            GroupRef::Name(name) => re.group_index(name),
+            GroupRef::Number(n) => n.parse::<usize>().ok().filter(|&i| i <= re.groups()),
+        }
+        .ok_or_else(|| fail("no such group"))?;
+        out.push(m.text(index).map_or(Value::from(()), Value::from));
     }
     Ok(Value::from(out))
 }
@@ -217,5 +298,68 @@ mod tests {
                 .contains("'a' should match 2 times, but matches 0 times in 'aaa'"),
             "{err}"
         );
+    }
+
+    /// ansible-core reads every group argument of regex_search before it searches, and
+    /// re.sub takes a string replacement only; messages from CPython 3.11.
+    #[test]
+    fn search_arguments_and_replacement_types_as_python_checks_them() {
+        let t = Templates::new();
+        let mut v = Map::new();
+        v.insert("g0".into(), Value::from("\\g<0>"));
+        v.insert("gn".into(), Value::from("\\g<n>"));
+        v.insert("one".into(), Value::from("\\1x"));
+        let v = drover_types::Vars::from(v);
+        let fails: &[(&str, &str)] = &[
+            ("{{ 'abc' | regex_search('x', '-') }}", "Unknown argument"),
+            (
+                "{{ 'foo' | regex_search('(?P<n>o+)', g0) }}",
+                "no such group",
+            ),
+            (
+                "{{ 'foo' | regex_search('o', 1) }}",
+                "has no attribute 'startswith'",
+            ),
+            (
+                "{{ 'x' | regex_replace('x', true) }}",
+                "need a bytes-like object, bool found",
+            ),
+            (
+                "{{ 'x' | regex_replace(1, 'y') }}",
+                "first argument must be string",
+            ),
+            ("{{ 'x' | regex_replace('x', none) }}", "NoneType found"),
+        ];
+        for (src, want) in fails {
+            let err = t.render(src, &v).expect_err(src);
+            assert!(err.message().contains(want), "{src}: {err}");
+        }
+        let cases: &[(&str, Value)] = &[
+            ("{{ 'abc' | regex_search('x', gn) }}", Value::from(())),
+            (
+                "{{ 'foo' | regex_search('(?P<n>o+)', gn, one) }}",
+                serde_json::json!(["oo", "oo"]),
+            ),
+            (
+                "{{ 'aa' | regex_replace('a', 'b', count=-1) }}",
+                Value::from("aa"),
+            ),
+            (
+                "{{ 'aa' | regex_replace('a', 'b', count=true) }}",
+                Value::from("ba"),
+            ),
+            ("{{ none | regex_replace('o', '0') }}", Value::from("N0ne")),
+            (
+                "{{ 'Ab' | regex_replace('a', 'z', true) }}",
+                Value::from("zb"),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &t.render(src, &v).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
     }
 }

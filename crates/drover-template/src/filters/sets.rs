@@ -76,7 +76,62 @@ fn to_list(set: &Set<Num>) -> Value {
     Value::from(set.items().map(|n| n.value.clone()).collect::<Vec<_>>())
 }
 
+/// Python iterates both operands: None, a number or a bool fails (`set(None)`), and so does
+/// the fallback `a + b` ansible-core tries then.
+fn check_iterable(a: &Value, b: &Value) -> Result<(), Error> {
+    use super::core::type_name;
+    let scalar = |v: &Value| {
+        matches!(
+            v.kind(),
+            ValueKind::None | ValueKind::Number | ValueKind::Bool
+        )
+    };
+    if scalar(b) && matches!(a.kind(), ValueKind::Seq | ValueKind::Iterable) {
+        return Err(super::core::fail(format!(
+            "can only concatenate list (not \"{}\") to list",
+            type_name(b)
+        )));
+    }
+    if scalar(a) || scalar(b) {
+        return Err(super::core::fail(format!(
+            "unsupported operand type(s) for +: '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        )));
+    }
+    Ok(())
+}
+
+/// With an unhashable item, `set()` fails and ansible-core falls back to `a + b`, which only
+/// joins two lists.
+fn check_concat(a: &Value, b: &Value) -> Result<(), Error> {
+    use super::core::type_name;
+    let unhashable = |v: &Value| -> Result<bool, Error> {
+        Ok(items(v)?
+            .iter()
+            .any(|x| matches!(x.kind(), ValueKind::Seq | ValueKind::Map)))
+    };
+    let list = |v: &Value| matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable);
+    if (list(a) && list(b)) || !(unhashable(a)? || unhashable(b)?) {
+        return Ok(());
+    }
+    Err(super::core::fail(match a.kind() {
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::String => format!(
+            "can only concatenate {} (not \"{}\") to {0}",
+            type_name(a),
+            type_name(b)
+        ),
+        _ => format!(
+            "unsupported operand type(s) for +: '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        ),
+    }))
+}
+
 fn union(a: &Value, b: &Value) -> Result<Value, Error> {
+    check_iterable(a, b)?;
+    check_concat(a, b)?;
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.union(&y, &num_eq)));
     }
@@ -110,6 +165,7 @@ fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
 }
 
 fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
+    check_iterable(a, b)?;
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.symmetric_difference(&y, &num_eq)));
     }

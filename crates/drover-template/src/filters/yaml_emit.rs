@@ -130,10 +130,10 @@ fn analyze(s: &str) -> Analysis {
             line_breaks = true;
         }
         if !(ch == '\n' || (' '..='~').contains(&ch)) {
-            let printable_unicode = (ch == '\u{85}'
-                || ('\u{A0}'..='\u{D7FF}').contains(&ch)
-                || ('\u{E000}'..='\u{FFFD}').contains(&ch)
-                || ch >= '\u{10000}')
+            // ansible-core dumps with libyaml (CSafeDumper), whose printable set leaves out
+            // U+0085 and everything beyond the BMP (pure-Python PyYAML keeps them).
+            let printable_unicode = (('\u{A0}'..='\u{D7FF}').contains(&ch)
+                || ('\u{E000}'..='\u{FFFD}').contains(&ch))
                 && ch != '\u{FEFF}';
             if !printable_unicode {
                 special = true;
