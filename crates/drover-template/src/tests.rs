@@ -5,14 +5,15 @@
 
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
+use crate::filters::registry::Registry;
 use drover_python::re::Mode;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::{Error, ErrorKind};
 use std::cmp::Ordering;
 use std::path::Path;
 
 /// Registers every test.
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_test("defined", |v: &Value| !v.is_undefined());
     env.add_test("undefined", |v: &Value| v.is_undefined());
     env.add_test("none", |v: &Value| v.is_none());

@@ -4,13 +4,14 @@
 
 use super::core::fail;
 use crate::convert::{from_plain, py_str, to_plain};
+use crate::filters::registry::Registry;
 use drover_python::random::{Random, Seed};
 use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
-use minijinja::{Environment, Error, State};
+use minijinja::{Error, State};
 use std::cmp::Ordering;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("flatten", flatten);
     env.add_filter("combine", combine);
     env.add_filter("dict2items", dict2items);

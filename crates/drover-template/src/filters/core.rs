@@ -3,12 +3,13 @@
 //! helpers they share.
 
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use crate::pycompat::py_split;
 use drover_python::repr::float_repr;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind, State};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("mandatory", mandatory);

@@ -4,14 +4,15 @@
 use super::core::fail;
 use super::yaml_emit::{Options, dump};
 use crate::convert::{from_plain, to_plain};
+use crate::filters::registry::Registry;
 use drover_python::json;
 use drover_types::Value as JValue;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("to_json", to_json);
     env.add_filter("to_nice_json", to_nice_json);
     env.add_filter("tojson", tojson);

@@ -3,10 +3,11 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("log", log);
     env.add_filter("pow", |x: f64, y: f64| py_pow(x, y));
     env.add_filter("root", |x: f64, base: Option<f64>| {

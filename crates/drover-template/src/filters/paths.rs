@@ -4,11 +4,12 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, State};
+use minijinja::{Error, State};
 use std::path::Path;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("basename", |v: &Value| basename(&py_str(v)).to_owned());
     env.add_filter("dirname", |v: &Value| dirname(&py_str(v)).to_owned());
     env.add_filter("expanduser", |state: &State, v: &Value| {

@@ -4,11 +4,12 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use drover_python::re::{Flags, Kind, Mode, Regex, Template, escape};
+use minijinja::Error;
 use minijinja::value::{Kwargs, Rest, Value};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);

@@ -7,11 +7,12 @@
 //! ansible-core's own.
 
 use super::collections::{dedup, items};
+use crate::filters::registry::Registry;
 use drover_python::set::{Set, hash_float, hash_int};
+use minijinja::Error;
 use minijinja::value::{Value, ValueKind};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("union", union);
     env.add_filter("intersect", intersect);
     env.add_filter("difference", difference);
