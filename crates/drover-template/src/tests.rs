@@ -5,6 +5,7 @@
 
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
+use crate::filters::pytypes::{contains, hashable, lstat_path, path, stat_target};
 use crate::filters::registry::Registry;
 use drover_python::re::Mode;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
@@ -91,12 +92,8 @@ pub(crate) fn register(env: &mut Registry) {
     for name in ["version", "version_compare"] {
         env.add_test(name, version_test);
     }
-    env.add_test(
-        "contains",
-        |seq: &Value, v: &Value| -> Result<bool, Error> {
-            Ok(crate::filters::collections::items(seq)?.contains(v))
-        },
-    );
+    env.add_test("contains", |seq: &Value, v: &Value| contains(seq, v));
+    env.add_test("in", |v: &Value, seq: &Value| contains(seq, v));
     for name in ["subset", "issubset"] {
         env.add_test(name, |a: &Value, b: &Value| subset(a, b));
     }
@@ -121,41 +118,49 @@ pub(crate) fn register(env: &mut Registry) {
         Ok(v.try_iter()?.all(|x| x.is_true()))
     });
     for name in ["file", "is_file"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_file());
+        env.add_test(name, |v: &Value| {
+            Ok(stat_target(v)?.metadata().is_some_and(|m| m.is_file()))
+        });
     }
     for name in ["directory", "is_dir"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_dir());
+        env.add_test(name, |v: &Value| {
+            Ok(stat_target(v)?.metadata().is_some_and(|m| m.is_dir()))
+        });
     }
     for name in ["link", "is_link"] {
-        env.add_test(name, |v: &Value| Path::new(&py_str(v)).is_symlink());
+        env.add_test(
+            name,
+            |v: &Value| Ok(Path::new(&lstat_path(v)?).is_symlink()),
+        );
     }
-    env.add_test("exists", |state: &minijinja::State, v: &Value| {
-        Path::new(&crate::filters::paths::expanduser(state, &py_str(v))).exists()
+    env.add_test("exists", |v: &Value| {
+        Ok(stat_target(v)?.metadata().is_some())
     });
     env.add_test("link_exists", |v: &Value| {
-        std::fs::symlink_metadata(py_str(v)).is_ok()
+        Ok(std::fs::symlink_metadata(lstat_path(v)?).is_ok())
     });
     for name in ["abs", "is_abs"] {
-        env.add_test(name, |v: &Value| py_str(v).starts_with('/'));
+        env.add_test(name, |v: &Value| Ok(path(v)?.starts_with('/')));
     }
     for name in ["same_file", "is_same_file"] {
         env.add_test(name, |a: &Value, b: &Value| {
             use std::os::unix::fs::MetadataExt;
-            match (std::fs::metadata(py_str(a)), std::fs::metadata(py_str(b))) {
-                (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            let (a, b) = (stat_target(a)?, stat_target(b)?);
+            Ok(match (a.metadata(), b.metadata()) {
+                (Some(x), Some(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
                 _ => false,
-            }
+            })
         });
     }
     for name in ["mount", "is_mount"] {
-        env.add_test(name, |v: &Value| {
-            let p = py_str(v);
-            std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| {
+        env.add_test(name, |v: &Value| -> Result<bool, Error> {
+            let p = lstat_path(v)?;
+            Ok(std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| {
                 m.lines().any(|l| {
                     l.split_whitespace().nth(1) == Some(p.trim_end_matches('/'))
                         || (p == "/" && l.split_whitespace().nth(1) == Some("/"))
                 })
-            })
+            }))
         });
     }
 }
@@ -387,11 +392,16 @@ fn version_test(
     })
 }
 
+/// `set(a) <= set(b)`: every item of both must be hashable.
 fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
-    let bs = crate::filters::collections::items(b)?;
-    Ok(crate::filters::collections::items(a)?
-        .iter()
-        .all(|x| bs.contains(x)))
+    let (xs, bs) = (
+        crate::filters::collections::items(a)?,
+        crate::filters::collections::items(b)?,
+    );
+    for x in xs.iter().chain(&bs) {
+        hashable(x)?;
+    }
+    Ok(xs.iter().all(|x| bs.contains(x)))
 }
 
 fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {

@@ -733,6 +733,25 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
             }
         }
     };
+    // Python calls text.replace(newline, ...), decoration.rstrip() and joins the postfixes.
+    let text = super::pytypes::str_for_method(text, "replace")?;
+    let must_be_str = |name: &str, error: &dyn Fn(&str) -> String| -> Result<(), Error> {
+        match kwargs.get::<Option<Value>>(name)? {
+            Some(v) if v.kind() != ValueKind::String => Err(fail(error(type_name(&v)))),
+            _ => Ok(()),
+        }
+    };
+    must_be_str("decoration", &|t| {
+        format!("'{t}' object has no attribute 'rstrip'")
+    })?;
+    must_be_str("newline", &|t| {
+        format!("replace() argument 1 must be str, not {t}")
+    })?;
+    if count_of("postfix_count")? > 0 {
+        must_be_str("postfix", &|t| {
+            format!("sequence item 1: expected str instance, {t} found")
+        })?;
+    }
     let pre_post = text_of("decoration")?.unwrap_or_else(|| decoration.to_owned());
     let bare = pre_post.trim_end().to_owned();
     let newline = text_of("newline")?.unwrap_or_else(|| "\n".into());
@@ -761,7 +780,7 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
     }
     let body = format!(
         "{decoration}{}",
-        py_replace(&py_str(text), &newline, &format!("{newline}{decoration}"))
+        py_replace(&text, &newline, &format!("{newline}{decoration}"))
     );
     out.push_str(&py_replace(
         &body,

@@ -87,11 +87,17 @@ fn to_nice_json(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<
     Ok(json::dumps(&to_plain(value)?, &opts))
 }
 
-fn from_json(value: String, kwargs: Kwargs) -> Result<Value, Error> {
+fn from_json(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let _: Option<Value> = kwargs.get("profile")?;
     kwargs.assert_all_used()?;
+    let Some(value) = value.as_str() else {
+        return Err(fail(format!(
+            "the JSON object must be str, bytes or bytearray, not {}",
+            super::core::type_name(value)
+        )));
+    };
     let parsed: JValue =
-        serde_json::from_str(&value).map_err(|e| fail(format!("from_json: {e}")))?;
+        serde_json::from_str(value).map_err(|e| fail(format!("from_json: {e}")))?;
     Ok(from_plain(&parsed))
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod jinja;
 pub(crate) mod misc;
 pub(crate) mod paths;
 pub(crate) mod pprint;
+pub(crate) mod pytypes;
 pub(crate) mod regex;
 pub(crate) mod registry;
 pub(crate) mod sets;

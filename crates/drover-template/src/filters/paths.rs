@@ -2,45 +2,49 @@
 //! `expanduser`, `expandvars`, `realpath`, `relpath`, `splitext`, `path_join`, `normpath`,
 //! `commonpath`, `win_basename`, `win_dirname`, `quote`, `fileglob`, `urldecode`, `urlsplit`.
 
-use super::core::fail;
+use super::core::{fail, type_name};
+use super::pytypes::{path, str_for_method};
 use crate::convert::py_str;
 use crate::filters::registry::Registry;
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Error, State};
 use std::path::Path;
 
 pub(crate) fn register(env: &mut Registry) {
-    env.add_filter("basename", |v: &Value| basename(&py_str(v)).to_owned());
-    env.add_filter("dirname", |v: &Value| dirname(&py_str(v)).to_owned());
+    env.add_filter("basename", |v: &Value| Ok(basename(&path(v)?).to_owned()));
+    env.add_filter("dirname", |v: &Value| Ok(dirname(&path(v)?).to_owned()));
     env.add_filter("expanduser", |state: &State, v: &Value| {
-        expanduser(state, &py_str(v))
+        Ok(expanduser(state, &path(v)?))
     });
     env.add_filter("expandvars", |state: &State, v: &Value| {
-        expandvars(state, &py_str(v))
+        Ok(expandvars(state, &path(v)?))
     });
-    env.add_filter("realpath", |v: &Value| realpath(&py_str(v)));
+    env.add_filter("realpath", |v: &Value| Ok(realpath(&path(v)?)));
     env.add_filter(
         "relpath",
         |v: &Value, start: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
             let start = kwargs.get::<Option<String>>("start")?.or(start);
             kwargs.assert_all_used()?;
-            Ok(relpath(&py_str(v), start.as_deref()))
+            if v.is_none() {
+                return Err(fail("no path specified"));
+            }
+            Ok(relpath(&path(v)?, start.as_deref()))
         },
     );
     env.add_filter("splitext", |v: &Value| {
-        let (a, b) = splitext(&py_str(v));
-        Value::from(vec![Value::from(a), Value::from(b)])
+        let (a, b) = splitext(&path(v)?);
+        Ok(Value::from(vec![Value::from(a), Value::from(b)]))
     });
     env.add_filter("path_join", path_join);
-    env.add_filter("normpath", |v: &Value| normpath(&py_str(v)));
+    env.add_filter("normpath", |v: &Value| Ok(normpath(&path(v)?)));
     env.add_filter("commonpath", commonpath);
     env.add_filter("win_basename", |v: &Value| {
-        let s = py_str(v);
-        s.rsplit(['\\', '/']).next().unwrap_or_default().to_owned()
+        let s = path(v)?;
+        Ok(s.rsplit(['\\', '/']).next().unwrap_or_default().to_owned())
     });
     env.add_filter("win_dirname", |v: &Value| {
-        let s = py_str(v);
-        match s.rfind(['\\', '/']) {
+        let s = path(v)?;
+        Ok(match s.rfind(['\\', '/']) {
             Some(i) => {
                 let head = &s[..=i];
                 let trimmed = head.trim_end_matches(['\\', '/']);
@@ -51,7 +55,7 @@ pub(crate) fn register(env: &mut Registry) {
                 }
             }
             None => String::new(),
-        }
+        })
     });
     env.add_filter("quote", |v: &Value| {
         drover_python::shlex::quote(&if v.is_none() {
@@ -60,8 +64,22 @@ pub(crate) fn register(env: &mut Registry) {
             py_str(v)
         })
     });
-    env.add_filter("fileglob", |v: &Value| Value::from(fileglob(&py_str(v))));
-    env.add_filter("urldecode", |v: &Value| urldecode(&py_str(v)));
+    env.add_filter("fileglob", |v: &Value| -> Result<Value, Error> {
+        // glob.glob indexes a value that is not a string before it asks for a path.
+        match v.kind() {
+            ValueKind::String | ValueKind::Bytes | ValueKind::Seq | ValueKind::Iterable => {
+                Ok(Value::from(fileglob(&path(v)?)))
+            }
+            ValueKind::Map => Err(fail("unhashable type: 'slice'")),
+            _ => Err(fail(format!(
+                "'{}' object is not subscriptable",
+                type_name(v)
+            ))),
+        }
+    });
+    env.add_filter("urldecode", |v: &Value| {
+        Ok(urldecode(&str_for_method(v, "replace")?))
+    });
     env.add_filter("urlsplit", urlsplit);
 }
 
@@ -408,7 +426,14 @@ pub(crate) fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
+fn urlsplit(url: &Value, query: Option<String>) -> Result<Value, Error> {
+    // urllib's urlsplit caches by its arguments, then decodes what is not a string.
+    super::pytypes::hashable(url)?;
+    let url = match url.kind() {
+        ValueKind::String => url.as_str().unwrap_or_default().to_owned(),
+        ValueKind::None => return Err(fail("Type 'method' is unsupported for variable storage.")),
+        _ => str_for_method(url, "decode")?,
+    };
     let (scheme, rest) = match url.find(':') {
         Some(i)
             if url[..i]

@@ -132,7 +132,6 @@ pub(crate) fn register_builtins(reg: &mut Registry) {
     reg.add_filter("reject", f::reject);
     reg.add_filter("chain", f::chain);
     reg.add_filter("replace", replace);
-    reg.add_test("none", t::is_none);
     reg.add_test("safe", t::is_safe);
     reg.add_test("escaped", t::is_safe);
     reg.add_test("startingwith", t::is_startingwith);
@@ -158,7 +157,6 @@ pub(crate) fn register_builtins(reg: &mut Registry) {
     for name in ["ge", ">="] {
         reg.add_test(name, t::is_ge);
     }
-    reg.add_test("in", t::is_in);
     reg.add_test("true", t::is_true);
     reg.add_test("false", t::is_false);
     reg.add_test("filter", t::is_filter);
