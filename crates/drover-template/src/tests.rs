@@ -87,6 +87,7 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_test("regex", |v: &Value, args: Rest<Value>, k: Kwargs| {
         regex_test(v, &args, k, None)
     });
+    env.add_test("divisibleby", divisibleby);
     env.add_test("odd", |v: &Value| parity(v, 1));
     env.add_test("even", |v: &Value| parity(v, 0));
     for name in ["version", "version_compare"] {
@@ -210,6 +211,25 @@ fn parity(v: &Value, want: i128) -> Result<bool, Error> {
     }
 }
 
+/// Jinja's `divisibleby`: `value % num == 0` with Python's `%` (a string is formatted).
+fn divisibleby(v: &Value, n: &Value) -> Result<bool, Error> {
+    let numeric = |x: &Value| matches!(x.kind(), ValueKind::Number | ValueKind::Bool);
+    if numeric(v) && numeric(n) {
+        if !n.is_true() {
+            return Err(fail("integer modulo by zero"));
+        }
+        return Ok(minijinja::tests::is_divisibleby(v, n));
+    }
+    if v.kind() == ValueKind::String {
+        return crate::pyops::pct(py_str(v), n.clone()).map(|_| false);
+    }
+    Err(fail(format!(
+        "unsupported operand type(s) for %: '{}' and '{}'",
+        crate::filters::core::type_name(v),
+        crate::filters::core::type_name(n)
+    )))
+}
+
 fn regex_test(
     v: &Value,
     args: &[Value],
@@ -229,12 +249,24 @@ fn regex_test(
             None => kwargs.get::<Option<Value>>(names[i]),
         }
     };
-    let pattern = arg(0)?.map(|p| py_str(&p)).unwrap_or_default();
+    let pattern = match arg(0)? {
+        Some(p) => crate::filters::pytypes::pattern(&p)?,
+        None => String::new(),
+    };
     let ignorecase = arg(1)?.is_some_and(|b| b.is_true());
     let multiline = arg(2)?.is_some_and(|b| b.is_true());
     let kind = match kind {
         Some(k) => k.to_owned(),
-        None => arg(3)?.map_or_else(|| "search".to_owned(), |k| py_str(&k)),
+        None => match arg(3)? {
+            None => "search".to_owned(),
+            Some(k) if k.kind() == ValueKind::String => py_str(&k),
+            Some(k) => {
+                return Err(fail(format!(
+                    "attribute name must be string, not '{}'",
+                    crate::filters::core::type_name(&k)
+                )));
+            }
+        },
     };
     let kind = kind.as_str();
     let text = py_str(v);

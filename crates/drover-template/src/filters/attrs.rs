@@ -59,6 +59,10 @@ fn selectattr(
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
+    // Jinja's select family looks at nothing in a false value (`none`, `0`, `''`).
+    if !value.is_true() {
+        return Ok(Vec::new());
+    }
     check_attr(&value, &attr, test.as_deref())?;
     minijinja::filters::selectattr(state, value, attr, test, args)
 }
@@ -70,6 +74,10 @@ fn rejectattr(
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Vec<Value>, Error> {
+    // Jinja's select family looks at nothing in a false value (`none`, `0`, `''`).
+    if !value.is_true() {
+        return Ok(Vec::new());
+    }
     check_attr(&value, &attr, test.as_deref())?;
     minijinja::filters::rejectattr(state, value, attr, test, args)
 }

@@ -244,11 +244,17 @@ fn c_directives(fmt: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn strftime(
-    fmt: String,
+    fmt: &Value,
     second: Option<Value>,
     utc: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
+    let Some(fmt) = fmt.as_str().filter(|_| fmt.kind() == ValueKind::String) else {
+        return Err(fail(format!(
+            "strftime() argument 1 must be str, not {}",
+            super::core::type_name(fmt)
+        )));
+    };
     let second = match second {
         Some(s) => Some(s),
         None => kwargs.get::<Option<Value>>("second")?,
@@ -272,7 +278,7 @@ fn strftime(
         }
         None => jiff::Timestamp::now().as_second(),
     };
-    format_time(&fmt, secs)
+    format_time(fmt, secs)
 }
 
 /// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: a datetime value with `year`, `month`... fields

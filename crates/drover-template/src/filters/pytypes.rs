@@ -40,7 +40,15 @@ pub(crate) fn stat_target(v: &Value) -> Result<StatTarget, Error> {
     }
     match v.kind() {
         ValueKind::Bool => Ok(StatTarget::Fd(i64::from(v.is_true()))),
-        ValueKind::Number if v.is_integer() => Ok(StatTarget::Fd(v.as_i64().unwrap_or(-1))),
+        // The descriptor is a C int.
+        ValueKind::Number if v.is_integer() => match v.as_i64().and_then(|n| i32::try_from(n).ok())
+        {
+            Some(fd) => Ok(StatTarget::Fd(i64::from(fd))),
+            None if f64::try_from(v.clone()).is_ok_and(|f| f < 0.0) => {
+                Err(fail("fd is less than minimum"))
+            }
+            None => Err(fail("fd is greater than maximum")),
+        },
         _ => Err(fail(format!(
             "stat: path should be string, bytes, os.PathLike or integer, not {}",
             type_name(v)
@@ -116,6 +124,15 @@ pub(crate) fn contains(container: &Value, item: &Value) -> Result<bool, Error> {
     }
 }
 
+/// A pattern for Python's `re`: a string; `re` looks anything else up in its cache first.
+pub(crate) fn pattern(v: &Value) -> Result<String, Error> {
+    hashable(v)?;
+    match v.kind() {
+        ValueKind::String => Ok(v.as_str().unwrap_or_default().to_owned()),
+        _ => Err(fail("first argument must be string or compiled pattern")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Templates;
@@ -155,6 +172,11 @@ mod tests {
             ("{{ true is abs }}", "not bool"),
             ("{{ 1.5 is file }}", "stat: path should be string"),
             ("{{ none is exists }}", "stat: path should be string"),
+            ("{{ 2147483648 is file }}", "fd is greater than maximum"),
+            (
+                "{{ -9223372036854775808 is directory }}",
+                "fd is less than minimum",
+            ),
             ("{{ 1 is link }}", "lstat: path should be string"),
             (
                 "{{ 1 | urldecode }}",
@@ -183,6 +205,105 @@ mod tests {
             ("{{ {'a': 1} is contains([1]) }}", "unhashable type: 'list'"),
             ("{{ [] is subset([[1]]) }}", "unhashable type: 'list'"),
             ("{{ [{}] is superset([]) }}", "unhashable type: 'dict'"),
+        ] {
+            let err = t.render(src, &v).unwrap_err();
+            assert!(err.message().contains(msg), "{src}: {err}");
+        }
+    }
+
+    /// Expected values and errors from ansible-core 2.19.
+    #[test]
+    fn filter_arguments_are_checked_as_in_ansible() {
+        let t = Templates::new();
+        let v = Vars::from(Map::new());
+        let ok: &[(&str, Value)] = &[
+            ("{{ 0 | default(2, true) }}", Value::from(2)),
+            ("{{ x | default(none) is none }}", Value::from(true)),
+            ("{{ 10 is divisibleby 5 }}", Value::from(true)),
+            ("{{ '%d' is divisibleby 2 }}", Value::from(false)),
+            ("{{ [['a', 1], 'bc'] | urlencode }}", Value::from("a=1&b=c")),
+            ("{{ none | map('upper') | list }}", serde_json::json!([])),
+            ("{{ none | select | list }}", serde_json::json!([])),
+            ("{{ 0 | rejectattr('a') | list }}", serde_json::json!([])),
+            ("{{ ['a', 1] | difference('abc') }}", serde_json::json!([1])),
+            (
+                "{{ [{'a': 2}, {'a': 1}] | min(attribute='a') }}",
+                serde_json::json!({"a": 1}),
+            ),
+        ];
+        for (src, want) in ok {
+            assert_eq!(&t.render(src, &v).unwrap(), want, "{src}");
+        }
+        for (src, msg) in [
+            (
+                "{{ 1 | default(2, 'yes') }}",
+                "The 'boolean' argument must be of type 'bool'",
+            ),
+            ("{{ 1 | default(2, none) }}", "not 'NoneType'"),
+            (
+                "{{ 1 | default(2, nope) }}",
+                "The 'boolean' argument must be of type 'bool'",
+            ),
+            (
+                "{{ 10 is divisibleby '2' }}",
+                "unsupported operand type(s) for %: 'int' and 'str'",
+            ),
+            (
+                "{{ [1] is divisibleby 2 }}",
+                "unsupported operand type(s) for %: 'list'",
+            ),
+            (
+                "{{ 'abc' is divisibleby 2 }}",
+                "not all arguments converted",
+            ),
+            ("{{ 10 is divisibleby 0 }}", "modulo by zero"),
+            (
+                "{{ 1 | indent }}",
+                "unsupported operand type(s) for +=: 'int' and 'str'",
+            ),
+            (
+                "{{ [1] | urlencode }}",
+                "cannot unpack non-iterable int object",
+            ),
+            ("{{ ['abc'] | urlencode }}", "too many values to unpack"),
+            ("{{ 1 | split }}", "descriptor 'split' for 'str' objects"),
+            ("{{ 'a' | split(false) }}", "must be str or None, not bool"),
+            (
+                "{{ 1 | strftime }}",
+                "strftime() argument 1 must be str, not int",
+            ),
+            ("{{ none | list }}", "'NoneType' object is not iterable"),
+            (
+                "{{ 'a' | regex_search(1) }}",
+                "first argument must be string or compiled pattern",
+            ),
+            ("{{ 'a' | regex_replace([1]) }}", "unhashable type: 'list'"),
+            ("{{ 'a' | regex_findall({}) }}", "unhashable type: 'dict'"),
+            (
+                "{{ 'a' | regex_search('a', 1) }}",
+                "'int' object has no attribute 'startswith'",
+            ),
+            ("{{ 'a' is match(1) }}", "first argument must be string"),
+            (
+                "{{ 'a' is regex('a', false, false, 1) }}",
+                "attribute name must be string",
+            ),
+            ("{{ [] | sum(start='a') }}", "can't sum strings"),
+            (
+                "{{ ['a', [1]] | intersect('abc') }}",
+                "'in <string>' requires string",
+            ),
+            (
+                "{{ [[1]] | union('ab') }}",
+                "can only concatenate list (not \"str\") to list",
+            ),
+            (
+                "{{ [{'a': 1}] | min(attribute='b') }}",
+                "has no attribute 'b'",
+            ),
+            ("{{ [{}] | unique(attribute='b') }}", "has no attribute 'b'"),
+            ("{{ {'a': 1} | attr('a') }}", "undefined"),
+            ("{{ nope | ternary(1, 2) }}", "'nope' is undefined"),
         ] {
             let err = t.render(src, &v).unwrap_err();
             assert!(err.message().contains(msg), "{src}: {err}");

@@ -34,14 +34,14 @@ pub(crate) fn compile(
 
 fn regex_replace(
     value: &Value,
-    pattern: Option<String>,
+    pattern: Option<Value>,
     replacement: Option<String>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let pattern = kwargs
-        .get::<Option<String>>("pattern")?
-        .or(pattern)
-        .unwrap_or_default();
+    let pattern = match kwargs.get::<Option<Value>>("pattern")?.or(pattern) {
+        Some(p) => super::pytypes::pattern(&p)?,
+        None => String::new(),
+    };
     let replacement = kwargs
         .get::<Option<String>>("replacement")?
         .or(replacement)
@@ -70,10 +70,15 @@ fn regex_replace(
 
 fn regex_search(
     value: &Value,
-    pattern: String,
-    groups: Rest<String>,
+    pattern: &Value,
+    groups: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    let groups = groups
+        .iter()
+        .map(|g| super::pytypes::str_for_method(g, "startswith"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pattern = super::pytypes::pattern(pattern)?;
     let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
     let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     kwargs.assert_all_used()?;
@@ -105,7 +110,7 @@ fn regex_search(
 
 fn regex_findall(
     value: &Value,
-    pattern: String,
+    pattern: &Value,
     multiline: Option<bool>,
     ignorecase: Option<bool>,
     kwargs: Kwargs,
@@ -118,7 +123,12 @@ fn regex_findall(
         .unwrap_or(false);
     kwargs.assert_all_used()?;
     let text = py_str(value);
-    let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
+    let re = compile(
+        &super::pytypes::pattern(pattern)?,
+        ignorecase,
+        multiline,
+        Mode::Search,
+    )?;
     let ngroups = re.groups();
     let mut out = Vec::new();
     for m in re.finditer(text.as_bytes()) {

@@ -9,7 +9,9 @@
 
 use crate::convert::py_str;
 use minijinja::functions::Function;
-use minijinja::value::{FunctionArgs, FunctionResult, Kwargs, Rest, Value, ValueOrKwargs};
+use minijinja::value::{
+    FunctionArgs, FunctionResult, Kwargs, Rest, Value, ValueKind, ValueOrKwargs,
+};
 use minijinja::{Environment, Error, ErrorKind, State};
 use std::borrow::Cow;
 
@@ -109,7 +111,7 @@ fn first_undefined(args: &[Value]) -> Option<Value> {
 
 /// The error for using `undefined`, naming the expression it came from as minijinja does
 /// (`get_attr` on an undefined value is the public way to that error).
-fn undefined_error(undefined: &Value) -> Error {
+pub(crate) fn undefined_error(undefined: &Value) -> Error {
     match undefined.get_attr("") {
         Err(e) => e,
         Ok(_) => crate::convert::undefined_error(),
@@ -127,9 +129,32 @@ pub(crate) fn register_builtins(reg: &mut Registry) {
     reg.add_filter("lines", f::lines);
     reg.add_filter("round", f::round);
     reg.add_filter("abs", f::abs);
-    reg.add_filter("attr", f::attr);
-    reg.add_filter("select", f::select);
-    reg.add_filter("reject", f::reject);
+    // Jinja's `attr` is `getattr` alone: a dict's keys are not its attributes.
+    reg.add_filter("attr", |v: &Value, name: &Value| -> Result<Value, Error> {
+        if v.kind() == ValueKind::Map {
+            return Ok(Value::UNDEFINED);
+        }
+        f::attr(v, name)
+    });
+    // Jinja's select family looks at nothing in a false value (`none`, `0`, `''`).
+    reg.add_filter(
+        "select",
+        |state: &mut State, value: Value, test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>| {
+            if !value.is_true() {
+                return Ok(Vec::new());
+            }
+            f::select(state, value, test, args)
+        },
+    );
+    reg.add_filter(
+        "reject",
+        |state: &mut State, value: Value, test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>| {
+            if !value.is_true() {
+                return Ok(Vec::new());
+            }
+            f::reject(state, value, test, args)
+        },
+    );
     reg.add_filter("chain", f::chain);
     reg.add_filter("replace", replace);
     reg.add_test("safe", t::is_safe);
