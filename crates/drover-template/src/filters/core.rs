@@ -286,11 +286,14 @@ fn join(
 fn split(
     value: &Value,
     sep: Option<Value>,
-    maxsplit: Option<i64>,
+    maxsplit: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     let sep = kwargs.get::<Option<Value>>("separator")?.or(sep);
-    let maxsplit = kwargs.get::<Option<i64>>("maxsplit")?.or(maxsplit);
+    let maxsplit = match kwargs.get::<Option<Value>>("maxsplit")?.or(maxsplit) {
+        Some(m) => Some(py_index(&m)?),
+        None => None,
+    };
     kwargs.assert_all_used()?;
     if value.kind() != ValueKind::String {
         return Err(fail(format!(

@@ -74,13 +74,22 @@ const UNITS: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
 fn human_readable(
     size: f64,
     isbits: Option<bool>,
-    unit: Option<String>,
+    unit: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
     let isbits = super::core::flag(&kwargs, "isbits")?
         .or(isbits)
         .unwrap_or(false);
-    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
+    let unit = match kwargs.get::<Option<Value>>("unit")?.or(unit) {
+        Some(u) if u.kind() == ValueKind::String => Some(py_str(&u)),
+        Some(u) => {
+            return Err(fail(format!(
+                "human_readable() can't interpret the input: '{}' object has no attribute 'upper'",
+                super::core::type_name(&u)
+            )));
+        }
+        None => None,
+    };
     kwargs.assert_all_used()?;
     Ok(human_readable_text(size, isbits, unit))
 }

@@ -264,8 +264,17 @@ fn path_join(paths: &Value) -> Result<String, Error> {
         return Ok(s.to_owned());
     }
     let mut out = String::new();
-    for part in paths.try_iter()? {
-        let part = py_str(&part);
+    for (i, part) in paths.try_iter()?.enumerate() {
+        let part = match part.as_str().filter(|_| part.kind() == ValueKind::String) {
+            Some(p) => p.to_owned(),
+            None if i == 0 => path(&part)?,
+            None => {
+                return Err(fail(format!(
+                    "join() argument must be str, bytes, or os.PathLike object, not '{}'",
+                    type_name(&part)
+                )));
+            }
+        };
         if part.starts_with('/') || out.is_empty() {
             out = part;
         } else if out.ends_with('/') {
@@ -279,7 +288,10 @@ fn path_join(paths: &Value) -> Result<String, Error> {
 }
 
 fn commonpath(paths: &Value) -> Result<String, Error> {
-    let list: Vec<String> = paths.try_iter()?.map(|p| py_str(&p)).collect();
+    let list: Vec<String> = paths
+        .try_iter()?
+        .map(|p| path(&p))
+        .collect::<Result<_, _>>()?;
     if list.is_empty() {
         return Err(fail("commonpath() arg is an empty sequence"));
     }

@@ -57,11 +57,13 @@ pub(crate) fn stat_target(v: &Value) -> Result<StatTarget, Error> {
 }
 
 impl StatTarget {
-    /// `os.stat` of it, following links; `None` where Python's test gives false.
+    /// `os.stat` of it, following links; `None` where Python's test gives false. Of the
+    /// descriptors only the standard streams mean the same in drover as in ansible-core: any
+    /// other is taken as not open.
     pub(crate) fn metadata(&self) -> Option<std::fs::Metadata> {
         match self {
             StatTarget::Path(p) => std::fs::metadata(p).ok(),
-            StatTarget::Fd(fd) if *fd >= 0 => std::fs::metadata(format!("/proc/self/fd/{fd}")).ok(),
+            StatTarget::Fd(fd @ 0..=2) => std::fs::metadata(format!("/proc/self/fd/{fd}")).ok(),
             StatTarget::Fd(_) => None,
         }
     }
@@ -280,6 +282,14 @@ mod tests {
             ("{{ 'a' | regex_replace([1]) }}", "unhashable type: 'list'"),
             ("{{ 'a' | regex_findall({}) }}", "unhashable type: 'dict'"),
             (
+                "{{ 'a' | regex_replace('a', [1]) }}",
+                "unhashable type: 'list'",
+            ),
+            (
+                "{{ 'a' | regex_replace('a', 1) }}",
+                "need a bytes-like object, int found",
+            ),
+            (
                 "{{ 'a' | regex_search('a', 1) }}",
                 "'int' object has no attribute 'startswith'",
             ),
@@ -304,6 +314,19 @@ mod tests {
             ("{{ [{}] | unique(attribute='b') }}", "has no attribute 'b'"),
             ("{{ {'a': 1} | attr('a') }}", "undefined"),
             ("{{ nope | ternary(1, 2) }}", "'nope' is undefined"),
+            ("{{ ['a', 1] | path_join }}", "join() argument must be str"),
+            (
+                "{{ ['/a', 1] | commonpath }}",
+                "expected str, bytes or os.PathLike object",
+            ),
+            (
+                "{{ 'a b' | split(' ', '1') }}",
+                "'str' object cannot be interpreted as an integer",
+            ),
+            (
+                "{{ 1 | human_readable(unit=1) }}",
+                "'int' object has no attribute 'upper'",
+            ),
         ] {
             let err = t.render(src, &v).unwrap_err();
             assert!(err.message().contains(msg), "{src}: {err}");

@@ -35,17 +35,24 @@ pub(crate) fn compile(
 fn regex_replace(
     value: &Value,
     pattern: Option<Value>,
-    replacement: Option<String>,
+    replacement: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
     let pattern = match kwargs.get::<Option<Value>>("pattern")?.or(pattern) {
         Some(p) => super::pytypes::pattern(&p)?,
         None => String::new(),
     };
-    let replacement = kwargs
-        .get::<Option<String>>("replacement")?
-        .or(replacement)
-        .unwrap_or_default();
+    let replacement = match kwargs.get::<Option<Value>>("replacement")?.or(replacement) {
+        Some(r) if r.kind() == minijinja::value::ValueKind::String => py_str(&r),
+        Some(r) => {
+            super::pytypes::hashable(&r)?;
+            return Err(fail(format!(
+                "decoding to str: need a bytes-like object, {} found",
+                super::core::type_name(&r)
+            )));
+        }
+        None => String::new(),
+    };
     let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
     let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
