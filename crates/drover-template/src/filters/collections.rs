@@ -439,7 +439,12 @@ fn max(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
 
 fn sum(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let attribute: Option<String> = kwargs.get("attribute")?;
-    let start: Option<Value> = kwargs.get("start")?;
+    // An explicit `start=none` is Python's None, not a missing start.
+    let start: Option<Value> = if kwargs.args().any(|k| k == "start") {
+        Some(kwargs.get::<Value>("start")?)
+    } else {
+        None
+    };
     kwargs.assert_all_used()?;
     if start
         .as_ref()

@@ -327,6 +327,15 @@ mod tests {
                 "{{ 1 | human_readable(unit=1) }}",
                 "'int' object has no attribute 'upper'",
             ),
+            (
+                r"{{ 'tab' | regex_search('x', '\\') }}",
+                "'NoneType' object has no attribute 'group'",
+            ),
+            ("{{ 'tab' | regex_search('x', 'q') }}", "Unknown argument"),
+            (
+                "{{ [1, 2] | sum(start=none) }}",
+                "unsupported operand type(s) for +: 'NoneType'",
+            ),
         ] {
             let err = t.render(src, &v).unwrap_err();
             assert!(err.message().contains(msg), "{src}: {err}");

@@ -81,9 +81,10 @@ fn regex_search(
     groups: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    // ansible-core reads the group references before it searches.
     let groups = groups
         .iter()
-        .map(|g| super::pytypes::str_for_method(g, "startswith"))
+        .map(|g| group_ref(&super::pytypes::str_for_method(g, "startswith")?))
         .collect::<Result<Vec<_>, _>>()?;
     let pattern = super::pytypes::pattern(pattern)?;
     let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
@@ -98,21 +99,51 @@ fn regex_search(
         return Ok(Value::from(m.text(0).unwrap_or_default()));
     }
     let mut out = Vec::new();
-    for g in groups.iter() {
-        let index = if let Some(name) = g.strip_prefix("\\g<").and_then(|n| n.strip_suffix('>')) {
-            match name.parse::<usize>() {
-                Ok(i) => Some(i),
-                Err(_) => re.group_index(name),
-            }
-        } else if let Some(num) = g.strip_prefix('\\') {
-            Some(num.parse::<usize>().map_err(|_| fail("Unknown argument"))?)
-        } else {
-            return Err(fail("Unknown argument"));
+    for g in groups {
+        let index = match g {
+            GroupRef::Index(i) => Some(i),
+            GroupRef::Name(name) => re.group_index(&name),
         };
         let group = index.and_then(|i| m.text(i));
         out.push(group.map_or(Value::from(()), Value::from));
     }
     Ok(Value::from(out))
+}
+
+enum GroupRef {
+    Index(usize),
+    Name(String),
+}
+
+/// A group argument of `regex_search`: `\\g<name>` (`re.match(r'\\g<(\S+)>')`) or `\\N`
+/// (`re.match(r'\\(\d+)')`); Python fails on `.group` of a pattern that does not match.
+fn group_ref(g: &str) -> Result<GroupRef, Error> {
+    let no_match = || fail("'NoneType' object has no attribute 'group'");
+    if let Some(rest) = g.strip_prefix("\\g") {
+        let run = rest
+            .strip_prefix('<')
+            .and_then(|r| r.split(char::is_whitespace).next())
+            .unwrap_or_default();
+        let name = match run.rfind('>') {
+            Some(end) if end > 0 => &run[..end],
+            _ => return Err(no_match()),
+        };
+        Ok(match name.parse::<usize>() {
+            Ok(i) => GroupRef::Index(i),
+            Err(_) => GroupRef::Name(name.to_owned()),
+        })
+    } else if let Some(rest) = g.strip_prefix('\\') {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(no_match());
+        }
+        digits
+            .parse::<usize>()
+            .map(GroupRef::Index)
+            .map_err(|_| fail("no such group"))
+    } else {
+        Err(fail("Unknown argument"))
+    }
 }
 
 fn regex_findall(
