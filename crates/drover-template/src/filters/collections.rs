@@ -615,7 +615,11 @@ fn dictsort(
     };
     let case_sensitive = arg(case_sensitive, "case_sensitive")?.is_some_and(|v| v.is_true());
     let by = arg(by, "by")?.map_or_else(|| "key".to_owned(), |v| py_str(&v));
-    let reverse = arg(reverse, "reverse")?.is_some_and(|v| v.is_true());
+    // sorted(reverse=) takes an int (a bool is one).
+    let reverse = match arg(reverse, "reverse")? {
+        Some(r) => super::core::py_index(&r)? != 0,
+        None => false,
+    };
     kwargs.assert_all_used()?;
     let pos = match by.as_str() {
         "key" => 0,

@@ -283,14 +283,21 @@ fn join(
 
 /// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
 /// Ansible's `split` is `str.split` itself: the value must be a string, the separator one too.
-fn split(
-    value: &Value,
-    sep: Option<Value>,
-    maxsplit: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let sep = kwargs.get::<Option<Value>>("separator")?.or(sep);
-    let maxsplit = match kwargs.get::<Option<Value>>("maxsplit")?.or(maxsplit) {
+fn split(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if args.len() > 2 {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let sep = kwargs
+        .get::<Option<Value>>("separator")?
+        .or(args.first().cloned());
+    // An explicit maxsplit of none is not an int to Python.
+    let maxsplit = match kwargs
+        .get::<Option<Value>>("maxsplit")?
+        .or(args.get(1).cloned())
+    {
         Some(m) => Some(py_index(&m)?),
         None => None,
     };

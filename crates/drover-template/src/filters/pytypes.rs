@@ -333,6 +333,14 @@ mod tests {
             ),
             ("{{ 'tab' | regex_search('x', 'q') }}", "Unknown argument"),
             (
+                "{{ 'a b' | split(' ', none) }}",
+                "'NoneType' object cannot be interpreted",
+            ),
+            (
+                "{{ {'a': 1} | dictsort(reverse='x') }}",
+                "'str' object cannot be interpreted",
+            ),
+            (
                 "{{ [1, 2] | sum(start=none) }}",
                 "unsupported operand type(s) for +: 'NoneType'",
             ),
