@@ -69,8 +69,10 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     env.add_function(crate::pyops::SUB_FN, crate::pyops::sub);
     env.add_function("now", crate::pyops::now);
     crate::globals::register(&mut env);
-    crate::filters::register(&mut env);
-    crate::tests::register(&mut env);
+    let mut registry = crate::filters::registry::Registry::new(&mut env);
+    crate::filters::registry::register_builtins(&mut registry);
+    crate::filters::register(&mut registry);
+    crate::tests::register(&mut registry);
     crate::compare::register(&mut env);
     crate::lookups::register(&mut env);
     Ok(env)

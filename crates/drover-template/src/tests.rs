@@ -5,14 +5,17 @@
 
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
+use crate::filters::pytypes::{contains, hashable, lstat_path, path, stat_target};
+use crate::filters::registry::Registry;
 use drover_python::re::Mode;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::{Error, ErrorKind};
+use std::path::Path;
 
 mod version;
 
 /// Registers every test.
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_test("defined", |v: &Value| !v.is_undefined());
     env.add_test("undefined", |v: &Value| v.is_undefined());
     env.add_test("none", |v: &Value| v.is_none());
@@ -94,12 +97,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["version", "version_compare"] {
         env.add_test(name, version::version_test);
     }
-    env.add_test(
-        "contains",
-        |seq: &Value, v: &Value| -> Result<bool, Error> {
-            Ok(crate::filters::collections::items(seq)?.contains(v))
-        },
-    );
+    env.add_test("contains", |seq: &Value, v: &Value| contains(seq, v));
+    env.add_test("in", |v: &Value, seq: &Value| contains(seq, v));
     for name in ["subset", "issubset"] {
         env.add_test(name, |a: &Value, b: &Value| subset(a, b));
     }
@@ -124,35 +123,35 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         Ok(v.try_iter()?.all(|x| x.is_true()))
     });
     for name in ["file", "is_file"] {
-        env.add_test(name, |v: &Value| Ok(stat(v)?.is_some_and(|m| m.is_file())));
-    }
-    for name in ["directory", "is_dir"] {
-        env.add_test(name, |v: &Value| Ok(stat(v)?.is_some_and(|m| m.is_dir())));
-    }
-    env.add_test("exists", |v: &Value| Ok(stat(v)?.is_some()));
-    for name in ["link", "is_link"] {
         env.add_test(name, |v: &Value| {
-            Ok(std::fs::symlink_metadata(lstat_path(v)?).is_ok_and(|m| m.is_symlink()))
+            Ok(stat_target(v)?.metadata().is_some_and(|m| m.is_file()))
         });
     }
+    for name in ["directory", "is_dir"] {
+        env.add_test(name, |v: &Value| {
+            Ok(stat_target(v)?.metadata().is_some_and(|m| m.is_dir()))
+        });
+    }
+    for name in ["link", "is_link"] {
+        env.add_test(
+            name,
+            |v: &Value| Ok(Path::new(&lstat_path(v)?).is_symlink()),
+        );
+    }
+    env.add_test("exists", |v: &Value| {
+        Ok(stat_target(v)?.metadata().is_some())
+    });
     env.add_test("link_exists", |v: &Value| {
         Ok(std::fs::symlink_metadata(lstat_path(v)?).is_ok())
     });
     for name in ["abs", "is_abs"] {
-        env.add_test(name, |v: &Value| -> Result<bool, Error> {
-            if v.kind() != ValueKind::String {
-                return Err(fail(format!(
-                    "expected str, bytes or os.PathLike object, not {}",
-                    crate::filters::core::type_name(v)
-                )));
-            }
-            Ok(py_str(v).starts_with('/'))
-        });
+        env.add_test(name, |v: &Value| Ok(path(v)?.starts_with('/')));
     }
     for name in ["same_file", "is_same_file"] {
         env.add_test(name, |a: &Value, b: &Value| -> Result<bool, Error> {
             use std::os::unix::fs::MetadataExt;
-            Ok(match (stat(a)?, stat(b)?) {
+            let (a, b) = (stat_target(a)?, stat_target(b)?);
+            Ok(match (a.metadata(), b.metadata()) {
                 (Some(x), Some(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
                 _ => false,
             })
@@ -216,43 +215,6 @@ fn parity(v: &Value, want: i128) -> Result<bool, Error> {
     }
 }
 
-/// `os.stat(v)` as Python's `os.path` tests call it: a string is a path, an int a file
-/// descriptor of this process; `None` where it fails (the tests then say false).
-fn stat(v: &Value) -> Result<Option<std::fs::Metadata>, Error> {
-    let path = match v.kind() {
-        ValueKind::String => py_str(v),
-        ValueKind::Bool => format!("/proc/self/fd/{}", u8::from(v.is_true())),
-        ValueKind::Number if v.is_integer() => {
-            let fd = i128::try_from(v.clone()).unwrap_or(i128::MAX);
-            if fd > i128::from(i32::MAX) {
-                return Err(fail("fd is greater than maximum"));
-            }
-            if fd < i128::from(i32::MIN) {
-                return Err(fail("fd is less than minimum"));
-            }
-            format!("/proc/self/fd/{fd}")
-        }
-        _ => {
-            return Err(fail(format!(
-                "stat: path should be string, bytes, os.PathLike or integer, not {}",
-                crate::filters::core::type_name(v)
-            )));
-        }
-    };
-    Ok(std::fs::metadata(path).ok())
-}
-
-/// The path `os.lstat(v)` takes: a string only.
-fn lstat_path(v: &Value) -> Result<String, Error> {
-    if v.kind() != ValueKind::String {
-        return Err(fail(format!(
-            "lstat: path should be string, bytes or os.PathLike, not {}",
-            crate::filters::core::type_name(v)
-        )));
-    }
-    Ok(py_str(v))
-}
-
 /// Jinja's `divisibleby`: `value % num == 0` with Python's `%`, which formats a string.
 fn divisibleby(v: &Value, num: &Value) -> Result<bool, Error> {
     use crate::filters::core::type_name;
@@ -311,7 +273,10 @@ fn regex_test(
             None => kwargs.get::<Option<Value>>(names[i]),
         }
     };
-    let pattern = arg(0)?.map(|p| py_str(&p)).unwrap_or_default();
+    let pattern = match arg(0)? {
+        Some(p) => crate::filters::pytypes::pattern(&p)?,
+        None => String::new(),
+    };
     let ignorecase = arg(1)?.is_some_and(|b| b.is_true());
     let multiline = arg(2)?.is_some_and(|b| b.is_true());
     let match_type = match kind {
@@ -347,11 +312,16 @@ fn regex_test(
     }
 }
 
+/// `set(a) <= set(b)`: every item of both must be hashable.
 fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
-    let bs = crate::filters::collections::items(b)?;
-    Ok(crate::filters::collections::items(a)?
-        .iter()
-        .all(|x| bs.contains(x)))
+    let (xs, bs) = (
+        crate::filters::collections::items(a)?,
+        crate::filters::collections::items(b)?,
+    );
+    for x in xs.iter().chain(&bs) {
+        hashable(x)?;
+    }
+    Ok(xs.iter().all(|x| bs.contains(x)))
 }
 
 fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {

@@ -5,11 +5,12 @@
 
 use super::collections::items;
 use super::core::type_name;
+use crate::filters::registry::Registry;
 use minijinja::value::{Kwargs, Rest, Value, ValueOrKwargs};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind, State};
 use std::borrow::Cow;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("select", select);
     env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);

@@ -4,13 +4,14 @@
 
 use super::core::fail;
 use crate::convert::{from_plain, py_str, to_plain};
+use crate::filters::registry::Registry;
 use drover_python::random::{Random, Seed};
 use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
-use minijinja::{Environment, Error, State};
+use minijinja::{Error, State};
 use std::cmp::Ordering;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("flatten", flatten);
     env.add_filter("combine", combine);
     env.add_filter("dict2items", dict2items);
@@ -49,6 +50,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 pub(crate) fn items(value: &Value) -> Result<Vec<Value>, Error> {
     if value.is_undefined() {
         return Err(crate::convert::undefined_error());
+    }
+    if value.is_none() {
+        return Err(super::core::fail("'NoneType' object is not iterable"));
     }
     if let Some(s) = value.as_str() {
         return Ok(s.chars().map(|c| Value::from(c.to_string())).collect());
@@ -264,7 +268,7 @@ pub(crate) fn dedup(
     let mut out = Vec::new();
     for v in values {
         let mut key = match attribute {
-            Some(a) => v.get_attr(a)?,
+            Some(a) => present(&v, a, v.get_attr(a)?)?,
             None => v.clone(),
         };
         if !case_sensitive && let Some(s) = key.as_str() {
@@ -383,12 +387,28 @@ fn sort_key(v: &Value, attribute: Option<&str>) -> Result<Value, Error> {
     };
     let mut cur = v.clone();
     for part in attr.split('.') {
-        cur = match part.parse::<usize>() {
+        let next = match part.parse::<usize>() {
             Ok(i) if cur.kind() == ValueKind::Seq => cur.get_item_by_index(i)?,
             _ => cur.get_attr(part)?,
         };
+        cur = present(&cur, part, next)?;
     }
     Ok(cur)
+}
+
+/// `found`, the attribute `name` of `item`, unless it is missing: ansible-core's attribute
+/// filters (`sort`, `min`, `max`, `sum`, `unique`) fail on an item without it.
+fn present(item: &Value, name: &str, found: Value) -> Result<Value, Error> {
+    if found.is_undefined() {
+        return Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            format!(
+                "object of type '{}' has no attribute '{name}'",
+                super::core::type_name(item)
+            ),
+        ));
+    }
+    Ok(found)
 }
 
 fn extreme(value: &Value, kwargs: Kwargs, want: Ordering) -> Result<Value, Error> {
@@ -419,8 +439,19 @@ fn max(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
 
 fn sum(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let attribute: Option<String> = kwargs.get("attribute")?;
-    let start: Option<Value> = kwargs.get("start")?;
+    // An explicit `start=none` is Python's None, not a missing start.
+    let start: Option<Value> = if kwargs.args().any(|k| k == "start") {
+        Some(kwargs.get::<Value>("start")?)
+    } else {
+        None
+    };
     kwargs.assert_all_used()?;
+    if start
+        .as_ref()
+        .is_some_and(|s| s.kind() == ValueKind::String)
+    {
+        return Err(fail("sum() can't sum strings [use ''.join(seq) instead]"));
+    }
     let mut acc = start.unwrap_or(Value::from(0));
     for item in items(value)? {
         let item = sort_key(&item, attribute.as_deref())?;
@@ -593,7 +624,11 @@ fn dictsort(
     };
     let case_sensitive = arg(case_sensitive, "case_sensitive")?.is_some_and(|v| v.is_true());
     let by = arg(by, "by")?.map_or_else(|| "key".to_owned(), |v| py_str(&v));
-    let reverse = arg(reverse, "reverse")?.is_some_and(|v| v.is_true());
+    // sorted(reverse=) takes an int (a bool is one).
+    let reverse = match arg(reverse, "reverse")? {
+        Some(r) => super::core::py_index(&r)? != 0,
+        None => false,
+    };
     kwargs.assert_all_used()?;
     let pos = match by.as_str() {
         "key" => 0,
@@ -913,6 +948,10 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
 /// drops the keyword arguments of the filter form (`map('int', base=16)`), so that form is done
 /// here; the attribute form is minijinja's.
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec<Value>, Error> {
+    // Like the select family, map looks at nothing in a false value.
+    if !value.is_true() {
+        return Ok(Vec::new());
+    }
     let attribute_form = args.len() == 1
         && args[0].is_kwargs()
         && args[0]

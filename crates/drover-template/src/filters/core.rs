@@ -3,12 +3,13 @@
 //! helpers they share.
 
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use crate::pycompat::py_split;
 use drover_python::repr::float_repr;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind, State};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("mandatory", mandatory);
@@ -77,24 +78,42 @@ pub(crate) fn fail(msg: impl Into<String>) -> Error {
 }
 
 /// `default(value, default_value='', boolean=False)`.
-fn default(
-    value: &Value,
-    other: Option<Value>,
-    boolean: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let other = kwargs.get::<Option<Value>>("default_value")?.or(other);
-    let boolean = kwargs.get::<Option<Value>>("boolean")?.or(boolean);
+fn default(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    // By keyword or position; an explicit none or undefined is kept, not taken as missing.
+    let arg = |i: usize, name: &str| -> Result<Option<Value>, Error> {
+        if kwargs.args().any(|k| k == name) {
+            return kwargs.get::<Value>(name).map(Some);
+        }
+        Ok(args.get(i).cloned())
+    };
+    let other = arg(0, "default_value")?;
+    let boolean = arg(1, "boolean")?;
+    if args.len() > 2 {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
     kwargs.assert_all_used()?;
-    Ok(default_of(value, other, boolean))
-}
-
-fn default_of(value: &Value, other: Option<Value>, boolean: Option<Value>) -> Value {
-    let boolean = boolean.is_some_and(|b| b.is_true());
+    let boolean = match boolean {
+        None => false,
+        Some(b) if b.kind() == ValueKind::Bool => b.is_true(),
+        Some(b) if b.is_undefined() => {
+            return Err(fail(
+                "The 'boolean' argument must be of type 'bool': the value is undefined",
+            ));
+        }
+        Some(b) => {
+            return Err(fail(format!(
+                "The 'boolean' argument must be of type 'bool', not '{}'.",
+                type_name(&b)
+            )));
+        }
+    };
     if value.is_undefined() || (boolean && !value.is_true()) {
-        other.unwrap_or_else(|| Value::from(""))
+        Ok(other.unwrap_or_else(|| Value::from("")))
     } else {
-        value.clone()
+        Ok(value.clone())
     }
 }
 
@@ -264,19 +283,43 @@ fn join(
 }
 
 /// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
-fn split(
-    value: String,
-    sep: Option<String>,
-    maxsplit: Option<i64>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let sep = kwargs.get::<Option<String>>("separator")?.or(sep);
-    let maxsplit = kwargs.get::<Option<i64>>("maxsplit")?.or(maxsplit);
+/// Ansible's `split` is `str.split` itself: the value must be a string, the separator one too.
+fn split(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if args.len() > 2 {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "too many arguments",
+        ));
+    }
+    let sep = kwargs
+        .get::<Option<Value>>("separator")?
+        .or(args.first().cloned());
+    // An explicit maxsplit of none is not an int to Python.
+    let maxsplit = match kwargs
+        .get::<Option<Value>>("maxsplit")?
+        .or(args.get(1).cloned())
+    {
+        Some(m) => Some(py_index(&m)?),
+        None => None,
+    };
     kwargs.assert_all_used()?;
+    if value.kind() != ValueKind::String {
+        return Err(fail(format!(
+            "descriptor 'split' for 'str' objects doesn't apply to a '{}' object",
+            type_name(value)
+        )));
+    }
+    let sep = match sep {
+        Some(s) if s.kind() == ValueKind::String => Some(py_str(&s)),
+        Some(s) if !s.is_none() => {
+            return Err(fail(format!("must be str or None, not {}", type_name(&s))));
+        }
+        _ => None,
+    };
     if sep.as_deref() == Some("") {
         return Err(fail("empty separator"));
     }
-    Ok(split_of(value, sep, maxsplit))
+    Ok(split_of(py_str(value), sep, maxsplit))
 }
 
 fn split_of(value: String, sep: Option<String>, maxsplit: Option<i64>) -> Value {
@@ -334,6 +377,10 @@ fn ternary(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Er
     let no = arg(1, "false_val")?.ok_or_else(|| fail("ternary() missing false_val"))?;
     let none = arg(2, "none_val")?;
     kwargs.assert_all_used()?;
+    // ansible-core lets ternary see undefined arguments, but its `bool(value)` fails on one.
+    if value.is_undefined() {
+        return Err(super::registry::undefined_error(value));
+    }
     Ok(ternary_of(value, yes, no, none))
 }
 
@@ -460,7 +507,14 @@ fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error>
     let first = arg(1)?.is_some_and(|f| f.is_true());
     let blank = arg(2)?.is_some_and(|b| b.is_true());
     kwargs.assert_all_used()?;
-    let text = format!("{}\n", py_str(v));
+    // Jinja appends a newline to the value with `s += "\n"`: only a string takes it.
+    let Some(text) = v.as_str().filter(|_| v.kind() == ValueKind::String) else {
+        return Err(fail(format!(
+            "unsupported operand type(s) for +=: '{}' and 'str'",
+            type_name(v)
+        )));
+    };
+    let text = format!("{text}\n");
     let lines = py_splitlines(&text);
     let mut out = if blank {
         lines.join(&format!("\n{indention}"))
@@ -796,6 +850,25 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
             }
         }
     };
+    // Python calls text.replace(newline, ...), decoration.rstrip() and joins the postfixes.
+    let text = super::pytypes::str_for_method(text, "replace")?;
+    let must_be_str = |name: &str, error: &dyn Fn(&str) -> String| -> Result<(), Error> {
+        match kwargs.get::<Option<Value>>(name)? {
+            Some(v) if v.kind() != ValueKind::String => Err(fail(error(type_name(&v)))),
+            _ => Ok(()),
+        }
+    };
+    must_be_str("decoration", &|t| {
+        format!("'{t}' object has no attribute 'rstrip'")
+    })?;
+    must_be_str("newline", &|t| {
+        format!("replace() argument 1 must be str, not {t}")
+    })?;
+    if count_of("postfix_count")? > 0 {
+        must_be_str("postfix", &|t| {
+            format!("sequence item 1: expected str instance, {t} found")
+        })?;
+    }
     let pre_post = text_of("decoration")?.unwrap_or_else(|| decoration.to_owned());
     let bare = pre_post.trim_end().to_owned();
     let newline = text_of("newline")?.unwrap_or_else(|| "\n".into());
@@ -824,7 +897,7 @@ fn comment(text: &Value, style: Option<String>, kwargs: Kwargs) -> Result<String
     }
     let body = format!(
         "{decoration}{}",
-        py_replace(&py_str(text), &newline, &format!("{newline}{decoration}"))
+        py_replace(&text, &newline, &format!("{newline}{decoration}"))
     );
     out.push_str(&py_replace(
         &body,
@@ -871,6 +944,28 @@ fn url_quote(s: &str, for_qs: bool) -> String {
 }
 
 /// Jinja's `urlencode`: strings quoted keeping `/`; mappings and pair lists as a query string.
+/// Python's `k, v = pair`.
+fn unpack_pair(pair: &Value) -> Result<(Value, Value), Error> {
+    if !matches!(
+        pair.kind(),
+        ValueKind::String | ValueKind::Seq | ValueKind::Iterable | ValueKind::Map
+    ) {
+        return Err(fail(format!(
+            "cannot unpack non-iterable {} object",
+            type_name(pair)
+        )));
+    }
+    let mut kv = super::collections::items(pair)?.into_iter();
+    match (kv.next(), kv.next(), kv.len()) {
+        (Some(k), Some(v), 0) => Ok((k, v)),
+        (Some(_), Some(_), _) => Err(fail("too many values to unpack (expected 2)")),
+        (k, _, _) => Err(fail(format!(
+            "not enough values to unpack (expected 2, got {})",
+            usize::from(k.is_some())
+        ))),
+    }
+}
+
 fn urlencode(value: &Value) -> Result<String, Error> {
     match value.kind() {
         ValueKind::Map => {
@@ -888,25 +983,7 @@ fn urlencode(value: &Value) -> Result<String, Error> {
         ValueKind::Seq => {
             let mut parts = Vec::new();
             for pair in value.try_iter()? {
-                // Python's `for k, v in items`: each item unpacks into exactly two.
-                let pair = match pair.kind() {
-                    ValueKind::String | ValueKind::Seq | ValueKind::Map => {
-                        super::collections::items(&pair)?
-                    }
-                    _ => {
-                        return Err(fail(format!(
-                            "cannot unpack non-iterable {} object",
-                            type_name(&pair)
-                        )));
-                    }
-                };
-                let [k, v] = <[Value; 2]>::try_from(pair).map_err(|p| {
-                    fail(if p.len() > 2 {
-                        "too many values to unpack (expected 2)".to_owned()
-                    } else {
-                        format!("not enough values to unpack (expected 2, got {})", p.len())
-                    })
-                })?;
+                let (k, v) = unpack_pair(&pair)?;
                 parts.push(format!(
                     "{}={}",
                     url_quote(&py_str(&k), true),

@@ -4,14 +4,15 @@
 use super::core::fail;
 use super::yaml_emit::{Options, dump};
 use crate::convert::{from_plain, to_plain};
+use crate::filters::registry::Registry;
 use drover_python::json;
 use drover_types::Value as JValue;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("to_json", to_json);
     env.add_filter("to_nice_json", to_nice_json);
     env.add_filter("tojson", tojson);
@@ -259,11 +260,17 @@ fn to_nice_json(value: &Value, indent: Option<Value>, kwargs: Kwargs) -> Result<
     dumps(value, &opts)
 }
 
-fn from_json(value: String, kwargs: Kwargs) -> Result<Value, Error> {
+fn from_json(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let _: Option<Value> = kwargs.get("profile")?;
     kwargs.assert_all_used()?;
+    let Some(value) = value.as_str() else {
+        return Err(fail(format!(
+            "the JSON object must be str, bytes or bytearray, not {}",
+            super::core::type_name(value)
+        )));
+    };
     let parsed: JValue =
-        serde_json::from_str(&value).map_err(|e| fail(format!("from_json: {e}")))?;
+        serde_json::from_str(value).map_err(|e| fail(format!("from_json: {e}")))?;
     Ok(from_plain(&parsed))
 }
 

@@ -8,13 +8,14 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use base64::Engine;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter(
         "hash",
         |v: &Value, kind: Option<String>, kwargs: Kwargs| -> Result<String, Error> {

@@ -4,11 +4,12 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use crate::params::Params;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("truncate", truncate);
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("filesizeformat", filesizeformat);

@@ -3,10 +3,11 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
+use minijinja::Error;
 use minijinja::value::{Kwargs, Value, ValueKind};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("log", log);
     env.add_filter("pow", |x: f64, y: f64| py_pow(x, y));
     env.add_filter("root", |x: f64, base: Option<f64>| {
@@ -73,13 +74,22 @@ const UNITS: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
 fn human_readable(
     size: f64,
     isbits: Option<bool>,
-    unit: Option<String>,
+    unit: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
     let isbits = super::core::flag(&kwargs, "isbits")?
         .or(isbits)
         .unwrap_or(false);
-    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
+    let unit = match kwargs.get::<Option<Value>>("unit")?.or(unit) {
+        Some(u) if u.kind() == ValueKind::String => Some(py_str(&u)),
+        Some(u) => {
+            return Err(fail(format!(
+                "human_readable() can't interpret the input: '{}' object has no attribute 'upper'",
+                super::core::type_name(&u)
+            )));
+        }
+        None => None,
+    };
     kwargs.assert_all_used()?;
     Ok(human_readable_text(size, isbits, unit))
 }
@@ -280,11 +290,17 @@ fn c_directives(fmt: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn strftime(
-    fmt: String,
+    fmt: &Value,
     second: Option<Value>,
     utc: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
+    let Some(fmt) = fmt.as_str().filter(|_| fmt.kind() == ValueKind::String) else {
+        return Err(fail(format!(
+            "strftime() argument 1 must be str, not {}",
+            super::core::type_name(fmt)
+        )));
+    };
     let second = match second {
         Some(s) => Some(s),
         None => kwargs.get::<Option<Value>>("second")?,
@@ -308,7 +324,7 @@ fn strftime(
         }
         None => jiff::Timestamp::now().as_second(),
     };
-    format_time(&fmt, secs)
+    format_time(fmt, secs)
 }
 
 /// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: a datetime value with `year`, `month`... fields

@@ -9,15 +9,17 @@ pub(crate) mod jinja;
 pub(crate) mod misc;
 pub(crate) mod paths;
 pub(crate) mod pprint;
+pub(crate) mod pytypes;
 pub(crate) mod regex;
+pub(crate) mod registry;
 pub(crate) mod sets;
 pub(crate) mod strformat;
 pub(crate) mod yaml_emit;
 
-use minijinja::Environment;
+use registry::Registry;
 
 /// Registers every filter.
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     core::register(env);
     collections::register(env);
     attrs::register(env);

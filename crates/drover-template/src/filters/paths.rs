@@ -2,46 +2,54 @@
 //! `expanduser`, `expandvars`, `realpath`, `relpath`, `splitext`, `path_join`, `normpath`,
 //! `commonpath`, `win_basename`, `win_dirname`, `quote`, `fileglob`, `urldecode`, `urlsplit`.
 
-use super::core::fail;
+use super::core::{fail, type_name};
+use super::pytypes::{path, str_for_method};
 use crate::convert::py_str;
-use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, State};
+use crate::filters::registry::Registry;
+use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::{Error, State};
 use std::path::Path;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("basename", |v: &Value| basename(&py_str(v)).to_owned());
-    env.add_filter("dirname", |v: &Value| dirname(&py_str(v)).to_owned());
+pub(crate) fn register(env: &mut Registry) {
+    env.add_filter("basename", |v: &Value| Ok(basename(&path(v)?).to_owned()));
+    env.add_filter("dirname", |v: &Value| Ok(dirname(&path(v)?).to_owned()));
     env.add_filter("expanduser", |state: &State, v: &Value| {
-        expanduser(state, &py_str(v))
+        Ok(expanduser(state, &path(v)?))
     });
     env.add_filter("expandvars", |state: &State, v: &Value| {
-        expandvars(state, &py_str(v))
+        Ok(expandvars(state, &path(v)?))
     });
-    env.add_filter("realpath", |v: &Value| realpath(&py_str(v)));
+    env.add_filter("realpath", |v: &Value| Ok(realpath(&path(v)?)));
     env.add_filter(
         "relpath",
         |v: &Value, start: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
             let start = kwargs.get::<Option<String>>("start")?.or(start);
             kwargs.assert_all_used()?;
-            Ok(relpath(&py_str(v), start.as_deref()))
+            if v.is_none() {
+                return Err(fail("no path specified"));
+            }
+            Ok(relpath(&path(v)?, start.as_deref()))
         },
     );
     env.add_filter("splitext", |v: &Value| {
-        let (a, b) = splitext(&py_str(v));
-        Value::from(vec![Value::from(a), Value::from(b)])
+        let (a, b) = splitext(&path(v)?);
+        Ok(Value::from(vec![Value::from(a), Value::from(b)]))
     });
     env.add_filter("path_join", path_join);
-    env.add_filter("normpath", |v: &Value| normpath(&py_str(v)));
+    env.add_filter("normpath", |v: &Value| Ok(normpath(&path(v)?)));
     env.add_filter("commonpath", commonpath);
     env.add_filter("win_basename", |v: &Value| {
-        let s = py_str(v);
+        let s = path(v)?;
         let (_, rest) = win_splitdrive(&s);
-        rest.rsplit(['\\', '/'])
+        Ok(rest
+            .rsplit(['\\', '/'])
             .next()
             .unwrap_or_default()
-            .to_owned()
+            .to_owned())
     });
-    env.add_filter("win_dirname", |v: &Value| win_dirname(&py_str(v)));
+    env.add_filter("win_dirname", |v: &Value| -> Result<String, Error> {
+        Ok(win_dirname(&path(v)?))
+    });
     env.add_filter("quote", |v: &Value| {
         drover_python::shlex::quote(&if v.is_none() {
             String::new()
@@ -49,8 +57,22 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             py_str(v)
         })
     });
-    env.add_filter("fileglob", |v: &Value| Value::from(fileglob(&py_str(v))));
-    env.add_filter("urldecode", |v: &Value| urldecode(&py_str(v)));
+    env.add_filter("fileglob", |v: &Value| -> Result<Value, Error> {
+        // glob.glob indexes a value that is not a string before it asks for a path.
+        match v.kind() {
+            ValueKind::String | ValueKind::Bytes | ValueKind::Seq | ValueKind::Iterable => {
+                Ok(Value::from(fileglob(&path(v)?)))
+            }
+            ValueKind::Map => Err(fail("unhashable type: 'slice'")),
+            _ => Err(fail(format!(
+                "'{}' object is not subscriptable",
+                type_name(v)
+            ))),
+        }
+    });
+    env.add_filter("urldecode", |v: &Value| {
+        Ok(urldecode(&str_for_method(v, "replace")?))
+    });
     env.add_filter("urlsplit", urlsplit);
 }
 
@@ -272,8 +294,17 @@ fn path_join(paths: &Value) -> Result<String, Error> {
         return Ok(s.to_owned());
     }
     let mut out = String::new();
-    for part in paths.try_iter()? {
-        let part = py_str(&part);
+    for (i, part) in paths.try_iter()?.enumerate() {
+        let part = match part.as_str().filter(|_| part.kind() == ValueKind::String) {
+            Some(p) => p.to_owned(),
+            None if i == 0 => path(&part)?,
+            None => {
+                return Err(fail(format!(
+                    "join() argument must be str, bytes, or os.PathLike object, not '{}'",
+                    type_name(&part)
+                )));
+            }
+        };
         if part.starts_with('/') || out.is_empty() {
             out = part;
         } else if out.ends_with('/') {
@@ -287,7 +318,10 @@ fn path_join(paths: &Value) -> Result<String, Error> {
 }
 
 fn commonpath(paths: &Value) -> Result<String, Error> {
-    let list: Vec<String> = paths.try_iter()?.map(|p| py_str(&p)).collect();
+    let list: Vec<String> = paths
+        .try_iter()?
+        .map(|p| path(&p))
+        .collect::<Result<_, _>>()?;
     if list.is_empty() {
         return Err(fail("commonpath() arg is an empty sequence"));
     }
@@ -437,6 +471,8 @@ pub(crate) fn urldecode(s: &str) -> String {
 fn urlsplit(url: &Value, query: Option<String>) -> Result<Value, Error> {
     // Python's urlsplit decodes anything but a string as bytes: a number fails, and a falsy
     // value gives a bytes result that ansible-core cannot store.
+    // urllib's urlsplit caches by its arguments: a list or dict is unhashable first.
+    super::pytypes::hashable(url)?;
     let Some(url) = url.as_str() else {
         return Err(fail(if url.is_true() {
             format!(

@@ -3,10 +3,10 @@
 //! Python's `repr` of the value, on one line.
 
 use crate::convert::py_repr;
-use minijinja::Environment;
+use crate::filters::registry::Registry;
 use minijinja::value::Value;
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("pprint", |v: &Value| {
         let mut out = String::new();
         py_repr(v, &mut out);

@@ -4,11 +4,12 @@
 
 use super::core::fail;
 use crate::convert::py_str;
+use crate::filters::registry::Registry;
 use drover_python::re::{Flags, Kind, Mode, Regex, Template, escape};
+use minijinja::Error;
 use minijinja::value::{Kwargs, Rest, Value};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);
@@ -80,22 +81,22 @@ fn regex_replace(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Str
     // re.compile and re.sub take strings only (no conversion).
     let pattern = match pattern {
         None => String::new(),
-        Some(p) => p
-            .as_str()
-            .ok_or_else(|| fail("first argument must be string or compiled pattern"))?
-            .to_owned(),
+        Some(p) => super::pytypes::pattern(&p)?,
     };
     let replacement = match replacement {
         None => String::new(),
-        Some(r) => r
-            .as_str()
-            .ok_or_else(|| {
-                fail(format!(
-                    "decoding to str: need a bytes-like object, {} found",
-                    super::core::type_name(&r)
-                ))
-            })?
-            .to_owned(),
+        Some(r) => {
+            // re's cache key holds it first: a list or dict is unhashable before anything else.
+            super::pytypes::hashable(&r)?;
+            r.as_str()
+                .ok_or_else(|| {
+                    fail(format!(
+                        "decoding to str: need a bytes-like object, {} found",
+                        super::core::type_name(&r)
+                    ))
+                })?
+                .to_owned()
+        }
     };
     let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
     let template = Template::parse(&replacement, &re).map_err(|e| fail(e.to_string()))?;
@@ -152,7 +153,7 @@ fn group_ref(arg: &Value) -> Result<GroupRef, Error> {
 
 fn regex_search(
     value: &Value,
-    pattern: String,
+    pattern: &Value,
     groups: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
@@ -160,6 +161,7 @@ fn regex_search(
         .iter()
         .map(group_ref)
         .collect::<Result<Vec<_>, _>>()?;
+    let pattern = super::pytypes::pattern(pattern)?;
     let ignorecase = super::core::flag(&kwargs, "ignorecase")?.unwrap_or(false);
     let multiline = super::core::flag(&kwargs, "multiline")?.unwrap_or(false);
     kwargs.assert_all_used()?;
@@ -185,7 +187,7 @@ fn regex_search(
 
 fn regex_findall(
     value: &Value,
-    pattern: String,
+    pattern: &Value,
     multiline: Option<bool>,
     ignorecase: Option<bool>,
     kwargs: Kwargs,
@@ -198,7 +200,12 @@ fn regex_findall(
         .unwrap_or(false);
     kwargs.assert_all_used()?;
     let text = py_str(value);
-    let re = compile(&pattern, ignorecase, multiline, Mode::Search)?;
+    let re = compile(
+        &super::pytypes::pattern(pattern)?,
+        ignorecase,
+        multiline,
+        Mode::Search,
+    )?;
     let ngroups = re.groups();
     let mut out = Vec::new();
     for m in re.finditer(text.as_bytes()) {

@@ -7,11 +7,14 @@
 //! ansible-core's own.
 
 use super::collections::{dedup, items};
+use super::core::{fail, type_name};
+use super::pytypes::{contains, hashable};
+use crate::filters::registry::Registry;
 use drover_python::set::{Set, hash_float, hash_int};
+use minijinja::Error;
 use minijinja::value::{Value, ValueKind};
-use minijinja::{Environment, Error};
 
-pub(crate) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Registry) {
     env.add_filter("union", union);
     env.add_filter("intersect", intersect);
     env.add_filter("difference", difference);
@@ -129,11 +132,42 @@ fn check_concat(a: &Value, b: &Value) -> Result<(), Error> {
     }))
 }
 
+/// Whether ansible-core's `set(a)`/`set(b)` fails on an unhashable item, so that it falls
+/// back to list operations (where `x in b` and `a + b` are Python's own).
+fn falls_back(a: &Value, b: &Value) -> Result<bool, Error> {
+    Ok(items(a)?
+        .iter()
+        .chain(items(b)?.iter())
+        .any(|x| hashable(x).is_err()))
+}
+
+/// `x in b`: Python's membership when falling back, else set membership (the same for
+/// hashable items).
+fn member(b: &Value, bs: &[Value], x: &Value, fallback: bool) -> Result<bool, Error> {
+    if fallback {
+        contains(b, x)
+    } else {
+        Ok(bs.contains(x))
+    }
+}
+
 fn union(a: &Value, b: &Value) -> Result<Value, Error> {
     check_iterable(a, b)?;
     check_concat(a, b)?;
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.union(&y, &num_eq)));
+    }
+    if falls_back(a, b)? {
+        // `a + b`
+        let list = |v: &Value| matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable);
+        if !(list(a) && list(b)) {
+            let (ta, tb) = (type_name(a), type_name(b));
+            return Err(fail(if ta == tb || !matches!(ta, "list" | "str") {
+                format!("unsupported operand type(s) for +: '{ta}' and '{tb}'")
+            } else {
+                format!("can only concatenate {ta} (not \"{tb}\") to {ta}")
+            }));
+        }
     }
     let mut all = items(a)?;
     all.extend(items(b)?);
@@ -144,30 +178,39 @@ fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.intersection(&y, &num_eq)));
     }
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
+    let (bs, fallback) = (items(b)?, falls_back(a, b)?);
+    let mut kept = Vec::new();
+    for x in items(a)? {
+        if member(b, &bs, &x, fallback)? {
+            kept.push(x);
+        }
+    }
+    Ok(Value::from(dedup(kept, true, None)?))
 }
 
 fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.difference(&y, &num_eq)));
     }
-    let bs = items(b)?;
-    Ok(Value::from(dedup(
-        items(a)?.into_iter().filter(|x| !bs.contains(x)).collect(),
-        true,
-        None,
-    )?))
+    let (bs, fallback) = (items(b)?, falls_back(a, b)?);
+    let mut kept = Vec::new();
+    for x in items(a)? {
+        if !member(b, &bs, &x, fallback)? {
+            kept.push(x);
+        }
+    }
+    Ok(Value::from(dedup(kept, true, None)?))
 }
 
 fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
     check_iterable(a, b)?;
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.symmetric_difference(&y, &num_eq)));
+    }
+    if falls_back(a, b)? {
+        // The fallback computes intersect(a, b) and union(a, b) first, with their errors.
+        intersect(a, b)?;
+        union(a, b)?;
     }
     let (xs, ys) = (items(a)?, items(b)?);
     let mut out: Vec<Value> = xs.iter().filter(|x| !ys.contains(x)).cloned().collect();
