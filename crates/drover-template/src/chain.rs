@@ -49,11 +49,7 @@ pub(crate) fn rewrite_expression(expr: &str) -> Cow<'_, str> {
 
 /// The rewrites of one expression; `tag` when it is the inside of a tag (whitespace control).
 fn rewrite(expr: &str, tag: bool) -> Cow<'_, str> {
-    let pct = crate::pyops::rewrite_percent_from(expr, true);
-    let sub = match crate::pyops::rewrite_datetime_sub(&pct) {
-        Cow::Borrowed(_) => pct,
-        Cow::Owned(s) => Cow::Owned(s),
-    };
+    let sub = crate::pyops::rewrite_datetime_sub(expr);
     let defaults = match sub {
         Cow::Borrowed(s) => rewrite_defaults(s),
         Cow::Owned(s) => Cow::Owned(rewrite_defaults(&s).into_owned()),
@@ -85,6 +81,8 @@ fn map_tags<'a>(source: &'a str, f: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, st
         let start = i + 2;
         let mut j = start;
         let mut quote: Option<u8> = None;
+        // As Jinja's lexer: a `}}` inside brackets (`{'a': {}}`) does not close the tag.
+        let mut depth = 0usize;
         while j + 1 < b.len() {
             match quote {
                 Some(q) => {
@@ -97,8 +95,12 @@ fn map_tags<'a>(source: &'a str, f: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, st
                 None => {
                     if b[j] == b'\'' || b[j] == b'"' {
                         quote = Some(b[j]);
-                    } else if &b[j..j + 2] == close {
+                    } else if depth == 0 && &b[j..j + 2] == close {
                         break;
+                    } else if matches!(b[j], b'(' | b'[' | b'{') {
+                        depth += 1;
+                    } else if matches!(b[j], b')' | b']' | b'}') {
+                        depth = depth.saturating_sub(1);
                     }
                 }
             }

@@ -8,6 +8,10 @@
 //! between the tokens that bind more loosely than comparisons (`and`, `or`, a prefix `not`,
 //! `if`, `else`, commas, colons, `=`, brackets), which is Jinja's grammar. The Jinja tests
 //! `lt`, `le`, `gt`, `ge` (and `<` ...) and `in` get the same semantics.
+//!
+//! The same rewrite gives Python's `~` (`str()` of each side: floats as `1e-07`) and `%`
+//! (modulo with the divisor's sign, or formatting when the left side is a string, whatever
+//! the right side is), at their places in Jinja's precedence.
 
 use crate::filters::core::type_name;
 use crate::pyops::DateTime;
@@ -22,6 +26,61 @@ pub(crate) const CMP_FN: &str = "__drover_cmp";
 /// The helper `a ~ b` is rewritten to: minijinja's `~` writes a float as Rust does (`1e-7`),
 /// Python's `str()` as `1e-07`.
 pub(crate) const CAT_FN: &str = "__drover_cat";
+
+/// The helper `a % b` is rewritten to: Python's modulo, or `%` formatting of a string.
+pub(crate) const MOD_FN: &str = "__drover_mod";
+
+/// `__drover_mod(a, b)`: Python's `a % b`.
+pub(crate) fn modulo(a: Value, b: Value) -> Result<Value, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    if a.kind() == ValueKind::String {
+        return crate::pyops::pct(a.as_str().unwrap_or_default().to_owned(), b).map(Value::from);
+    }
+    if !(is_numeric(&a) && is_numeric(&b)) {
+        return Err(fail(format!(
+            "unsupported operand type(s) for %: '{}' and '{}'",
+            py_type(&a),
+            py_type(&b)
+        )));
+    }
+    let (a, b) = (numeric(&a), numeric(&b));
+    if a.is_integer() && b.is_integer() {
+        let (x, y) = (i128::try_from(a)?, i128::try_from(b)?);
+        if y == 0 {
+            return Err(fail("integer modulo by zero".into()));
+        }
+        // Python's result takes the divisor's sign.
+        let r = x.checked_rem_euclid(y).unwrap_or(0);
+        return Ok(Value::from(if y < 0 && r != 0 { r + y } else { r }));
+    }
+    let (x, y) = (f64::try_from(a)?, f64::try_from(b)?);
+    if y == 0.0 {
+        return Err(fail("float modulo".into()));
+    }
+    let mut r = x % y;
+    if r != 0.0 && (r < 0.0) != (y < 0.0) {
+        r += y;
+    } else if r == 0.0 {
+        r = 0.0_f64.copysign(y);
+    }
+    Ok(Value::from(r))
+}
+
+/// The helper a `for` loop's iterable is wrapped in.
+pub(crate) const ITER_FN: &str = "__drover_iter";
+
+/// `__drover_iter(v)`: `v` itself, when Python could iterate it.
+pub(crate) fn iterable(v: Value) -> Result<Value, Error> {
+    match v.kind() {
+        ValueKind::Undefined => Err(crate::convert::undefined_error()),
+        ValueKind::None | ValueKind::Number | ValueKind::Bool => {
+            Err(fail(format!("'{}' object is not iterable", py_type(&v))))
+        }
+        _ => Ok(v),
+    }
+}
 
 /// `__drover_cat(a, b ...)`: Python's `str()` of each, joined.
 pub(crate) fn cat(args: Rest<Value>) -> Result<String, Error> {
@@ -229,7 +288,23 @@ impl<'a> Rewriter<'a> {
                 while j < hi && !self.is_word(j, "in") {
                     j = self.skip(j) + 1;
                 }
-                i = j + 1;
+                // `{% for x in items %}`: Python refuses to iterate None or a number, where
+                // minijinja gives nothing.
+                let mut end = j + 1;
+                while end < hi && !self.is_word(end, "if") && !self.is_word(end, "recursive") {
+                    end = self.skip(end) + 1;
+                }
+                if i == lo && j + 1 < end && end <= hi {
+                    out.push_str(&self.src[cursor..self.toks[j + 1].start]);
+                    out.push_str(ITER_FN);
+                    out.push('(');
+                    out.push_str(&self.range(j + 1, end));
+                    out.push(')');
+                    cursor = self.toks[end - 1].end;
+                    i = end;
+                } else {
+                    i = j + 1;
+                }
                 seg = i;
                 continue;
             }
@@ -362,11 +437,59 @@ impl<'a> Rewriter<'a> {
                 if k > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&self.range(*a, *b));
+                out.push_str(&self.product(*a, *b));
             }
             out.push(')');
             return;
         }
+        out.push_str(&self.product(lo, hi));
+    }
+
+    /// The text of tokens `lo..hi` (no `~` at depth 0), where `a % b` (at the precedence of
+    /// `*` and `/`, left to right) becomes `__drover_mod(a, b)`.
+    fn product(&self, lo: usize, hi: usize) -> String {
+        let mut factors = Vec::new();
+        let mut ops: Vec<&str> = Vec::new();
+        let mut start = lo;
+        let mut i = lo;
+        while i < hi {
+            let t = self.text(i);
+            let next_adjacent = |want: &str| {
+                i + 1 < hi && self.toks[i].end == self.toks[i + 1].start && self.text(i + 1) == want
+            };
+            if t == "*" && next_adjacent("*") {
+                i += 2;
+                continue;
+            }
+            if matches!(t, "*" | "/" | "%") && i > start {
+                let width = if t == "/" && next_adjacent("/") { 2 } else { 1 };
+                factors.push((start, i));
+                ops.push(&self.src[self.toks[i].start..self.toks[i + width - 1].end]);
+                i += width;
+                start = i;
+                continue;
+            }
+            i = self.skip(i) + 1;
+        }
+        factors.push((start, hi));
+        if !ops.contains(&"%") || factors.iter().any(|(a, b)| a >= b) {
+            return self.groups(lo, hi);
+        }
+        let mut acc = self.groups(factors[0].0, factors[0].1);
+        for (op, (a, b)) in ops.iter().zip(&factors[1..]) {
+            let factor = self.groups(*a, *b);
+            acc = if *op == "%" {
+                format!("{MOD_FN}({acc}, {factor})")
+            } else {
+                format!("{acc} {op} {factor}")
+            };
+        }
+        acc
+    }
+
+    /// The text of tokens `lo..hi` as written, rewritten inside its brackets.
+    fn groups(&self, lo: usize, hi: usize) -> String {
+        let mut out = String::new();
         let mut copied = self.toks[lo].start;
         let mut i = lo;
         while i < hi {
@@ -380,13 +503,19 @@ impl<'a> Rewriter<'a> {
             i += 1;
         }
         out.push_str(&self.src[copied..self.toks[hi - 1].end]);
+        out
     }
 }
 
 /// Rewrites the comparison chains of one expression (the inside of a tag when `tag`, which may
 /// start with `-`/`+` and end with `-` for whitespace control).
 pub(crate) fn rewrite(expr: &str, tag: bool) -> Cow<'_, str> {
-    if !(expr.contains('<') || expr.contains('>') || expr.contains("in") || expr.contains('~')) {
+    if !(expr.contains('<')
+        || expr.contains('>')
+        || expr.contains("in")
+        || expr.contains('~')
+        || expr.contains('%'))
+    {
         return Cow::Borrowed(expr);
     }
     let (mut lo, mut hi) = (0, expr.len());
@@ -611,11 +740,74 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("in", |a: &Value, b: &Value| apply("in", a, b));
     env.add_function(CMP_FN, chain);
     env.add_function(CAT_FN, cat);
+    env.add_function(MOD_FN, modulo);
+    env.add_function(ITER_FN, iterable);
 }
 
 #[cfg(test)]
 mod tests {
     use super::rewrite;
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    #[test]
+    fn loops_refuse_what_python_cannot_iterate() {
+        let t = Templates::new();
+        let r = |s: &str| {
+            t.render(s, &Vars::new())
+                .map_err(|e| e.message().to_owned())
+        };
+        assert_eq!(
+            r("{% for c in 'ab' %}{{ c }},{% endfor %}"),
+            Ok(Value::from("a,b,"))
+        );
+        assert_eq!(
+            r("{% for k in {'a': 1} %}{{ k }}{% endfor %}"),
+            Ok(Value::from("a"))
+        );
+        for src in [
+            "{% for x in none %}{% endfor %}",
+            "{% for x in 3 %}{% endfor %}",
+        ] {
+            assert!(
+                r(src).expect_err(src).contains("object is not iterable"),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn modulo_and_formatting_are_pythons() {
+        let t = Templates::new();
+        let r = |s: &str| {
+            t.render(s, &Vars::new())
+                .map_err(|e| e.message().to_owned())
+        };
+        for (src, want) in [
+            ("{{ -7 % 3 }}", Value::from(2)),
+            ("{{ 7 % -3 }}", Value::from(-2)),
+            ("{{ -7.5 % 2 }}", Value::from(0.5)),
+            ("{{ '%s|%s' % (1, 'a') }}", Value::from("1|a")),
+            ("{{ '%s' % 1e+16 }}", Value::from("1e+16")),
+            ("{{ '%(a)s' % {'a': {}} }}", Value::from("{}")),
+            ("{{ 'x' % [1, 2] }}", Value::from("x")),
+            ("{{ '%s' % [1, 2] }}", Value::from("[1, 2]")),
+        ] {
+            assert_eq!(r(src), Ok(want), "{src}");
+        }
+        for (src, why) in [
+            ("{{ 1 % 0 }}", "integer modulo by zero"),
+            ("{{ 1.5 % 0 }}", "float modulo"),
+            (
+                "{{ [1] % 2 }}",
+                "unsupported operand type(s) for %: 'list' and 'int'",
+            ),
+            ("{{ '%s %s' % (1,) }}", "not enough arguments"),
+        ] {
+            let err = r(src).expect_err(src);
+            assert!(err.contains(why), "{src}: {err}");
+        }
+    }
 
     #[test]
     fn chains_are_rewritten_at_their_precedence() {
@@ -641,11 +833,15 @@ mod tests {
         assert_eq!(r("{'a': 1 < 2}"), "{'a': __drover_cmp(1, '<', 2)}");
         assert_eq!(
             r(" for x in items if x > 2 "),
-            " for x in items if __drover_cmp(x, '>', 2) "
+            " for x in __drover_iter(items) if __drover_cmp(x, '>', 2) "
         );
         assert_eq!(
             r(" for k, v in d | dictsort "),
-            " for k, v in d | dictsort "
+            " for k, v in __drover_iter(d | dictsort) "
+        );
+        assert_eq!(
+            r(" for x in tree recursive "),
+            " for x in __drover_iter(tree) recursive "
         );
         assert_eq!(rewrite("- a < b -", true), "- __drover_cmp(a, '<', b) -");
         assert_eq!(r("-1 < x"), "__drover_cmp(-1, '<', x)");
@@ -660,5 +856,12 @@ mod tests {
         );
         assert_eq!(r("a * -b ~ c"), "__drover_cat(a * -b, c)");
         assert_eq!(r("1e-07 ~ x - 1.5e+3"), "__drover_cat(1e-07, x) - 1.5e+3");
+        assert_eq!(r("a * b % c // d"), "__drover_mod(a * b, c) // d");
+        assert_eq!(
+            r("'%s' % 1e+16 ~ x"),
+            "__drover_cat(__drover_mod('%s', 1e+16), x)"
+        );
+        assert_eq!(r("2 ** 3 % 2"), "__drover_mod(2 ** 3, 2)");
+        assert_eq!(r("'%(a)s' % {'a': {}}"), "__drover_mod('%(a)s', {'a': {}})");
     }
 }

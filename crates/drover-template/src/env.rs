@@ -65,7 +65,6 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     });
     env.set_unknown_method_callback(crate::pycompat::call_method);
     env.add_function(crate::chain::CHAIN_FN, crate::chain::chain);
-    env.add_function(crate::pyops::PCT_FN, crate::pyops::pct);
     env.add_function(crate::pyops::SUB_FN, crate::pyops::sub);
     env.add_function("now", crate::pyops::now);
     crate::globals::register(&mut env);

@@ -1,5 +1,5 @@
 //! Python behaviour minijinja's operators and types lack: `'fmt' % args` string formatting
-//! (rewritten to a helper call before compiling) and the `datetime` values `to_datetime` returns.
+//! (which `compare`'s rewrite of `%` calls) and the `datetime` values `to_datetime` returns.
 
 use crate::filters::core::percent_format_with;
 use crate::filters::misc::format_time;
@@ -8,16 +8,15 @@ use minijinja::{Error, State};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// The helper `'fmt' % x` is rewritten to.
-pub(crate) const PCT_FN: &str = "__drover_pct";
-
-/// `__drover_pct(fmt, operand)`: a tuple gives positional arguments, a mapping named ones, any
+/// Python's `fmt % operand` for a string `fmt`: a tuple gives positional arguments, a mapping named ones, any
 /// other value is the single argument.
 pub(crate) fn pct(fmt: String, operand: Value) -> Result<String, Error> {
     if operand.is_tuple() {
         let args: Vec<Value> = operand.try_iter()?.collect();
         percent_format_with(&fmt, &args, None)
-    } else if operand.kind() == ValueKind::Map {
+    } else if matches!(operand.kind(), ValueKind::Map | ValueKind::Seq) {
+        // Python reads anything with __getitem__ but a tuple as a mapping: `%(a)s` looks it
+        // up, and arguments left over are no error.
         percent_format_with(&fmt, std::slice::from_ref(&operand), Some(&operand))
     } else {
         percent_format_with(&fmt, &[operand], None)
@@ -82,74 +81,6 @@ fn operand_end(b: &[u8], mut i: usize) -> Option<usize> {
         }
         _ => None,
     }
-}
-
-/// Rewrites `'literal' % operand` inside `{{ }}`/`{% %}` into `__drover_pct('literal', operand)`.
-#[cfg(test)]
-pub(crate) fn rewrite_percent(source: &str) -> Cow<'_, str> {
-    rewrite_percent_from(source, false)
-}
-
-/// [`rewrite_percent`] on text that is already inside a tag (an expression) when `in_tag`.
-pub(crate) fn rewrite_percent_from(source: &str, in_tag: bool) -> Cow<'_, str> {
-    if !(source.contains("' %")
-        || source.contains("'%")
-        || source.contains("\" %")
-        || source.contains("\"%"))
-    {
-        return Cow::Borrowed(source);
-    }
-    let b = source.as_bytes();
-    let mut out = String::with_capacity(source.len() + 16);
-    let mut i = 0;
-    let mut copied = 0;
-    let mut in_tag = in_tag;
-    while i < b.len() {
-        if !in_tag {
-            if b[i] == b'{' && matches!(b.get(i + 1), Some(b'{') | Some(b'%')) {
-                in_tag = true;
-                i += 2;
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        match b[i] {
-            b'}' | b'%' if b.get(i + 1) == Some(&b'}') => {
-                in_tag = false;
-                i += 2;
-            }
-            b'\'' | b'"' => {
-                let Some(end) = literal_end(b, i) else { break };
-                let mut k = end;
-                while k < b.len() && b[k] == b' ' {
-                    k += 1;
-                }
-                if b.get(k) == Some(&b'%')
-                    && b.get(k + 1) != Some(&b'}')
-                    && let Some(op_end) = operand_end(b, k + 1)
-                {
-                    out.push_str(&source[copied..i]);
-                    out.push_str(PCT_FN);
-                    out.push('(');
-                    out.push_str(&source[i..end]);
-                    out.push_str(", ");
-                    out.push_str(source[k + 1..op_end].trim());
-                    out.push(')');
-                    copied = op_end;
-                    i = op_end;
-                    continue;
-                }
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    if copied == 0 {
-        return Cow::Borrowed(source);
-    }
-    out.push_str(&source[copied..]);
-    Cow::Owned(out)
 }
 
 /// The helper `(a) - (b)` is rewritten to when datetimes may be involved.
@@ -370,20 +301,6 @@ impl Object for DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_rewrite() {
-        assert_eq!(
-            rewrite_percent("{{ 'Hello %s' % name }}"),
-            "{{ __drover_pct('Hello %s', name) }}"
-        );
-        assert_eq!(
-            rewrite_percent("{{ '%s-%s' % (a, b) | upper }}"),
-            "{{ __drover_pct('%s-%s', (a, b)) | upper }}"
-        );
-        assert_eq!(rewrite_percent("50 '%' {{ x }}"), "50 '%' {{ x }}");
-        assert_eq!(rewrite_percent("{{ 7 % 2 }}"), "{{ 7 % 2 }}");
-    }
 
     #[test]
     fn datetime_sub_rewrite() {
