@@ -1,7 +1,7 @@
 //! Building the minijinja environment: Ansible's syntax settings, undefined handling, output
 //! formatting, and every filter, test and function.
 
-use crate::convert::py_str;
+use crate::convert::printed;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
 use minijinja::{Environment, Error, UndefinedBehavior};
@@ -60,7 +60,7 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
         if value.is_none() {
             return Ok(());
         }
-        out.write_str(&py_str(value)).map_err(Error::from)
+        out.write_str(&printed(value)).map_err(Error::from)
     });
     env.set_unknown_method_callback(crate::pycompat::call_method);
     env.add_function(crate::chain::CHAIN_FN, crate::chain::chain);

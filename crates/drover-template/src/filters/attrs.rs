@@ -18,29 +18,36 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 /// Fails unless every item of `value` has the attribute (a dotted path) `attr`.
 pub(crate) fn every_item_has(value: &Value, attr: &str) -> Result<(), Error> {
     for item in items(value)? {
-        let mut at = item.clone();
-        for part in attr.split('.') {
-            let next = match part.parse::<i64>() {
-                Ok(i) if at.as_object().is_none() || at.get_attr(part).is_err() => {
-                    at.get_item(&Value::from(i))
-                }
-                _ => at.get_attr(part),
-            };
-            match next {
-                Ok(v) if !v.is_undefined() => at = v,
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::UndefinedError,
-                        format!(
-                            "object of type '{}' has no attribute '{part}'",
-                            type_name(&at)
-                        ),
-                    ));
-                }
+        attr_of(&item, attr)?;
+    }
+    Ok(())
+}
+
+/// Jinja's attribute getter: the item at the dotted path `attr` (a number part is an index),
+/// an error when it is missing.
+pub(crate) fn attr_of(item: &Value, attr: &str) -> Result<Value, Error> {
+    let mut at = item.clone();
+    for part in attr.split('.') {
+        let next = match part.parse::<i64>() {
+            Ok(i) if at.as_object().is_none() || at.get_attr(part).is_err() => {
+                at.get_item(&Value::from(i))
+            }
+            _ => at.get_attr(part),
+        };
+        match next {
+            Ok(v) if !v.is_undefined() => at = v,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UndefinedError,
+                    format!(
+                        "object of type '{}' has no attribute '{part}'",
+                        type_name(&at)
+                    ),
+                ));
             }
         }
     }
-    Ok(())
+    Ok(at)
 }
 
 /// Only `defined` and `undefined` accept an undefined attribute.
@@ -80,8 +87,18 @@ fn groupby(value: Value, attribute: Option<&str>, kwargs: Kwargs) -> Result<Valu
     if let Some(attr) = attribute.map(str::to_owned).or(named.clone()) {
         every_item_has(&value, &attr)?;
     }
-    if named.is_some() {
-        return minijinja::filters::groupby(value, None, kwargs);
+    let groups = if named.is_some() {
+        minijinja::filters::groupby(value, None, kwargs)?
+    } else {
+        minijinja::filters::groupby(value, attribute, kwargs)?
+    };
+    // Python's groups are named tuples, printed as tuples even in a template's output.
+    let mut out = Vec::new();
+    for g in groups.try_iter()? {
+        out.push(crate::convert::Tuple::group(
+            g.get_attr("grouper")?,
+            g.get_attr("list")?,
+        ));
     }
-    minijinja::filters::groupby(value, attribute, kwargs)
+    Ok(Value::from(out))
 }

@@ -3,7 +3,7 @@
 //! `extract`, `product`, `rekey_on_member`...
 
 use super::core::fail;
-use crate::convert::{from_plain, py_str, to_plain};
+use crate::convert::{Tuple, from_plain, py_str, to_plain};
 use drover_python::random::{Random, Seed};
 use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
@@ -24,6 +24,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("sum", sum);
     env.add_filter("sort", sort);
     env.add_filter("dictsort", dictsort);
+    env.add_filter("items", pairs);
     env.add_filter("batch", batch);
     env.add_filter("slice", slice);
     env.add_filter("random", random);
@@ -60,29 +61,32 @@ fn is_list(value: &Value) -> bool {
     matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
 }
 
+/// ansible-core's `flatten(levels=None, skip_nulls=True)`: `skip_nulls` is read by its truth;
+/// `levels` is only looked at when an item is a list (`levels >= 1`, then `int(levels) - 1`).
 fn flatten(
     value: &Value,
-    levels: Option<Option<i64>>,
-    skip_nulls: Option<bool>,
+    levels: Option<Value>,
+    skip_nulls: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let levels: Option<i64> = match levels {
-        Some(l) => l,
-        None => kwargs.get("levels")?,
+    let levels = match levels {
+        Some(l) => Some(l),
+        None => kwargs.get::<Option<Value>>("levels")?,
     };
-    let skip_nulls: Option<bool> = match skip_nulls {
-        Some(s) => Some(s),
-        None => kwargs.get("skip_nulls")?,
+    let skip_nulls = match skip_nulls {
+        Some(s) => Some(s.is_true()),
+        None => super::core::flag(&kwargs, "skip_nulls")?,
     };
     kwargs.assert_all_used()?;
+    let levels = levels.filter(|l| !l.is_none());
     let mut out = Vec::new();
-    flatten_into(value, levels, skip_nulls.unwrap_or(true), &mut out)?;
+    flatten_into(value, levels.as_ref(), skip_nulls.unwrap_or(true), &mut out)?;
     Ok(Value::from(out))
 }
 
 fn flatten_into(
     value: &Value,
-    levels: Option<i64>,
+    levels: Option<&Value>,
     skip_nulls: bool,
     out: &mut Vec<Value>,
 ) -> Result<(), Error> {
@@ -91,10 +95,26 @@ fn flatten_into(
             continue;
         }
         if is_list(&item) {
-            match levels {
-                None => flatten_into(&item, None, skip_nulls, out)?,
-                Some(l) if l >= 1 => flatten_into(&item, Some(l - 1), skip_nulls, out)?,
-                Some(_) => out.push(item),
+            let Some(levels) = levels else {
+                flatten_into(&item, None, skip_nulls, out)?;
+                continue;
+            };
+            let l = match levels.kind() {
+                ValueKind::Bool | ValueKind::Number => {
+                    f64::try_from(levels.clone()).unwrap_or(f64::from(u8::from(levels.is_true())))
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "'>=' not supported between instances of '{}' and 'int'",
+                        super::core::type_name(levels)
+                    )));
+                }
+            };
+            if l >= 1.0 {
+                let next = Value::from(l.trunc() as i64 - 1);
+                flatten_into(&item, Some(&next), skip_nulls, out)?;
+            } else {
+                out.push(item);
             }
         } else {
             out.push(item);
@@ -142,7 +162,7 @@ pub(crate) fn merge_hash(x: &Map, y: &Map, recursive: bool, list_merge: &str) ->
 }
 
 fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let recursive: Option<bool> = kwargs.get("recursive")?;
+    let recursive = super::core::flag(&kwargs, "recursive")?;
     let list_merge: Option<String> = kwargs.get("list_merge")?;
     kwargs
         .assert_all_used()
@@ -297,7 +317,7 @@ fn zip(first: &Value, others: Rest<Value>) -> Result<Value, Error> {
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
     Ok(Value::from(
         (0..n)
-            .map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
+            .map(|i| Tuple::value(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
             .collect::<Vec<_>>(),
     ))
 }
@@ -314,7 +334,7 @@ fn zip_longest(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Val
     Ok(Value::from(
         (0..n)
             .map(|i| {
-                Value::from(
+                Tuple::value(
                     lists
                         .iter()
                         .map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone()))
@@ -513,23 +533,48 @@ fn sort(
 }
 
 /// Jinja's `batch(linecount, fill_with=None)`: lists of `linecount` items, the last one filled.
+/// Jinja's `batch(linecount, fill_with=None)`. Python compares the batch's length with
+/// `linecount` by `==` (a string or a fraction never equals it: one batch) and only pads a short
+/// last batch when `len < linecount`, where it must be a number.
 fn batch(value: &Value, count: &Value, fill: Option<Value>) -> Result<Value, Error> {
-    let count = super::core::py_index(count)?;
+    let (equal_to, below): (Option<i64>, Option<f64>) = match count.kind() {
+        ValueKind::Bool => (
+            Some(i64::from(count.is_true())),
+            Some(f64::from(u8::from(count.is_true()))),
+        ),
+        ValueKind::Number => {
+            let f = f64::try_from(count.clone()).unwrap_or(f64::NAN);
+            let exact = if count.is_integer() {
+                count.as_i64()
+            } else {
+                (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+            };
+            (exact, Some(f))
+        }
+        _ => (None, None),
+    };
     let mut out = Vec::new();
     let mut cur: Vec<Value> = Vec::new();
     for item in items(value)? {
-        if i64::try_from(cur.len()).is_ok_and(|n| n == count) {
+        if equal_to.is_some_and(|count| i64::try_from(cur.len()).is_ok_and(|n| n == count)) {
             out.push(Value::from(std::mem::take(&mut cur)));
         }
         cur.push(item);
     }
     if !cur.is_empty() {
         if let Some(fill) = fill.filter(|f| !f.is_none()) {
-            let missing = usize::try_from(count)
-                .unwrap_or(0)
-                .saturating_sub(cur.len());
-            let missing = super::core::within_limit(missing)?;
-            cur.extend(std::iter::repeat_n(fill, missing));
+            let Some(below) = below else {
+                return Err(fail(format!(
+                    "'<' not supported between instances of 'int' and '{}'",
+                    super::core::type_name(count)
+                )));
+            };
+            if (cur.len() as f64) < below {
+                let missing = super::core::py_index(count)?;
+                let missing = usize::try_from(missing).unwrap_or(0) - cur.len();
+                let missing = super::core::within_limit(missing)?;
+                cur.extend(std::iter::repeat_n(fill, missing));
+            }
         }
         out.push(Value::from(cur));
     }
@@ -563,6 +608,22 @@ fn slice(value: &Value, slices: &Value, fill: Option<Value>) -> Result<Value, Er
             part.push(fill.clone());
         }
         out.push(Value::from(part));
+    }
+    Ok(Value::from(out))
+}
+
+/// Jinja's `items`: a mapping's `(key, value)` pairs.
+fn pairs(value: &Value) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    if value.kind() != ValueKind::Map {
+        return Err(fail("Can only get item pairs from a mapping."));
+    }
+    let mut out = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        out.push(Tuple::value(vec![key, item]));
     }
     Ok(Value::from(out))
 }
@@ -613,7 +674,7 @@ fn dictsort(
     Ok(Value::from(
         pairs
             .into_iter()
-            .map(|p| Value::from(p.to_vec()))
+            .map(|p| Tuple::value(p.to_vec()))
             .collect::<Vec<_>>(),
     ))
 }
@@ -799,7 +860,7 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
             .collect();
     }
     Ok(Value::from(
-        result.into_iter().map(Value::from).collect::<Vec<_>>(),
+        result.into_iter().map(Tuple::value).collect::<Vec<_>>(),
     ))
 }
 
@@ -950,5 +1011,94 @@ mod tests {
         }
         let err = t.render("{{ 10 | random(seed=[1]) }}", &v).unwrap_err();
         assert!(err.message().contains("supported seed types"), "{err}");
+    }
+
+    /// Python's tuples print in parentheses under `string` and `~`; a template's own output
+    /// prints them as lists, but for `groupby`'s named tuples (ansible-core 2.19).
+    #[test]
+    fn tuples_print_as_python_prints_them() {
+        let t = Templates::new();
+        let v = drover_types::Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let cases = [
+            (
+                "{% set r = 'a.b' | splitext %}{{ r }}|{{ r | string }}",
+                "['a', '.b']|('a', '.b')",
+            ),
+            ("x{{ ['a'] | zip([1]) | list }}", "x[['a', 1]]"),
+            ("x{{ ['a'] | zip | list | string }}", "x[('a',)]"),
+            ("{{ [1] | zip_longest([]) | string }}", "[(1, None)]"),
+            ("{{ [1] | product([2]) | string }}", "[(1, 2)]"),
+            ("{{ {'a': 1} | items | string }}", "[('a', 1)]"),
+            (
+                "{{ {'b': 1, 'a': 2} | dictsort | string }}",
+                "[('a', 2), ('b', 1)]",
+            ),
+            ("{{ q('indexed_items', ['a']) | string }}", "[(0, 'a')]"),
+            ("x{{ [{'k': 1}] | groupby('k') }}", "x[(1, [{'k': 1}])]"),
+            ("{{ ([{'k': 1}] | groupby('k'))[0].grouper }}x", "1x"),
+            ("{{ 'a.b' | splitext | type_debug }}", "tuple"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(r(src), Value::from(want), "{src}");
+        }
+        assert_eq!(r("{{ 'a.b' | splitext }}"), serde_json::json!(["a", ".b"]));
+        assert!(t.render("{{ [1] | items }}", &v).is_err());
+    }
+
+    /// ansible-core 2.19 reads these arguments as Python does: by `==`, `<` or truth.
+    #[test]
+    fn batch_flatten_and_combine_take_python_arguments() {
+        let t = Templates::new();
+        let v = drover_types::Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let cases = [
+            (
+                "{{ [1, 2, 3] | batch('x') | list }}",
+                serde_json::json!([[1, 2, 3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(-2.5, 0) | list }}",
+                serde_json::json!([[1, 2, 3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(2.0) | list }}",
+                serde_json::json!([[1, 2], [3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(2, 0) | list }}",
+                serde_json::json!([[1, 2], [3, 0]]),
+            ),
+            (
+                "{{ [[1, [2]]] | flatten(1.5) }}",
+                serde_json::json!([1, [2]]),
+            ),
+            (
+                "{{ [{'a': 1}] | flatten([]) }}",
+                serde_json::json!([{"a": 1}]),
+            ),
+            (
+                "{{ 'ab' | flatten(skip_nulls=0.5) }}",
+                serde_json::json!(["a", "b"]),
+            ),
+            (
+                "{{ [none, [1]] | flatten(skip_nulls=0) }}",
+                serde_json::json!([null, 1]),
+            ),
+            (
+                "{{ {'a': {'x': 1}} | combine({'a': {'y': 2}}, recursive='yes') }}",
+                serde_json::json!({"a": {"x": 1, "y": 2}}),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(r(src), want, "{src}");
+        }
+        for src in [
+            "{{ [1, 2, 3] | batch('x', 0) | list }}",
+            "{{ [1, 2, 3] | batch(4.5, 0) | list }}",
+            "{{ [[1]] | flatten('x') }}",
+        ] {
+            assert!(t.render(src, &v).is_err(), "{src} should fail");
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::convert::py_str;
 use crate::pycompat::py_split;
 use drover_python::repr::float_repr;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Environment, Error, ErrorKind};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("default", default);
@@ -153,19 +153,28 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
 fn to_int(
     value: &Value,
     default: Option<Value>,
-    base: Option<u32>,
+    base: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     let default = kwargs
         .get::<Option<Value>>("default")?
         .or(default)
         .unwrap_or_else(|| Value::from(0));
-    let base = kwargs.get::<Option<u32>>("base")?.or(base).unwrap_or(10);
+    let base = kwargs.get::<Option<Value>>("base")?.or(base);
     kwargs.assert_all_used()?;
+    // Python's `int(s, base)` takes an integer base of 0 or 2 to 36; any other base fails
+    // there, and Jinja's filter then tries `int(float(s))` as for any unparsable string.
+    let base = match &base {
+        None => Some(10),
+        Some(b) if b.kind() == ValueKind::Bool => Some(u32::from(b.is_true())),
+        Some(b) if b.is_integer() => b.as_i64().and_then(|b| u32::try_from(b).ok()),
+        Some(_) => None,
+    }
+    .filter(|b| *b == 0 || (2..=36).contains(b));
     Ok(int_of(value, default, base))
 }
 
-fn int_of(value: &Value, default: Value, base: u32) -> Value {
+fn int_of(value: &Value, default: Value, base: Option<u32>) -> Value {
     match value.kind() {
         ValueKind::Bool => Value::from(i64::from(value.is_true())),
         ValueKind::Number => {
@@ -177,10 +186,10 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
         }
         ValueKind::String => {
             let s = value.as_str().unwrap_or_default();
-            if let Some(n) = parse_int(s, base) {
+            if let Some(n) = base.and_then(|base| parse_int(s, base)) {
                 return Value::from(n);
             }
-            if let Ok(f) = s.trim().parse::<f64>()
+            if let Ok(f) = without_digit_underscores(s.trim()).parse::<f64>()
                 && f.is_finite()
             {
                 return float_to_int(f);
@@ -189,6 +198,22 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
         }
         _ => default,
     }
+}
+
+/// A number's text without the `_` Python allows between two digits (`1_000`); any other `_`
+/// is kept, so the text stays invalid.
+fn without_digit_underscores(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        let between_digits = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if *c != '_' || !between_digits {
+            out.push(*c);
+        }
+    }
+    out
 }
 
 /// Python's `int(f)` of a float: truncated, beyond 64 bits when it needs to be.
@@ -234,32 +259,41 @@ fn string(value: &Value) -> Value {
 }
 
 /// `join(value, d='', attribute=None)`: items as Python's `str()`.
-fn join(
-    state: &State,
-    value: &Value,
-    sep: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let attribute: Option<String> = kwargs.get("attribute")?;
-    kwargs.assert_all_used()?;
-    if value.kind() == ValueKind::String {
-        let s = value.as_str().unwrap_or_default();
-        return Ok(s
-            .chars()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .join(sep.as_deref().unwrap_or("")));
+/// Jinja's `join(d='', attribute=None)`: the separator and the items as Python's `str()`.
+fn join(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    if args.len() > 2 {
+        return Err(fail("join() takes at most 2 arguments"));
     }
-    let _ = state;
+    let p = crate::params::Params::new(&args, &kwargs);
+    let sep = p.get(0, "d")?;
+    let attribute = p.get(1, "attribute")?.filter(|a| !a.is_none());
+    kwargs.assert_all_used()?;
+    if sep.iter().chain(&attribute).any(Value::is_undefined) {
+        return Err(crate::convert::undefined_error());
+    }
+    let sep = sep.map(|s| py_str(&s)).unwrap_or_default();
+    let items: Vec<Value> = match value.as_str() {
+        Some(s) => s.chars().map(|c| Value::from(c.to_string())).collect(),
+        None => value.try_iter()?.collect(),
+    };
     let mut parts = Vec::new();
-    for item in value.try_iter()? {
+    for item in items {
         let item = match &attribute {
-            Some(a) => item.get_attr(a)?,
+            Some(a) if a.is_integer() => match item.get_item(a) {
+                Ok(v) if !v.is_undefined() => v,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::UndefinedError,
+                        format!("object of type '{}' has no attribute {a}", type_name(&item)),
+                    ));
+                }
+            },
+            Some(a) => super::attrs::attr_of(&item, &py_str(a))?,
             None => item,
         };
         parts.push(py_str(&item));
     }
-    Ok(parts.join(sep.as_deref().unwrap_or("")))
+    Ok(parts.join(&sep))
 }
 
 /// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
@@ -320,6 +354,12 @@ fn ternary_of(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Valu
 
 /// The Python type name Ansible's `type_debug` shows.
 pub(crate) fn type_name(value: &Value) -> &'static str {
+    if value
+        .downcast_object_ref::<crate::convert::Tuple>()
+        .is_some()
+    {
+        return "tuple";
+    }
     match value.kind() {
         ValueKind::Undefined => "AnsibleUndefined",
         ValueKind::None => "NoneType",
@@ -568,6 +608,9 @@ pub(crate) fn percent_format_with(
             }
         };
         let num = || {
+            if arg.kind() == ValueKind::Bool {
+                return Ok(f64::from(u8::from(arg.is_true())));
+            }
             f64::try_from(arg.clone()).map_err(|_| {
                 fail(format!(
                     "%{conv} format: a real number is required, not {}",
@@ -608,6 +651,19 @@ pub(crate) fn percent_format_with(
                 sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
             }
             'g' => float_repr(num()?),
+            'c' => match arg.as_str() {
+                Some(s) if s.chars().count() == 1 => s.to_owned(),
+                Some(_) => return Err(fail("%c requires an int or a unicode character")),
+                None if arg.is_integer() || arg.kind() == ValueKind::Bool => {
+                    let n = as_int(arg, conv)?;
+                    u32::try_from(n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| fail("%c arg not in range(0x110000)"))?
+                        .to_string()
+                }
+                None => return Err(fail("%c requires an int or a unicode character")),
+            },
             'x' | 'X' | 'o' => {
                 if arg.kind() == ValueKind::Number && !arg.is_integer() {
                     return Err(fail(format!(
@@ -861,4 +917,60 @@ fn center(v: &Value, width: Option<Value>, kwargs: Kwargs) -> Result<String, Err
         s,
         " ".repeat(total - left)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    fn render(src: &str) -> Result<Value, String> {
+        Templates::new()
+            .render(src, &Vars::new())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Outcomes of ansible-core 2.19 (Jinja's `int`, `join` and `format`).
+    #[test]
+    fn int_join_and_format_take_python_arguments() {
+        let cases: &[(&str, Value)] = &[
+            // A base Python's int() refuses: Jinja goes on with int(float(s)), then the default.
+            ("{{ '42' | int(base=-1) }}", Value::from(42)),
+            ("{{ '0o17' | int(4, -3) }}", Value::from(4)),
+            ("{{ '1' | int(16, 'x') }}", Value::from(1)),
+            ("{{ '1_000' | int(base=-1) }}", Value::from(1000)),
+            ("{{ '0x1f' | int(0, 16) }}", Value::from(31)),
+            (
+                "{{ [{'name': 'a'}, {'name': 'b'}] | join(',', 'name') }}",
+                Value::from("a,b"),
+            ),
+            ("{{ [[1, 2]] | join(',', 1) }}", Value::from("2")),
+            (
+                "{{ [{'a': {'b': 2}}] | join(',', attribute='a.b') }}",
+                Value::from("2"),
+            ),
+            ("{{ [1, 2] | join(3) }}", Value::from("132")),
+            ("{{ [1, 2] | join(none) }}", Value::from("1None2")),
+            ("{{ [] | join('x', 'name') }}", Value::from("")),
+            ("{{ '%c' | format('ß') }}", Value::from("ß")),
+            ("{{ '%c' | format(65) }}", Value::from("A")),
+            ("{{ '%5.2f' | format(false) }}", Value::from(" 0.00")),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &render(src).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        for src in [
+            "{{ [{'a': 1}] | join(',', 'b') }}",
+            "{{ [[1, 2]] | join(',', 5) }}",
+            "{{ [] | join(',', nope) }}",
+            "{{ '%c' | format('ab') }}",
+            "{{ '%c' | format(1.5) }}",
+        ] {
+            assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
+        }
+    }
 }

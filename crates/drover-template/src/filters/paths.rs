@@ -4,7 +4,7 @@
 
 use super::core::fail;
 use crate::convert::py_str;
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use std::path::Path;
 
@@ -28,7 +28,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     );
     env.add_filter("splitext", |v: &Value| {
         let (a, b) = splitext(&py_str(v));
-        Value::from(vec![Value::from(a), Value::from(b)])
+        crate::convert::Tuple::value(vec![Value::from(a), Value::from(b)])
     });
     env.add_filter("path_join", path_join);
     env.add_filter("normpath", |v: &Value| normpath(&py_str(v)));
@@ -240,13 +240,18 @@ pub(crate) fn splitext(p: &str) -> (String, String) {
     }
 }
 
+/// `path_join`: a string as it is, a list as `os.path.join(*paths)` (of strings only, at
+/// least one); anything else is an error.
 fn path_join(paths: &Value) -> Result<String, Error> {
     if let Some(s) = paths.as_str() {
         return Ok(s.to_owned());
     }
+    let parts = path_strings(paths, "path_join", "join")?;
+    if parts.is_empty() {
+        return Err(fail("join() missing 1 required positional argument: 'a'"));
+    }
     let mut out = String::new();
-    for part in paths.try_iter()? {
-        let part = py_str(&part);
+    for part in parts {
         if part.starts_with('/') || out.is_empty() {
             out = part;
         } else if out.ends_with('/') {
@@ -259,8 +264,32 @@ fn path_join(paths: &Value) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The strings of a list (ansible-core's `is_sequence`: not a string, not a mapping) given to
+/// the path filter `filter`, which hands them to Python's `os.path.<func>`.
+fn path_strings(paths: &Value, filter: &str, func: &str) -> Result<Vec<String>, Error> {
+    if paths.kind() != ValueKind::Seq {
+        return Err(fail(format!(
+            "|{filter} expects sequence, got <class '{}'> instead.",
+            super::core::type_name(paths)
+        )));
+    }
+    let mut out = Vec::new();
+    for p in paths.try_iter()? {
+        match p.as_str() {
+            Some(s) => out.push(s.to_owned()),
+            None => {
+                return Err(fail(format!(
+                    "{func}() argument must be str, bytes, or os.PathLike object, not '{}'",
+                    super::core::type_name(&p)
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn commonpath(paths: &Value) -> Result<String, Error> {
-    let list: Vec<String> = paths.try_iter()?.map(|p| py_str(&p)).collect();
+    let list = path_strings(paths, "commonpath", "commonpath")?;
     if list.is_empty() {
         return Err(fail("commonpath() arg is an empty sequence"));
     }
@@ -468,5 +497,35 @@ fn urlsplit(url: String, query: Option<String>) -> Result<Value, Error> {
             .find(|(k, _)| *k == q)
             .map(|(_, v)| v)
             .ok_or_else(|| fail(format!("urlsplit: unknown URL component: {q}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Vars};
+
+    /// ansible-core 2.19 hands `path_join` and `commonpath` lists of strings to os.path.
+    #[test]
+    fn path_join_and_commonpath_take_lists_of_strings() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let r = |s: &str| t.render(s, &v);
+        assert_eq!(r("{{ ['a', '/b', 'c'] | path_join }}"), Ok("/b/c".into()));
+        assert_eq!(r("{{ 'a/b' | path_join }}"), Ok("a/b".into()));
+        assert_eq!(
+            r("{{ ['a/./b/', 'a/b/c'] | commonpath }}"),
+            Ok("a/b".into())
+        );
+        for src in [
+            "{{ [] | path_join }}",
+            "{{ ['a', 1] | path_join }}",
+            "{{ 5 | path_join }}",
+            "{{ {'a': 1} | path_join }}",
+            "{{ 'a/b' | commonpath }}",
+            "{{ ['a', 1] | commonpath }}",
+        ] {
+            assert!(r(src).is_err(), "{src} should fail: {:?}", r(src));
+        }
     }
 }
