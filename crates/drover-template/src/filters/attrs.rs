@@ -29,9 +29,10 @@ pub(crate) fn attr_of(item: &Value, attr: &str) -> Result<Value, Error> {
     let mut at = item.clone();
     for part in attr.split('.') {
         let next = match part.parse::<i64>() {
-            Ok(i) if at.as_object().is_none() || at.get_attr(part).is_err() => {
-                at.get_item(&Value::from(i))
-            }
+            Ok(i) => match at.get_item(&Value::from(i)) {
+                Ok(v) if !v.is_undefined() => Ok(v),
+                _ => at.get_attr(part),
+            },
             _ => at.get_attr(part),
         };
         match next {
@@ -82,8 +83,24 @@ fn rejectattr(
 
 /// `groupby(attribute, default=None, case_sensitive=False)`: ansible-core refuses an item
 /// without the attribute even with a `default`.
-fn groupby(value: Value, attribute: Option<&str>, kwargs: Kwargs) -> Result<Value, Error> {
+fn groupby(value: Value, attribute: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let named: Option<String> = kwargs.get("attribute")?;
+    // Jinja looks an attribute that is not a string up as one key; no item, no lookup.
+    let attribute = match attribute {
+        Some(a) if a.is_integer() => Some(a.to_string()),
+        Some(a) if a.as_str().is_none() && !a.is_none() => {
+            if items(&value)?.is_empty() {
+                return Ok(Value::from(Vec::<Value>::new()));
+            }
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("no item has the attribute {}", crate::convert::py_str(&a)),
+            ));
+        }
+        Some(a) => a.as_str().map(str::to_owned),
+        None => None,
+    };
+    let attribute = attribute.as_deref();
     if let Some(attr) = attribute.map(str::to_owned).or(named.clone()) {
         every_item_has(&value, &attr)?;
     }

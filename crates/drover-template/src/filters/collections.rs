@@ -940,6 +940,10 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec
             .get_attr("attribute")
             .is_ok_and(|a| !a.is_undefined());
     if attribute_form {
+        // Jinja's getter of attribute=None is the item itself.
+        if args[0].get_attr("attribute")?.is_none() {
+            return items(&value);
+        }
         let no_default = args[0].get_attr("default").is_ok_and(|d| d.is_undefined());
         if no_default && let Some(attr) = args[0].get_attr("attribute")?.as_str() {
             super::attrs::every_item_has(&value, attr)?;
@@ -1089,6 +1093,22 @@ mod tests {
                 "{{ {'a': {'x': 1}} | combine({'a': {'y': 2}}, recursive='yes') }}",
                 serde_json::json!({"a": {"x": 1, "y": 2}}),
             ),
+            (
+                "{{ [1, 2] | map(attribute=none) | list }}",
+                serde_json::json!([1, 2]),
+            ),
+            ("{{ [] | groupby(-0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ [[1, 2], [1, 3]] | groupby(0) | string }}",
+                serde_json::json!("[(1, [[1, 2], [1, 3]])]"),
+            ),
+            ("{{ [] | intersect(5) }}", serde_json::json!([])),
+            ("{{ [] | difference(5) }}", serde_json::json!([])),
+            // CPython: list({42, -1, 2} - set('-7')).
+            (
+                "{{ [42, -1, 2] | difference('-7') }}",
+                serde_json::json!([42, 2, -1]),
+            ),
         ];
         for (src, want) in cases {
             assert_eq!(r(src), want, "{src}");
@@ -1097,6 +1117,8 @@ mod tests {
             "{{ [1, 2, 3] | batch('x', 0) | list }}",
             "{{ [1, 2, 3] | batch(4.5, 0) | list }}",
             "{{ [[1]] | flatten('x') }}",
+            "{{ [1] | intersect(5) }}",
+            "{{ [1] | difference(5) }}",
         ] {
             assert!(t.render(src, &v).is_err(), "{src} should fail");
         }
