@@ -222,6 +222,12 @@ fn repr_into(value: &Value, out: &mut String, finalized: bool) {
             JValue::Number(n) => out.push_str(&n.to_string()),
             _ => out.push_str(&value.to_string()),
         },
+        // A safe string (`escape`, `safe`) is Jinja's Markup, a str subclass with its own repr.
+        ValueKind::String if value.is_safe() => {
+            out.push_str("Markup(");
+            push_str_repr(value.as_str().unwrap_or_default(), out);
+            out.push(')');
+        }
         ValueKind::String => push_str_repr(value.as_str().unwrap_or_default(), out),
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');

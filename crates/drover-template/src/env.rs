@@ -60,6 +60,9 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
         if value.is_none() {
             return Ok(());
         }
+        if holds_undefined(value) {
+            return Err(crate::convert::undefined_error());
+        }
         out.write_str(&printed(value)).map_err(Error::from)
     });
     env.set_unknown_method_callback(crate::pycompat::call_method);
@@ -72,6 +75,35 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     crate::tests::register(&mut env);
     crate::lookups::register(&mut env);
     Ok(env)
+}
+
+/// Whether a list or mapping built in the template holds an undefined value (the `vars`
+/// lookup's missing variable), which Ansible refuses to print.
+fn holds_undefined(value: &Value) -> bool {
+    match value.kind() {
+        minijinja::value::ValueKind::Undefined => true,
+        minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Map
+            if value
+                .downcast_object_ref::<crate::lazy::LazyList>()
+                .is_none()
+                && value
+                    .downcast_object_ref::<crate::lazy::LazyMap>()
+                    .is_none() =>
+        {
+            value.try_iter().is_ok_and(|items| {
+                items.into_iter().any(|item| {
+                    let item = match value.kind() {
+                        minijinja::value::ValueKind::Map => {
+                            value.get_item(&item).unwrap_or_default()
+                        }
+                        _ => item,
+                    };
+                    holds_undefined(&item)
+                })
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Looks the render call's root object up from inside a filter or function.

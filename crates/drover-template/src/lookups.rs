@@ -160,10 +160,9 @@ fn dispatch(
             for t in strings() {
                 match state.lookup(&t).filter(|v| !v.is_undefined()) {
                     Some(v) => out.push(v),
-                    None => match &default {
-                        Some(d) => out.push(d.clone()),
-                        None => return Err(fail(format!("No variable named '{t}' was found"))),
-                    },
+                    // ansible-core 2.19 gives an undefined value: an error once it is used,
+                    // but `is defined` and `default` see it as undefined.
+                    None => out.push(default.clone().unwrap_or(Value::UNDEFINED)),
                 }
             }
             out
@@ -697,6 +696,42 @@ mod tests {
             "{{ q('sequence', '4:x') }}",
             "{{ q('sequence', '4:%s%s') }}",
             "{{ q('sequence', '5', format=3) }}",
+        ] {
+            assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
+        }
+    }
+
+    /// ansible-core 2.19's `vars` lookup gives an undefined value for a missing variable.
+    #[test]
+    fn vars_lookup_of_a_missing_variable_is_undefined() {
+        let ok: &[(&str, Value)] = &[
+            (
+                "{{ lookup('vars', 'nope') is defined }}",
+                Value::from(false),
+            ),
+            ("{{ q('vars', 'nope') | length }}", Value::from(1)),
+            (
+                "{% if q('vars', 'nope') %}yes{% endif %}",
+                Value::from("yes"),
+            ),
+            (
+                "{{ q('vars', 'nope') | first | default('d') }}",
+                Value::from("d"),
+            ),
+            (
+                "{{ lookup('vars', 'nope', default='d') }}",
+                Value::from("d"),
+            ),
+        ];
+        for (src, want) in ok {
+            assert_eq!(&render(src).unwrap_or_else(|e| panic!("{src}: {e}")), want);
+        }
+        for src in [
+            "{{ lookup('vars', 'nope') }}",
+            "x{{ lookup('vars', 'nope') }}",
+            "{{ q('vars', 'nope') }}",
+            "x{{ q('vars', 'nope') }}",
+            "{% if lookup('vars', 'nope') %}y{% endif %}",
         ] {
             assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
         }

@@ -934,6 +934,10 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
 /// drops the keyword arguments of the filter form (`map('int', base=16)`), so that form is done
 /// here; the attribute form is minijinja's.
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec<Value>, Error> {
+    // Jinja looks at the arguments only once there is an item to map (`if value:`).
+    if value.is_none() || (!value.is_undefined() && !value.is_true()) {
+        return Ok(Vec::new());
+    }
     let attribute_form = args.len() == 1
         && args[0].is_kwargs()
         && args[0]
@@ -1042,6 +1046,16 @@ mod tests {
             ("x{{ [{'k': 1}] | groupby('k') }}", "x[(1, [{'k': 1}])]"),
             ("{{ ([{'k': 1}] | groupby('k'))[0].grouper }}x", "1x"),
             ("{{ 'a.b' | splitext | type_debug }}", "tuple"),
+            (
+                "{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}={{ v }};{% endfor %}",
+                "a=2;b=1;",
+            ),
+            (
+                "{% for k, v in {'a': 1} | items %}{{ k }}={{ v }}{% endfor %}",
+                "a=1",
+            ),
+            ("{{ ('a.b' | splitext)[-1] }}x", ".bx"),
+            ("{{ ('a.b' | splitext) | to_json }}", "[\"a\", \".b\"]"),
         ];
         for (src, want) in cases {
             assert_eq!(r(src), Value::from(want), "{src}");

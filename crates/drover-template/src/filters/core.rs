@@ -371,6 +371,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
                 "float"
             }
         }
+        ValueKind::String if value.is_safe() => "Markup",
         ValueKind::String => "str",
         ValueKind::Bytes => "bytes",
         ValueKind::Seq | ValueKind::Iterable => "list",
@@ -546,8 +547,12 @@ fn indent(v: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error>
 }
 
 /// markupsafe's `escape`, which `e`/`escape` use: `&<>'"` as `&amp; &lt; &gt; &#39; &#34;`.
-fn escape(v: &Value) -> String {
-    super::jinja::html_escape(&py_str(v))
+/// Jinja's `escape`: Markup of the escaped text; Markup is already escaped.
+fn escape(v: &Value) -> Value {
+    if v.is_safe() {
+        return v.clone();
+    }
+    Value::from_safe_string(super::jinja::html_escape(&py_str(v)))
 }
 
 pub(crate) fn py_title(s: &str) -> String {
@@ -692,7 +697,8 @@ pub(crate) fn percent_format_with(
             }
             'f' | 'F' => {
                 let f = num()?;
-                sign(f < 0.0, &flags) + &format!("{:.*}", precision.unwrap_or(6), f.abs())
+                sign(f.is_sign_negative() && !f.is_nan(), &flags)
+                    + &format!("{:.*}", precision.unwrap_or(6), f.abs())
             }
             'e' | 'E' => {
                 let f = num()?;
@@ -703,7 +709,8 @@ pub(crate) fn percent_format_with(
                     None => ('+', e),
                 };
                 let s = format!("{m}e{es}{ed:0>2}");
-                sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
+                sign(f.is_sign_negative() && !f.is_nan(), &flags)
+                    + &if conv == 'E' { s.to_uppercase() } else { s }
             }
             'g' => float_repr(num()?),
             'c' => match arg.as_str() {
@@ -1015,6 +1022,18 @@ mod tests {
             ("{{ 'AΣ' | capitalize }}", Value::from("Aς")),
             ("{{ 'ა' | capitalize }}", Value::from("ა")),
             ("{{ 1e16 | capitalize }}", Value::from("1e+16")),
+            ("{{ '%5.2f' | format(-0.0) }}", Value::from("-0.00")),
+            // Jinja's Markup: its repr inside a printed list, escaped once.
+            ("x{{ ['<a>' | e] }}", Value::from("x[Markup('&lt;a&gt;')]")),
+            (
+                "x{{ ['<a>' | e | e] }}",
+                Value::from("x[Markup('&lt;a&gt;')]"),
+            ),
+            ("x{{ ['<a>' | safe] }}", Value::from("x[Markup('<a>')]")),
+            ("{{ '<a>' | e }}", Value::from("&lt;a&gt;")),
+            ("{{ 'a' | e | type_debug }}", Value::from("Markup")),
+            ("{{ [] | map | list }}", serde_json::json!([])),
+            ("{{ none | map('upper') | list }}", serde_json::json!([])),
         ];
         for (src, want) in cases {
             assert_eq!(
