@@ -1061,6 +1061,43 @@ mod tests {
             assert_eq!(r(src), Value::from(want), "{src}");
         }
         assert_eq!(r("{{ 'a.b' | splitext }}"), serde_json::json!(["a", ".b"]));
+        // Tuples work as sequences wherever playbooks use pairs.
+        let json = [
+            (
+                "{{ dict(['a', 'b'] | zip([1, 2])) }}",
+                serde_json::json!({"a": 1, "b": 2}),
+            ),
+            (
+                "{{ dict({'b': 1} | dictsort) }}",
+                serde_json::json!({"b": 1}),
+            ),
+            (
+                "{{ ['a'] | zip([1]) | map('join', '=') | list }}",
+                serde_json::json!(["a=1"]),
+            ),
+            (
+                "{{ [2, 1] | zip([3, 4]) | sort | list }}",
+                serde_json::json!([[1, 4], [2, 3]]),
+            ),
+            ("{{ ('a.b' | splitext)[1:] }}", serde_json::json!([".b"])),
+            (
+                "{{ 'a.b' | splitext | reverse | list }}",
+                serde_json::json!([".b", "a"]),
+            ),
+            ("{{ 'a.b' | splitext | last }}", serde_json::json!(".b")),
+            ("{{ 'a.b' | splitext | length }}", serde_json::json!(2)),
+            (
+                "{{ 'a.b' | splitext is sequence }}",
+                serde_json::json!(true),
+            ),
+            (
+                "{{ {'a': 1} | dictsort | to_json }}",
+                serde_json::json!("[[\"a\", 1]]"),
+            ),
+        ];
+        for (src, want) in json {
+            assert_eq!(r(src), want, "{src}");
+        }
         assert!(t.render("{{ [1] | items }}", &v).is_err());
     }
 
