@@ -843,9 +843,21 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
     for o in others.iter() {
         pools.push(items(o)?);
     }
-    let pools: Vec<Vec<Value>> = (0..repeat.unwrap_or(1))
-        .flat_map(|_| pools.clone())
-        .collect();
+    // Python builds every pool (times `repeat`) and every tuple; drover refuses what would not
+    // fit instead of running out of memory.
+    let repeat = repeat.unwrap_or(1);
+    super::core::within_limit(repeat.saturating_mul(pools.len()))?;
+    let mut size = 1usize;
+    for _ in 0..repeat {
+        for pool in &pools {
+            size = size.saturating_mul(pool.len());
+        }
+        if size == 0 {
+            break;
+        }
+    }
+    super::core::within_limit(size.saturating_mul(repeat.saturating_mul(pools.len())))?;
+    let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.clone()).collect();
     let mut result: Vec<Vec<Value>> = vec![Vec::new()];
     for pool in &pools {
         result = result
@@ -1170,6 +1182,9 @@ mod tests {
             "{{ [[1]] | flatten('x') }}",
             "{{ [1] | intersect(5) }}",
             "{{ [1] | difference(5) }}",
+            // Python runs out of memory (MemoryError); drover refuses before it does.
+            "{{ [3, 2, none] | product(repeat=2147483648) }}",
+            "{{ range(100) | product(range(100), range(100), range(100)) | length }}",
         ] {
             assert!(t.render(src, &v).is_err(), "{src} should fail");
         }
