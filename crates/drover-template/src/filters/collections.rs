@@ -182,13 +182,19 @@ fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
             "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'",
         ));
     }
+    // ansible-core flattens the terms one level, dropping None, 'None' and 'null' as its
+    // `flatten` does; a single term is returned as it is.
+    let null = |v: &Value| v.is_none() || matches!(v.as_str(), Some("None" | "null"));
     let mut dicts = Vec::new();
-    for term in terms.iter() {
+    for term in terms.iter().filter(|t| !null(t)) {
         if is_list(term) {
-            dicts.extend(items(term)?);
+            dicts.extend(items(term)?.into_iter().filter(|t| !null(t)));
         } else {
             dicts.push(term.clone());
         }
+    }
+    if dicts.len() == 1 {
+        return Ok(dicts.remove(0));
     }
     let mut result = Map::new();
     for d in dicts {
@@ -1161,6 +1167,16 @@ mod tests {
                 serde_json::json!([1, 2]),
             ),
             ("{{ [] | groupby(-0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ none | combine({'a': 1}, 'null') }}",
+                serde_json::json!({"a": 1}),
+            ),
+            (
+                "{{ [none, {'b': 2}] | combine({'a': 1}) }}",
+                serde_json::json!({"b": 2, "a": 1}),
+            ),
+            ("{{ 'None' | combine }}", serde_json::json!({})),
+            ("{{ 5 | combine }}", serde_json::json!(5)),
             (
                 "{{ [[1, 2], [1, 3]] | groupby(0) | string }}",
                 serde_json::json!("[(1, [[1, 2], [1, 3]])]"),

@@ -14,6 +14,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("mandatory", mandatory);
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
+    env.add_filter("abs", abs);
     env.add_filter("float", to_float);
     env.add_filter("string", string);
     env.add_filter("join", join);
@@ -174,6 +175,24 @@ fn to_int(
     Ok(int_of(value, default, base))
 }
 
+/// Python's `abs()`: of a number (a bool is 0 or 1), else a TypeError.
+fn abs(value: &Value) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::Bool => Ok(Value::from(i64::from(value.is_true()))),
+        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
+            Ok(n) => Ok(Value::from(n.unsigned_abs())),
+            Err(_) => Ok(value.clone()),
+        },
+        ValueKind::Number => Ok(Value::from(
+            f64::try_from(value.clone()).unwrap_or(f64::NAN).abs(),
+        )),
+        _ => Err(fail(format!(
+            "bad operand type for abs(): '{}'",
+            type_name(value)
+        ))),
+    }
+}
+
 fn int_of(value: &Value, default: Value, base: Option<u32>) -> Value {
     match value.kind() {
         ValueKind::Bool => Value::from(i64::from(value.is_true())),
@@ -187,6 +206,12 @@ fn int_of(value: &Value, default: Value, base: Option<u32>) -> Value {
         ValueKind::String => {
             let s = value.as_str().unwrap_or_default();
             if let Some(n) = base.and_then(|base| parse_int(s, base)) {
+                return Value::from(n);
+            }
+            // Python's ints have no size limit; drover's go to 128 bits.
+            if base == Some(10)
+                && let Ok(n) = without_digit_underscores(s.trim()).parse::<i128>()
+            {
                 return Value::from(n);
             }
             if let Ok(f) = without_digit_underscores(s.trim()).parse::<f64>()
@@ -1023,6 +1048,12 @@ mod tests {
             ("{{ 'ა' | capitalize }}", Value::from("ა")),
             ("{{ 1e16 | capitalize }}", Value::from("1e+16")),
             ("{{ '%5.2f' | format(-0.0) }}", Value::from("-0.00")),
+            ("{{ true | abs }}", Value::from(1)),
+            ("{{ -2.5 | abs }}", Value::from(2.5)),
+            (
+                "{{ '-99999999999999999999999' | int }}x",
+                Value::from("-99999999999999999999999x"),
+            ),
             // Jinja's Markup: its repr inside a printed list, escaped once.
             ("x{{ ['<a>' | e] }}", Value::from("x[Markup('&lt;a&gt;')]")),
             (
@@ -1048,6 +1079,7 @@ mod tests {
             "{{ [] | join(',', nope) }}",
             "{{ '%c' | format('ab') }}",
             "{{ '%c' | format(1.5) }}",
+            "{{ '-3' | abs }}",
         ] {
             assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
         }
