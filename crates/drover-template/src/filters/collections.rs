@@ -3,9 +3,8 @@
 //! `extract`, `product`, `rekey_on_member`...
 
 use super::core::fail;
-use crate::convert::{Tuple, from_plain, py_str, to_plain};
+use crate::convert::{Tuple, py_str};
 use drover_python::random::{Random, Seed};
-use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, State};
 use std::cmp::Ordering;
@@ -123,44 +122,6 @@ fn flatten_into(
     Ok(())
 }
 
-/// Ansible's `merge_hash(x, y, recursive, list_merge)`: y wins.
-pub(crate) fn merge_hash(x: &Map, y: &Map, recursive: bool, list_merge: &str) -> Map {
-    let mut out = x.clone();
-    for (key, yv) in y {
-        let Some(xv) = out.get(key) else {
-            out.insert(key.clone(), yv.clone());
-            continue;
-        };
-        let merged = match (xv, yv) {
-            (JValue::Object(xm), JValue::Object(ym)) if recursive => {
-                JValue::Object(merge_hash(xm, ym, recursive, list_merge))
-            }
-            (JValue::Array(xl), JValue::Array(yl)) => match list_merge {
-                "append" => JValue::Array(xl.iter().chain(yl).cloned().collect()),
-                "prepend" => JValue::Array(yl.iter().chain(xl).cloned().collect()),
-                "append_rp" => JValue::Array(
-                    xl.iter()
-                        .filter(|z| !yl.contains(z))
-                        .chain(yl)
-                        .cloned()
-                        .collect(),
-                ),
-                "prepend_rp" => JValue::Array(
-                    yl.iter()
-                        .cloned()
-                        .chain(xl.iter().filter(|z| !yl.contains(z)).cloned())
-                        .collect(),
-                ),
-                "keep" => xv.clone(),
-                _ => yv.clone(),
-            },
-            _ => yv.clone(),
-        };
-        out.insert(key.clone(), merged);
-    }
-    out
-}
-
 fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let recursive = super::core::flag(&kwargs, "recursive")?;
     let list_merge: Option<String> = kwargs.get("list_merge")?;
@@ -196,33 +157,70 @@ fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     if dicts.len() == 1 {
         return Ok(dicts.remove(0));
     }
-    let mut result = Map::new();
+    let mut result = crate::convert::map_value(Vec::<(Value, Value)>::new());
     for d in dicts {
-        match to_plain(&d)? {
-            JValue::Object(m) => {
-                result = merge_hash(&result, &m, recursive.unwrap_or(false), &list_merge)
-            }
-            other => {
-                return Err(fail(format!(
-                    "failed to combine variables, expected dicts but got a '{}'",
-                    json_type(&other)
-                )));
-            }
+        if d.kind() != ValueKind::Map {
+            return Err(fail(format!(
+                "failed to combine variables, expected dicts but got a '{}'",
+                super::core::type_name(&d)
+            )));
         }
+        result = merge_values(&result, &d, recursive.unwrap_or(false), &list_merge)?;
     }
-    Ok(from_plain(&JValue::Object(result)))
+    Ok(result)
 }
 
-fn json_type(v: &JValue) -> &'static str {
-    match v {
-        JValue::Null => "NoneType",
-        JValue::Bool(_) => "bool",
-        JValue::Number(n) if n.is_f64() => "float",
-        JValue::Number(_) => "int",
-        JValue::String(_) => "str",
-        JValue::Array(_) => "list",
-        JValue::Object(_) => "dict",
+fn pairs_of(map: &Value) -> Result<Vec<(Value, Value)>, Error> {
+    let mut out = Vec::new();
+    for key in map.try_iter()? {
+        let item = map.get_item(&key)?;
+        out.push((key, item));
     }
+    Ok(out)
+}
+
+/// ansible-core's `merge_hash(x, y, recursive, list_merge)` on template values (so integers
+/// beyond 64 bits and nan stay as they are): y wins.
+fn merge_values(x: &Value, y: &Value, recursive: bool, list_merge: &str) -> Result<Value, Error> {
+    let (xs, ys) = (pairs_of(x)?, pairs_of(y)?);
+    if xs.is_empty() || x == y {
+        return Ok(crate::convert::map_value(ys));
+    }
+    if ys.is_empty() {
+        return Ok(x.clone());
+    }
+    let mut out: indexmap::IndexMap<Value, Value> = xs.into_iter().collect();
+    for (key, yv) in ys {
+        let merged = match out.get(&key) {
+            None => yv,
+            Some(xv) if xv.kind() == ValueKind::Map && yv.kind() == ValueKind::Map => {
+                if recursive {
+                    merge_values(xv, &yv, recursive, list_merge)?
+                } else {
+                    yv
+                }
+            }
+            Some(xv) if is_list(xv) && is_list(&yv) => {
+                let (xl, yl) = (items(xv)?, items(&yv)?);
+                let kept = || xl.iter().filter(|z| !yl.contains(z)).cloned();
+                match list_merge {
+                    "append" => Value::from(xl.iter().chain(&yl).cloned().collect::<Vec<_>>()),
+                    "prepend" => Value::from(yl.iter().chain(&xl).cloned().collect::<Vec<_>>()),
+                    "append_rp" => {
+                        Value::from(kept().chain(yl.iter().cloned()).collect::<Vec<_>>())
+                    }
+                    "prepend_rp" => {
+                        Value::from(yl.iter().cloned().chain(kept()).collect::<Vec<_>>())
+                    }
+                    "keep" => xv.clone(),
+                    _ => yv,
+                }
+            }
+            Some(_) => yv,
+        };
+        out.insert(key, merged);
+    }
+    Ok(Value::from_object(out))
 }
 
 fn dict2items(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
@@ -1177,6 +1175,14 @@ mod tests {
             ),
             ("{{ 'None' | combine }}", serde_json::json!({})),
             ("{{ 5 | combine }}", serde_json::json!(5)),
+            (
+                "{{ {'a': [1], 'b': {'x': 1}} | combine({'a': [2], 'b': {'y': 2}}, recursive=true, list_merge='append') }}",
+                serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": 2}}),
+            ),
+            (
+                "x{{ {'a': 1} | combine({'b': 100000000000000000000}) }}",
+                serde_json::json!("x{'a': 1, 'b': 100000000000000000000}"),
+            ),
             (
                 "{{ [[1, 2], [1, 3]] | groupby(0) | string }}",
                 serde_json::json!("[(1, [[1, 2], [1, 3]])]"),
