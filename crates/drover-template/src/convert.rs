@@ -83,6 +83,9 @@ pub(crate) fn to_plain(value: &Value) -> Result<JValue, Error> {
     if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
         return Ok(JValue::String(dt.isoformat()));
     }
+    if value.downcast_object_ref::<crate::pyops::Date>().is_some() {
+        return Ok(JValue::String(value.to_string()));
+    }
     Ok(match value.kind() {
         ValueKind::Undefined => return Err(undefined_error()),
         ValueKind::Invalid => {
@@ -199,6 +202,34 @@ fn repr_into(value: &Value, out: &mut String, finalized: bool) {
             out.push(',');
         }
         out.push(')');
+        return;
+    }
+    if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
+        let t = crate::filters::utc(dt.secs);
+        out.push_str(&format!(
+            "datetime.datetime({}, {}, {}, {}, {}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ));
+        if t.second() != 0 || dt.micros != 0 {
+            out.push_str(&format!(", {}", t.second()));
+        }
+        if dt.micros != 0 {
+            out.push_str(&format!(", {}", dt.micros));
+        }
+        out.push(')');
+        return;
+    }
+    if let Some(d) = value.downcast_object_ref::<crate::pyops::Date>() {
+        out.push_str(&format!(
+            "datetime.date({}, {}, {})",
+            d.0.year(),
+            d.0.month(),
+            d.0.day()
+        ));
         return;
     }
     match value.kind() {
