@@ -158,8 +158,19 @@ pub(crate) fn from_plain(value: &JValue) -> Value {
     }
 }
 
+/// Whether `str()` of the value is not its `repr`: a date or datetime prints as `2024-01-31`.
+fn has_own_str(value: &Value) -> bool {
+    value
+        .downcast_object_ref::<crate::pyops::DateTime>()
+        .is_some()
+        || value.downcast_object_ref::<crate::pyops::Date>().is_some()
+}
+
 /// Python's `str()` of a value: strings as they are, everything else as `repr`.
 pub(crate) fn py_str(value: &Value) -> String {
+    if has_own_str(value) {
+        return value.to_string();
+    }
     match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
         _ => {
@@ -172,6 +183,9 @@ pub(crate) fn py_str(value: &Value) -> String {
 
 /// A value as a template prints it: Ansible's finalize first turns plain tuples into lists.
 pub(crate) fn printed(value: &Value) -> String {
+    if has_own_str(value) {
+        return value.to_string();
+    }
     match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
         _ => {

@@ -292,5 +292,10 @@ mod tests {
             serde_json::json!({"a": "2024-01-31"})
         );
         assert!(t.render("{{ '2024-02-30' | from_yaml }}", &v).is_err());
+        // str() of a date or datetime is not its repr.
+        assert_eq!(
+            r("{{ '2024-01-31 10:00:00' | from_yaml | string }}|{{ '2024-01-31' | from_yaml }}"),
+            Value::from("2024-01-31 10:00:00|2024-01-31")
+        );
     }
 }
