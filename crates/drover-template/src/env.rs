@@ -2,8 +2,9 @@
 //! formatting, and every filter, test and function.
 
 use crate::convert::printed;
+use crate::lazy::{HostvarsMap, LazyList, LazyMap};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, UndefinedBehavior};
 
 /// The settings a template may change with a `#jinja2:` header.
@@ -78,30 +79,23 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
 }
 
 /// Whether a list or mapping built in the template holds an undefined value (the `vars`
-/// lookup's missing variable), which Ansible refuses to print.
+/// lookup's missing variable), which Ansible refuses to print. Variables' own containers
+/// (lazy lists and mappings, hostvars) cannot hold one and are not walked.
 fn holds_undefined(value: &Value) -> bool {
+    let from_vars = value.downcast_object_ref::<LazyList>().is_some()
+        || value.downcast_object_ref::<LazyMap>().is_some()
+        || value.downcast_object_ref::<HostvarsMap>().is_some();
     match value.kind() {
-        minijinja::value::ValueKind::Undefined => true,
-        minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Map
-            if value
-                .downcast_object_ref::<crate::lazy::LazyList>()
-                .is_none()
-                && value
-                    .downcast_object_ref::<crate::lazy::LazyMap>()
-                    .is_none() =>
-        {
-            value.try_iter().is_ok_and(|items| {
-                items.into_iter().any(|item| {
-                    let item = match value.kind() {
-                        minijinja::value::ValueKind::Map => {
-                            value.get_item(&item).unwrap_or_default()
-                        }
-                        _ => item,
-                    };
-                    holds_undefined(&item)
-                })
+        ValueKind::Undefined => true,
+        ValueKind::Seq | ValueKind::Map if !from_vars => value.try_iter().is_ok_and(|items| {
+            items.into_iter().any(|item| {
+                let item = match value.kind() {
+                    ValueKind::Map => value.get_item(&item).unwrap_or_default(),
+                    _ => item,
+                };
+                holds_undefined(&item)
             })
-        }
+        }),
         _ => false,
     }
 }
