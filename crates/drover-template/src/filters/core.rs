@@ -129,7 +129,7 @@ fn to_bool(value: &Value) -> Value {
 }
 
 /// Python's `int()` of a string, with Jinja's fallback through `float()`.
-pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
+pub(crate) fn parse_int(s: &str, base: u32) -> Option<i128> {
     // Python's int() refuses other bases (ValueError), as it refuses bad digits.
     if base == 1 || base > 36 {
         return None;
@@ -147,7 +147,8 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
         (0, _) => (10, &lower[..]),
         (b, _) => (b, &lower[..]),
     };
-    let n = i64::from_str_radix(digits, base).ok()?;
+    // Python's ints have no size limit; drover's go to 128 bits.
+    let n = i128::from_str_radix(digits, base).ok()?;
     Some(if neg { -n } else { n })
 }
 
@@ -206,12 +207,6 @@ fn int_of(value: &Value, default: Value, base: Option<u32>) -> Value {
         ValueKind::String => {
             let s = value.as_str().unwrap_or_default();
             if let Some(n) = base.and_then(|base| parse_int(s, base)) {
-                return Value::from(n);
-            }
-            // Python's ints have no size limit; drover's go to 128 bits.
-            if base == Some(10)
-                && let Ok(n) = without_digit_underscores(s.trim()).parse::<i128>()
-            {
                 return Value::from(n);
             }
             if let Ok(f) = without_digit_underscores(s.trim()).parse::<f64>()
@@ -1053,6 +1048,10 @@ mod tests {
             (
                 "{{ '-99999999999999999999999' | int }}x",
                 Value::from("-99999999999999999999999x"),
+            ),
+            (
+                "{{ '99999999999999999999999' | int(4, 16) }}x",
+                Value::from("2971056094284912659757898137x"),
             ),
             // Jinja's Markup: its repr inside a printed list, escaped once.
             ("x{{ ['<a>' | e] }}", Value::from("x[Markup('&lt;a&gt;')]")),
