@@ -314,7 +314,18 @@ impl<T: Clone> Set<T> {
 
     /// `self - other`.
     pub fn difference(&self, other: &Set<T>, eq: &impl Fn(&T, &T) -> bool) -> Set<T> {
-        if (self.len() >> 2) > other.len() {
+        self.difference_sized(other, other.len(), eq)
+    }
+
+    /// `self - other` where `other` is part of a set of `other_len` items whose other items are
+    /// of types never equal to `self`'s (the size still decides how CPython builds the result).
+    pub fn difference_sized(
+        &self,
+        other: &Set<T>,
+        other_len: usize,
+        eq: &impl Fn(&T, &T) -> bool,
+    ) -> Set<T> {
+        if (self.len() >> 2) > other_len {
             let mut out = self.copy(eq);
             for (h, k) in other.entries() {
                 out.discard(h, k, eq);

@@ -4,8 +4,68 @@
 use crate::lazy::{LazyList, LazyMap};
 use drover_python::repr::{float_repr, push_str_repr};
 use drover_types::{Map, Value as JValue};
-use minijinja::value::{Value, ValueKind};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Error, ErrorKind};
+use std::sync::Arc;
+
+/// A Python tuple (from `splitext`, `zip_longest`, `product`, `items`, `dictsort`, the
+/// `indexed_items` lookup...): a sequence like a list, but `str()` prints it in parentheses
+/// (`('a', '.b')`). A template's own output prints a plain tuple as a list (Ansible's finalize
+/// converts it); `groupby`'s named tuples stay tuples there too.
+#[derive(Debug)]
+pub(crate) struct Tuple {
+    items: Vec<Value>,
+    named: bool,
+}
+
+impl Tuple {
+    /// A plain tuple.
+    pub(crate) fn value(items: Vec<Value>) -> Value {
+        Value::from_object(Tuple {
+            items,
+            named: false,
+        })
+    }
+
+    /// `groupby`'s `(grouper, list)`, whose parts are also the attributes of those names.
+    pub(crate) fn group(grouper: Value, list: Value) -> Value {
+        Value::from_object(Tuple {
+            items: vec![grouper, list],
+            named: true,
+        })
+    }
+}
+
+impl Object for Tuple {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if self.named {
+            match key.as_str() {
+                Some("grouper") => return self.items.first().cloned(),
+                Some("list") => return self.items.get(1).cloned(),
+                _ => {}
+            }
+        }
+        let idx = key.as_i64()?;
+        let idx = if idx < 0 {
+            idx + self.items.len() as i64
+        } else {
+            idx
+        };
+        self.items.get(usize::try_from(idx).ok()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.items.len())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
 
 /// The error for using an undefined value; minijinja names the variable when it can.
 pub(crate) fn undefined_error() -> Error {
@@ -22,6 +82,9 @@ pub(crate) fn to_plain(value: &Value) -> Result<JValue, Error> {
     }
     if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
         return Ok(JValue::String(dt.isoformat()));
+    }
+    if value.downcast_object_ref::<crate::pyops::Date>().is_some() {
+        return Ok(JValue::String(value.to_string()));
     }
     Ok(match value.kind() {
         ValueKind::Undefined => return Err(undefined_error()),
@@ -95,8 +158,19 @@ pub(crate) fn from_plain(value: &JValue) -> Value {
     }
 }
 
+/// Whether `str()` of the value is not its `repr`: a date or datetime prints as `2024-01-31`.
+fn has_own_str(value: &Value) -> bool {
+    value
+        .downcast_object_ref::<crate::pyops::DateTime>()
+        .is_some()
+        || value.downcast_object_ref::<crate::pyops::Date>().is_some()
+}
+
 /// Python's `str()` of a value: strings as they are, everything else as `repr`.
 pub(crate) fn py_str(value: &Value) -> String {
+    if has_own_str(value) {
+        return value.to_string();
+    }
     match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
         _ => {
@@ -107,8 +181,71 @@ pub(crate) fn py_str(value: &Value) -> String {
     }
 }
 
-/// Python's `repr()` of a value (`[1, 'a', True, None]`, `{'a': 1}`).
+/// A value as a template prints it: Ansible's finalize first turns plain tuples into lists.
+pub(crate) fn printed(value: &Value) -> String {
+    if has_own_str(value) {
+        return value.to_string();
+    }
+    match value.kind() {
+        ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
+        _ => {
+            let mut out = String::new();
+            repr_into(value, &mut out, true);
+            out
+        }
+    }
+}
+
+/// Python's `repr()` of a value (`[1, 'a', True, None]`, `{'a': 1}`, `('a', 1)`).
 pub(crate) fn py_repr(value: &Value, out: &mut String) {
+    repr_into(value, out, false);
+}
+
+fn repr_into(value: &Value, out: &mut String, finalized: bool) {
+    if let Some(tuple) = value.downcast_object_ref::<Tuple>()
+        && (tuple.named || !finalized)
+    {
+        out.push('(');
+        for (i, item) in tuple.items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            repr_into(item, out, finalized);
+        }
+        if tuple.items.len() == 1 {
+            out.push(',');
+        }
+        out.push(')');
+        return;
+    }
+    if let Some(dt) = value.downcast_object_ref::<crate::pyops::DateTime>() {
+        let t = crate::filters::utc(dt.secs);
+        out.push_str(&format!(
+            "datetime.datetime({}, {}, {}, {}, {}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ));
+        if t.second() != 0 || dt.micros != 0 {
+            out.push_str(&format!(", {}", t.second()));
+        }
+        if dt.micros != 0 {
+            out.push_str(&format!(", {}", dt.micros));
+        }
+        out.push(')');
+        return;
+    }
+    if let Some(d) = value.downcast_object_ref::<crate::pyops::Date>() {
+        out.push_str(&format!(
+            "datetime.date({}, {}, {})",
+            d.0.year(),
+            d.0.month(),
+            d.0.day()
+        ));
+        return;
+    }
     match value.kind() {
         ValueKind::Undefined => out.push_str("AnsibleUndefined"),
         ValueKind::None => out.push_str("None"),
@@ -144,7 +281,7 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    py_repr(&item, out);
+                    repr_into(&item, out, finalized);
                 }
             }
             out.push(']');
@@ -156,9 +293,9 @@ pub(crate) fn py_repr(value: &Value, out: &mut String) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    py_repr(&key, out);
+                    repr_into(&key, out, finalized);
                     out.push_str(": ");
-                    py_repr(&value.get_item(&key).unwrap_or_default(), out);
+                    repr_into(&value.get_item(&key).unwrap_or_default(), out, finalized);
                 }
             }
             out.push('}');

@@ -1,9 +1,10 @@
 //! Building the minijinja environment: Ansible's syntax settings, undefined handling, output
 //! formatting, and every filter, test and function.
 
-use crate::convert::py_str;
+use crate::convert::printed;
+use crate::lazy::{HostvarsMap, LazyList, LazyMap};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, UndefinedBehavior};
 
 /// The settings a template may change with a `#jinja2:` header.
@@ -61,7 +62,10 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
         if value.is_none() {
             return Ok(());
         }
-        out.write_str(&py_str(value)).map_err(Error::from)
+        if holds_undefined(value) {
+            return Err(crate::convert::undefined_error());
+        }
+        out.write_str(&printed(value)).map_err(Error::from)
     });
     env.set_unknown_method_callback(crate::pycompat::call_method);
     env.add_function(crate::chain::CHAIN_FN, crate::chain::chain);
@@ -75,6 +79,28 @@ pub(crate) fn build(syntax: &Syntax) -> Result<Environment<'static>, Error> {
     crate::compare::register(&mut env);
     crate::lookups::register(&mut env);
     Ok(env)
+}
+
+/// Whether a list or mapping built in the template holds an undefined value (the `vars`
+/// lookup's missing variable), which Ansible refuses to print. Variables' own containers
+/// (lazy lists and mappings, hostvars) cannot hold one and are not walked.
+fn holds_undefined(value: &Value) -> bool {
+    let from_vars = value.downcast_object_ref::<LazyList>().is_some()
+        || value.downcast_object_ref::<LazyMap>().is_some()
+        || value.downcast_object_ref::<HostvarsMap>().is_some();
+    match value.kind() {
+        ValueKind::Undefined => true,
+        ValueKind::Seq | ValueKind::Map if !from_vars => value.try_iter().is_ok_and(|items| {
+            items.into_iter().any(|item| {
+                let item = match value.kind() {
+                    ValueKind::Map => value.get_item(&item).unwrap_or_default(),
+                    _ => item,
+                };
+                holds_undefined(&item)
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// Looks the render call's root object up from inside a filter or function.

@@ -365,7 +365,7 @@ impl Object for Root {
 
 /// `hostvars`: a mapping of host names to each host's variables, made on access.
 #[derive(Debug)]
-struct HostvarsMap {
+pub(crate) struct HostvarsMap {
     root: Arc<Root>,
 }
 

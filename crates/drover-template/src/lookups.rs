@@ -162,10 +162,9 @@ fn dispatch(
             for t in strings() {
                 match state.lookup(&t).filter(|v| !v.is_undefined()) {
                     Some(v) => out.push(v),
-                    None => match &default {
-                        Some(d) => out.push(d.clone()),
-                        None => return Err(fail(format!("No variable named '{t}' was found"))),
-                    },
+                    // ansible-core 2.19 gives an undefined value: an error once it is used,
+                    // but `is defined` and `default` see it as undefined.
+                    None => out.push(default.clone().unwrap_or(Value::UNDEFINED)),
                 }
             }
             out
@@ -233,7 +232,7 @@ fn dispatch(
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| Value::from(vec![Value::from(i), v]))
+                .map(|(i, v)| crate::convert::Tuple::value(vec![Value::from(i), v]))
                 .collect()
         }
         "dict" => {
@@ -463,57 +462,125 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
     Err(fail("No file was found when using first_found."))
 }
 
-fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let k_start: Option<i64> = kwargs.get("start")?;
-    let k_end: Option<i64> = kwargs.get("end")?;
-    let k_count: Option<i64> = kwargs.get("count")?;
-    let k_stride: Option<i64> = kwargs.get("stride")?;
-    let k_format: Option<String> = kwargs.get("format")?;
-    // Keywords alone still give one sequence, as if one empty term were given.
-    let empty = [Value::from("")];
-    let terms = if terms.is_empty() { &empty[..] } else { terms };
-    let mut out = Vec::new();
-    // Each term is a sequence of its own, starting from the keyword arguments.
-    for t in terms {
-        let mut start = k_start.unwrap_or(1);
-        let mut end = k_end;
-        let mut count = k_count;
-        let mut stride = k_stride.unwrap_or(1);
-        let mut format = k_format.clone().unwrap_or_else(|| "%d".into());
-        for part in py_str(t).split_whitespace() {
-            if let Some((k, v)) = part.split_once('=') {
-                let n = || crate::filters::core::parse_int(v, 0);
-                match k {
-                    "start" => start = n().unwrap_or(start),
-                    "end" => end = n(),
-                    "count" => count = n(),
-                    "stride" => stride = n().unwrap_or(stride),
-                    "format" => format = v.to_owned(),
-                    _ => {}
-                }
-            } else {
-                // shortcut form: [start-]end[/stride][:format]
-                let (main, fmt) = part
-                    .split_once(':')
-                    .map_or((part, None), |(a, b)| (a, Some(b)));
-                let (main, st) = main
-                    .split_once('/')
-                    .map_or((main, None), |(a, b)| (a, Some(b)));
-                match main.split_once('-') {
-                    Some((a, b)) => {
-                        start = crate::filters::core::parse_int(a, 0).unwrap_or(start);
-                        end = crate::filters::core::parse_int(b, 0);
-                    }
-                    None => end = crate::filters::core::parse_int(main, 0),
-                }
-                if let Some(s) = st.and_then(|s| crate::filters::core::parse_int(s, 0)) {
-                    stride = s;
-                }
-                if let Some(f) = fmt {
-                    format = f.to_owned();
-                }
+/// An `integer` option as ansible-core's config reads it: an int or bool as it is, a float or
+/// string only when it is a whole number (`'010'`, `' 3 '`, `'1e1'`, `'1.0'`; not `'0x10'`).
+fn config_int(name: &str, value: &Value) -> Result<i64, Error> {
+    let whole =
+        |f: f64| (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
+    let n = match value.kind() {
+        ValueKind::Bool => Some(i64::from(value.is_true())),
+        ValueKind::Number if value.is_integer() => value.as_i64(),
+        ValueKind::Number => f64::try_from(value.clone()).ok().and_then(whole),
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default().trim();
+            let digits_ok = s.split('_').all(|p| !p.is_empty()) || !s.contains('_');
+            let s = s.replace('_', "");
+            let decimal = s
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
+            match s.parse::<i64>() {
+                Ok(n) if digits_ok => Some(n),
+                _ if digits_ok && decimal => s.parse::<f64>().ok().and_then(whole),
+                _ => None,
             }
         }
+        _ => None,
+    };
+    n.ok_or_else(|| {
+        let mut shown = String::new();
+        crate::convert::py_repr(value, &mut shown);
+        fail(format!(
+            "Config '{name}' for 'sequence' lookup plugin has an invalid value: Invalid value \
+             provided for 'integer': {shown}"
+        ))
+    })
+}
+
+/// The shortcut form `[start-]end[/stride][:format]` (numbers of hex-like digits), as fields.
+fn sequence_shortcut(term: &str) -> Option<Vec<(&'static str, String)>> {
+    let re = regex::Regex::new(
+        r"(?i)^(?:(0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(?:/(0?x?[0-9a-f]+))?(?::(.+))?$",
+    )
+    .expect("valid regex");
+    let c = re.captures(term)?;
+    let names = [(1, "start"), (2, "end"), (3, "stride"), (4, "format")];
+    Some(
+        names
+            .iter()
+            .filter_map(|(i, name)| c.get(*i).map(|m| (*name, m.as_str().to_owned())))
+            .collect(),
+    )
+}
+
+/// ansible-core's `sequence` lookup: each term (a string, in the shortcut or the `k=v` form)
+/// starts over from the keyword arguments and the defaults.
+fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    const FIELDS: [&str; 5] = ["start", "end", "count", "stride", "format"];
+    let mut given = Vec::new();
+    for name in FIELDS {
+        if let Some(v) = kwargs.get::<Option<Value>>(name)?.filter(|v| !v.is_none()) {
+            given.push((name, v));
+        }
+    }
+    // Keywords alone still give one sequence, as if one empty term were given.
+    let empty = [Value::from("")];
+    let terms = if terms.is_empty() && !given.is_empty() {
+        &empty[..]
+    } else {
+        terms
+    };
+    let mut out = Vec::new();
+    for t in terms {
+        let Some(term) = t.as_str() else {
+            return Err(fail(format!(
+                "unknown error parsing with_sequence arguments: {}. Error was: expected string \
+                 or bytes-like object",
+                py_str(t)
+            )));
+        };
+        let mut fields: Vec<(&str, Value)> = given.clone();
+        let parsed = match sequence_shortcut(term) {
+            Some(parsed) => parsed,
+            None => {
+                let mut parsed = Vec::new();
+                let mut unknown = Vec::new();
+                for word in term.split_whitespace() {
+                    match word.split_once('=') {
+                        Some((k, v)) => match FIELDS.iter().find(|f| **f == k) {
+                            Some(f) => parsed.push((*f, unquote(v).to_owned())),
+                            None => unknown.push(format!("'{k}'")),
+                        },
+                        None if !unknown.contains(&"'_raw_params'".to_owned()) => {
+                            unknown.push("'_raw_params'".into())
+                        }
+                        None => {}
+                    }
+                }
+                if !unknown.is_empty() {
+                    return Err(fail(format!(
+                        "unrecognized arguments to with_sequence: [{}]",
+                        unknown.join(", ")
+                    )));
+                }
+                parsed
+            }
+        };
+        for (name, v) in parsed {
+            fields.retain(|(n, _)| *n != name);
+            fields.push((name, Value::from(v)));
+        }
+        let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+        let int = |name: &str| field(name).map(|v| config_int(name, v)).transpose();
+        let start = int("start")?.unwrap_or(1);
+        let stride = int("stride")?.unwrap_or(1);
+        let (end, count) = (int("end")?, int("count")?);
+        let format = match field("format") {
+            None => "%d".to_owned(),
+            Some(f) => f
+                .as_str()
+                .ok_or_else(|| fail("unknown error generating sequence: format is not a string"))?
+                .to_owned(),
+        };
         // ansible-core's sanity_check: `count` becomes `end` (start + count * stride - 1, its
         // very formula); a zero count or stride is an empty sequence, not an error.
         let end = match (end, count) {
@@ -534,16 +601,32 @@ fn sequence(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
         if stride == 0 {
             continue;
         }
+        if format.matches('%').count() != 1 {
+            return Err(fail(format!("bad formatting string: {format}")));
+        }
         let mut i = start;
         while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
             out.push(Value::from(crate::filters::core::percent_format(
                 &format,
                 &[Value::from(i)],
             )?));
-            i += stride;
+            match i.checked_add(stride) {
+                Some(next) => i = next,
+                None => break,
+            }
         }
     }
     Ok(out)
+}
+
+/// A `k=v` value without its quotes.
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
 }
 
 /// Removes the last key of `path` from the mapping the rest of it leads to.
@@ -560,5 +643,99 @@ fn without_path(value: &mut drover_types::Value, path: &[String]) {
     }
     if let drover_types::Value::Object(map) = at {
         map.shift_remove(last.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Templates;
+    use drover_types::{Templar, Value, Vars};
+
+    fn render(src: &str) -> Result<Value, String> {
+        Templates::new()
+            .render(src, &Vars::new())
+            .map_err(|e| e.to_string())
+    }
+
+    /// ansible-core 2.19 reads the numbers as `integer` options: decimal only, whole numbers.
+    #[test]
+    fn sequence_numbers_are_integer_options() {
+        let ok: &[(&str, Value)] = &[
+            (
+                "{{ q('sequence', '010-012') }}",
+                serde_json::json!(["10", "11", "12"]),
+            ),
+            ("{{ q('sequence', '1e1') | length }}", Value::from(10)),
+            ("{{ q('sequence', 'end=1_0') | length }}", Value::from(10)),
+            (
+                "{{ q('sequence', end=3.0) }}",
+                serde_json::json!(["1", "2", "3"]),
+            ),
+            (
+                "{{ q('sequence', end=' 3 ') }}",
+                serde_json::json!(["1", "2", "3"]),
+            ),
+            (
+                "{{ q('sequence', '3', start=2) }}",
+                serde_json::json!(["2", "3"]),
+            ),
+            ("{{ q('sequence', '4:%s') | last }}", Value::from("4")),
+            ("{{ lookup('sequence', '1-3') }}", Value::from("1,2,3")),
+        ];
+        for (src, want) in ok {
+            assert_eq!(&render(src).unwrap_or_else(|e| panic!("{src}: {e}")), want);
+        }
+        for src in [
+            "{{ q('sequence', '0x10-0x12') }}",
+            "{{ q('sequence', 'start=0x10 end=0x12') }}",
+            "{{ q('sequence', 'ff') }}",
+            "{{ q('sequence', end=3.5) }}",
+            "{{ q('sequence', 'end=nan') }}",
+            "{{ q('sequence', 'foo') }}",
+            "{{ q('sequence', '2 3') }}",
+            "{{ q('sequence', 'end=3 foo=1') }}",
+            "{{ q('sequence', 3) }}",
+            "{{ q('sequence', '4:x') }}",
+            "{{ q('sequence', '4:%s%s') }}",
+            "{{ q('sequence', '5', format=3) }}",
+        ] {
+            assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
+        }
+    }
+
+    /// ansible-core 2.19's `vars` lookup gives an undefined value for a missing variable.
+    #[test]
+    fn vars_lookup_of_a_missing_variable_is_undefined() {
+        let ok: &[(&str, Value)] = &[
+            (
+                "{{ lookup('vars', 'nope') is defined }}",
+                Value::from(false),
+            ),
+            ("{{ q('vars', 'nope') | length }}", Value::from(1)),
+            (
+                "{% if q('vars', 'nope') %}yes{% endif %}",
+                Value::from("yes"),
+            ),
+            (
+                "{{ q('vars', 'nope') | first | default('d') }}",
+                Value::from("d"),
+            ),
+            (
+                "{{ lookup('vars', 'nope', default='d') }}",
+                Value::from("d"),
+            ),
+        ];
+        for (src, want) in ok {
+            assert_eq!(&render(src).unwrap_or_else(|e| panic!("{src}: {e}")), want);
+        }
+        for src in [
+            "{{ lookup('vars', 'nope') }}",
+            "x{{ lookup('vars', 'nope') }}",
+            "{{ q('vars', 'nope') }}",
+            "x{{ q('vars', 'nope') }}",
+            "{% if lookup('vars', 'nope') %}y{% endif %}",
+        ] {
+            assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
+        }
     }
 }

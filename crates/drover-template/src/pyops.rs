@@ -241,6 +241,29 @@ impl Object for TimeDelta {
     }
 }
 
+/// A Python `date` (from a YAML timestamp without a time).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Date(pub(crate) jiff::civil::Date);
+
+impl Object for Date {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "year" => Some(Value::from(self.0.year())),
+            "month" => Some(Value::from(self.0.month())),
+            "day" => Some(Value::from(self.0.day())),
+            _ => None,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.strftime("%Y-%m-%d"))
+    }
+}
+
 /// A Python `datetime` (naive, as `to_datetime` makes it).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DateTime {

@@ -299,7 +299,12 @@ fn templar_agrees_with_ansible() {
         .spawn()
         .expect("start tests/fuzz/templar.py");
     let stdout = child.stdout.take().expect("piped stdout");
-    let templates = Templates::new();
+    // The controller's environment, as the drover binary passes it in (`expandvars`, `env`):
+    // the same one the generator's python sees.
+    let templates =
+        Templates::new().with_controller_env(std::env::vars().filter(|(k, _)| {
+            !matches!(k.as_str(), "DROVER_FUZZ_UNSET_VAR" | "DROVER_FUZZ_UNSET_2")
+        }));
     let trace = std::env::var_os("DROVER_FUZZ_TRACE").is_some();
     let (mut total, mut agreed, mut skipped) = (0usize, 0usize, 0usize);
     let mut classes: BTreeMap<String, Class> = BTreeMap::new();

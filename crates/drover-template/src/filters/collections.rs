@@ -3,10 +3,9 @@
 //! `extract`, `product`, `rekey_on_member`...
 
 use super::core::fail;
-use crate::convert::{from_plain, py_str, to_plain};
+use crate::convert::{Tuple, py_str};
 use crate::filters::registry::Registry;
 use drover_python::random::{Random, Seed};
-use drover_types::{Map, Value as JValue};
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Error, State};
 use std::cmp::Ordering;
@@ -25,6 +24,7 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_filter("sum", sum);
     env.add_filter("sort", sort);
     env.add_filter("dictsort", dictsort);
+    env.add_filter("items", pairs);
     env.add_filter("batch", batch);
     env.add_filter("slice", slice);
     env.add_filter("random", random);
@@ -64,29 +64,32 @@ fn is_list(value: &Value) -> bool {
     matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
 }
 
+/// ansible-core's `flatten(levels=None, skip_nulls=True)`: `skip_nulls` is read by its truth;
+/// `levels` is only looked at when an item is a list (`levels >= 1`, then `int(levels) - 1`).
 fn flatten(
     value: &Value,
-    levels: Option<Option<i64>>,
-    skip_nulls: Option<bool>,
+    levels: Option<Value>,
+    skip_nulls: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    let levels: Option<i64> = match levels {
-        Some(l) => l,
-        None => kwargs.get("levels")?,
+    let levels = match levels {
+        Some(l) => Some(l),
+        None => kwargs.get::<Option<Value>>("levels")?,
     };
-    let skip_nulls: Option<bool> = match skip_nulls {
-        Some(s) => Some(s),
-        None => kwargs.get("skip_nulls")?,
+    let skip_nulls = match skip_nulls {
+        Some(s) => Some(s.is_true()),
+        None => super::core::flag(&kwargs, "skip_nulls")?,
     };
     kwargs.assert_all_used()?;
+    let levels = levels.filter(|l| !l.is_none());
     let mut out = Vec::new();
-    flatten_into(value, levels, skip_nulls.unwrap_or(true), &mut out)?;
+    flatten_into(value, levels.as_ref(), skip_nulls.unwrap_or(true), &mut out)?;
     Ok(Value::from(out))
 }
 
 fn flatten_into(
     value: &Value,
-    levels: Option<i64>,
+    levels: Option<&Value>,
     skip_nulls: bool,
     out: &mut Vec<Value>,
 ) -> Result<(), Error> {
@@ -95,10 +98,26 @@ fn flatten_into(
             continue;
         }
         if is_list(&item) {
-            match levels {
-                None => flatten_into(&item, None, skip_nulls, out)?,
-                Some(l) if l >= 1 => flatten_into(&item, Some(l - 1), skip_nulls, out)?,
-                Some(_) => out.push(item),
+            let Some(levels) = levels else {
+                flatten_into(&item, None, skip_nulls, out)?;
+                continue;
+            };
+            let l = match levels.kind() {
+                ValueKind::Bool | ValueKind::Number => {
+                    f64::try_from(levels.clone()).unwrap_or(f64::from(u8::from(levels.is_true())))
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "'>=' not supported between instances of '{}' and 'int'",
+                        super::core::type_name(levels)
+                    )));
+                }
+            };
+            if l >= 1.0 {
+                let next = Value::from(l.trunc() as i64 - 1);
+                flatten_into(&item, Some(&next), skip_nulls, out)?;
+            } else {
+                out.push(item);
             }
         } else {
             out.push(item);
@@ -107,46 +126,8 @@ fn flatten_into(
     Ok(())
 }
 
-/// Ansible's `merge_hash(x, y, recursive, list_merge)`: y wins.
-pub(crate) fn merge_hash(x: &Map, y: &Map, recursive: bool, list_merge: &str) -> Map {
-    let mut out = x.clone();
-    for (key, yv) in y {
-        let Some(xv) = out.get(key) else {
-            out.insert(key.clone(), yv.clone());
-            continue;
-        };
-        let merged = match (xv, yv) {
-            (JValue::Object(xm), JValue::Object(ym)) if recursive => {
-                JValue::Object(merge_hash(xm, ym, recursive, list_merge))
-            }
-            (JValue::Array(xl), JValue::Array(yl)) => match list_merge {
-                "append" => JValue::Array(xl.iter().chain(yl).cloned().collect()),
-                "prepend" => JValue::Array(yl.iter().chain(xl).cloned().collect()),
-                "append_rp" => JValue::Array(
-                    xl.iter()
-                        .filter(|z| !yl.contains(z))
-                        .chain(yl)
-                        .cloned()
-                        .collect(),
-                ),
-                "prepend_rp" => JValue::Array(
-                    yl.iter()
-                        .cloned()
-                        .chain(xl.iter().filter(|z| !yl.contains(z)).cloned())
-                        .collect(),
-                ),
-                "keep" => xv.clone(),
-                _ => yv.clone(),
-            },
-            _ => yv.clone(),
-        };
-        out.insert(key.clone(), merged);
-    }
-    out
-}
-
 fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let recursive: Option<bool> = kwargs.get("recursive")?;
+    let recursive = super::core::flag(&kwargs, "recursive")?;
     let list_merge: Option<String> = kwargs.get("list_merge")?;
     kwargs
         .assert_all_used()
@@ -166,41 +147,84 @@ fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
             "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'",
         ));
     }
+    // ansible-core flattens the terms one level, dropping None, 'None' and 'null' as its
+    // `flatten` does; a single term is returned as it is.
+    let null = |v: &Value| v.is_none() || matches!(v.as_str(), Some("None" | "null"));
     let mut dicts = Vec::new();
-    for term in terms.iter() {
+    for term in terms.iter().filter(|t| !null(t)) {
         if is_list(term) {
-            dicts.extend(items(term)?);
+            dicts.extend(items(term)?.into_iter().filter(|t| !null(t)));
         } else {
             dicts.push(term.clone());
         }
     }
-    let mut result = Map::new();
-    for d in dicts {
-        match to_plain(&d)? {
-            JValue::Object(m) => {
-                result = merge_hash(&result, &m, recursive.unwrap_or(false), &list_merge)
-            }
-            other => {
-                return Err(fail(format!(
-                    "failed to combine variables, expected dicts but got a '{}'",
-                    json_type(&other)
-                )));
-            }
-        }
+    if dicts.len() == 1 {
+        return Ok(dicts.remove(0));
     }
-    Ok(from_plain(&JValue::Object(result)))
+    let mut result = crate::convert::map_value(Vec::<(Value, Value)>::new());
+    for d in dicts {
+        if d.kind() != ValueKind::Map {
+            return Err(fail(format!(
+                "failed to combine variables, expected dicts but got a '{}'",
+                super::core::type_name(&d)
+            )));
+        }
+        result = merge_values(&result, &d, recursive.unwrap_or(false), &list_merge)?;
+    }
+    Ok(result)
 }
 
-fn json_type(v: &JValue) -> &'static str {
-    match v {
-        JValue::Null => "NoneType",
-        JValue::Bool(_) => "bool",
-        JValue::Number(n) if n.is_f64() => "float",
-        JValue::Number(_) => "int",
-        JValue::String(_) => "str",
-        JValue::Array(_) => "list",
-        JValue::Object(_) => "dict",
+fn pairs_of(map: &Value) -> Result<Vec<(Value, Value)>, Error> {
+    let mut out = Vec::new();
+    for key in map.try_iter()? {
+        let item = map.get_item(&key)?;
+        out.push((key, item));
     }
+    Ok(out)
+}
+
+/// ansible-core's `merge_hash(x, y, recursive, list_merge)` on template values (so integers
+/// beyond 64 bits and nan stay as they are): y wins.
+fn merge_values(x: &Value, y: &Value, recursive: bool, list_merge: &str) -> Result<Value, Error> {
+    let (xs, ys) = (pairs_of(x)?, pairs_of(y)?);
+    if xs.is_empty() || x == y {
+        return Ok(crate::convert::map_value(ys));
+    }
+    if ys.is_empty() {
+        return Ok(x.clone());
+    }
+    let mut out: indexmap::IndexMap<Value, Value> = xs.into_iter().collect();
+    for (key, yv) in ys {
+        let merged = match out.get(&key) {
+            None => yv,
+            Some(xv) if xv.kind() == ValueKind::Map && yv.kind() == ValueKind::Map => {
+                if recursive {
+                    merge_values(xv, &yv, recursive, list_merge)?
+                } else {
+                    yv
+                }
+            }
+            Some(xv) if is_list(xv) && is_list(&yv) => {
+                let (xl, yl) = (items(xv)?, items(&yv)?);
+                let kept = || xl.iter().filter(|z| !yl.contains(z)).cloned();
+                match list_merge {
+                    "append" => Value::from(xl.iter().chain(&yl).cloned().collect::<Vec<_>>()),
+                    "prepend" => Value::from(yl.iter().chain(&xl).cloned().collect::<Vec<_>>()),
+                    "append_rp" => {
+                        Value::from(kept().chain(yl.iter().cloned()).collect::<Vec<_>>())
+                    }
+                    "prepend_rp" => {
+                        Value::from(yl.iter().cloned().chain(kept()).collect::<Vec<_>>())
+                    }
+                    "keep" => xv.clone(),
+                    _ => yv,
+                }
+            }
+            Some(_) => yv,
+        };
+        out.insert(key, merged);
+    }
+    Ok(Value::from_object(out))
 }
 
 fn dict2items(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
@@ -301,7 +325,7 @@ fn zip(first: &Value, others: Rest<Value>) -> Result<Value, Error> {
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
     Ok(Value::from(
         (0..n)
-            .map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
+            .map(|i| Tuple::value(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
             .collect::<Vec<_>>(),
     ))
 }
@@ -318,7 +342,7 @@ fn zip_longest(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Val
     Ok(Value::from(
         (0..n)
             .map(|i| {
-                Value::from(
+                Tuple::value(
                     lists
                         .iter()
                         .map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone()))
@@ -553,23 +577,48 @@ fn sort(
 }
 
 /// Jinja's `batch(linecount, fill_with=None)`: lists of `linecount` items, the last one filled.
+/// Jinja's `batch(linecount, fill_with=None)`. Python compares the batch's length with
+/// `linecount` by `==` (a string or a fraction never equals it: one batch) and only pads a short
+/// last batch when `len < linecount`, where it must be a number.
 fn batch(value: &Value, count: &Value, fill: Option<Value>) -> Result<Value, Error> {
-    let count = super::core::py_index(count)?;
+    let (equal_to, below): (Option<i64>, Option<f64>) = match count.kind() {
+        ValueKind::Bool => (
+            Some(i64::from(count.is_true())),
+            Some(f64::from(u8::from(count.is_true()))),
+        ),
+        ValueKind::Number => {
+            let f = f64::try_from(count.clone()).unwrap_or(f64::NAN);
+            let exact = if count.is_integer() {
+                count.as_i64()
+            } else {
+                (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+            };
+            (exact, Some(f))
+        }
+        _ => (None, None),
+    };
     let mut out = Vec::new();
     let mut cur: Vec<Value> = Vec::new();
     for item in items(value)? {
-        if i64::try_from(cur.len()).is_ok_and(|n| n == count) {
+        if equal_to.is_some_and(|count| i64::try_from(cur.len()).is_ok_and(|n| n == count)) {
             out.push(Value::from(std::mem::take(&mut cur)));
         }
         cur.push(item);
     }
     if !cur.is_empty() {
         if let Some(fill) = fill.filter(|f| !f.is_none()) {
-            let missing = usize::try_from(count)
-                .unwrap_or(0)
-                .saturating_sub(cur.len());
-            let missing = super::core::within_limit(missing)?;
-            cur.extend(std::iter::repeat_n(fill, missing));
+            let Some(below) = below else {
+                return Err(fail(format!(
+                    "'<' not supported between instances of 'int' and '{}'",
+                    super::core::type_name(count)
+                )));
+            };
+            if (cur.len() as f64) < below {
+                let missing = super::core::py_index(count)?;
+                let missing = usize::try_from(missing).unwrap_or(0) - cur.len();
+                let missing = super::core::within_limit(missing)?;
+                cur.extend(std::iter::repeat_n(fill, missing));
+            }
         }
         out.push(Value::from(cur));
     }
@@ -603,6 +652,22 @@ fn slice(value: &Value, slices: &Value, fill: Option<Value>) -> Result<Value, Er
             part.push(fill.clone());
         }
         out.push(Value::from(part));
+    }
+    Ok(Value::from(out))
+}
+
+/// Jinja's `items`: a mapping's `(key, value)` pairs.
+fn pairs(value: &Value) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Err(crate::convert::undefined_error());
+    }
+    if value.kind() != ValueKind::Map {
+        return Err(fail("Can only get item pairs from a mapping."));
+    }
+    let mut out = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        out.push(Tuple::value(vec![key, item]));
     }
     Ok(Value::from(out))
 }
@@ -657,7 +722,7 @@ fn dictsort(
     Ok(Value::from(
         pairs
             .into_iter()
-            .map(|p| Value::from(p.to_vec()))
+            .map(|p| Tuple::value(p.to_vec()))
             .collect::<Vec<_>>(),
     ))
 }
@@ -781,6 +846,14 @@ fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<
         let mut values = element.clone();
         let mut skip = false;
         for key in &keys {
+            // Python's `values[key]`: anything but a mapping is a TypeError, skip_missing or not.
+            if values.kind() != ValueKind::Map {
+                let mut got = String::new();
+                crate::convert::py_repr(&values, &mut got);
+                return Err(fail(format!(
+                    "the key {key} should point to a dictionary, got {got}"
+                )));
+            }
             let next = values.get_attr(key).ok().filter(|v| !v.is_undefined());
             match next {
                 Some(v) => values = v,
@@ -807,7 +880,7 @@ fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<
             )));
         }
         for v in items(&values)? {
-            out.push(Value::from(vec![element.clone(), v]));
+            out.push(Tuple::value(vec![element.clone(), v]));
         }
     }
     Ok(Value::from(out))
@@ -841,9 +914,21 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
     for o in others.iter() {
         pools.push(items(o)?);
     }
-    let pools: Vec<Vec<Value>> = (0..repeat.unwrap_or(1))
-        .flat_map(|_| pools.clone())
-        .collect();
+    // Python builds every pool (times `repeat`) and every tuple; drover refuses what would not
+    // fit instead of running out of memory.
+    let repeat = repeat.unwrap_or(1);
+    super::core::within_limit(repeat.saturating_mul(pools.len()))?;
+    let mut size = 1usize;
+    for _ in 0..repeat {
+        for pool in &pools {
+            size = size.saturating_mul(pool.len());
+        }
+        if size == 0 {
+            break;
+        }
+    }
+    super::core::within_limit(size.saturating_mul(repeat.saturating_mul(pools.len())))?;
+    let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.clone()).collect();
     let mut result: Vec<Vec<Value>> = vec![Vec::new()];
     for pool in &pools {
         result = result
@@ -858,7 +943,7 @@ fn product(first: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
             .collect();
     }
     Ok(Value::from(
-        result.into_iter().map(Value::from).collect::<Vec<_>>(),
+        result.into_iter().map(Tuple::value).collect::<Vec<_>>(),
     ))
 }
 
@@ -948,8 +1033,8 @@ fn dict_fn(arg: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
 /// drops the keyword arguments of the filter form (`map('int', base=16)`), so that form is done
 /// here; the attribute form is minijinja's.
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec<Value>, Error> {
-    // Like the select family, map looks at nothing in a false value.
-    if !value.is_true() {
+    // Jinja looks at the arguments only once there is an item to map (`if value:`).
+    if value.is_none() || (!value.is_undefined() && !value.is_true()) {
         return Ok(Vec::new());
     }
     let attribute_form = args.len() == 1
@@ -958,6 +1043,10 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec
             .get_attr("attribute")
             .is_ok_and(|a| !a.is_undefined());
     if attribute_form {
+        // Jinja's getter of attribute=None is the item itself.
+        if args[0].get_attr("attribute")?.is_none() {
+            return items(&value);
+        }
         let no_default = args[0].get_attr("default").is_ok_and(|d| d.is_undefined());
         if no_default && let Some(attr) = args[0].get_attr("attribute")?.as_str() {
             super::attrs::every_item_has(&value, attr)?;
@@ -1060,6 +1149,181 @@ mod tests {
         ] {
             let err = t.render(src, &v).unwrap_err();
             assert!(err.message().contains(want), "{src}: {err}");
+        }
+    }
+
+    /// Python's tuples print in parentheses under `string` and `~`; a template's own output
+    /// prints them as lists, but for `groupby`'s named tuples (ansible-core 2.19).
+    #[test]
+    fn tuples_print_as_python_prints_them() {
+        let t = Templates::new();
+        let v = drover_types::Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let cases = [
+            (
+                "{% set r = 'a.b' | splitext %}{{ r }}|{{ r | string }}",
+                "['a', '.b']|('a', '.b')",
+            ),
+            ("x{{ ['a'] | zip([1]) | list }}", "x[['a', 1]]"),
+            ("x{{ ['a'] | zip | list | string }}", "x[('a',)]"),
+            ("{{ [1] | zip_longest([]) | string }}", "[(1, None)]"),
+            ("{{ [1] | product([2]) | string }}", "[(1, 2)]"),
+            ("{{ {'a': 1} | items | string }}", "[('a', 1)]"),
+            (
+                "{{ {'b': 1, 'a': 2} | dictsort | string }}",
+                "[('a', 2), ('b', 1)]",
+            ),
+            ("{{ q('indexed_items', ['a']) | string }}", "[(0, 'a')]"),
+            ("x{{ [{'k': 1}] | groupby('k') }}", "x[(1, [{'k': 1}])]"),
+            ("{{ ([{'k': 1}] | groupby('k'))[0].grouper }}x", "1x"),
+            ("{{ 'a.b' | splitext | type_debug }}", "tuple"),
+            (
+                "{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}={{ v }};{% endfor %}",
+                "a=2;b=1;",
+            ),
+            (
+                "{% for k, v in {'a': 1} | items %}{{ k }}={{ v }}{% endfor %}",
+                "a=1",
+            ),
+            ("{{ ('a.b' | splitext)[-1] }}x", ".bx"),
+            ("{{ ('a.b' | splitext) | to_json }}", "[\"a\", \".b\"]"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(r(src), Value::from(want), "{src}");
+        }
+        assert_eq!(r("{{ 'a.b' | splitext }}"), serde_json::json!(["a", ".b"]));
+        // Tuples work as sequences wherever playbooks use pairs.
+        let json = [
+            (
+                "{{ dict(['a', 'b'] | zip([1, 2])) }}",
+                serde_json::json!({"a": 1, "b": 2}),
+            ),
+            (
+                "{{ dict({'b': 1} | dictsort) }}",
+                serde_json::json!({"b": 1}),
+            ),
+            (
+                "{{ ['a'] | zip([1]) | map('join', '=') | list }}",
+                serde_json::json!(["a=1"]),
+            ),
+            (
+                "{{ [2, 1] | zip([3, 4]) | sort | list }}",
+                serde_json::json!([[1, 4], [2, 3]]),
+            ),
+            ("{{ ('a.b' | splitext)[1:] }}", serde_json::json!([".b"])),
+            (
+                "{{ 'a.b' | splitext | reverse | list }}",
+                serde_json::json!([".b", "a"]),
+            ),
+            ("{{ 'a.b' | splitext | last }}", serde_json::json!(".b")),
+            ("{{ 'a.b' | splitext | length }}", serde_json::json!(2)),
+            (
+                "{{ 'a.b' | splitext is sequence }}",
+                serde_json::json!(true),
+            ),
+            (
+                "{{ {'a': 1} | dictsort | to_json }}",
+                serde_json::json!("[[\"a\", 1]]"),
+            ),
+        ];
+        for (src, want) in json {
+            assert_eq!(r(src), want, "{src}");
+        }
+        assert!(t.render("{{ [1] | items }}", &v).is_err());
+    }
+
+    /// ansible-core 2.19 reads these arguments as Python does: by `==`, `<` or truth.
+    #[test]
+    fn batch_flatten_and_combine_take_python_arguments() {
+        let t = Templates::new();
+        let v = drover_types::Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let cases = [
+            (
+                "{{ [1, 2, 3] | batch('x') | list }}",
+                serde_json::json!([[1, 2, 3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(-2.5, 0) | list }}",
+                serde_json::json!([[1, 2, 3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(2.0) | list }}",
+                serde_json::json!([[1, 2], [3]]),
+            ),
+            (
+                "{{ [1, 2, 3] | batch(2, 0) | list }}",
+                serde_json::json!([[1, 2], [3, 0]]),
+            ),
+            (
+                "{{ [[1, [2]]] | flatten(1.5) }}",
+                serde_json::json!([1, [2]]),
+            ),
+            (
+                "{{ [{'a': 1}] | flatten([]) }}",
+                serde_json::json!([{"a": 1}]),
+            ),
+            (
+                "{{ 'ab' | flatten(skip_nulls=0.5) }}",
+                serde_json::json!(["a", "b"]),
+            ),
+            (
+                "{{ [none, [1]] | flatten(skip_nulls=0) }}",
+                serde_json::json!([null, 1]),
+            ),
+            (
+                "{{ {'a': {'x': 1}} | combine({'a': {'y': 2}}, recursive='yes') }}",
+                serde_json::json!({"a": {"x": 1, "y": 2}}),
+            ),
+            (
+                "{{ [1, 2] | map(attribute=none) | list }}",
+                serde_json::json!([1, 2]),
+            ),
+            ("{{ [] | groupby(-0.0) | list }}", serde_json::json!([])),
+            (
+                "{{ none | combine({'a': 1}, 'null') }}",
+                serde_json::json!({"a": 1}),
+            ),
+            (
+                "{{ [none, {'b': 2}] | combine({'a': 1}) }}",
+                serde_json::json!({"b": 2, "a": 1}),
+            ),
+            ("{{ 'None' | combine }}", serde_json::json!({})),
+            ("{{ 5 | combine }}", serde_json::json!(5)),
+            (
+                "{{ {'a': [1], 'b': {'x': 1}} | combine({'a': [2], 'b': {'y': 2}}, recursive=true, list_merge='append') }}",
+                serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": 2}}),
+            ),
+            (
+                "x{{ {'a': 1} | combine({'b': 100000000000000000000}) }}",
+                serde_json::json!("x{'a': 1, 'b': 100000000000000000000}"),
+            ),
+            (
+                "{{ [[1, 2], [1, 3]] | groupby(0) | string }}",
+                serde_json::json!("[(1, [[1, 2], [1, 3]])]"),
+            ),
+            ("{{ [] | intersect(5) }}", serde_json::json!([])),
+            ("{{ [] | difference(5) }}", serde_json::json!([])),
+            // CPython: list({42, -1, 2} - set('-7')).
+            (
+                "{{ [42, -1, 2] | difference('-7') }}",
+                serde_json::json!([42, 2, -1]),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(r(src), want, "{src}");
+        }
+        for src in [
+            "{{ [1, 2, 3] | batch('x', 0) | list }}",
+            "{{ [1, 2, 3] | batch(4.5, 0) | list }}",
+            "{{ [[1]] | flatten('x') }}",
+            "{{ [1] | intersect(5) }}",
+            "{{ [1] | difference(5) }}",
+            // Python runs out of memory (MemoryError); drover refuses before it does.
+            "{{ [3, 2, none] | product(repeat=2147483648) }}",
+            "{{ range(100) | product(range(100), range(100), range(100)) | length }}",
+        ] {
+            assert!(t.render(src, &v).is_err(), "{src} should fail");
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::filters::registry::Registry;
 use crate::pycompat::py_split;
 use drover_python::repr::float_repr;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind};
 
 pub(crate) fn register(env: &mut Registry) {
     env.add_filter("default", default);
@@ -15,6 +15,7 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_filter("mandatory", mandatory);
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
+    env.add_filter("abs", abs);
     env.add_filter("float", to_float);
     env.add_filter("string", string);
     env.add_filter("join", join);
@@ -22,7 +23,7 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_filter("ternary", ternary);
     env.add_filter("type_debug", type_debug);
     env.add_filter("format", format);
-    env.add_filter("capitalize", |s: String| py_capitalize(&s));
+    env.add_filter("capitalize", |v: &Value| py_capitalize(&py_str(v)));
     env.add_filter("title", |v: &Value| jinja_title(&py_str(v)));
     env.add_filter("lower", |v: &Value| py_str(v).to_lowercase());
     env.add_filter("upper", |v: &Value| py_str(v).to_uppercase());
@@ -148,7 +149,7 @@ fn to_bool(value: &Value) -> Value {
 }
 
 /// Python's `int()` of a string, with Jinja's fallback through `float()`.
-pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
+pub(crate) fn parse_int(s: &str, base: u32) -> Option<i128> {
     // Python's int() refuses other bases (ValueError), as it refuses bad digits.
     if base == 1 || base > 36 {
         return None;
@@ -166,26 +167,54 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
         (0, _) => (10, &lower[..]),
         (b, _) => (b, &lower[..]),
     };
-    let n = i64::from_str_radix(digits, base).ok()?;
+    // Python's ints have no size limit; drover's go to 128 bits.
+    let n = i128::from_str_radix(digits, base).ok()?;
     Some(if neg { -n } else { n })
 }
 
 fn to_int(
     value: &Value,
     default: Option<Value>,
-    base: Option<u32>,
+    base: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     let default = kwargs
         .get::<Option<Value>>("default")?
         .or(default)
         .unwrap_or_else(|| Value::from(0));
-    let base = kwargs.get::<Option<u32>>("base")?.or(base).unwrap_or(10);
+    let base = kwargs.get::<Option<Value>>("base")?.or(base);
     kwargs.assert_all_used()?;
+    // Python's `int(s, base)` takes an integer base of 0 or 2 to 36; any other base fails
+    // there, and Jinja's filter then tries `int(float(s))` as for any unparsable string.
+    let base = match &base {
+        None => Some(10),
+        Some(b) if b.kind() == ValueKind::Bool => Some(u32::from(b.is_true())),
+        Some(b) if b.is_integer() => b.as_i64().and_then(|b| u32::try_from(b).ok()),
+        Some(_) => None,
+    }
+    .filter(|b| *b == 0 || (2..=36).contains(b));
     Ok(int_of(value, default, base))
 }
 
-fn int_of(value: &Value, default: Value, base: u32) -> Value {
+/// Python's `abs()`: of a number (a bool is 0 or 1), else a TypeError.
+fn abs(value: &Value) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::Bool => Ok(Value::from(i64::from(value.is_true()))),
+        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
+            Ok(n) => Ok(Value::from(n.unsigned_abs())),
+            Err(_) => Ok(value.clone()),
+        },
+        ValueKind::Number => Ok(Value::from(
+            f64::try_from(value.clone()).unwrap_or(f64::NAN).abs(),
+        )),
+        _ => Err(fail(format!(
+            "bad operand type for abs(): '{}'",
+            type_name(value)
+        ))),
+    }
+}
+
+fn int_of(value: &Value, default: Value, base: Option<u32>) -> Value {
     match value.kind() {
         ValueKind::Bool => Value::from(i64::from(value.is_true())),
         ValueKind::Number => {
@@ -197,10 +226,10 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
         }
         ValueKind::String => {
             let s = value.as_str().unwrap_or_default();
-            if let Some(n) = parse_int(s, base) {
+            if let Some(n) = base.and_then(|base| parse_int(s, base)) {
                 return Value::from(n);
             }
-            if let Ok(f) = s.trim().parse::<f64>()
+            if let Ok(f) = without_digit_underscores(s.trim()).parse::<f64>()
                 && f.is_finite()
             {
                 return float_to_int(f);
@@ -209,6 +238,22 @@ fn int_of(value: &Value, default: Value, base: u32) -> Value {
         }
         _ => default,
     }
+}
+
+/// A number's text without the `_` Python allows between two digits (`1_000`); any other `_`
+/// is kept, so the text stays invalid.
+fn without_digit_underscores(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        let between_digits = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if *c != '_' || !between_digits {
+            out.push(*c);
+        }
+    }
+    out
 }
 
 /// Python's `int(f)` of a float: truncated, beyond 64 bits when it needs to be.
@@ -254,32 +299,41 @@ fn string(value: &Value) -> Value {
 }
 
 /// `join(value, d='', attribute=None)`: items as Python's `str()`.
-fn join(
-    state: &State,
-    value: &Value,
-    sep: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let attribute: Option<String> = kwargs.get("attribute")?;
-    kwargs.assert_all_used()?;
-    if value.kind() == ValueKind::String {
-        let s = value.as_str().unwrap_or_default();
-        return Ok(s
-            .chars()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .join(sep.as_deref().unwrap_or("")));
+/// Jinja's `join(d='', attribute=None)`: the separator and the items as Python's `str()`.
+fn join(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
+    if args.len() > 2 {
+        return Err(fail("join() takes at most 2 arguments"));
     }
-    let _ = state;
+    let p = crate::params::Params::new(&args, &kwargs);
+    let sep = p.get(0, "d")?;
+    let attribute = p.get(1, "attribute")?.filter(|a| !a.is_none());
+    kwargs.assert_all_used()?;
+    if sep.iter().chain(&attribute).any(Value::is_undefined) {
+        return Err(crate::convert::undefined_error());
+    }
+    let sep = sep.map(|s| py_str(&s)).unwrap_or_default();
+    let items: Vec<Value> = match value.as_str() {
+        Some(s) => s.chars().map(|c| Value::from(c.to_string())).collect(),
+        None => value.try_iter()?.collect(),
+    };
     let mut parts = Vec::new();
-    for item in value.try_iter()? {
+    for item in items {
         let item = match &attribute {
-            Some(a) => item.get_attr(a)?,
+            Some(a) if a.is_integer() => match item.get_item(a) {
+                Ok(v) if !v.is_undefined() => v,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::UndefinedError,
+                        format!("object of type '{}' has no attribute {a}", type_name(&item)),
+                    ));
+                }
+            },
+            Some(a) => super::attrs::attr_of(&item, &py_str(a))?,
             None => item,
         };
         parts.push(py_str(&item));
     }
-    Ok(parts.join(sep.as_deref().unwrap_or("")))
+    Ok(parts.join(&sep))
 }
 
 /// `split(separator=None, maxsplit=-1)`, as Python's `str.split`.
@@ -399,6 +453,12 @@ fn ternary_of(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Valu
 
 /// The Python type name Ansible's `type_debug` shows.
 pub(crate) fn type_name(value: &Value) -> &'static str {
+    if value
+        .downcast_object_ref::<crate::convert::Tuple>()
+        .is_some()
+    {
+        return "tuple";
+    }
     match value.kind() {
         ValueKind::Undefined => "AnsibleUndefined",
         ValueKind::None => "NoneType",
@@ -410,6 +470,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
                 "float"
             }
         }
+        ValueKind::String if value.is_safe() => "Markup",
         ValueKind::String => "str",
         ValueKind::Bytes => "bytes",
         ValueKind::Seq | ValueKind::Iterable => "list",
@@ -422,15 +483,70 @@ fn type_debug(value: &Value) -> &'static str {
     type_name(value)
 }
 
-/// Python's `str.capitalize()`.
+/// Python's `str.capitalize()`: the first character in title case, the rest in lower case
+/// (lowered as one string, so a final sigma is still `ς`).
 pub(crate) fn py_capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(chars.flat_map(char::to_lowercase))
-            .collect(),
-        None => String::new(),
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let lower = s.to_lowercase();
+    let first_lower: String = first.to_lowercase().collect();
+    let rest = lower.strip_prefix(&first_lower).unwrap_or(&lower);
+    title_case(first) + rest
+}
+
+/// A character in title case, which is its upper case but for the characters Unicode gives
+/// a title case of their own: digraphs (ǅ), ligatures (ß → Ss, ﬁ → Fi), Greek letters with
+/// ypogegrammeni (ᾳ → ᾼ) and Georgian letters (which stay as they are).
+pub(crate) fn title_case(c: char) -> String {
+    let special = match c {
+        '\u{1C4}'..='\u{1C6}' => "\u{1C5}",
+        '\u{1C7}'..='\u{1C9}' => "\u{1C8}",
+        '\u{1CA}'..='\u{1CC}' => "\u{1CB}",
+        '\u{1F1}'..='\u{1F3}' => "\u{1F2}",
+        'ß' => "Ss",
+        'ﬀ' => "Ff",
+        'ﬁ' => "Fi",
+        'ﬂ' => "Fl",
+        'ﬃ' => "Ffi",
+        'ﬄ' => "Ffl",
+        'ﬅ' | 'ﬆ' => "St",
+        'և' => "Եւ",
+        'ﬓ' => "Մն",
+        'ﬔ' => "Մե",
+        'ﬕ' => "Մի",
+        'ﬖ' => "Վն",
+        'ﬗ' => "Մխ",
+        '\u{1FB2}' => "\u{1FBA}\u{345}",
+        '\u{1FB4}' => "\u{386}\u{345}",
+        '\u{1FC2}' => "\u{1FCA}\u{345}",
+        '\u{1FC4}' => "\u{389}\u{345}",
+        '\u{1FF2}' => "\u{1FFA}\u{345}",
+        '\u{1FF4}' => "\u{38F}\u{345}",
+        '\u{1FB7}' => "\u{391}\u{342}\u{345}",
+        '\u{1FC7}' => "\u{397}\u{342}\u{345}",
+        '\u{1FF7}' => "\u{3A9}\u{342}\u{345}",
+        _ => "",
+    };
+    if !special.is_empty() {
+        return special.to_owned();
+    }
+    let code = u32::from(c);
+    let single = match code {
+        // ᾀ-ᾇ, ᾐ-ᾗ, ᾠ-ᾧ: their title case is ᾈ-ᾏ... (the upper case is two letters).
+        0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(code + 8),
+        0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC => Some(c),
+        0x1FB3 => Some('\u{1FBC}'),
+        0x1FC3 => Some('\u{1FCC}'),
+        0x1FF3 => Some('\u{1FFC}'),
+        // Georgian Mkhedruli: upper case is Mtavruli, title case the letter itself.
+        0x10D0..=0x10FA | 0x10FD..=0x10FF => Some(c),
+        _ => None,
+    };
+    match single {
+        Some(t) => t.to_string(),
+        None => c.to_uppercase().collect(),
     }
 }
 
@@ -689,7 +805,8 @@ pub(crate) fn percent_format_with(
             }
             'f' | 'F' => {
                 let f = num()?;
-                sign(f < 0.0, &flags) + &format!("{:.*}", precision.unwrap_or(6), f.abs())
+                sign(f.is_sign_negative() && !f.is_nan(), &flags)
+                    + &format!("{:.*}", precision.unwrap_or(6), f.abs())
             }
             'e' | 'E' => {
                 let f = num()?;
@@ -700,7 +817,8 @@ pub(crate) fn percent_format_with(
                     None => ('+', e),
                 };
                 let s = format!("{m}e{es}{ed:0>2}");
-                sign(f < 0.0, &flags) + &if conv == 'E' { s.to_uppercase() } else { s }
+                sign(f.is_sign_negative() && !f.is_nan(), &flags)
+                    + &if conv == 'E' { s.to_uppercase() } else { s }
             }
             'g' => float_repr(num()?),
             'c' => match arg.as_str() {
@@ -1066,6 +1184,84 @@ mod tests {
         for (src, want) in fails {
             let err = t.render(src, &v).expect_err(src);
             assert!(err.message().contains(want), "{src}: {err}");
+        }
+    }
+
+    fn render(src: &str) -> Result<Value, String> {
+        Templates::new()
+            .render(src, &Vars::new())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Outcomes of ansible-core 2.19 (Jinja's `int`, `join` and `format`).
+    #[test]
+    fn int_join_and_format_take_python_arguments() {
+        let cases: &[(&str, Value)] = &[
+            // A base Python's int() refuses: Jinja goes on with int(float(s)), then the default.
+            ("{{ '42' | int(base=-1) }}", Value::from(42)),
+            ("{{ '0o17' | int(4, -3) }}", Value::from(4)),
+            ("{{ '1' | int(16, 'x') }}", Value::from(1)),
+            ("{{ '1_000' | int(base=-1) }}", Value::from(1000)),
+            ("{{ '0x1f' | int(0, 16) }}", Value::from(31)),
+            (
+                "{{ [{'name': 'a'}, {'name': 'b'}] | join(',', 'name') }}",
+                Value::from("a,b"),
+            ),
+            ("{{ [[1, 2]] | join(',', 1) }}", Value::from("2")),
+            (
+                "{{ [{'a': {'b': 2}}] | join(',', attribute='a.b') }}",
+                Value::from("2"),
+            ),
+            ("{{ [1, 2] | join(3) }}", Value::from("132")),
+            ("{{ [1, 2] | join(none) }}", Value::from("1None2")),
+            ("{{ [] | join('x', 'name') }}", Value::from("")),
+            ("{{ '%c' | format('ß') }}", Value::from("ß")),
+            ("{{ '%c' | format(65) }}", Value::from("A")),
+            ("{{ '%5.2f' | format(false) }}", Value::from(" 0.00")),
+            ("{{ 'ßA' | capitalize }}", Value::from("Ssa")),
+            ("{{ 'ǆA' | capitalize }}", Value::from("ǅa")),
+            ("{{ 'AΣ' | capitalize }}", Value::from("Aς")),
+            ("{{ 'ა' | capitalize }}", Value::from("ა")),
+            ("{{ 1e16 | capitalize }}", Value::from("1e+16")),
+            ("{{ '%5.2f' | format(-0.0) }}", Value::from("-0.00")),
+            ("{{ true | abs }}", Value::from(1)),
+            ("{{ -2.5 | abs }}", Value::from(2.5)),
+            (
+                "{{ '-99999999999999999999999' | int }}x",
+                Value::from("-99999999999999999999999x"),
+            ),
+            (
+                "{{ '99999999999999999999999' | int(4, 16) }}x",
+                Value::from("2971056094284912659757898137x"),
+            ),
+            // Jinja's Markup: its repr inside a printed list, escaped once.
+            ("x{{ ['<a>' | e] }}", Value::from("x[Markup('&lt;a&gt;')]")),
+            (
+                "x{{ ['<a>' | e | e] }}",
+                Value::from("x[Markup('&lt;a&gt;')]"),
+            ),
+            ("x{{ ['<a>' | safe] }}", Value::from("x[Markup('<a>')]")),
+            ("{{ '<a>' | e }}", Value::from("&lt;a&gt;")),
+            ("{{ 'a' | e | type_debug }}", Value::from("Markup")),
+            ("{{ [] | map | list }}", serde_json::json!([])),
+            ("{{ none | map('upper') | list }}", serde_json::json!([])),
+        ];
+        for (src, want) in cases {
+            assert_eq!(
+                &render(src).unwrap_or_else(|e| panic!("{src}: {e}")),
+                want,
+                "{src}"
+            );
+        }
+        for src in [
+            "{{ [{'a': 1}] | join(',', 'b') }}",
+            "{{ [[1, 2]] | join(',', 5) }}",
+            "{{ [] | join(',', nope) }}",
+            "{{ '%c' | format('ab') }}",
+            "{{ '%c' | format(1.5) }}",
+            "{{ '-3' | abs }}",
+        ] {
+            assert!(render(src).is_err(), "{src} should fail: {:?}", render(src));
         }
     }
 }

@@ -315,12 +315,113 @@ fn to_nice_yaml(value: &Value, indent: Option<Value>, kwargs: Kwargs) -> Result<
     Ok(dump(&to_plain(value)?, &opts))
 }
 
-fn load_yaml(text: &str) -> Result<Vec<JValue>, Error> {
+fn load_yaml(text: &str) -> Result<Vec<Value>, Error> {
     let docs = drover_yaml::load_str(text, Arc::new(PathBuf::from("<from_yaml>")))
         .map_err(|e| fail(format!("from_yaml: {e}")))?;
-    docs.iter()
-        .map(|d| d.to_value().map_err(|e| fail(format!("from_yaml: {e}"))))
-        .collect()
+    docs.iter().map(|d| node_value(d, text)).collect()
+}
+
+/// A YAML node as PyYAML's loader builds it: floats as they are (inf, nan), and a plain
+/// scalar that is a timestamp as a date or a naive datetime.
+fn node_value(node: &drover_yaml::Node, text: &str) -> Result<Value, Error> {
+    use drover_yaml::NodeValue;
+    if matches!(
+        node.tag,
+        Some(drover_yaml::Tag::Vault | drover_yaml::Tag::Other(_))
+    ) {
+        let plain = node
+            .to_value()
+            .map_err(|e| fail(format!("from_yaml: {e}")))?;
+        return Ok(from_plain(&plain));
+    }
+    Ok(match &node.value {
+        NodeValue::Null => Value::from(()),
+        NodeValue::Bool(b) => Value::from(*b),
+        NodeValue::Int(i) => Value::from(*i),
+        NodeValue::Float(f) => Value::from(*f),
+        NodeValue::Str(s) => {
+            // A plain scalar starts with its own text where the node starts (a quoted one with
+            // its quote, a tagged one with its tag).
+            let plain = text
+                .get(node.span.offset..)
+                .is_some_and(|rest| rest.starts_with(s.as_str()));
+            match plain.then(|| timestamp(s)).flatten() {
+                Some(t) => t?,
+                None => Value::from(s.as_str()),
+            }
+        }
+        NodeValue::Seq(items) => Value::from(
+            items
+                .iter()
+                .map(|i| node_value(i, text))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        NodeValue::Map(entries) => {
+            let mut pairs = Vec::new();
+            for (k, v) in entries {
+                pairs.push((
+                    Value::from(drover_yaml::python_str(k)),
+                    node_value(v, text)?,
+                ));
+            }
+            crate::convert::map_value(pairs)
+        }
+    })
+}
+
+/// YAML 1.1's timestamp, as PyYAML constructs it: `2024-01-31` is a date,
+/// `2024-01-31 12:34:56.5` a datetime. One with a time zone is left as text (drover's
+/// datetimes are naive).
+fn timestamp(s: &str) -> Option<Result<Value, Error>> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?)?$",
+        )
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+    });
+    let c = re.captures(s)?;
+    let num = |i: usize| {
+        c.get(i)
+            .map_or(0, |m| m.as_str().parse::<i64>().unwrap_or(0))
+    };
+    let (year, month, day) = (num(1), num(2), num(3));
+    // A date alone must be written with two-digit month and day.
+    if c.get(4).is_none() && s.len() != 10 {
+        return None;
+    }
+    let invalid = || fail(format!("from_yaml: {s:?} is not a valid date"));
+    let date = i16::try_from(year)
+        .ok()
+        .zip(i8::try_from(month).ok())
+        .zip(i8::try_from(day).ok())
+        .and_then(|((y, m), d)| jiff::civil::Date::new(y, m, d).ok());
+    let Some(date) = date else {
+        return Some(Err(invalid()));
+    };
+    if c.get(4).is_none() {
+        return Some(Ok(Value::from_object(crate::pyops::Date(date))));
+    }
+    let fraction = c.get(7).map_or("", |m| m.as_str());
+    let micros: u32 = format!("{:0<6}", &fraction[..fraction.len().min(6)])
+        .parse()
+        .unwrap_or(0);
+    let time = i8::try_from(num(4))
+        .ok()
+        .zip(i8::try_from(num(5)).ok())
+        .zip(i8::try_from(num(6)).ok())
+        .and_then(|((h, m), sec)| jiff::civil::Time::new(h, m, sec, 0).ok());
+    let Some(time) = time else {
+        return Some(Err(invalid()));
+    };
+    let secs = jiff::tz::Offset::UTC
+        .to_timestamp(date.to_datetime(time))
+        .ok()?
+        .as_second();
+    Some(Ok(Value::from_object(crate::pyops::DateTime {
+        secs,
+        micros,
+    })))
 }
 
 fn from_yaml(value: &Value) -> Result<Value, Error> {
@@ -331,7 +432,7 @@ fn from_yaml(value: &Value) -> Result<Value, Error> {
         return Ok(value.clone());
     };
     let docs = load_yaml(text)?;
-    Ok(docs.first().map_or(Value::from(()), from_plain))
+    Ok(docs.into_iter().next().unwrap_or(Value::from(())))
 }
 
 fn from_yaml_all(value: &Value) -> Result<Value, Error> {
@@ -341,15 +442,53 @@ fn from_yaml_all(value: &Value) -> Result<Value, Error> {
     let Some(text) = value.as_str() else {
         return Ok(value.clone());
     };
-    Ok(Value::from(
-        load_yaml(text)?.iter().map(from_plain).collect::<Vec<_>>(),
-    ))
+    Ok(Value::from(load_yaml(text)?))
 }
 
 #[cfg(test)]
 mod tests {
     use crate::Templates;
     use drover_types::{Templar, Value, Vars};
+
+    /// PyYAML's timestamps (ansible-core 2.19's `from_yaml`): dates and naive datetimes.
+    #[test]
+    fn from_yaml_builds_dates_and_datetimes() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(
+            r(
+                r#"x{{ '[2024-01-31, "2024-01-31", 2024-1-3 1:02:03, 2024-01-31 12:34:56.5, 2024-01-31t00:00:00]' | from_yaml }}"#
+            ),
+            Value::from(
+                "x[datetime.date(2024, 1, 31), '2024-01-31', datetime.datetime(2024, 1, 3, 1, 2, 3), \
+                 datetime.datetime(2024, 1, 31, 12, 34, 56, 500000), datetime.datetime(2024, 1, 31, 0, 0)]"
+            )
+        );
+        assert_eq!(
+            r("{{ '2024-01-31' | from_yaml }}"),
+            Value::from("2024-01-31")
+        );
+        assert_eq!(
+            r("{{ '2024-01-31 12:34:56' | from_yaml_all }}"),
+            serde_json::json!(["2024-01-31T12:34:56"])
+        );
+        assert_eq!(
+            r("{{ ('2024-01-31' | from_yaml).year }}"),
+            Value::from(2024)
+        );
+        assert_eq!(r("{{ '2024-1-3' | from_yaml }}"), Value::from("2024-1-3"));
+        assert_eq!(
+            r("{{ 'a: !!str 2024-01-31' | from_yaml }}"),
+            serde_json::json!({"a": "2024-01-31"})
+        );
+        assert!(t.render("{{ '2024-02-30' | from_yaml }}", &v).is_err());
+        // str() of a date or datetime is not its repr.
+        assert_eq!(
+            r("{{ '2024-01-31 10:00:00' | from_yaml | string }}|{{ '2024-01-31' | from_yaml }}"),
+            Value::from("2024-01-31 10:00:00|2024-01-31")
+        );
+    }
 
     /// Expected values from ansible-core 2.19's templar (json.dumps, libyaml's emitter).
     #[test]

@@ -14,7 +14,9 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("filesizeformat", filesizeformat);
     env.add_filter("striptags", |v: &Value| striptags(&py_str(v)));
-    env.add_filter("forceescape", |v: &Value| html_escape(&py_str(v)));
+    env.add_filter("forceescape", |v: &Value| {
+        Value::from_safe_string(html_escape(&py_str(v)))
+    });
     env.add_filter("xmlattr", xmlattr);
 }
 

@@ -9,7 +9,7 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 
 pub(crate) fn register(env: &mut Registry) {
     env.add_filter("log", log);
-    env.add_filter("pow", |x: f64, y: f64| py_pow(x, y));
+    env.add_filter("pow", |x: &Value, y: &Value| py_pow(real(x)?, real(y)?));
     env.add_filter("root", |x: f64, base: Option<f64>| {
         let b = base.unwrap_or(2.0);
         if b == 2.0 {
@@ -29,8 +29,23 @@ pub(crate) fn register(env: &mut Registry) {
     env.add_filter("to_datetime", to_datetime);
 }
 
+/// A number as Python's math functions take it: a bool is 0 or 1, anything else not a number is
+/// a TypeError.
+fn real(v: &Value) -> Result<f64, Error> {
+    match v.kind() {
+        ValueKind::Bool => Ok(f64::from(u8::from(v.is_true()))),
+        ValueKind::Number => Ok(f64::try_from(v.clone()).unwrap_or(f64::NAN)),
+        _ => Err(fail(format!(
+            "must be real number, not {}",
+            super::core::type_name(v)
+        ))),
+    }
+}
+
 /// Python's `math.log(x)`, `math.log10(x)` or `math.log(x, base)`, with its errors.
-fn log(x: f64, base: Option<f64>) -> Result<f64, Error> {
+fn log(x: &Value, base: Option<Value>) -> Result<f64, Error> {
+    let x = real(x)?;
+    let base = base.as_ref().map(real).transpose()?;
     let ln = |v: f64| {
         if v <= 0.0 || v == f64::NEG_INFINITY {
             Err(fail("math domain error"))
@@ -71,26 +86,33 @@ fn py_pow(x: f64, y: f64) -> Result<f64, Error> {
 
 const UNITS: [&str; 9] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
 
+/// ansible-core's `human_readable(size, isbits=False, unit=None)`: `isbits` is read by its truth,
+/// and `unit` picks a scale only when it is one letter of `BKMGTPEZY` (in any case); any other
+/// string (`'KB'`, `''`) falls through to bytes, as in ansible-core's loop.
 fn human_readable(
-    size: f64,
-    isbits: Option<bool>,
+    size: &Value,
+    isbits: Option<Value>,
     unit: Option<Value>,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, Error> {
     let isbits = super::core::flag(&kwargs, "isbits")?
-        .or(isbits)
+        .or(isbits.map(|b| b.is_true()))
         .unwrap_or(false);
-    let unit = match kwargs.get::<Option<Value>>("unit")?.or(unit) {
-        Some(u) if u.kind() == ValueKind::String => Some(py_str(&u)),
-        Some(u) => {
-            return Err(fail(format!(
-                "human_readable() can't interpret the input: '{}' object has no attribute 'upper'",
-                super::core::type_name(&u)
-            )));
-        }
-        None => None,
-    };
+    let unit = kwargs.get::<Option<Value>>("unit")?.or(unit);
     kwargs.assert_all_used()?;
+    let size = match size.kind() {
+        ValueKind::Bool => f64::from(u8::from(size.is_true())),
+        ValueKind::Number => f64::try_from(size.clone()).unwrap_or(f64::NAN),
+        _ => return Err(fail("human_readable() failed on bad input")),
+    };
+    let unit = match unit.filter(|u| !u.is_none()) {
+        None => None,
+        Some(u) => Some(
+            u.as_str()
+                .ok_or_else(|| fail("human_readable() can't interpret the input"))?
+                .to_uppercase(),
+        ),
+    };
     Ok(human_readable_text(size, isbits, unit))
 }
 
@@ -100,21 +122,16 @@ fn human_readable_text(size: f64, isbits: bool, unit: Option<String>) -> String 
     } else {
         ("Bytes", "B")
     };
-    let mut idx = UNITS.len() - 1;
-    if let Some(u) = unit.as_deref().and_then(|u| u.chars().next()) {
-        idx = UNITS
+    let idx = match unit.as_deref() {
+        Some(u) => UNITS
             .iter()
-            .position(|x| x.starts_with(u.to_ascii_uppercase()))
-            .unwrap_or(0);
-    } else {
-        for (i, _) in UNITS.iter().enumerate().rev() {
-            if size >= 1024f64.powi(i as i32) {
-                idx = i;
-                break;
-            }
-            idx = 0;
-        }
-    }
+            .position(|x| !x.is_empty() && *x == u)
+            .unwrap_or(0),
+        None => (0..UNITS.len())
+            .rev()
+            .find(|i| size >= 1024f64.powi(*i as i32))
+            .unwrap_or(0),
+    };
     let value = size / 1024f64.powi(idx as i32);
     // Python's `%.2f` writes NaN as `nan`.
     let value = if value.is_nan() {
@@ -447,6 +464,38 @@ mod tests {
             "-29719|-298|81|095"
         );
         assert_eq!(format_time("%Y", -62_135_596_800).unwrap(), "1");
+    }
+
+    /// ansible-core 2.19: `unit` scales only when it is one letter; `isbits` and the numbers of
+    /// `pow` and `log` are read as Python reads them (a bool is 0 or 1).
+    #[test]
+    fn human_readable_and_math_take_python_arguments() {
+        use drover_types::Templar;
+        let t = crate::Templates::new();
+        let v = drover_types::Vars::new();
+        let r = |s: &str| t.render(s, &v).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let cases = [
+            ("{{ 42 | human_readable(unit='KB') }}", "42.00 Bytes"),
+            ("{{ 0.0 | human_readable(unit='KB') }}", "0.00 Bytes"),
+            ("{{ 2048 | human_readable(unit='k') }}", "2.00 KB"),
+            ("{{ 7 | human_readable(unit='') }}", "7.00 Bytes"),
+            ("{{ 255 | human_readable('x') }}", "255.00 bits"),
+            ("{{ 7 | human_readable(false, 'KB') }}", "7.00 Bytes"),
+            ("{{ true | human_readable }}", "1.00 Bytes"),
+            (
+                "{{ ('-inf' | float) | human_readable(unit='KB') }}",
+                "-inf Bytes",
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(r(src), serde_json::json!(want), "{src}");
+        }
+        assert!(t.render("{{ 7 | human_readable(unit=3) }}", &v).is_err());
+        assert!(t.render("{{ '7' | human_readable }}", &v).is_err());
+        assert_eq!(r("{{ true | pow(2) }}"), serde_json::json!(1.0));
+        assert_eq!(r("{{ false | pow(0) }}"), serde_json::json!(1.0));
+        assert_eq!(r("{{ 100 | log(true + 9) }}"), serde_json::json!(2.0));
+        assert!(t.render("{{ 'x' | pow(2) }}", &v).is_err());
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub(crate) fn register(env: &mut Registry) {
     );
     env.add_filter("splitext", |v: &Value| {
         let (a, b) = splitext(&path(v)?);
-        Ok(Value::from(vec![Value::from(a), Value::from(b)]))
+        Ok::<_, Error>(crate::convert::Tuple::value(vec![
+            Value::from(a),
+            Value::from(b),
+        ]))
     });
     env.add_filter("path_join", path_join);
     env.add_filter("normpath", |v: &Value| Ok(normpath(&path(v)?)));
@@ -289,22 +292,18 @@ pub(crate) fn splitext(p: &str) -> (String, String) {
     }
 }
 
+/// `path_join`: a string as it is, a list as `os.path.join(*paths)` (of strings only, at
+/// least one); anything else is an error.
 fn path_join(paths: &Value) -> Result<String, Error> {
     if let Some(s) = paths.as_str() {
         return Ok(s.to_owned());
     }
+    let parts = path_strings(paths, "path_join", "join")?;
+    if parts.is_empty() {
+        return Err(fail("join() missing 1 required positional argument: 'a'"));
+    }
     let mut out = String::new();
-    for (i, part) in paths.try_iter()?.enumerate() {
-        let part = match part.as_str().filter(|_| part.kind() == ValueKind::String) {
-            Some(p) => p.to_owned(),
-            None if i == 0 => path(&part)?,
-            None => {
-                return Err(fail(format!(
-                    "join() argument must be str, bytes, or os.PathLike object, not '{}'",
-                    type_name(&part)
-                )));
-            }
-        };
+    for part in parts {
         if part.starts_with('/') || out.is_empty() {
             out = part;
         } else if out.ends_with('/') {
@@ -317,11 +316,39 @@ fn path_join(paths: &Value) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The strings of a list (ansible-core's `is_sequence`: not a string, not a mapping) given to
+/// the path filter `filter`, which hands them to Python's `os.path.<func>`.
+fn path_strings(paths: &Value, filter: &str, func: &str) -> Result<Vec<String>, Error> {
+    if paths.kind() != ValueKind::Seq {
+        return Err(fail(format!(
+            "|{filter} expects sequence, got <class '{}'> instead.",
+            super::core::type_name(paths)
+        )));
+    }
+    let mut out = Vec::new();
+    for p in paths.try_iter()? {
+        match p.as_str() {
+            Some(s) => out.push(s.to_owned()),
+            // os.path.join names itself; commonpath fails in os.fspath first.
+            None if func == "join" => {
+                return Err(fail(format!(
+                    "join() argument must be str, bytes, or os.PathLike object, not '{}'",
+                    super::core::type_name(&p)
+                )));
+            }
+            None => {
+                return Err(fail(format!(
+                    "expected str, bytes or os.PathLike object, not {}",
+                    super::core::type_name(&p)
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn commonpath(paths: &Value) -> Result<String, Error> {
-    let list: Vec<String> = paths
-        .try_iter()?
-        .map(|p| path(&p))
-        .collect::<Result<_, _>>()?;
+    let list = path_strings(paths, "commonpath", "commonpath")?;
     if list.is_empty() {
         return Err(fail("commonpath() arg is an empty sequence"));
     }
@@ -591,6 +618,30 @@ mod tests {
         }
         for src in ["{{ 0 | urlsplit }}", "{{ 5 | urlsplit('path') }}"] {
             assert!(t.render(src, &v).is_err(), "{src}");
+        }
+    }
+
+    /// ansible-core 2.19 hands `path_join` and `commonpath` lists of strings to os.path.
+    #[test]
+    fn path_join_and_commonpath_take_lists_of_strings() {
+        let t = Templates::new();
+        let v = Vars::new();
+        let r = |s: &str| t.render(s, &v);
+        assert_eq!(r("{{ ['a', '/b', 'c'] | path_join }}"), Ok("/b/c".into()));
+        assert_eq!(r("{{ 'a/b' | path_join }}"), Ok("a/b".into()));
+        assert_eq!(
+            r("{{ ['a/./b/', 'a/b/c'] | commonpath }}"),
+            Ok("a/b".into())
+        );
+        for src in [
+            "{{ [] | path_join }}",
+            "{{ ['a', 1] | path_join }}",
+            "{{ 5 | path_join }}",
+            "{{ {'a': 1} | path_join }}",
+            "{{ 'a/b' | commonpath }}",
+            "{{ ['a', 1] | commonpath }}",
+        ] {
+            assert!(r(src).is_err(), "{src} should fail: {:?}", r(src));
         }
     }
 }

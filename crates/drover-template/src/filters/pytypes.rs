@@ -325,7 +325,7 @@ mod tests {
             ),
             (
                 "{{ 1 | human_readable(unit=1) }}",
-                "'int' object has no attribute 'upper'",
+                "human_readable() can't interpret the input",
             ),
             (
                 r"{{ 'tab' | regex_search('x', '\\') }}",

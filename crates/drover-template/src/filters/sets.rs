@@ -174,7 +174,25 @@ fn union(a: &Value, b: &Value) -> Result<Value, Error> {
     Ok(Value::from(dedup(all, true, None)?))
 }
 
+/// `x in b` of Python's fallback for a `b` that is not iterable: an error, unless `a` has no
+/// item to ask about.
+fn not_iterable(a: &Value, b: &Value) -> Result<Option<Value>, Error> {
+    if b.try_iter().is_ok() {
+        return Ok(None);
+    }
+    if items(a)?.is_empty() {
+        return Ok(Some(Value::from(Vec::<Value>::new())));
+    }
+    Err(crate::filters::core::fail(format!(
+        "argument of type '{}' is not iterable",
+        crate::filters::core::type_name(b)
+    )))
+}
+
 fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
+    if let Some(empty) = not_iterable(a, b)? {
+        return Ok(empty);
+    }
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.intersection(&y, &num_eq)));
     }
@@ -189,8 +207,30 @@ fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
 }
 
 fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
+    if let Some(empty) = not_iterable(a, b)? {
+        return Ok(empty);
+    }
     if let Some((x, y)) = num_sets(a, b)? {
         return Ok(to_list(&x.difference(&y, &num_eq)));
+    }
+    // Numbers less other hashable items (strings, None): the result is in the order of the
+    // numbers' set, the others only count in the size of `set(b)`.
+    let nums: Option<Vec<(i64, Num)>> = items(a)?.iter().map(num).collect();
+    let others = items(b)?;
+    let hashable = |v: &Value| !matches!(v.kind(), ValueKind::Seq | ValueKind::Map);
+    if let Some(nums) = nums
+        && others.iter().all(hashable)
+    {
+        let x = Set::from_items(nums, &num_eq);
+        let (b_nums, rest): (Vec<Value>, Vec<Value>) =
+            others.into_iter().partition(|v| num(v).is_some());
+        let y = Set::from_items(b_nums.iter().filter_map(num), &num_eq);
+        let distinct_rest = dedup(rest, true, None)?.len();
+        return Ok(to_list(&x.difference_sized(
+            &y,
+            y.len() + distinct_rest,
+            &num_eq,
+        )));
     }
     let (bs, fallback) = (items(b)?, falls_back(a, b)?);
     let mut kept = Vec::new();
