@@ -847,7 +847,7 @@ fn copy_remote_src_and_backup() {
         r#"- copy: {src: "{{ out }}/f", dest: "{{ out }}/g", remote_src: true, mode: "0600"}
 - copy: {content: "v2\n", dest: "{{ out }}/b", backup: true}
   register: bk
-- copy: {content: "{{ bk.backup_file | basename }}", dest: "{{ out }}/backup-name"}
+- copy: {content: "{{ bk.backup_file | default('none') | basename }}", dest: "{{ out }}/backup-name"}
 "#,
     ));
     p.file("out/f", "remote\n").file("out/b", "v1\n");
