@@ -77,47 +77,63 @@ pub(crate) fn is_cased(c: char) -> bool {
     c.is_lowercase() || c.is_uppercase() || is_titlecase(c)
 }
 
-/// A character's title case (Unicode's titlecase mapping): the upper case, except for the
-/// letters whose title case differs from it (digraphs, ligatures, `ß`, Greek with iota).
+/// A character's title case as Python's `str.title()`/`capitalize()` give it: the upper case,
+/// except for the 135 characters where Unicode's title case differs (digraphs, ligatures, `ß`,
+/// Greek with ypogegrammeni, Georgian Mkhedruli, which is its own title case).
 pub(crate) fn py_titlecase(c: char) -> String {
-    let special = match c {
-        'ß' => "Ss",
-        'ﬀ' => "Ff",
-        'ﬁ' => "Fi",
-        'ﬂ' => "Fl",
-        'ﬃ' => "Ffi",
-        'ﬄ' => "Ffl",
-        'ﬅ' | 'ﬆ' => "St",
-        'և' => "Եւ",
-        'ﬓ' => "Մն",
-        'ﬔ' => "Մե",
-        'ﬕ' => "Մի",
-        'ﬖ' => "Վն",
-        'ﬗ' => "Մխ",
-        'Ǆ' | 'ǅ' | 'ǆ' => "ǅ",
-        'Ǉ' | 'ǈ' | 'ǉ' => "ǈ",
-        'Ǌ' | 'ǋ' | 'ǌ' => "ǋ",
-        'Ǳ' | 'ǲ' | 'ǳ' => "ǲ",
-        'ᾳ' => "ᾼ",
-        'ῃ' => "ῌ",
-        'ῳ' => "ῼ",
-        'ᾲ' => "Ὰ\u{345}",
-        'ᾴ' => "Ά\u{345}",
-        'ᾷ' => "ᾼ\u{342}",
-        'ῂ' => "Ὴ\u{345}",
-        'ῄ' => "Ή\u{345}",
-        'ῇ' => "ῌ\u{342}",
-        'ῲ' => "Ὼ\u{345}",
-        'ῴ' => "Ώ\u{345}",
-        'ῷ' => "ῼ\u{342}",
-        // ᾀ..ᾇ, ᾐ..ᾗ, ᾠ..ᾧ title-case to ᾈ..ᾏ, ᾘ..ᾟ, ᾨ..ᾯ (which are their own).
+    let special: &[u32] = match c {
+        '\u{DF}' => &[0x53, 0x73],
+        '\u{1C4}' => &[0x1C5],
+        '\u{1C6}' => &[0x1C5],
+        '\u{1C7}' => &[0x1C8],
+        '\u{1C9}' => &[0x1C8],
+        '\u{1CA}' => &[0x1CB],
+        '\u{1CC}' => &[0x1CB],
+        '\u{1F1}' => &[0x1F2],
+        '\u{1F3}' => &[0x1F2],
+        '\u{587}' => &[0x535, 0x582],
+        '\u{1FB2}' => &[0x1FBA, 0x345],
+        '\u{1FB3}' => &[0x1FBC],
+        '\u{1FB4}' => &[0x386, 0x345],
+        '\u{1FB7}' => &[0x391, 0x342, 0x345],
+        '\u{1FC2}' => &[0x1FCA, 0x345],
+        '\u{1FC3}' => &[0x1FCC],
+        '\u{1FC4}' => &[0x389, 0x345],
+        '\u{1FC7}' => &[0x397, 0x342, 0x345],
+        '\u{1FF2}' => &[0x1FFA, 0x345],
+        '\u{1FF3}' => &[0x1FFC],
+        '\u{1FF4}' => &[0x38F, 0x345],
+        '\u{1FF7}' => &[0x3A9, 0x342, 0x345],
+        '\u{FB00}' => &[0x46, 0x66],
+        '\u{FB01}' => &[0x46, 0x69],
+        '\u{FB02}' => &[0x46, 0x6C],
+        '\u{FB03}' => &[0x46, 0x66, 0x69],
+        '\u{FB04}' => &[0x46, 0x66, 0x6C],
+        '\u{FB05}' => &[0x53, 0x74],
+        '\u{FB06}' => &[0x53, 0x74],
+        '\u{FB13}' => &[0x544, 0x576],
+        '\u{FB14}' => &[0x544, 0x565],
+        '\u{FB15}' => &[0x544, 0x56B],
+        '\u{FB16}' => &[0x54E, 0x576],
+        '\u{FB17}' => &[0x544, 0x56D],
+        '\u{1C5}'
+        | '\u{1C8}'
+        | '\u{1CB}'
+        | '\u{1F2}'
+        | '\u{10D0}'..='\u{10FA}'
+        | '\u{10FD}'..='\u{10FF}'
+        | '\u{1F88}'..='\u{1F8F}'
+        | '\u{1F98}'..='\u{1F9F}'
+        | '\u{1FA8}'..='\u{1FAF}'
+        | '\u{1FBC}'
+        | '\u{1FCC}'
+        | '\u{1FFC}' => return c.to_string(),
         '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
-            return char::from_u32(c as u32 + 8).map_or_else(String::new, String::from);
+            return char::from_u32(u32::from(c) + 8).map_or_else(String::new, String::from);
         }
-        c if is_titlecase(c) => return c.to_string(),
         _ => return c.to_uppercase().collect(),
     };
-    special.to_owned()
+    special.iter().filter_map(|&u| char::from_u32(u)).collect()
 }
 
 /// Python's `str.islower()`: some cased character, and none upper or title case.
@@ -353,6 +369,25 @@ fn list_method(value: &Value, method: &str, args: &[Value]) -> Result<Value, Err
 mod tests {
     use crate::Templates;
     use drover_types::{Templar, Value, Vars};
+
+    /// Python 3.11's `c.title()`.
+    #[test]
+    fn title_case_is_pythons() {
+        for (c, want) in [
+            ('a', "A"),
+            ('ß', "Ss"),
+            ('ǆ', "ǅ"),
+            ('ǅ', "ǅ"),
+            ('ﬃ', "Ffi"),
+            ('ა', "ა"),
+            ('ᾀ', "ᾈ"),
+            ('ᾷ', "\u{391}\u{342}\u{345}"),
+            ('և', "Եւ"),
+            ('1', "1"),
+        ] {
+            assert_eq!(super::py_titlecase(c), want, "{c}");
+        }
+    }
 
     /// Expected values from CPython 3.11's str methods.
     #[test]

@@ -493,61 +493,7 @@ pub(crate) fn py_capitalize(s: &str) -> String {
     let lower = s.to_lowercase();
     let first_lower: String = first.to_lowercase().collect();
     let rest = lower.strip_prefix(&first_lower).unwrap_or(&lower);
-    title_case(first) + rest
-}
-
-/// A character in title case, which is its upper case but for the characters Unicode gives
-/// a title case of their own: digraphs (ǅ), ligatures (ß → Ss, ﬁ → Fi), Greek letters with
-/// ypogegrammeni (ᾳ → ᾼ) and Georgian letters (which stay as they are).
-pub(crate) fn title_case(c: char) -> String {
-    let special = match c {
-        '\u{1C4}'..='\u{1C6}' => "\u{1C5}",
-        '\u{1C7}'..='\u{1C9}' => "\u{1C8}",
-        '\u{1CA}'..='\u{1CC}' => "\u{1CB}",
-        '\u{1F1}'..='\u{1F3}' => "\u{1F2}",
-        'ß' => "Ss",
-        'ﬀ' => "Ff",
-        'ﬁ' => "Fi",
-        'ﬂ' => "Fl",
-        'ﬃ' => "Ffi",
-        'ﬄ' => "Ffl",
-        'ﬅ' | 'ﬆ' => "St",
-        'և' => "Եւ",
-        'ﬓ' => "Մն",
-        'ﬔ' => "Մե",
-        'ﬕ' => "Մի",
-        'ﬖ' => "Վն",
-        'ﬗ' => "Մխ",
-        '\u{1FB2}' => "\u{1FBA}\u{345}",
-        '\u{1FB4}' => "\u{386}\u{345}",
-        '\u{1FC2}' => "\u{1FCA}\u{345}",
-        '\u{1FC4}' => "\u{389}\u{345}",
-        '\u{1FF2}' => "\u{1FFA}\u{345}",
-        '\u{1FF4}' => "\u{38F}\u{345}",
-        '\u{1FB7}' => "\u{391}\u{342}\u{345}",
-        '\u{1FC7}' => "\u{397}\u{342}\u{345}",
-        '\u{1FF7}' => "\u{3A9}\u{342}\u{345}",
-        _ => "",
-    };
-    if !special.is_empty() {
-        return special.to_owned();
-    }
-    let code = u32::from(c);
-    let single = match code {
-        // ᾀ-ᾇ, ᾐ-ᾗ, ᾠ-ᾧ: their title case is ᾈ-ᾏ... (the upper case is two letters).
-        0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(code + 8),
-        0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC => Some(c),
-        0x1FB3 => Some('\u{1FBC}'),
-        0x1FC3 => Some('\u{1FCC}'),
-        0x1FF3 => Some('\u{1FFC}'),
-        // Georgian Mkhedruli: upper case is Mtavruli, title case the letter itself.
-        0x10D0..=0x10FA | 0x10FD..=0x10FF => Some(c),
-        _ => None,
-    };
-    match single {
-        Some(t) => t.to_string(),
-        None => c.to_uppercase().collect(),
-    }
+    crate::pycompat::py_titlecase(first) + rest
 }
 
 /// Python's `str.title()`: a letter after a non-letter is upper-cased, the rest lower-cased.
