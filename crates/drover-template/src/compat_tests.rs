@@ -1308,3 +1308,51 @@ fn inline_if_without_else_prints_nothing() {
     // A plain undefined variable is still an error when printed.
     assert!(t.render("[{{ nope }}]", &v).is_err());
 }
+
+/// Corners the fuzzer's 100,000-case run found (values from ansible-core 2.19's templar).
+#[test]
+fn long_fuzz_run_corners() {
+    let t = Templates::new();
+    let v = Vars::new();
+    let r = |s: &str| t.render(s, &v).map_err(|e| e.message().to_owned());
+    for (src, want) in [
+        ("{{ nope | type_debug }}", Value::from("UndefinedMarker")),
+        ("{{ 8 | root('3') | round(6) }}", Value::from(2.0)),
+        ("{{ false | root }}", Value::from(0.0)),
+        (
+            "{{ [3, 1.5, true] | sort }}",
+            serde_json::json!([true, 1.5, 3]),
+        ),
+        (
+            "{{ {'a': 1} | dict2items(key_name='k', value_name='v') }}",
+            serde_json::json!([{"k": "a", "v": 1}]),
+        ),
+        (
+            "{{ [{'a': 1}, {'b': 2}] | map(attribute='a', default=5) | list }}",
+            serde_json::json!([1, 5]),
+        ),
+    ] {
+        assert_eq!(r(src), Ok(want), "{src}");
+    }
+    for (src, why) in [
+        (
+            "{{ {'a': 1} | dict2items(key_name=[1]) }}",
+            "unhashable type: 'list'",
+        ),
+        (
+            "{{ [] | subelements({}) }}",
+            "subelements must be a list or a string",
+        ),
+        (
+            "{{ ['x'] | subelements('a', skip_missing=true) }}",
+            "should point to a dictionary",
+        ),
+        (
+            "{{ [{'a': 1}, {'b': 2}] | map(attribute='a', default=none) | list }}",
+            "has no attribute 'a'",
+        ),
+    ] {
+        let err = r(src).expect_err(src);
+        assert!(err.contains(why), "{src}: {err}");
+    }
+}

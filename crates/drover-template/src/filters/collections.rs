@@ -228,9 +228,10 @@ fn merge_values(x: &Value, y: &Value, recursive: bool, list_merge: &str) -> Resu
 }
 
 fn dict2items(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let key_name: Option<String> = kwargs.get("key_name")?;
-    let value_name: Option<String> = kwargs.get("value_name")?;
+    let key_name: Option<Value> = kwargs.get("key_name")?;
+    let value_name: Option<Value> = kwargs.get("value_name")?;
     kwargs.assert_all_used()?;
+
     if value.kind() != ValueKind::Map {
         return Err(fail(format!(
             "dict2items requires a dictionary, got {} instead.",
@@ -238,15 +239,18 @@ fn dict2items(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
         )));
     }
     let (k, v) = (
-        key_name.unwrap_or_else(|| "key".into()),
-        value_name.unwrap_or_else(|| "value".into()),
+        key_name.unwrap_or_else(|| Value::from("key")),
+        value_name.unwrap_or_else(|| Value::from("value")),
     );
     let mut out = Vec::new();
     for key in value.try_iter()? {
+        // Each item is a dict built with the names as keys: only then must they be hashable.
+        super::pytypes::hashable(&k)?;
+        super::pytypes::hashable(&v)?;
         let item = value.get_item(&key)?;
         out.push(crate::convert::map_value([
-            (Value::from(k.as_str()), key),
-            (Value::from(v.as_str()), item),
+            (k.clone(), key),
+            (v.clone(), item),
         ]));
     }
     Ok(Value::from(out))
@@ -372,7 +376,10 @@ pub(crate) fn py_order(a: &Value, b: &Value, case_sensitive: bool) -> Result<Ord
             Ok(match (int(a), int(b)) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 _ => {
-                    let f = |v: &Value| f64::try_from(v.clone()).unwrap_or(f64::NAN);
+                    let f = |v: &Value| match int(v) {
+                        Some(i) => i as f64,
+                        None => f64::try_from(v.clone()).unwrap_or(f64::NAN),
+                    };
                     f(a).partial_cmp(&f(b)).unwrap_or(Ordering::Equal)
                 }
             })
@@ -837,9 +844,15 @@ fn subelements(obj: &Value, path: &Value, skip_missing: Option<bool>) -> Result<
         ValueKind::Seq | ValueKind::Iterable => items(obj)?,
         _ => return Err(fail("obj must be a list of dicts or a nested dict")),
     };
-    let keys: Vec<String> = match path.as_str() {
-        Some(s) => s.split('.').map(str::to_owned).collect(),
-        None => items(path)?.iter().map(py_str).collect(),
+    let keys: Vec<String> = match path.kind() {
+        ValueKind::String => path
+            .as_str()
+            .unwrap_or_default()
+            .split('.')
+            .map(str::to_owned)
+            .collect(),
+        ValueKind::Seq => items(path)?.iter().map(py_str).collect(),
+        _ => return Err(fail("subelements must be a list or a string")),
     };
     let mut out = Vec::new();
     for element in elements {
@@ -1047,7 +1060,10 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Vec
         if args[0].get_attr("attribute")?.is_none() {
             return items(&value);
         }
-        let no_default = args[0].get_attr("default").is_ok_and(|d| d.is_undefined());
+        // Jinja's attribute getter takes a None default as no default.
+        let no_default = args[0]
+            .get_attr("default")
+            .is_ok_and(|d| d.is_undefined() || d.is_none());
         if no_default && let Some(attr) = args[0].get_attr("attribute")?.as_str() {
             super::attrs::every_item_has(&value, attr)?;
         }

@@ -480,6 +480,10 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
 }
 
 fn type_debug(value: &Value) -> &'static str {
+    // ansible-core 2.19's undefined values are markers.
+    if value.is_undefined() {
+        return "UndefinedMarker";
+    }
     type_name(value)
 }
 

@@ -10,8 +10,20 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 pub(crate) fn register(env: &mut Registry) {
     env.add_filter("log", log);
     env.add_filter("pow", |x: &Value, y: &Value| py_pow(real(x)?, real(y)?));
-    env.add_filter("root", |x: f64, base: Option<f64>| {
-        let b = base.unwrap_or(2.0);
+    env.add_filter("root", |x: &Value, base: Option<Value>| {
+        // math.sqrt(x) / math.pow(x, 1.0 / float(base)): the base may be a numeric string.
+        let x = real(x)?;
+        let b = match base {
+            None => 2.0,
+            Some(b) if b.kind() == ValueKind::String => {
+                let text = b.as_str().unwrap_or_default();
+                text.trim()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .map_err(|_| fail(format!("could not convert string to float: '{text}'")))?
+            }
+            Some(b) => real(&b)?,
+        };
         if b == 2.0 {
             if x < 0.0 {
                 return Err(fail("math domain error"));
