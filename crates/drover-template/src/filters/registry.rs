@@ -42,17 +42,7 @@ impl<'e> Registry<'e> {
             self.env.add_filter(name, f);
             return;
         }
-        let inner = Value::from_function(f);
-        self.env.add_filter(
-            name,
-            move |state: &mut State, args: Rest<ValueOrKwargs>| -> Result<Value, Error> {
-                let args: Vec<Value> = args.0.into_iter().map(Value::from).collect();
-                match first_undefined(&args) {
-                    Some(undefined) => Ok(undefined),
-                    None => inner.call(state, &args),
-                }
-            },
-        );
+        self.env.add_filter(name, guarded(f, Ok));
     }
 
     pub(crate) fn add_test<N, F, Rv, Args>(&mut self, name: N, f: F)
@@ -67,16 +57,9 @@ impl<'e> Registry<'e> {
             self.env.add_test(name, f);
             return;
         }
-        let inner = Value::from_function(f);
         self.env.add_test(
             name,
-            move |state: &mut State, args: Rest<ValueOrKwargs>| -> Result<Value, Error> {
-                let args: Vec<Value> = args.0.into_iter().map(Value::from).collect();
-                match first_undefined(&args) {
-                    Some(undefined) => Err(undefined_error(&undefined)),
-                    None => inner.call(state, &args),
-                }
-            },
+            guarded(f, |undefined| Err(undefined_error(&undefined))),
         );
     }
 
@@ -88,6 +71,27 @@ impl<'e> Registry<'e> {
         Args: for<'a> FunctionArgs<'a>,
     {
         self.env.add_function(name, f);
+    }
+}
+
+/// `f` behind ansible-core's rule: when an argument is undefined, `f` is not called and the
+/// call gives `on_undefined(that value)`.
+fn guarded<F, Rv, Args>(
+    f: F,
+    on_undefined: fn(Value) -> Result<Value, Error>,
+) -> impl Fn(&mut State, Rest<ValueOrKwargs>) -> Result<Value, Error> + Send + Sync + 'static
+where
+    F: Function<Rv, Args>,
+    Rv: FunctionResult,
+    Args: for<'a> FunctionArgs<'a>,
+{
+    let inner = Value::from_function(f);
+    move |state: &mut State, args: Rest<ValueOrKwargs>| {
+        let args: Vec<Value> = args.0.into_iter().map(Value::from).collect();
+        match first_undefined(&args) {
+            Some(undefined) => on_undefined(undefined),
+            None => inner.call(state, &args),
+        }
     }
 }
 
