@@ -12,7 +12,12 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub(crate) struct Scope<'p> {
     keywords: Keywords,
+    /// Role defaults of the roles around the task, below the inventory.
+    pub(crate) low: Vec<Arc<Layer>>,
+    /// Role vars, block and task `vars`, outer to inner.
     pub(crate) vars: Vec<Arc<Layer>>,
+    /// Role and include parameters and the role's magic (`role_name`...), above facts.
+    pub(crate) high: Vec<Arc<Layer>>,
     tags: Vec<String>,
     /// Inside the `block` part of a block that has a `rescue`: a failure counts as rescued.
     pub(crate) rescuable: bool,
@@ -69,7 +74,9 @@ impl<'p> Scope<'p> {
         // Play `vars` are not a scope layer: they rank below `vars_files` (see `vars::task_vars`).
         Scope {
             keywords,
+            low: Vec::new(),
             vars: Vec::new(),
+            high: Vec::new(),
             tags: play.common.tags.clone(),
             rescuable: false,
             _play: std::marker::PhantomData,
@@ -83,6 +90,34 @@ impl<'p> Scope<'p> {
         scope.vars.push(common.vars.clone());
         scope.tags.extend(common.tags.iter().cloned());
         scope.rescuable = rescuable || self.rescuable;
+        scope
+    }
+
+    /// The scope inside `block`: its keywords, and the variables of its role and its import.
+    pub(crate) fn enter(&self, block: &'p Block, rescuable: bool) -> Self {
+        let mut scope = self.child(&block.common, rescuable);
+        if let Some(role) = &block.role {
+            scope.low.push(role.defaults.clone());
+            // Role vars rank below block vars: the role's own go before the block's.
+            let at = scope.vars.len() - 1;
+            scope.vars.insert(at, role.vars.clone());
+            scope.high.push(role.params.clone());
+            scope.high.push(role.magic.clone());
+        }
+        if let Some(params) = &block.params {
+            scope.high.push(params.clone());
+        }
+        scope
+    }
+
+    /// The scope of tasks an include brings in: the include's own keywords are not inherited
+    /// (only its `apply`), its variables are include parameters.
+    pub(crate) fn included(&self, apply: Option<&'p Common>, params: Vec<Arc<Layer>>) -> Self {
+        let mut scope = match apply {
+            Some(common) => self.child(common, false),
+            None => self.clone(),
+        };
+        scope.high.extend(params);
         scope
     }
 
@@ -113,12 +148,14 @@ impl<'r> Runner<'r> {
         state: &mut PlayState<'p>,
         items: &'p [TaskItem],
         scope: &Scope<'p>,
-    ) {
+    ) where
+        'r: 'p,
+    {
         let hosts = state.hosts.clone();
         self.run_items_on(state, items, scope, &hosts).await;
     }
 
-    fn run_items_on<'a, 'p>(
+    pub(crate) fn run_items_on<'a, 'p>(
         &'a mut self,
         state: &'a mut PlayState<'p>,
         items: &'p [TaskItem],
@@ -127,6 +164,7 @@ impl<'r> Runner<'r> {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>
     where
         'p: 'a,
+        'r: 'p,
     {
         Box::pin(async move {
             for item in items {
@@ -147,6 +185,9 @@ impl<'r> Runner<'r> {
                         }
                         let task_scope = scope.with_task_vars(task);
                         self.run_task(state, task, &task_scope, hosts, false).await;
+                        if task.include.is_some() {
+                            self.run_included(state, task, scope).await;
+                        }
                     }
                     TaskItem::Block(block) => self.run_block(state, block, scope, hosts).await,
                 }
@@ -160,7 +201,9 @@ impl<'r> Runner<'r> {
         block: &'p Block,
         scope: &Scope<'p>,
         hosts: &[String],
-    ) {
+    ) where
+        'r: 'p,
+    {
         let entered: Vec<String> = hosts
             .iter()
             .filter(|h| self.hosts[*h].standing.active())
@@ -169,7 +212,7 @@ impl<'r> Runner<'r> {
         if entered.is_empty() {
             return;
         }
-        let body = scope.child(&block.common, !block.rescue.is_empty());
+        let body = scope.enter(block, !block.rescue.is_empty());
         self.run_items_on(state, &block.block, &body, &entered)
             .await;
 
@@ -178,7 +221,7 @@ impl<'r> Runner<'r> {
             .filter(|h| self.hosts[*h].standing.failed_in_play())
             .cloned()
             .collect();
-        let plain = scope.child(&block.common, false);
+        let plain = scope.enter(block, false);
         if !block.rescue.is_empty() && !failed.is_empty() {
             for host in &failed {
                 if let Some(s) = self.hosts.get_mut(host) {

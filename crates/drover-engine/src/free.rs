@@ -23,7 +23,10 @@ impl Reporter for Buffer {
 impl<'r> Runner<'r> {
     /// Runs `pre_tasks`, `tasks`, `post_tasks` and their handlers on every host of the batch,
     /// each host on its own.
-    pub(crate) async fn run_free<'p>(&mut self, state: &PlayState<'p>, root: &Scope<'p>) {
+    pub(crate) async fn run_free<'p>(&mut self, state: &PlayState<'p>, root: &Scope<'p>)
+    where
+        'r: 'p,
+    {
         let play = state.play;
         let mut buffers: Vec<Buffer> = state.hosts.iter().map(|_| Buffer::default()).collect();
         // The other hosts' variables and facts as they are now: each runner sees its own host
@@ -49,7 +52,10 @@ impl<'r> Runner<'r> {
                 peers: peers.clone(),
                 run_layers: self.run_layers.clone(),
                 names: self.names.clone(),
-                search_paths: self.search_paths.clone(),
+                loaded: self.loaded,
+                include_cache: self.include_cache.clone(),
+                include_hits: Vec::new(),
+                play_dir: self.play_dir.clone(),
                 start_at: self.start_at.clone(),
                 said_facts: true,
                 playbook: self.playbook,

@@ -16,6 +16,7 @@ mod error;
 mod free;
 mod glob;
 mod host;
+mod include;
 mod loops;
 mod play;
 mod repr;
@@ -63,6 +64,8 @@ pub struct RunConfig {
     pub connection: Option<String>,
     /// The controller's environment, for `lookup('env')` (read by the binary, not here).
     pub controller_env: Vec<(String, String)>,
+    /// Where roles are looked for, for `include_tasks`/`include_role` loaded at run time.
+    pub load_options: drover_playbook::LoadOptions,
 }
 
 /// Become settings from the command line.

@@ -42,7 +42,15 @@ pub(crate) struct Runner<'r> {
     pub(crate) run_layers: Arc<RunLayers>,
     /// Every host's name, in inventory order (what `hostvars` lists).
     pub(crate) names: Arc<Vec<String>>,
-    pub(crate) search_paths: Vec<PathBuf>,
+    /// Task files `include_tasks` and `include_role` loaded as the run goes (names that were
+    /// templates), kept for the whole run.
+    pub(crate) loaded: &'r crate::include::Loaded,
+    /// Those files by path (and role), so each is read once.
+    pub(crate) include_cache: HashMap<(PathBuf, Option<PathBuf>), &'r [TaskItem]>,
+    /// What the include task being recorded brought in, host by host.
+    pub(crate) include_hits: Vec<crate::include::Hit>,
+    /// The directory of the play in progress (`playbook_dir`).
+    pub(crate) play_dir: PathBuf,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
     /// The playbook being run.
@@ -61,6 +69,8 @@ pub(crate) struct PlayState<'p> {
     pub(crate) magic: PlayMagic,
     /// Play `vars`: the play's own, then those of its `vars` keyword.
     pub(crate) play_vars: [Arc<Layer>; 2],
+    /// Its public roles' variables.
+    pub(crate) roles: PlayRoles,
     pub(crate) force_handlers: bool,
     /// `any_errors_fatal` on the play.
     pub(crate) any_errors_fatal: bool,
@@ -77,6 +87,13 @@ pub(crate) struct PlayState<'p> {
     pub(crate) revived: Vec<String>,
 }
 
+/// The defaults and vars of a play's public roles, which every task of the play sees.
+#[derive(Clone, Default)]
+pub(crate) struct PlayRoles {
+    pub(crate) defaults: Vec<Arc<Layer>>,
+    pub(crate) vars: Vec<Arc<Layer>>,
+}
+
 /// Magic variables of the play that change as it runs.
 #[derive(Clone)]
 pub(crate) struct PlayMagic {
@@ -90,14 +107,21 @@ pub(crate) async fn run_playbook(
     config: &RunConfig,
     runtime: Runtime<'_>,
 ) -> Result<Summary, Error> {
+    let loaded = crate::include::Loaded::default();
     let first = config.playbooks.first().ok_or(Error::NoPlaybook)?;
-    let search_paths = vec![first.dir.clone()];
     let forks = Arc::new(Semaphore::new(config.forks.max(1)));
     let start_at = config.start_at_task.clone();
     let names = config.inventory.hosts();
+    let mut modules = runtime.modules;
+    for include in [
+        &crate::include::INCLUDE_TASKS,
+        &crate::include::INCLUDE_ROLE,
+    ] {
+        modules.insert(include.name(), include as &dyn Module);
+    }
     let mut runner = Runner {
         config,
-        modules: runtime.modules,
+        modules,
         connector: runtime.connector,
         reporter: runtime.reporter,
         templates: Arc::new(Templates::new().with_controller_env(config.controller_env.clone())),
@@ -110,9 +134,12 @@ pub(crate) async fn run_playbook(
                 .collect(),
         ),
         peers: None,
-        run_layers: Arc::new(run_layers(config, first)),
+        run_layers: Arc::new(run_layers(config, &first.dir)),
         names: Arc::new(names),
-        search_paths,
+        loaded: &loaded,
+        include_cache: HashMap::new(),
+        include_hits: Vec::new(),
+        play_dir: first.dir.clone(),
         start_at,
         said_facts: false,
         abort: false,
@@ -125,8 +152,7 @@ pub(crate) async fn run_playbook(
     // each playbook ends with a recap of the totals so far, as ansible-playbook does.
     'playbooks: for playbook in &config.playbooks {
         runner.playbook = playbook;
-        runner.search_paths = vec![playbook.dir.clone()];
-        runner.run_layers = Arc::new(run_layers(config, playbook));
+        runner.run_layers = Arc::new(run_layers(config, &playbook.dir));
         for play in &playbook.plays {
             if let Err(err) = runner.run_play(play).await {
                 result = Err(err);
@@ -180,11 +206,11 @@ pub(crate) async fn run_playbook(
 }
 
 /// The layers every host shares while `playbook` runs.
-fn run_layers(config: &RunConfig, playbook: &drover_playbook::Playbook) -> RunLayers {
+fn run_layers(config: &RunConfig, dir: &std::path::Path) -> RunLayers {
     RunLayers::new(
         &config.extra_vars,
         config.inventory.groups(),
-        &playbook.dir.display().to_string(),
+        &dir.display().to_string(),
         config.check,
         config.diff,
     )
@@ -193,6 +219,11 @@ fn run_layers(config: &RunConfig, playbook: &drover_playbook::Playbook) -> RunLa
 impl<'r> Runner<'r> {
     async fn run_play(&mut self, play: &'r Play) -> Result<(), Error> {
         let config = self.config;
+        // An imported playbook's plays have their own `playbook_dir`, as in Ansible.
+        self.play_dir = play.dir.clone();
+        if self.run_layers.playbook_dir() != play.dir {
+            self.run_layers = Arc::new(run_layers(config, &play.dir));
+        }
         let play_level = self.play_level_vars(play);
         let pattern = match self.play_keyword(
             play,
@@ -287,6 +318,10 @@ impl<'r> Runner<'r> {
                 play_batch: selected.clone(),
             },
             play_vars: [play.vars.clone(), play.common.vars.clone()],
+            roles: PlayRoles {
+                defaults: play.roles.iter().map(|r| r.defaults.clone()).collect(),
+                vars: play.roles.iter().map(|r| r.vars.clone()).collect(),
+            },
             force_handlers: self.play_flag(
                 play,
                 "force_handlers",
@@ -424,7 +459,7 @@ impl<'r> Runner<'r> {
                     },
                     other => other.to_string(),
                 };
-                let full = self.playbook.dir.join(&path);
+                let full = state.play.dir.join(&path);
                 let data = load_yaml_vars(&full).map_err(|message| Error::VarsFile {
                     span: state.play.span.clone(),
                     path: path.clone(),
@@ -495,7 +530,10 @@ impl<'r> Runner<'r> {
         f(&TaskLayers {
             run: &self.run_layers,
             play_vars: &state.play_vars,
+            play_roles: &state.roles,
+            low: &scope.low,
             scope: &scope.vars,
+            high: &scope.high,
             play_magic,
             hostvars,
         })
@@ -548,7 +586,7 @@ impl<'r> Runner<'r> {
         };
         self.refresh_magic(state);
         let keywords = scope.keywords_for(task);
-        let display = self.task_title(state, task);
+        let display = self.task_title(state, task, scope);
         self.reporter.event(&Event::TaskStart {
             name: display,
             handler,
@@ -652,6 +690,7 @@ impl<'r> Runner<'r> {
         all_vars: Vec<Vars>,
         throttle: Option<usize>,
     ) -> Vec<HostRun> {
+        let search_paths = task.search_paths(&self.play_dir);
         let inventory = &self.config.inventory;
         let host_vars = move |name: &str| inventory.host_vars(name).map;
         let env = TaskEnv {
@@ -661,7 +700,7 @@ impl<'r> Runner<'r> {
             keywords,
             check: self.config.check,
             diff: self.config.diff,
-            search_paths: &self.search_paths,
+            search_paths: &search_paths,
             connector: self.connector,
             verbosity: self.config.verbosity,
             become_defaults: &self.config.become_defaults,
@@ -691,6 +730,24 @@ impl<'r> Runner<'r> {
 
     /// Applies one host's run: events, stats, register, facts, notifications, failure.
     fn record(&mut self, task: &Task, scope: &Scope<'_>, host: &str, run: HostRun) {
+        if task.include.is_some() && self.record_include(task, host, &run) {
+            self.share_result(task, host, &run.result);
+            if let (Some(conn), Some(state)) = (run.conn, self.hosts.get_mut(host)) {
+                state.conn = Some(conn);
+            }
+            return;
+        }
+        self.record_plain(task, scope, host, run);
+    }
+
+    /// [`Runner::record`] for every result but an include's.
+    pub(crate) fn record_plain(
+        &mut self,
+        task: &Task,
+        scope: &Scope<'_>,
+        host: &str,
+        run: HostRun,
+    ) {
         let HostRun {
             items,
             mut result,
@@ -862,26 +919,35 @@ impl<'r> Runner<'r> {
             .with(self.run_layers.extra.clone());
         vars.set(
             "playbook_dir",
-            self.playbook.dir.display().to_string().into(),
+            play.dir.display().to_string().into(),
             Trust::Data,
         );
         vars
     }
 
-    fn task_title(&self, state: &PlayState<'_>, task: &Task) -> String {
-        let Some(name) = &task.name else {
-            return task.action.clone();
+    /// The name in a task's banner: templated with what is known without a host (play vars,
+    /// extra vars, role and include parameters); a role's task is `role : name`.
+    fn task_title(&self, state: &PlayState<'_>, task: &Task, scope: &Scope<'_>) -> String {
+        let name = match &task.name {
+            None => task.action.clone(),
+            Some(name) if !Templates::is_template(name) => name.clone(),
+            Some(name) => {
+                let mut vars = self.play_level_vars(state.play);
+                for layer in &scope.high {
+                    vars.push(layer.clone());
+                }
+                match self
+                    .templates
+                    .render_value(&Value::String(name.clone()), &vars)
+                {
+                    Ok(Value::String(s)) => s,
+                    _ => name.clone(),
+                }
+            }
         };
-        if !Templates::is_template(name) {
-            return name.clone();
-        }
-        let vars = self.play_level_vars(state.play);
-        match self
-            .templates
-            .render_value(&Value::String(name.clone()), &vars)
-        {
-            Ok(Value::String(s)) => s,
-            _ => name.clone(),
+        match &task.role {
+            Some(role) => format!("{} : {name}", role.name),
+            None => name,
         }
     }
 
@@ -900,7 +966,7 @@ impl<'r> Runner<'r> {
             .trim()
             .to_owned();
         let keywords = scope.keywords_for(task);
-        let title = self.task_title(state, task);
+        let title = self.task_title(state, task, scope);
         self.reporter.event(&Event::TaskStart {
             name: title,
             handler: false,
@@ -1013,7 +1079,6 @@ impl<'r> Runner<'r> {
                 .iter()
                 .map(|h| (h.task, h.scope.clone()))
                 .collect();
-            let names: Vec<Vec<String>> = handlers.iter().map(|(t, _)| handler_names(t)).collect();
             // Which handlers (by index) each host has been notified for. A notification marks
             // every handler it names at once, as Ansible does; one no handler has goes away.
             let mut flagged: HashMap<String, std::collections::BTreeSet<usize>> = HashMap::new();
@@ -1025,10 +1090,8 @@ impl<'r> Runner<'r> {
                             continue;
                         };
                         for name in std::mem::take(&mut s.notified) {
-                            for (index, names) in names.iter().enumerate() {
-                                if names.contains(&name) {
-                                    flagged.entry(h.clone()).or_default().insert(index);
-                                }
+                            for index in notified_handlers(&handlers, &name) {
+                                flagged.entry(h.clone()).or_default().insert(index);
                             }
                         }
                     }
@@ -1058,10 +1121,28 @@ impl<'r> Runner<'r> {
     }
 }
 
-fn handler_names(task: &Task) -> Vec<String> {
-    let mut names: Vec<String> = task.name.iter().cloned().collect();
-    names.extend(task.listen.iter().cloned());
-    names
+/// Which of `handlers` a notification of `name` marks: the last one defined with that name
+/// (as `name` or `role : name`; a later handler of the same name replaces an earlier one, as
+/// in Ansible), and every handler that listens to it.
+fn notified_handlers(handlers: &[(&Task, Scope<'_>)], name: &str) -> Vec<usize> {
+    let mut marked: Vec<usize> = handlers
+        .iter()
+        .rposition(|(task, _)| task.handler_names().iter().any(|n| n == name))
+        .into_iter()
+        .collect();
+    for (index, (task, _)) in handlers.iter().enumerate() {
+        let listens = task.listen.iter().any(|topic| {
+            topic == name
+                || task
+                    .role
+                    .as_ref()
+                    .is_some_and(|r| format!("{} : {topic}", r.name) == name)
+        });
+        if listens && !marked.contains(&index) {
+            marked.push(index);
+        }
+    }
+    marked
 }
 
 fn collect_handlers<'p>(items: &'p [TaskItem], scope: &Scope<'p>, out: &mut Vec<Handler<'p>>) {
@@ -1072,7 +1153,7 @@ fn collect_handlers<'p>(items: &'p [TaskItem], scope: &Scope<'p>, out: &mut Vec<
                 scope: scope.clone(),
             }),
             TaskItem::Block(block) => {
-                let inner = scope.child(&block.common, false);
+                let inner = scope.enter(block, false);
                 collect_handlers(&block.block, &inner, out);
                 collect_handlers(&block.rescue, &inner, out);
                 collect_handlers(&block.always, &inner, out);

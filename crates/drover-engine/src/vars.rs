@@ -1,11 +1,11 @@
 //! The variables a task sees, as a stack of shared layers in Ansible's precedence.
 //!
-//! Lowest first: defaults (`ansible_facts: {}`), inventory (group and host vars, `group_vars/`,
-//! `host_vars/`), play `vars`, `vars_files`, block vars (outer to inner), task vars,
-//! `include_vars`, facts and registered results, extra vars, then the magic variables Ansible
-//! always sets (the run's, the play's and the host's own). The ladder leaves room for what
-//! roles and includes add (role defaults just above the defaults, role vars and include params
-//! between task vars and `include_vars`): a new rung is one more layer, not a new merge.
+//! Lowest first: defaults (`ansible_facts: {}`), role defaults (the play's public roles', then
+//! the task's own roles'), inventory (group and host vars, `group_vars/`, `host_vars/`), play
+//! `vars`, `vars_files`, role vars (the play's public roles', then the task's own), block vars
+//! (outer to inner), task vars, `include_vars`, facts and registered results, role and include
+//! parameters, extra vars, then the magic variables Ansible always sets (the run's, the play's
+//! and the host's own). Each rung is one more layer, not a new merge.
 //!
 //! Every layer is an `Arc` that many hosts and tasks share: the inventory layer of a host lives
 //! as long as the run, play and block vars as long as the playbook, the run's magic for the run,
@@ -140,8 +140,14 @@ pub(crate) struct TaskLayers<'a> {
     pub(crate) run: &'a RunLayers,
     /// Play `vars` (both the play's own and those given as a keyword).
     pub(crate) play_vars: &'a [Arc<Layer>],
-    /// Block and task `vars`, outer to inner.
+    /// The defaults and vars of the play's public roles (`roles:`, `import_role`).
+    pub(crate) play_roles: &'a crate::play::PlayRoles,
+    /// Role defaults around the task.
+    pub(crate) low: &'a [Arc<Layer>],
+    /// Role vars, block and task `vars`, outer to inner.
     pub(crate) scope: &'a [Arc<Layer>],
+    /// Role and include parameters, the role's magic.
+    pub(crate) high: &'a [Arc<Layer>],
     pub(crate) play_magic: &'a Arc<Layer>,
     pub(crate) hostvars: &'a Arc<Hostvars>,
 }
@@ -151,22 +157,38 @@ impl TaskLayers<'_> {
     pub(crate) fn view(&self, host: &HostLayers) -> Vars {
         let mut vars = Vars::new();
         vars.push(self.run.defaults.clone());
+        for layer in self.play_roles.defaults.iter().chain(self.low) {
+            vars.push(layer.clone());
+        }
         vars.push(host.inventory.clone());
         for layer in self.play_vars {
             vars.push(layer.clone());
         }
         vars.push(host.vars_files.clone());
-        for layer in self.scope {
+        for layer in self.play_roles.vars.iter().chain(self.scope) {
             vars.push(layer.clone());
         }
         vars.push(host.included.clone());
         vars.push(host.facts.clone());
+        for layer in self.high {
+            vars.push(layer.clone());
+        }
         vars.push(self.run.extra.clone());
         vars.push(self.run.magic.clone());
         vars.push(self.play_magic.clone());
         vars.push(host.magic.clone());
         vars.set_hostvars(self.hostvars.clone());
         vars
+    }
+}
+
+impl RunLayers {
+    /// The `playbook_dir` these layers were made for.
+    pub(crate) fn playbook_dir(&self) -> std::path::PathBuf {
+        match self.magic.map.get("playbook_dir") {
+            Some(Value::String(dir)) => dir.into(),
+            _ => std::path::PathBuf::new(),
+        }
     }
 }
 
@@ -262,10 +284,17 @@ mod tests {
         let play_vars = [layer(json!({"x": "play", "pv": 1}))];
         let scope = [layer(json!({"x": "block"})), layer(json!({"x": "task"}))];
         let magic = play_magic("p", &[], &[], &[]);
+        let roles = crate::play::PlayRoles {
+            defaults: vec![layer(json!({"x": "role default", "rd": 1}))],
+            vars: vec![layer(json!({"rv": 1}))],
+        };
         let task = TaskLayers {
             run: &run,
             play_vars: &play_vars,
+            play_roles: &roles,
+            low: &[],
             scope: &scope,
+            high: &[],
             play_magic: &magic,
             hostvars: &hostvars,
         };
@@ -279,6 +308,24 @@ mod tests {
         };
         assert_eq!(no_extra.view(&a).get("x"), Some(&json!("task")));
         assert_eq!(no_extra.view(&b).get("x"), Some(&json!("fact")));
+        assert_eq!(no_extra.view(&a).get("rd"), Some(&json!(1)));
+        assert_eq!(no_extra.view(&a).get("rv"), Some(&json!(1)));
+        // Role and include parameters outrank facts; extra vars outrank them.
+        let params = [layer(json!({"x": "param"}))];
+        let with_params = TaskLayers {
+            high: &params,
+            ..no_extra
+        };
+        assert_eq!(with_params.view(&b).get("x"), Some(&json!("param")));
+        assert_eq!(
+            TaskLayers {
+                high: &params,
+                ..task
+            }
+            .view(&b)
+            .get("x"),
+            Some(&json!("extra"))
+        );
         // hostvars: no play vars, no vars_files, no task vars.
         let hb = va.hostvars().and_then(|h| h.host("b")).expect("b");
         assert_eq!(hb.get("x"), Some(&json!("extra")));

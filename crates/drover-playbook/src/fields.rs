@@ -2,6 +2,7 @@
 //! keywords every level shares ([`Common`]). Values Ansible templates at run time are kept as
 //! [`Value`]s; only literal values are checked here (a template can only be checked per host).
 
+use crate::context::Context;
 use crate::error::{Error, Reporter};
 use crate::keywords::is_identifier;
 use crate::{BecomeKeywords, Common};
@@ -17,11 +18,13 @@ pub(crate) fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
-/// The state of one load: the module lookup, error reporting and warnings.
+/// The state of one file's load: the module lookup, error reporting for the file, warnings,
+/// and the [`Context`] that goes on to the files it imports.
 pub(crate) struct Loader<'a> {
     pub(crate) modules: Modules<'a>,
     pub(crate) report: Reporter,
     pub(crate) warnings: Vec<String>,
+    pub(crate) ctx: Context,
 }
 
 /// A mapping's entries, or an error naming `what` the node should have been.

@@ -36,6 +36,7 @@ pub(crate) const PLAY: &[&str] = &[
     "tasks",
     "post_tasks",
     "handlers",
+    "roles",
     "strategy",
     "serial",
     "max_fail_percentage",
@@ -45,7 +46,6 @@ pub(crate) const PLAY: &[&str] = &[
 
 /// Play keywords Ansible has and drover does not do yet.
 pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
-    "roles",
     "vars_prompt",
     "module_defaults",
     "become_exe",
@@ -134,7 +134,8 @@ pub(crate) const LOOP_CONTROL: &[&str] = &["loop_var", "index_var", "label", "pa
 /// `loop_control` keys Ansible has and drover does not do yet.
 pub(crate) const LOOP_CONTROL_UNSUPPORTED: &[&str] = &["extended_allitems", "break_when"];
 
-/// Task "modules" that are really playbook structure, which drover does not do yet.
+/// Task "modules" that are really playbook structure: imports are read with the playbook,
+/// includes at run time.
 pub(crate) const INCLUDES: &[&str] = &[
     "include_tasks",
     "import_tasks",

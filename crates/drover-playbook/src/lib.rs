@@ -11,18 +11,23 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod context;
 mod error;
 mod fields;
+mod include;
 mod keywords;
 pub mod kv;
 mod load;
 pub mod model;
 mod notify;
+mod role;
 mod task;
 
 pub use args::VARIABLE_PARAMS;
+pub use context::LoadOptions;
 pub use error::{Details, Error};
-pub use load::{load, load_str};
+pub use include::{load_tasks, spec as include_spec};
+pub use load::{load, load_str, load_with};
 pub use model::*;
 pub use notify::{UnknownHandler, unknown_handlers};
 
@@ -375,14 +380,6 @@ mod tests {
     fn unsupported_is_not_unknown() {
         for (src, what) in [
             (
-                "- hosts: all\n  roles: [x]\n",
-                "`roles` is not supported by drover yet",
-            ),
-            (
-                "- import_playbook: x.yml\n",
-                "`import_playbook` is not supported by drover yet",
-            ),
-            (
                 "- hosts: all\n  vars_prompt: []\n",
                 "`vars_prompt` is not supported",
             ),
@@ -393,14 +390,6 @@ mod tests {
             (
                 "- hosts: all\n  collections: [community.general]\n",
                 "collection `community.general` is not supported",
-            ),
-            (
-                &play("    - include_tasks: x.yml\n"),
-                "`include_tasks` is not supported",
-            ),
-            (
-                &play("    - ansible.builtin.import_role: {name: x}\n"),
-                "`ansible.builtin.import_role` is not supported",
             ),
             (
                 &play("    - local_action: command ls\n"),
@@ -436,6 +425,47 @@ mod tests {
             ),
         ] {
             let e = err(src);
+            assert!(e.contains(what), "{e}");
+        }
+    }
+
+    #[test]
+    fn roles_and_imports_that_cannot_load() {
+        for (src, what) in [
+            (
+                "- hosts: all\n  roles: [nowhere]\n".to_owned(),
+                "the role `nowhere` was not found in",
+            ),
+            (
+                "- import_playbook: missing.yml\n".to_owned(),
+                "could not read the playbook",
+            ),
+            (
+                play("    - import_tasks: missing.yml\n"),
+                "could not read",
+            ),
+            (
+                play("    - import_tasks: x.yml\n      loop: [1]\n"),
+                "loops cannot be used on `import_tasks`",
+            ),
+            (
+                play("    - include: x.yml\n"),
+                "`include` was removed in ansible-core 2.16",
+            ),
+            (
+                play("    - import_playbook: x.yml\n"),
+                "belongs in a play's list of plays",
+            ),
+            (
+                play("    - include_tasks: \"{{ x }}.yml\"\n      bogus: 1\n"),
+                "unknown task keyword `bogus`",
+            ),
+            (
+                "- hosts: all\n  roles: [{vars: {}}]\n".to_owned(),
+                "a role entry needs `role`",
+            ),
+        ] {
+            let e = err(&src);
             assert!(e.contains(what), "{e}");
         }
     }

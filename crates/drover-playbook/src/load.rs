@@ -1,6 +1,7 @@
 //! Reading a playbook file into [`Playbook`]: the file must be one YAML document holding a list
 //! of plays; each play's keywords are read here, its task lists in [`crate::task`].
 
+use crate::context::{Context, LoadOptions};
 use crate::error::{Error, Reporter};
 use crate::fields::{Loader, Modules, entries, is_template};
 use crate::keywords::{self, COMMON, PLAY, PLAY_UNSUPPORTED, nearest};
@@ -10,17 +11,27 @@ use drover_yaml::{Node, NodeValue, python_str};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Reads and checks the playbook at `path`. `modules` gives a module's argument spec by its short
-/// name (`copy`), `None` for a module drover does not have.
+/// Reads and checks the playbook at `path`, looking for roles where Ansible does by default
+/// (see [`LoadOptions::from_env`]). `modules` gives a module's argument spec by its short name
+/// (`copy`), `None` for a module drover does not have.
 pub fn load(
     path: &Path,
     modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+) -> Result<Playbook, Error> {
+    load_with(path, modules, &LoadOptions::from_env())
+}
+
+/// [`load`] with the roles search path given.
+pub fn load_with(
+    path: &Path,
+    modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+    options: &LoadOptions,
 ) -> Result<Playbook, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    load_str(&text, path, modules)
+    load_source(&text, path, modules, options)
 }
 
 /// [`load`] for a playbook already read; `path` names it in errors and gives `playbook_dir`.
@@ -29,59 +40,25 @@ pub fn load_str(
     path: &Path,
     modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
 ) -> Result<Playbook, Error> {
+    load_source(source, path, modules, &LoadOptions::default())
+}
+
+fn load_source(
+    source: &str,
+    path: &Path,
+    modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+    options: &LoadOptions,
+) -> Result<Playbook, Error> {
+    let mut ctx = Context::new(options.clone(), playbook_dir(path));
+    ctx.stack
+        .push(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
     let mut loader = Loader {
         modules: modules as Modules<'_>,
         report: Reporter::new(source, &path.display().to_string()),
         warnings: Vec::new(),
+        ctx,
     };
-    let file = Arc::new(path.to_owned());
-    let (docs, yaml_warnings) = drover_yaml::load_str_with_warnings(source, file.clone())
-        .map_err(|e| loader.report.yaml(&e))?;
-    loader.warnings.extend(
-        yaml_warnings
-            .iter()
-            .map(|w| format!("{}: {}", w.span, w.message)),
-    );
-    let start = drover_types::Span {
-        file,
-        line: 1,
-        column: 1,
-        offset: 0,
-    };
-    let root = match docs.as_slice() {
-        [] => {
-            return Err(loader.report.invalid(
-                &start,
-                "the playbook is empty",
-                "expected a list of plays",
-                None,
-            ));
-        }
-        [root] => root,
-        [_, second, ..] => {
-            return Err(loader.report.invalid(
-                &second.span,
-                "a playbook must be a single YAML document",
-                "second document",
-                None,
-            ));
-        }
-    };
-    let NodeValue::Seq(items) = &root.value else {
-        return Err(loader.report.invalid(
-            &root.span,
-            format!(
-                "a playbook must be a list of plays, found {}",
-                root.kind_name()
-            ),
-            "expected a list of plays",
-            Some("start each play with `- hosts: ...`".into()),
-        ));
-    };
-    let mut plays = Vec::with_capacity(items.len());
-    for item in items {
-        plays.push(loader.play(item)?);
-    }
+    let plays = loader.playbook(source, path)?;
     Ok(Playbook {
         path: path.to_owned(),
         dir: playbook_dir(path),
@@ -102,18 +79,72 @@ fn playbook_dir(path: &Path) -> PathBuf {
 }
 
 impl Loader<'_> {
+    /// The plays of a playbook file's text, imported playbooks spliced in.
+    pub(crate) fn playbook(&mut self, source: &str, path: &Path) -> Result<Vec<Play>, Error> {
+        let file = Arc::new(path.to_owned());
+        let (docs, yaml_warnings) = drover_yaml::load_str_with_warnings(source, file.clone())
+            .map_err(|e| self.report.yaml(&e))?;
+        self.warnings.extend(
+            yaml_warnings
+                .iter()
+                .map(|w| format!("{}: {}", w.span, w.message)),
+        );
+        let start = drover_types::Span {
+            file,
+            line: 1,
+            column: 1,
+            offset: 0,
+        };
+        let root = match docs.as_slice() {
+            [] => {
+                return Err(self.report.invalid(
+                    &start,
+                    "the playbook is empty",
+                    "expected a list of plays",
+                    None,
+                ));
+            }
+            [root] => root,
+            [_, second, ..] => {
+                return Err(self.report.invalid(
+                    &second.span,
+                    "a playbook must be a single YAML document",
+                    "second document",
+                    None,
+                ));
+            }
+        };
+        let NodeValue::Seq(items) = &root.value else {
+            return Err(self.report.invalid(
+                &root.span,
+                format!(
+                    "a playbook must be a list of plays, found {}",
+                    root.kind_name()
+                ),
+                "expected a list of plays",
+                Some("start each play with `- hosts: ...`".into()),
+            ));
+        };
+        let mut plays = Vec::with_capacity(items.len());
+        for item in items {
+            let is_import = matches!(&item.value, NodeValue::Map(entries) if entries.iter().any(|(k, _)| {
+                k.as_str()
+                    .is_some_and(|k| matches!(keywords::short_name(k), "import_playbook" | "include"))
+            }));
+            if is_import {
+                plays.extend(self.import_playbook(item)?);
+            } else {
+                plays.push(self.play(item)?);
+            }
+        }
+        Ok(plays)
+    }
+
     fn play(&mut self, node: &Node) -> Result<Play, Error> {
         let items = entries(self, node, "a play")?;
-        if let Some((key, _)) = items.iter().find(|(k, _)| {
-            k.as_str()
-                .is_some_and(|k| matches!(keywords::short_name(k), "import_playbook" | "include"))
-        }) {
-            return Err(self.report.unsupported(
-                &key.span,
-                format!("`{}` is not supported by drover yet", python_str(key)),
-                None,
-            ));
-        }
+        self.ctx.play = Default::default();
+        let mut roles_node = None;
+        let mut sections: Vec<(String, &Node)> = Vec::new();
         let mut play = Play {
             name: None,
             hosts: String::new(),
@@ -133,6 +164,8 @@ impl Loader<'_> {
             force_handlers: None,
             common: Common::default(),
             span: node.span.clone(),
+            dir: self.ctx.play_dir.clone(),
+            roles: Vec::new(),
         };
         let mut hosts_seen = false;
         for (k, v) in items {
@@ -157,10 +190,10 @@ impl Loader<'_> {
                 }
                 "vars_files" => play.vars_files = self.vars_files(v)?,
                 "gather_facts" => play.gather_facts = self.boolean(v, "gather_facts")?,
-                "pre_tasks" => play.pre_tasks = self.task_list(v, "pre_tasks", false)?,
-                "tasks" => play.tasks = self.task_list(v, "tasks", false)?,
-                "post_tasks" => play.post_tasks = self.task_list(v, "post_tasks", false)?,
-                "handlers" => play.handlers = self.task_list(v, "handlers", true)?,
+                "roles" => roles_node = Some(v),
+                "pre_tasks" | "tasks" | "post_tasks" | "handlers" => {
+                    sections.push((key.clone(), v));
+                }
                 "strategy" => play.strategy = self.strategy(v)?,
                 "serial" => play.serial = self.opt_value(v)?,
                 "max_fail_percentage" => play.max_fail_percentage = self.opt_value(v)?,
@@ -179,6 +212,28 @@ impl Loader<'_> {
         }
         play.become_ = play.common.become_.clone();
         play.any_errors_fatal = play.common.any_errors_fatal.clone();
+        // Read in the order they run, so a role that already ran is known when it comes again:
+        // `pre_tasks`, then `roles` (at the head of `tasks`), `tasks`, `post_tasks`, `handlers`.
+        let section = |name: &str| sections.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+        if let Some(v) = section("pre_tasks") {
+            play.pre_tasks = self.task_list(v, "pre_tasks", false)?;
+        }
+        if let Some(node) = roles_node {
+            play.tasks = self.roles_section(node)?;
+        }
+        if let Some(v) = section("tasks") {
+            let mut tasks = self.task_list(v, "tasks", false)?;
+            play.tasks.append(&mut tasks);
+        }
+        if let Some(v) = section("post_tasks") {
+            play.post_tasks = self.task_list(v, "post_tasks", false)?;
+        }
+        if let Some(v) = section("handlers") {
+            play.handlers = self.task_list(v, "handlers", true)?;
+        }
+        let collected = std::mem::take(&mut self.ctx.play);
+        play.roles = collected.public;
+        play.handlers.extend(collected.handlers);
         Ok(play)
     }
 
@@ -320,4 +375,100 @@ impl Loader<'_> {
 /// Whether `key` is a task (not play) keyword, for hints.
 fn is_task_keyword(key: &str) -> bool {
     keywords::TASK.contains(&key) || keywords::TASK_UNSUPPORTED.contains(&key)
+}
+
+impl Loader<'_> {
+    /// `import_playbook`: the plays of another playbook, with the import's `vars` over theirs,
+    /// its `tags` added and its `when` on every task.
+    fn import_playbook(&mut self, node: &Node) -> Result<Vec<Play>, Error> {
+        let items = entries(self, node, "an import")?;
+        let mut common = Common::default();
+        let mut file: Option<(String, &Node)> = None;
+        for (k, v) in items {
+            let key = python_str(k);
+            match keywords::short_name(&key) {
+                "import_playbook" => file = Some((python_str(v), v)),
+                "include" => {
+                    return Err(self.report.invalid(
+                        &k.span,
+                        "`include` was removed in ansible-core 2.16",
+                        "removed keyword",
+                        Some("use `import_playbook` to run the plays of another playbook".into()),
+                    ));
+                }
+                "name" => {}
+                "vars" => common.vars = self.vars(v, "the import")?,
+                "tags" => common.tags = self.tags(v)?,
+                "when" => {
+                    common.when = self.conditions(v, "when")?;
+                    common.when_spans = crate::fields::condition_spans(v);
+                }
+                _ => {
+                    return Err(self.report.invalid(
+                        &k.span,
+                        format!("`{key}` is not a valid keyword for `import_playbook`"),
+                        "unknown keyword",
+                        Some("`import_playbook` takes `name`, `vars`, `tags` and `when`".into()),
+                    ));
+                }
+            }
+        }
+        let Some((name, at)) = file.filter(|(n, _)| !n.trim().is_empty()) else {
+            return Err(self.report.invalid(
+                &node.span,
+                "`import_playbook` needs a playbook file name",
+                "no file",
+                None,
+            ));
+        };
+        if is_template(&name) {
+            return Err(self.report.unsupported(
+                &at.span,
+                "a templated `import_playbook` file name is not supported by drover yet",
+                None,
+            ));
+        }
+        let path = crate::include::absolute(self.ctx.play_dir.join(&name));
+        if self.ctx.stack.contains(&path) {
+            return Err(self.report.invalid(
+                &at.span,
+                format!("`{}` imports itself", path.display()),
+                "import loop",
+                None,
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|err| {
+            self.report.invalid(
+                &at.span,
+                format!("could not read the playbook `{}`: {err}", path.display()),
+                "named here",
+                None,
+            )
+        })?;
+        let mut sub = Loader {
+            modules: self.modules,
+            report: Reporter::new(&text, &path.display().to_string()),
+            warnings: Vec::new(),
+            ctx: std::mem::take(&mut self.ctx),
+        };
+        let outer_dir = std::mem::replace(&mut sub.ctx.play_dir, playbook_dir(&path));
+        sub.ctx.stack.push(path.clone());
+        let plays = sub.playbook(&text, &path);
+        sub.ctx.stack.pop();
+        sub.ctx.play_dir = outer_dir;
+        self.ctx = sub.ctx;
+        self.warnings.append(&mut sub.warnings);
+        let mut plays = plays?;
+        for play in &mut plays {
+            if !common.vars.map.is_empty() {
+                Arc::make_mut(&mut play.common.vars).extend(&common.vars);
+            }
+            play.common.tags.extend(common.tags.iter().cloned());
+            play.common.when.extend(common.when.iter().cloned());
+            play.common
+                .when_spans
+                .extend(common.when_spans.iter().cloned());
+        }
+        Ok(plays)
+    }
 }

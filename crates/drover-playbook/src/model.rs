@@ -72,6 +72,41 @@ pub struct Play {
     pub common: Common,
     /// Where the play starts.
     pub span: Span,
+    /// The directory of the file the play is written in: `playbook_dir` for it, and where its
+    /// relative paths resolve (an imported playbook's plays have their own).
+    pub dir: PathBuf,
+    /// The roles of `roles:` and `import_role` (with their dependencies), in the order they run:
+    /// their defaults and vars are visible to every task of the play, as in Ansible.
+    pub roles: Vec<Arc<Role>>,
+}
+
+/// One use of a role: what it is and the variables it brings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    /// `role_name`: the name it was given by (a Galaxy `owner.name` too).
+    pub name: String,
+    /// `role_path`: its directory, absolute.
+    pub path: PathBuf,
+    /// `defaults/` (or `defaults_from`): below every other variable.
+    pub defaults: Arc<Layer>,
+    /// The `vars` keyword where it is used, then `vars/` (or `vars_from`) over it.
+    pub vars: Arc<Layer>,
+    /// Role parameters (the other keys of a `roles:` entry), which outrank facts.
+    pub params: Arc<Layer>,
+    /// `role_name`, `role_path`, `ansible_role_name`.
+    pub magic: Arc<Layer>,
+}
+
+/// `include_tasks` or `include_role`: loaded and run per host at run time, as in Ansible.
+#[derive(Debug, Clone)]
+pub struct Include {
+    /// `include_role` (else `include_tasks`).
+    pub role: bool,
+    /// `apply`: keywords the included tasks get.
+    pub apply: Option<Common>,
+    /// What the include gives when its file (or role) name is not a template: loaded with the
+    /// playbook, so its errors show before any host is contacted.
+    pub preloaded: Option<Vec<TaskItem>>,
 }
 
 /// Keywords that plays, blocks and tasks share and that tasks inherit from what encloses them.
@@ -139,6 +174,11 @@ pub struct Block {
     pub common: Common,
     /// Where it starts.
     pub span: Span,
+    /// The role whose tasks (or handlers) this block holds: its variables are in scope inside.
+    pub role: Option<Arc<Role>>,
+    /// Variables of the `import_tasks`/`import_role` this block stands for: include
+    /// parameters, which outrank facts.
+    pub params: Option<Arc<Layer>>,
 }
 
 /// How a task loops.
@@ -225,11 +265,49 @@ pub struct Task {
     pub arg_spans: Vec<(String, Span)>,
     /// The module name as written (`ansible.builtin.copy`), shown for unnamed tasks.
     pub action: String,
+    /// The role the task belongs to.
+    pub role: Option<Arc<Role>>,
+    /// What `include_tasks`/`include_role` include.
+    pub include: Option<Box<Include>>,
 }
 
 impl Task {
-    /// The name shown in output: `name`, or the module's name when there is none.
+    /// The name shown in output: `name`, or the module's name when there is none; a role's
+    /// tasks are `role : name`.
     pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.action.clone())
+        let name = self.name.clone().unwrap_or_else(|| self.action.clone());
+        match &self.role {
+            Some(role) => format!("{} : {name}", role.name),
+            None => name,
+        }
+    }
+
+    /// The names a handler answers to: its name and `listen` topics, and for a role's handler
+    /// also `role : name`.
+    pub fn handler_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.name.iter().cloned().collect();
+        if let (Some(role), Some(name)) = (&self.role, &self.name) {
+            names.push(format!("{} : {name}", role.name));
+        }
+        names
+    }
+
+    /// The directories relative controller paths are searched in: the role's, the task file's,
+    /// then the play's.
+    pub fn search_paths(&self, play_dir: &std::path::Path) -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        if let Some(role) = &self.role {
+            paths.push(role.path.clone());
+        }
+        if let Some(dir) = self.span.file.parent() {
+            let dir = dir.to_path_buf();
+            if !paths.contains(&dir) && self.role.is_none() {
+                paths.push(dir);
+            }
+        }
+        if !paths.iter().any(|p| p == play_dir) {
+            paths.push(play_dir.to_path_buf());
+        }
+        paths
     }
 }

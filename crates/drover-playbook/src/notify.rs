@@ -21,7 +21,12 @@ pub struct UnknownHandler {
 fn walk<'p>(items: &'p [TaskItem], f: &mut dyn FnMut(&'p Task)) {
     for item in items {
         match item {
-            TaskItem::Task(task) => f(task),
+            TaskItem::Task(task) => {
+                f(task);
+                if let Some(items) = task.include.as_ref().and_then(|i| i.preloaded.as_ref()) {
+                    walk(items, f);
+                }
+            }
             TaskItem::Block(block) => {
                 walk(&block.block, f);
                 walk(&block.rescue, f);
@@ -35,8 +40,11 @@ fn walk<'p>(items: &'p [TaskItem], f: &mut dyn FnMut(&'p Task)) {
 pub fn unknown_handlers(play: &Play) -> Vec<UnknownHandler> {
     let mut known = BTreeSet::new();
     walk(&play.handlers, &mut |task| {
-        known.extend(task.name.iter().cloned());
+        known.extend(task.handler_names());
         known.extend(task.listen.iter().cloned());
+        if let Some(role) = &task.role {
+            known.extend(task.listen.iter().map(|t| format!("{} : {t}", role.name)));
+        }
     });
     let mut missing = Vec::new();
     for section in [

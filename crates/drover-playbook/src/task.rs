@@ -61,6 +61,19 @@ impl Loader<'_> {
             }
         };
         let has = |name: &str| items.iter().any(|(k, _)| k.as_str() == Some(name));
+        let import = items.iter().find_map(|(k, _)| {
+            let short = keywords::short_name(k.as_str()?);
+            matches!(short, "import_tasks" | "import_role").then_some((short, k))
+        });
+        if let Some((kind, key)) = import
+            && !has("block")
+        {
+            let block = match kind {
+                "import_tasks" => self.import_tasks(node, items, key, handlers)?,
+                _ => self.import_role(node, items, key, handlers)?,
+            };
+            return Ok(TaskItem::Block(Box::new(block)));
+        }
         if has("block") {
             return Ok(TaskItem::Block(Box::new(
                 self.block(node, items, handlers)?,
@@ -93,6 +106,8 @@ impl Loader<'_> {
             always: Vec::new(),
             common: Common::default(),
             span: node.span.clone(),
+            role: None,
+            params: None,
         };
         for (k, v) in items {
             let key = python_str(k);
@@ -168,12 +183,21 @@ impl Loader<'_> {
         if let Some(spec) = (self.modules)(short) {
             return Ok(Key::Module(spec));
         }
+        if let Some(spec) = crate::include::spec(short) {
+            return Ok(Key::Module(spec));
+        }
         if INCLUDES.contains(&short) {
-            return Err(self.report.unsupported(
-                &k.span,
-                format!("`{key}` is not supported by drover yet"),
-                None,
-            ));
+            let message = match short {
+                "include" => "`include` was removed in ansible-core 2.16".to_owned(),
+                _ => format!("`{key}` belongs in a play's list of plays, not in a task list"),
+            };
+            let help = match short {
+                "include" => {
+                    Some("use `include_tasks` (dynamic) or `import_tasks` (static)".into())
+                }
+                _ => None,
+            };
+            return Err(self.report.invalid(&k.span, message, "not a task", help));
         }
         if ANSIBLE_MODULES.contains(&short) {
             return Err(self.report.unsupported(
@@ -290,6 +314,8 @@ impl Loader<'_> {
             module_span: module_key.span.clone(),
             arg_spans: Vec::new(),
             action: python_str(module_key),
+            role: self.ctx.role.clone(),
+            include: None,
         };
         let mut args_keyword: Option<&Node> = None;
         let mut loop_control: Option<&Node> = None;
@@ -347,6 +373,9 @@ impl Loader<'_> {
         }
         (task.args, task.args_trust, task.arg_spans) =
             self.module_args(&task.module, module_key, module_value, spec, args_keyword)?;
+        if crate::include::spec(&task.module).is_some() {
+            self.finish_include(&mut task, module_value, args_keyword, handlers)?;
+        }
         Ok(task)
     }
 

@@ -393,6 +393,17 @@ impl Reporter for Human {
             Event::Warning(text) => self.warning(text),
             Event::LoopFailureIgnored { .. } => self.ignoring(),
             Event::NoHostsLeft => self.banner("NO MORE HOSTS LEFT"),
+            Event::Included {
+                host,
+                target,
+                item_label,
+            } => {
+                let mut line = format!("included: {target} for {host}");
+                if let Some(label) = item_label {
+                    line.push_str(&format!(" => (item={label})"));
+                }
+                let _ = writeln!(self.out, "{}", paint(&line, Color::Cyan, self.color));
+            }
             Event::Info(text) => {
                 let _ = writeln!(self.err, "[NOTE]: {text}");
             }

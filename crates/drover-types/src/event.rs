@@ -97,6 +97,15 @@ pub enum Event {
     },
     /// Too many hosts failed (`max_fail_percentage`): the play stops for all of them.
     NoHostsLeft,
+    /// `include_tasks`/`include_role` brought in a file (or role) for a host.
+    Included {
+        /// The inventory hostname.
+        host: String,
+        /// The task file's absolute path, or the role's name.
+        target: String,
+        /// The loop item's label, when the include loops.
+        item_label: Option<String>,
+    },
     /// A warning for the user.
     Warning(String),
     /// A note for the user that is not a problem.

@@ -237,6 +237,7 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         },
         connection: args.connection.clone(),
         controller_env: std::env::vars().collect(),
+        load_options: drover_playbook::LoadOptions::from_env(),
     };
     let runtime = Runtime {
         modules: modules(),

@@ -134,11 +134,7 @@ cases! {
     case_85_output_warnings => "85-output-warnings",
     case_86_output_task_shapes => "86-output-task-shapes",
     case_87_output_debug_undefined => "87-output-debug-undefined",
-    // Roles, includes and imports are the roadmap's next capability, not the foundation's:
-    // these cases pass under ansible-core and wait for drover to catch up.
-    #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
     case_23_include_import => "23-include-import",
-    #[ignore = "roles, includes and imports are not implemented yet (next issue)"]
     case_24_roles => "24-roles",
 }
 
