@@ -152,37 +152,8 @@ impl Loader<'_> {
         key: &Node,
         handlers: bool,
     ) -> Result<Block, Error> {
-        let mut common = Common::default();
-        let mut file: Option<(String, Span)> = None;
-        for (k, v) in items {
-            let name = python_str(k);
-            if std::ptr::eq(k, key) {
-                file = Some((self.import_file_name(v)?, v.span.clone()));
-                continue;
-            }
-            if self.common(&name, v, &mut common, "the import")? {
-                continue;
-            }
-            match name.as_str() {
-                "name" => {}
-                _ if name == "loop" || name.starts_with("with_") => {
-                    return Err(self.report.invalid(
-                        &k.span,
-                        "loops cannot be used on `import_tasks`",
-                        "loop on a static import",
-                        Some("use `include_tasks`, which is run once per item".into()),
-                    ));
-                }
-                _ => {
-                    return Err(self.report.invalid(
-                        &k.span,
-                        format!("`{name}` is not a valid keyword for `import_tasks`"),
-                        "unknown keyword",
-                        Some("an import takes `name`, `vars`, `when`, `tags` and the keywords blocks take".into()),
-                    ));
-                }
-            }
-        }
+        let (mut common, value) = self.import_keywords(items, key, "import_tasks")?;
+        let file = Some((self.import_file_name(value)?, value.span.clone()));
         let Some((name, at)) = file else {
             return Err(self.report.invalid(
                 &key.span,
@@ -204,6 +175,43 @@ impl Loader<'_> {
             role: None,
             params: Some(params),
         })
+    }
+
+    /// The keywords of an `import_tasks`/`import_role` (`name` is ignored, loops refused) and
+    /// the value of its `key`.
+    pub(crate) fn import_keywords<'n>(
+        &self,
+        items: &'n [(Node, Node)],
+        key: &'n Node,
+        kind: &str,
+    ) -> Result<(Common, &'n Node), Error> {
+        let mut common = Common::default();
+        let mut value = None;
+        for (k, v) in items {
+            let name = python_str(k);
+            if std::ptr::eq(k, key) {
+                value = Some(v);
+            } else if self.common(&name, v, &mut common, "the import")? || name == "name" {
+            } else if name == "loop" || name.starts_with("with_") {
+                return Err(self.report.invalid(
+                    &k.span,
+                    format!("loops cannot be used on `{kind}`"),
+                    "loop on a static import",
+                    Some(format!(
+                        "use `{}`, which is run once per item",
+                        kind.replace("import", "include")
+                    )),
+                ));
+            } else {
+                return Err(self.report.invalid(
+                    &k.span,
+                    format!("`{name}` is not a valid keyword for `{kind}`"),
+                    "unknown keyword",
+                    Some("an import takes `name`, `vars`, `when`, `tags` and the keywords blocks take".into()),
+                ));
+            }
+        }
+        Ok((common, value.unwrap_or(key)))
     }
 
     /// The file an import names: `import_tasks: x.yml` or `import_tasks: {file: x.yml}`.

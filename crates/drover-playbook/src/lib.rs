@@ -440,10 +440,7 @@ mod tests {
                 "- import_playbook: missing.yml\n".to_owned(),
                 "could not read the playbook",
             ),
-            (
-                play("    - import_tasks: missing.yml\n"),
-                "could not read",
-            ),
+            (play("    - import_tasks: missing.yml\n"), "could not read"),
             (
                 play("    - import_tasks: x.yml\n      loop: [1]\n"),
                 "loops cannot be used on `import_tasks`",

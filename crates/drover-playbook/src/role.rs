@@ -187,57 +187,28 @@ impl Loader<'_> {
         key: &Node,
         _handlers: bool,
     ) -> Result<Block, Error> {
-        let mut common = Common::default();
-        let mut spec = None;
-        for (k, v) in items {
-            let name = python_str(k);
-            if std::ptr::eq(k, key) {
-                let mut s = RoleSpec::named(String::new(), v.span.clone());
-                for (ak, av) in entries(self, v, "`import_role`")? {
-                    let text = || self.text(av, "import_role").map(Option::unwrap_or_default);
-                    match python_str(ak).as_str() {
-                        "name" => s.name = text()?,
-                        "tasks_from" => s.tasks_from = Some(text()?),
-                        "vars_from" => s.vars_from = Some(text()?),
-                        "defaults_from" => s.defaults_from = Some(text()?),
-                        "handlers_from" => s.handlers_from = Some(text()?),
-                        "public" | "allow_duplicates" | "rolespec_validate" => {}
-                        other => {
-                            return Err(self.report.invalid(
-                                &ak.span,
-                                format!("`import_role` has no argument `{other}`"),
-                                "unknown argument",
-                                Some("`import_role` takes `name`, `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`, `public`, `allow_duplicates`, `rolespec_validate`".into()),
-                            ));
-                        }
-                    }
-                }
-                spec = Some(s);
-                continue;
-            }
-            if self.common(&name, v, &mut common, "the import")? {
-                continue;
-            }
-            match name.as_str() {
-                "name" => {}
-                _ if name == "loop" || name.starts_with("with_") => {
+        let (mut common, value) = self.import_keywords(items, key, "import_role")?;
+        let mut spec = RoleSpec::named(String::new(), value.span.clone());
+        for (ak, av) in entries(self, value, "`import_role`")? {
+            let text = || self.text(av, "import_role").map(Option::unwrap_or_default);
+            match python_str(ak).as_str() {
+                "name" => spec.name = text()?,
+                "tasks_from" => spec.tasks_from = Some(text()?),
+                "vars_from" => spec.vars_from = Some(text()?),
+                "defaults_from" => spec.defaults_from = Some(text()?),
+                "handlers_from" => spec.handlers_from = Some(text()?),
+                "public" | "allow_duplicates" | "rolespec_validate" => {}
+                other => {
                     return Err(self.report.invalid(
-                        &k.span,
-                        "loops cannot be used on `import_role`",
-                        "loop on a static import",
-                        Some("use `include_role`, which is run once per item".into()),
-                    ));
-                }
-                _ => {
-                    return Err(self.report.invalid(
-                        &k.span,
-                        format!("`{name}` is not a valid keyword for `import_role`"),
-                        "unknown keyword",
-                        None,
+                        &ak.span,
+                        format!("`import_role` has no argument `{other}`"),
+                        "unknown argument",
+                        Some("`import_role` takes `name`, `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`, `public`, `allow_duplicates`, `rolespec_validate`".into()),
                     ));
                 }
             }
         }
+        let spec = Some(spec);
         let Some(spec) = spec.filter(|s| !s.name.trim().is_empty()) else {
             return Err(self.report.invalid(
                 &key.span,
