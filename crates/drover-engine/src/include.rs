@@ -204,7 +204,21 @@ impl<'r> Runner<'r> {
             };
             let mut params = vec![task.common.vars.clone()];
             if let Some(item) = item {
-                params.push(Arc::new(item));
+                let item = Arc::new(item);
+                // The role's handlers see the include as it last ran, loop variable included.
+                if let Some(instance) = &include.instance {
+                    for handler in &mut state.handlers {
+                        if handler
+                            .task
+                            .role
+                            .as_ref()
+                            .is_some_and(|r| Arc::ptr_eq(r, instance))
+                        {
+                            handler.scope.high.push(item.clone());
+                        }
+                    }
+                }
+                params.push(item);
             }
             let inner = scope.included(include.apply.as_ref(), params);
             self.run_items_on(state, items, &inner, &hosts).await;

@@ -92,6 +92,39 @@ pub(crate) struct PlayState<'p> {
 pub(crate) struct PlayRoles {
     pub(crate) defaults: Vec<Arc<Layer>>,
     pub(crate) vars: Vec<Arc<Layer>>,
+    /// `ansible_role_names`, `ansible_play_role_names`, `ansible_dependent_role_names`,
+    /// `role_names`.
+    pub(crate) magic: Arc<Layer>,
+}
+
+impl PlayRoles {
+    fn of(play: &Play) -> Self {
+        let mut all: Vec<String> = play
+            .role_names
+            .iter()
+            .chain(&play.dependency_role_names)
+            .cloned()
+            .collect();
+        // A set in ansible-core, in no particular order: sorted here so runs repeat.
+        all.sort();
+        all.dedup();
+        let mut magic = drover_types::Map::new();
+        magic.insert("ansible_role_names".into(), all.into());
+        magic.insert(
+            "ansible_play_role_names".into(),
+            play.role_names.clone().into(),
+        );
+        magic.insert("role_names".into(), play.role_names.clone().into());
+        magic.insert(
+            "ansible_dependent_role_names".into(),
+            play.dependency_role_names.clone().into(),
+        );
+        PlayRoles {
+            defaults: play.roles.iter().map(|r| r.defaults.clone()).collect(),
+            vars: play.roles.iter().map(|r| r.vars.clone()).collect(),
+            magic: Arc::new(Layer::data(magic)),
+        }
+    }
 }
 
 /// Magic variables of the play that change as it runs.
@@ -318,10 +351,7 @@ impl<'r> Runner<'r> {
                 play_batch: selected.clone(),
             },
             play_vars: [play.vars.clone(), play.common.vars.clone()],
-            roles: PlayRoles {
-                defaults: play.roles.iter().map(|r| r.defaults.clone()).collect(),
-                vars: play.roles.iter().map(|r| r.vars.clone()).collect(),
-            },
+            roles: PlayRoles::of(play),
             force_handlers: self.play_flag(
                 play,
                 "force_handlers",
@@ -1121,16 +1151,17 @@ impl<'r> Runner<'r> {
     }
 }
 
-/// Which of `handlers` a notification of `name` marks: the last one defined with that name
-/// (as `name` or `role : name`; a later handler of the same name replaces an earlier one, as
-/// in Ansible), and every handler that listens to it.
+/// Which of `handlers` a notification of `name` marks, as ansible-core looks them up from the
+/// last defined back: the last handler with that name (as `name` or `role : name`), and of the
+/// handlers listening to it, the last defined of each name.
 fn notified_handlers(handlers: &[(&Task, Scope<'_>)], name: &str) -> Vec<usize> {
     let mut marked: Vec<usize> = handlers
         .iter()
         .rposition(|(task, _)| task.handler_names().iter().any(|n| n == name))
         .into_iter()
         .collect();
-    for (index, (task, _)) in handlers.iter().enumerate() {
+    let mut seen: Vec<&str> = Vec::new();
+    for (index, (task, _)) in handlers.iter().enumerate().rev() {
         let listens = task.listen.iter().any(|topic| {
             topic == name
                 || task
@@ -1138,7 +1169,16 @@ fn notified_handlers(handlers: &[(&Task, Scope<'_>)], name: &str) -> Vec<usize> 
                     .as_ref()
                     .is_some_and(|r| format!("{} : {topic}", r.name) == name)
         });
-        if listens && !marked.contains(&index) {
+        if !listens {
+            continue;
+        }
+        if let Some(handler_name) = task.name.as_deref() {
+            if seen.contains(&handler_name) {
+                continue;
+            }
+            seen.push(handler_name);
+        }
+        if !marked.contains(&index) {
             marked.push(index);
         }
     }

@@ -176,6 +176,7 @@ impl TaskLayers<'_> {
         vars.push(self.run.extra.clone());
         vars.push(self.run.magic.clone());
         vars.push(self.play_magic.clone());
+        vars.push(self.play_roles.magic.clone());
         vars.push(host.magic.clone());
         vars.set_hostvars(self.hostvars.clone());
         vars
@@ -287,6 +288,7 @@ mod tests {
         let roles = crate::play::PlayRoles {
             defaults: vec![layer(json!({"x": "role default", "rd": 1}))],
             vars: vec![layer(json!({"rv": 1}))],
+            magic: Arc::default(),
         };
         let task = TaskLayers {
             run: &run,

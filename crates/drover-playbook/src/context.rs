@@ -42,6 +42,10 @@ pub(crate) struct PlayRoles {
     pub(crate) public: Vec<Arc<Role>>,
     /// The roles' handlers, each in a block that carries its role.
     pub(crate) handlers: Vec<TaskItem>,
+    /// The names of `roles:` entries, in order.
+    pub(crate) names: Vec<String>,
+    /// The names of their dependencies.
+    pub(crate) dependency_names: Vec<String>,
 }
 
 /// The state of a load that goes from file to file.

@@ -304,10 +304,12 @@ impl Loader<'_> {
                 }
             }
         };
+        let instance = preloaded.as_deref().and_then(instance_of);
         task.include = Some(Box::new(crate::Include {
             role,
             apply,
             preloaded,
+            instance: if role { instance } else { None },
         }));
         Ok(())
     }
@@ -327,6 +329,17 @@ impl Loader<'_> {
             }
         }
         Ok(common)
+    }
+}
+
+/// The role a role use's blocks run: the role of the last block inside the outer one.
+fn instance_of(items: &[TaskItem]) -> Option<Arc<Role>> {
+    let TaskItem::Block(outer) = items.last()? else {
+        return None;
+    };
+    match outer.block.last()? {
+        TaskItem::Block(inner) => inner.role.clone(),
+        TaskItem::Task(_) => None,
     }
 }
 

@@ -166,6 +166,8 @@ impl Loader<'_> {
             span: node.span.clone(),
             dir: self.ctx.play_dir.clone(),
             roles: Vec::new(),
+            role_names: Vec::new(),
+            dependency_role_names: Vec::new(),
         };
         let mut hosts_seen = false;
         for (k, v) in items {
@@ -233,6 +235,8 @@ impl Loader<'_> {
         }
         let collected = std::mem::take(&mut self.ctx.play);
         play.roles = collected.public;
+        play.role_names = collected.names;
+        play.dependency_role_names = collected.dependency_names;
         play.handlers.extend(collected.handlers);
         Ok(play)
     }

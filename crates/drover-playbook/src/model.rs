@@ -78,6 +78,10 @@ pub struct Play {
     /// The roles of `roles:` and `import_role` (with their dependencies), in the order they run:
     /// their defaults and vars are visible to every task of the play, as in Ansible.
     pub roles: Vec<Arc<Role>>,
+    /// The names of its `roles:` entries (`ansible_play_role_names`).
+    pub role_names: Vec<String>,
+    /// The names of their dependencies (`ansible_dependent_role_names`).
+    pub dependency_role_names: Vec<String>,
 }
 
 /// One use of a role: what it is and the variables it brings.
@@ -107,6 +111,8 @@ pub struct Include {
     /// What the include gives when its file (or role) name is not a template: loaded with the
     /// playbook, so its errors show before any host is contacted.
     pub preloaded: Option<Vec<TaskItem>>,
+    /// The role an `include_role` loaded ahead brings (its handlers carry it too).
+    pub instance: Option<Arc<Role>>,
 }
 
 /// Keywords that plays, blocks and tasks share and that tasks inherit from what encloses them.

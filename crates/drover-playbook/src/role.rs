@@ -112,6 +112,7 @@ impl Loader<'_> {
         let mut out = Vec::new();
         for item in items {
             let spec = self.role_entry(item)?;
+            self.ctx.play.names.push(spec.name.clone());
             out.extend(self.role_use(spec, true)?);
         }
         Ok(out)
@@ -341,6 +342,9 @@ impl Loader<'_> {
         self.ctx.play.seen.push(identity);
         let mut block = Vec::new();
         for dep in deps {
+            if !self.ctx.play.dependency_names.contains(&dep.name) {
+                self.ctx.play.dependency_names.push(dep.name.clone());
+            }
             block.extend(self.role_use(dep, true)?);
         }
         let mut defaults = Layer::default();

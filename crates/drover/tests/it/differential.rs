@@ -134,6 +134,9 @@ cases! {
     case_85_output_warnings => "85-output-warnings",
     case_86_output_task_shapes => "86-output-task-shapes",
     case_87_output_debug_undefined => "87-output-debug-undefined",
+    case_93_roles_in_depth => "93-roles-in-depth",
+    case_94_precedence_roles_includes => "94-precedence-roles-includes",
+    case_95_import_playbook => "95-import-playbook",
     case_23_include_import => "23-include-import",
     case_24_roles => "24-roles",
 }
