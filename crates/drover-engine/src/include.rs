@@ -63,7 +63,12 @@ impl Module for IncludeModule {
 pub(crate) struct Hit {
     pub(crate) host: String,
     pub(crate) target: String,
+    /// The include's arguments, templated for the host.
+    pub(crate) args: Map,
     pub(crate) item: Option<Layer>,
+    /// As shown: the task file's absolute path or the role's name, and the item's label.
+    pub(crate) shown: String,
+    pub(crate) label: Option<String>,
 }
 
 /// The loop variables of one item's result, as include parameters.
@@ -131,18 +136,20 @@ impl<'r> Runner<'r> {
                 }
                 _ => target.clone(),
             };
-            self.reporter.event(&drover_types::Event::Included {
-                host: host.to_owned(),
-                target: shown,
-                item_label: item.label.clone(),
-            });
             if let Some(state) = self.hosts.get_mut(host) {
                 state.stats.ok += 1;
             }
+            let args = match item.result.data.get("include_args") {
+                Some(Value::Object(map)) => map.clone(),
+                _ => Map::new(),
+            };
             self.include_hits.push(Hit {
                 host: host.to_owned(),
                 target: target.clone(),
+                args,
                 item: item_vars(&item.result),
+                shown,
+                label: item.label.clone(),
             });
         }
         true
@@ -182,26 +189,40 @@ impl<'r> Runner<'r> {
         };
         let hits = std::mem::take(&mut self.include_hits);
         // Hosts that include the same thing with the same loop variables run it together.
-        let mut groups: Vec<(String, Option<Layer>, Vec<String>)> = Vec::new();
+        let mut groups: Vec<(Hit, Vec<String>)> = Vec::new();
         for hit in hits {
-            match groups
-                .iter_mut()
-                .find(|(t, item, _)| *t == hit.target && *item == hit.item)
-            {
-                Some((_, _, hosts)) => hosts.push(hit.host),
-                None => groups.push((hit.target, hit.item, vec![hit.host])),
+            match groups.iter_mut().find(|(first, _)| {
+                first.target == hit.target && first.args == hit.args && first.item == hit.item
+            }) {
+                Some((_, hosts)) => hosts.push(hit.host),
+                None => {
+                    let host = hit.host.clone();
+                    groups.push((hit, vec![host]));
+                }
             }
         }
-        for (target, item, hosts) in groups {
-            let items: &'p [TaskItem] = match self.included_items(task, include, &target) {
-                Ok(items) => items,
-                Err(message) => {
-                    for host in &hosts {
-                        self.fail_include(task, scope, host, &message);
+        // Every group is announced before any runs, as ansible-playbook does.
+        for (hit, hosts) in &groups {
+            self.reporter.event(&drover_types::Event::Included {
+                hosts: hosts.clone(),
+                target: hit.shown.clone(),
+                item_label: hit.label.clone(),
+            });
+        }
+        for (hit, hosts) in groups {
+            let Hit {
+                target, args, item, ..
+            } = hit;
+            let items: &'p [TaskItem] =
+                match self.included_items(state, task, include, &target, &args) {
+                    Ok(items) => items,
+                    Err(message) => {
+                        for host in &hosts {
+                            self.fail_include(task, scope, host, &message);
+                        }
+                        continue;
                     }
-                    continue;
-                }
-            };
+                };
             let mut params = vec![task.common.vars.clone()];
             if let Some(item) = item {
                 let item = Arc::new(item);
@@ -229,9 +250,11 @@ impl<'r> Runner<'r> {
     /// now (once per file for the run).
     fn included_items<'p>(
         &mut self,
+        state: &mut PlayState<'p>,
         task: &'p Task,
         include: &'p drover_playbook::Include,
         target: &str,
+        args: &Map,
     ) -> Result<&'p [TaskItem], String>
     where
         'r: 'p,
@@ -239,18 +262,39 @@ impl<'r> Runner<'r> {
         if let Some(items) = &include.preloaded {
             return Ok(items);
         }
+        let specs = &self.modules;
+        let lookup = |name: &str| -> Option<&'static ArgSpec> { specs.get(name).map(|m| m.spec()) };
         if include.role {
-            return Err(format!(
-                "`include_role` with a templated role name (`{target}`) is not supported by drover yet"
-            ));
+            let key = (
+                PathBuf::from(target),
+                Some(PathBuf::from(Value::Object(args.clone()).to_string())),
+            );
+            if let Some(items) = self.include_cache.get(&key) {
+                return Ok(items);
+            }
+            let (items, handlers) = drover_playbook::load_role(
+                target,
+                args,
+                &task.span,
+                &lookup,
+                &self.config.load_options,
+                &self.play_dir,
+            )
+            .map_err(|err| err.to_string())?;
+            let items: &'r [TaskItem] = self.loaded.alloc(items);
+            let handlers: &'r [TaskItem] = self.loaded.alloc(handlers);
+            // The role's handlers join the play's, seeing the include's `vars`.
+            let mut root = Scope::root(state.play);
+            root.high.push(task.common.vars.clone());
+            crate::play::collect_handlers(handlers, &root, &mut state.handlers);
+            self.include_cache.insert(key, items);
+            return Ok(items);
         }
         let path = self.task_file(task, target);
         let key = (path.clone(), task.role.as_ref().map(|r| r.path.clone()));
         if let Some(items) = self.include_cache.get(&key) {
             return Ok(items);
         }
-        let specs = &self.modules;
-        let lookup = |name: &str| -> Option<&'static ArgSpec> { specs.get(name).map(|m| m.spec()) };
         let items = drover_playbook::load_tasks(
             &path,
             &lookup,

@@ -68,7 +68,7 @@ pub(crate) struct PlayState<'p> {
     pub(crate) handlers: Vec<Handler<'p>>,
     pub(crate) magic: PlayMagic,
     /// Play `vars`: the play's own, then those of its `vars` keyword.
-    pub(crate) play_vars: [Arc<Layer>; 2],
+    pub(crate) play_vars: [Arc<Layer>; 3],
     /// Its public roles' variables.
     pub(crate) roles: PlayRoles,
     pub(crate) force_handlers: bool,
@@ -350,7 +350,11 @@ impl<'r> Runner<'r> {
                 play_hosts_all: targeted.clone(),
                 play_batch: selected.clone(),
             },
-            play_vars: [play.vars.clone(), play.common.vars.clone()],
+            play_vars: [
+                play.vars.clone(),
+                play.common.vars.clone(),
+                play.prompted.clone(),
+            ],
             roles: PlayRoles::of(play),
             force_handlers: self.play_flag(
                 play,
@@ -472,22 +476,44 @@ impl<'r> Runner<'r> {
         for (host, vars) in state.hosts.iter().zip(views) {
             let mut loaded = Layer::default();
             for file in &state.play.vars_files {
-                let path = match file {
-                    Value::String(s) => match self
-                        .templates
-                        .render_value(&Value::String(s.clone()), &vars)
-                    {
+                // A list is alternatives: the first that exists is read.
+                let candidates = match file {
+                    Value::Array(list) => list.clone(),
+                    other => vec![other.clone()],
+                };
+                let mut paths = Vec::with_capacity(candidates.len());
+                for candidate in &candidates {
+                    let written = match candidate {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    let path = match self.templates.render_value(candidate, &vars) {
                         Ok(Value::String(p)) => p,
                         Ok(other) => other.to_string(),
                         Err(message) => {
                             return Err(Error::VarsFile {
                                 span: state.play.span.clone(),
-                                path: s.clone(),
+                                path: written,
                                 message: message.into(),
                             });
                         }
-                    },
-                    other => other.to_string(),
+                    };
+                    paths.push(path);
+                }
+                let found = if candidates.len() > 1 {
+                    paths
+                        .iter()
+                        .find(|p| state.play.dir.join(p).is_file())
+                        .cloned()
+                } else {
+                    paths.first().cloned()
+                };
+                let Some(path) = found else {
+                    return Err(Error::VarsFile {
+                        span: state.play.span.clone(),
+                        path: paths.join(", "),
+                        message: "none of these vars files was found on the controller".into(),
+                    });
                 };
                 let full = state.play.dir.join(&path);
                 let data = load_yaml_vars(&full).map_err(|message| Error::VarsFile {
@@ -946,6 +972,7 @@ impl<'r> Runner<'r> {
         let mut vars = Vars::new()
             .with(play.vars.clone())
             .with(play.common.vars.clone())
+            .with(play.prompted.clone())
             .with(self.run_layers.extra.clone());
         vars.set(
             "playbook_dir",
@@ -1185,7 +1212,11 @@ fn notified_handlers(handlers: &[(&Task, Scope<'_>)], name: &str) -> Vec<usize> 
     marked
 }
 
-fn collect_handlers<'p>(items: &'p [TaskItem], scope: &Scope<'p>, out: &mut Vec<Handler<'p>>) {
+pub(crate) fn collect_handlers<'p>(
+    items: &'p [TaskItem],
+    scope: &Scope<'p>,
+    out: &mut Vec<Handler<'p>>,
+) {
     for item in items {
         match item {
             TaskItem::Task(task) => out.push(Handler {

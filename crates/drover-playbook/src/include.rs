@@ -75,6 +75,27 @@ pub fn load_tasks(
     loader.tasks_file(path, &at, false)
 }
 
+/// A role `include_role` names when the run reaches it (its name was a template): the role's
+/// blocks and its handlers' blocks. `args` are the include's templated arguments.
+pub fn load_role(
+    name: &str,
+    args: &drover_types::Map,
+    at: &Span,
+    modules: &dyn Fn(&str) -> Option<&'static ArgSpec>,
+    options: &LoadOptions,
+    play_dir: &Path,
+) -> Result<(Vec<TaskItem>, Vec<TaskItem>), Error> {
+    let mut loader = Loader {
+        modules: modules as Modules<'_>,
+        report: Reporter::new("", &at.file.display().to_string()),
+        warnings: Vec::new(),
+        ctx: Context::new(options.clone(), play_dir.to_path_buf()),
+    };
+    let spec = crate::role::RoleSpec::from_args(name, args, at);
+    let items = loader.role_use(spec, false)?;
+    Ok((items, std::mem::take(&mut loader.ctx.play.handlers)))
+}
+
 impl Loader<'_> {
     /// Reads another file with a loader of its own (errors point into that file) that carries
     /// this one's context on; `at` is where it is named, for "could not read" errors.
@@ -273,7 +294,7 @@ impl Loader<'_> {
         let preloaded = if role {
             match text("name") {
                 Some(name) if !is_template(&name) => {
-                    let spec = crate::role::RoleSpec::from_include(task, &name, |n| text(n));
+                    let spec = crate::role::RoleSpec::from_include(task, &name);
                     let from = self.ctx.play.handlers.len();
                     let items = self.role_use(spec, false)?;
                     self.give_handlers_params(from, &task.common.vars);

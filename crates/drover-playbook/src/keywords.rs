@@ -37,6 +37,7 @@ pub(crate) const PLAY: &[&str] = &[
     "post_tasks",
     "handlers",
     "roles",
+    "vars_prompt",
     "strategy",
     "serial",
     "max_fail_percentage",
@@ -46,7 +47,6 @@ pub(crate) const PLAY: &[&str] = &[
 
 /// Play keywords Ansible has and drover does not do yet.
 pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
-    "vars_prompt",
     "module_defaults",
     "become_exe",
     "become_flags",

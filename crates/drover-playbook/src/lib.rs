@@ -26,7 +26,7 @@ mod task;
 pub use args::VARIABLE_PARAMS;
 pub use context::LoadOptions;
 pub use error::{Details, Error};
-pub use include::{load_tasks, spec as include_spec};
+pub use include::{load_role, load_tasks, spec as include_spec};
 pub use load::{load, load_str, load_with};
 pub use model::*;
 pub use notify::{UnknownHandler, unknown_handlers};
@@ -379,10 +379,6 @@ mod tests {
     #[test]
     fn unsupported_is_not_unknown() {
         for (src, what) in [
-            (
-                "- hosts: all\n  vars_prompt: []\n",
-                "`vars_prompt` is not supported",
-            ),
             (
                 "- hosts: all\n  module_defaults: {}\n",
                 "`module_defaults` is not supported",

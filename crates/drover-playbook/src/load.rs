@@ -168,6 +168,8 @@ impl Loader<'_> {
             roles: Vec::new(),
             role_names: Vec::new(),
             dependency_role_names: Vec::new(),
+            vars_prompt: Vec::new(),
+            prompted: Arc::default(),
         };
         let mut hosts_seen = false;
         for (k, v) in items {
@@ -193,6 +195,7 @@ impl Loader<'_> {
                 "vars_files" => play.vars_files = self.vars_files(v)?,
                 "gather_facts" => play.gather_facts = self.boolean(v, "gather_facts")?,
                 "roles" => roles_node = Some(v),
+                "vars_prompt" => play.vars_prompt = self.vars_prompt(v)?,
                 "pre_tasks" | "tasks" | "post_tasks" | "handlers" => {
                     sections.push((key.clone(), v));
                 }
@@ -263,6 +266,79 @@ impl Loader<'_> {
         };
         self.report
             .invalid(&k.span, message, "unknown keyword", help)
+    }
+
+    /// `vars_prompt`: a list of `{name, prompt, default, private, confirm}`.
+    fn vars_prompt(&self, node: &Node) -> Result<Vec<crate::VarsPrompt>, Error> {
+        let items: Vec<&Node> = match &node.value {
+            NodeValue::Null => return Ok(Vec::new()),
+            NodeValue::Seq(items) => items.iter().collect(),
+            _ => {
+                return Err(self.report.invalid(
+                    &node.span,
+                    format!("`vars_prompt` must be a list, found {}", node.kind_name()),
+                    "expected a list",
+                    Some("write `vars_prompt: [{name: x, prompt: \"X?\"}]`".into()),
+                ));
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let mut prompt = crate::VarsPrompt {
+                name: String::new(),
+                prompt: String::new(),
+                default: None,
+                private: true,
+                confirm: false,
+                span: item.span.clone(),
+            };
+            for (k, v) in entries(self, item, "a `vars_prompt` entry")? {
+                match python_str(k).as_str() {
+                    "name" => prompt.name = self.text(v, "name")?.unwrap_or_default(),
+                    "prompt" => prompt.prompt = self.text(v, "prompt")?.unwrap_or_default(),
+                    "default" => prompt.default = self.opt_value(v)?,
+                    "private" => {
+                        prompt.private = self
+                            .boolean(v, "private")?
+                            .is_none_or(|b| drover_types::truthy(&b));
+                    }
+                    "confirm" => {
+                        prompt.confirm = self
+                            .boolean(v, "confirm")?
+                            .is_some_and(|b| drover_types::truthy(&b));
+                    }
+                    "unsafe" => {}
+                    other @ ("encrypt" | "salt" | "salt_size") => {
+                        return Err(self.report.unsupported(
+                            &k.span,
+                            format!("`vars_prompt` `{other}` is not supported by drover yet"),
+                            None,
+                        ));
+                    }
+                    other => {
+                        return Err(self.report.invalid(
+                            &k.span,
+                            format!("unknown `vars_prompt` key `{other}`"),
+                            "unknown key",
+                            Some("an entry takes `name`, `prompt`, `default`, `private`, `confirm`, `unsafe`".into()),
+                        ));
+                    }
+                }
+            }
+            if !crate::keywords::is_identifier(&prompt.name) {
+                return Err(self.report.invalid(
+                    &item.span,
+                    "a `vars_prompt` entry needs `name`, a variable name",
+                    "no variable name",
+                    None,
+                ));
+            }
+            if prompt.prompt.is_empty() {
+                prompt.prompt = prompt.name.clone();
+            }
+            out.push(prompt);
+        }
+        Ok(out)
     }
 
     /// `hosts`: a pattern, or a list of them joined with `:`.

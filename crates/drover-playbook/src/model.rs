@@ -78,10 +78,32 @@ pub struct Play {
     /// The roles of `roles:` and `import_role` (with their dependencies), in the order they run:
     /// their defaults and vars are visible to every task of the play, as in Ansible.
     pub roles: Vec<Arc<Role>>,
+    /// `vars_prompt`: variables asked for when the run starts.
+    pub vars_prompt: Vec<VarsPrompt>,
+    /// The answers to `vars_prompt` (filled in by the caller before the run), ranked between
+    /// play `vars` and `vars_files`.
+    pub prompted: Arc<Layer>,
     /// The names of its `roles:` entries (`ansible_play_role_names`).
     pub role_names: Vec<String>,
     /// The names of their dependencies (`ansible_dependent_role_names`).
     pub dependency_role_names: Vec<String>,
+}
+
+/// One `vars_prompt` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VarsPrompt {
+    /// The variable.
+    pub name: String,
+    /// What to ask (the name when not given).
+    pub prompt: String,
+    /// The answer when none is given (or there is no terminal).
+    pub default: Option<Value>,
+    /// Do not echo the answer.
+    pub private: bool,
+    /// Ask twice.
+    pub confirm: bool,
+    /// Where the entry is written.
+    pub span: Span,
 }
 
 /// One use of a role: what it is and the variables it brings.

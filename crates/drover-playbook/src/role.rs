@@ -48,17 +48,22 @@ impl RoleSpec {
 
     /// An `include_role` task's role: its `vars` are include parameters the task itself carries,
     /// so the role gets none of its own.
-    pub(crate) fn from_include(
-        task: &Task,
-        name: &str,
-        text: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        let mut spec = RoleSpec::named(name.to_owned(), task.span.clone());
+    pub(crate) fn from_include(task: &Task, name: &str) -> Self {
+        Self::from_args(name, &task.args, &task.span)
+    }
+
+    /// The role `include_role` arguments name.
+    pub(crate) fn from_args(name: &str, args: &Map, span: &Span) -> Self {
+        let text = |key: &str| match args.get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let mut spec = RoleSpec::named(name.to_owned(), span.clone());
         spec.tasks_from = text("tasks_from");
         spec.vars_from = text("vars_from");
         spec.defaults_from = text("defaults_from");
         spec.handlers_from = text("handlers_from");
-        spec.public = task.args.get("public").is_some_and(drover_types::truthy);
+        spec.public = args.get("public").is_some_and(drover_types::truthy);
         spec
     }
 

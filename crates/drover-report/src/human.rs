@@ -394,11 +394,11 @@ impl Reporter for Human {
             Event::LoopFailureIgnored { .. } => self.ignoring(),
             Event::NoHostsLeft => self.banner("NO MORE HOSTS LEFT"),
             Event::Included {
-                host,
+                hosts,
                 target,
                 item_label,
             } => {
-                let mut line = format!("included: {target} for {host}");
+                let mut line = format!("included: {target} for {}", hosts.join(", "));
                 if let Some(label) = item_label {
                     line.push_str(&format!(" => (item={label})"));
                 }

@@ -99,8 +99,8 @@ pub enum Event {
     NoHostsLeft,
     /// `include_tasks`/`include_role` brought in a file (or role) for a host.
     Included {
-        /// The inventory hostname.
-        host: String,
+        /// The inventory hostnames that include it together.
+        hosts: Vec<String>,
         /// The task file's absolute path, or the role's name.
         target: String,
         /// The loop item's label, when the include loops.

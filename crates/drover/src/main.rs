@@ -8,6 +8,7 @@ mod cli;
 mod extra_vars;
 mod listing;
 mod load;
+mod prompt;
 
 use clap::Parser;
 use std::io::IsTerminal;
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: cli::RunArgs, color: bool) -> u8 {
-    let loaded = match load::load(&args) {
+    let mut loaded = match load::load(&args) {
         Ok(loaded) => loaded,
         Err(failure) => {
             eprint!("{}", failure.render(color));
@@ -44,6 +45,10 @@ fn run(args: cli::RunArgs, color: bool) -> u8 {
     };
     if args.syntax_check || args.list_hosts || args.list_tasks || args.list_tags {
         return listing::print(&args, &loaded);
+    }
+    if let Err(message) = prompt::ask(&mut loaded.playbooks, &loaded.extra_vars) {
+        eprintln!("error: {message}");
+        return 4;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -137,6 +137,8 @@ cases! {
     case_93_roles_in_depth => "93-roles-in-depth",
     case_94_precedence_roles_includes => "94-precedence-roles-includes",
     case_95_import_playbook => "95-import-playbook",
+    case_96_includes_per_host => "96-includes-per-host",
+    case_97_output_includes => "97-output-includes",
     case_23_include_import => "23-include-import",
     case_24_roles => "24-roles",
 }
