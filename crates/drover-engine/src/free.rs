@@ -56,6 +56,8 @@ impl<'r> Runner<'r> {
                 include_cache: self.include_cache.clone(),
                 include_hits: Vec::new(),
                 play_dir: self.play_dir.clone(),
+                inventory: self.inventory.clone(),
+                group_links: self.group_links.clone(),
                 start_at: self.start_at.clone(),
                 said_facts: true,
                 playbook: self.playbook,

@@ -51,6 +51,10 @@ pub(crate) struct Runner<'r> {
     pub(crate) include_hits: Vec<crate::include::Hit>,
     /// The directory of the play in progress (`playbook_dir`).
     pub(crate) play_dir: PathBuf,
+    /// The inventory as the run changes it (`add_host`, `group_by`).
+    pub(crate) inventory: drover_inventory::Inventory,
+    /// The direct parents of groups `group_by` touched, as ansible-core links them.
+    pub(crate) group_links: HashMap<String, Vec<String>>,
     pub(crate) start_at: Option<String>,
     pub(crate) said_facts: bool,
     /// The playbook being run.
@@ -167,12 +171,14 @@ pub(crate) async fn run_playbook(
                 .collect(),
         ),
         peers: None,
-        run_layers: Arc::new(run_layers(config, &first.dir)),
+        run_layers: Arc::new(run_layers(config, &config.inventory, &first.dir)),
         names: Arc::new(names),
         loaded: &loaded,
         include_cache: HashMap::new(),
         include_hits: Vec::new(),
         play_dir: first.dir.clone(),
+        inventory: config.inventory.clone(),
+        group_links: HashMap::new(),
         start_at,
         said_facts: false,
         abort: false,
@@ -185,7 +191,7 @@ pub(crate) async fn run_playbook(
     // each playbook ends with a recap of the totals so far, as ansible-playbook does.
     'playbooks: for playbook in &config.playbooks {
         runner.playbook = playbook;
-        runner.run_layers = Arc::new(run_layers(config, &playbook.dir));
+        runner.run_layers = Arc::new(run_layers(config, &runner.inventory, &playbook.dir));
         for play in &playbook.plays {
             if let Err(err) = runner.run_play(play).await {
                 result = Err(err);
@@ -239,10 +245,14 @@ pub(crate) async fn run_playbook(
 }
 
 /// The layers every host shares while `playbook` runs.
-fn run_layers(config: &RunConfig, dir: &std::path::Path) -> RunLayers {
+pub(crate) fn run_layers(
+    config: &RunConfig,
+    inventory: &drover_inventory::Inventory,
+    dir: &std::path::Path,
+) -> RunLayers {
     RunLayers::new(
         &config.extra_vars,
-        config.inventory.groups(),
+        inventory.groups(),
         &dir.display().to_string(),
         config.check,
         config.diff,
@@ -255,7 +265,7 @@ impl<'r> Runner<'r> {
         // An imported playbook's plays have their own `playbook_dir`, as in Ansible.
         self.play_dir = play.dir.clone();
         if self.run_layers.playbook_dir() != play.dir {
-            self.run_layers = Arc::new(run_layers(config, &play.dir));
+            self.run_layers = Arc::new(run_layers(config, &self.inventory, &play.dir));
         }
         let play_level = self.play_level_vars(play);
         let pattern = match self.play_keyword(
@@ -288,14 +298,14 @@ impl<'r> Runner<'r> {
             name: name.clone(),
             check_mode: config.check,
         });
-        for unmatched in config.inventory.unmatched_patterns(&pattern)? {
+        for unmatched in self.inventory.unmatched_patterns(&pattern)? {
             self.reporter.event(&Event::Warning(format!(
                 "Could not match supplied host pattern, ignoring: {unmatched}"
             )));
         }
-        let mut selected = config.inventory.select(&pattern)?;
+        let mut selected = self.inventory.select(&pattern)?;
         if let Some(limit) = &config.limit {
-            selected = config.inventory.select_limit(selected, limit)?;
+            selected = self.inventory.select_limit(selected, limit)?;
         }
         for host in &selected {
             self.hosts
@@ -304,7 +314,7 @@ impl<'r> Runner<'r> {
             if !self.table.contains_key(host) {
                 // The implicit localhost, the first time a play names it.
                 Arc::make_mut(&mut self.table)
-                    .insert(host.clone(), HostLayers::new(host, &config.inventory));
+                    .insert(host.clone(), HostLayers::new(host, &self.inventory));
                 Arc::make_mut(&mut self.names).push(host.clone());
             }
         }
@@ -666,6 +676,7 @@ impl<'r> Runner<'r> {
                 task::keyword_number::<usize>(t, "throttle", keywords.throttle.as_ref(), first)?;
             Ok::<_, String>((run_once.unwrap_or(false), fatal, throttle))
         })();
+        let bypass = task.module == "add_host";
         let (run_once, fatal, throttle) = match task_keywords {
             Ok(values) => values,
             Err(err) => {
@@ -677,7 +688,7 @@ impl<'r> Runner<'r> {
                 return;
             }
         };
-        let targets = if run_once {
+        let targets = if run_once || bypass {
             all_vars.truncate(1);
             &active[..1]
         } else {
@@ -691,7 +702,8 @@ impl<'r> Runner<'r> {
             .iter()
             .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
-        for (host, run) in targets.iter().zip(runs) {
+        for (host, mut run) in targets.iter().zip(runs) {
+            self.change_inventory(host, &mut run);
             let shared = run_once.then(|| run.result.clone());
             self.record(task, scope, host, run);
             if let Some(result) = shared {
@@ -747,7 +759,7 @@ impl<'r> Runner<'r> {
         throttle: Option<usize>,
     ) -> Vec<HostRun> {
         let search_paths = task.search_paths(&self.play_dir);
-        let inventory = &self.config.inventory;
+        let inventory = &self.inventory;
         let host_vars = move |name: &str| inventory.host_vars(name).map;
         let env = TaskEnv {
             templates: &self.templates,

@@ -437,10 +437,12 @@ fn module_args(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
     }
     let mut unknown = Vec::new();
     for (key, value) in rendered {
-        if key == "_raw_params" || spec.any_args {
+        if key == "_raw_params" {
             out.insert(key, value);
         } else if let Some(entry) = spec.find(&key) {
             out.insert(entry.name.to_owned(), value);
+        } else if spec.any_args {
+            out.insert(key, value);
         } else {
             unknown.push(key);
         }

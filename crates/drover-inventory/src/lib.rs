@@ -453,6 +453,15 @@ impl Inventory {
         self.refresh_vars_roots()
     }
 
+    /// The groups `group` is a direct child of.
+    pub fn group_parents(&self, group: &str) -> Vec<String> {
+        self.data
+            .groups
+            .get(group)
+            .map(|g| g.parents.clone())
+            .unwrap_or_default()
+    }
+
     /// Adds an existing host to a group, creating the group below `all` if needed (`group_by`).
     pub fn add_group_member(&mut self, group: &str, host: &str) -> Result<(), Error> {
         if !self.data.groups.contains_key(group) {

@@ -24,6 +24,7 @@ mod debug;
 mod fail;
 mod file;
 mod include_vars;
+mod inventory;
 mod lineinfile;
 mod meta;
 mod ping;
@@ -54,5 +55,7 @@ pub fn all() -> Vec<&'static dyn Module> {
         &include_vars::IncludeVars,
         &ping::Ping,
         &meta::Meta,
+        &inventory::AddHost,
+        &inventory::GroupBy,
     ]
 }

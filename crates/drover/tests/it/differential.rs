@@ -139,6 +139,7 @@ cases! {
     case_95_import_playbook => "95-import-playbook",
     case_96_includes_per_host => "96-includes-per-host",
     case_97_output_includes => "97-output-includes",
+    case_98_add_host_group_by => "98-add-host-group-by",
     case_23_include_import => "23-include-import",
     case_24_roles => "24-roles",
 }
