@@ -86,6 +86,8 @@ pub(crate) struct PlayState<'p> {
     /// How many hosts the current `serial` batch has, those sitting it out included: the
     /// whole of `max_fail_percentage`, as ansible-core counts it.
     pub(crate) batch_size: usize,
+    /// `meta: end_play` ran: later `serial` batches do not run either.
+    pub(crate) ended: bool,
     /// Hosts `meta: clear_host_errors` brought back from unreachable: when the batch is done
     /// they run the play from its start, as ansible-core's lockstep picks up their tasks.
     pub(crate) revived: Vec<String>,
@@ -381,6 +383,7 @@ impl<'r> Runner<'r> {
             max_fail_percentage: None,
             sat_out,
             revived: Vec::new(),
+            ended: false,
             batch_size: 0,
         };
         if let Some(raw) = &play.max_fail_percentage {
@@ -473,7 +476,7 @@ impl<'r> Runner<'r> {
             if newly_out == batch.len() {
                 self.abort = true;
             }
-            if self.abort {
+            if self.abort || state.ended {
                 break;
             }
         }
@@ -1080,12 +1083,23 @@ impl<'r> Runner<'r> {
                 self.flush_handlers(state).await;
                 state.hosts = everyone;
             }
-            "end_play" => {
+            // `end_batch` ends the current `serial` batch (the whole play without `serial`);
+            // `end_play` the later batches too.
+            "end_play" | "end_batch" => {
                 if !chosen.is_empty() {
                     for host in &state.hosts {
                         if let Some(s) = self.hosts.get_mut(host) {
                             s.standing.end();
                         }
+                    }
+                    state.ended |= action == "end_play";
+                }
+            }
+            "reset_connection" => {
+                for host in &chosen {
+                    let conn = self.hosts.get_mut(host).and_then(|s| s.conn.take());
+                    if let Some(conn) = conn {
+                        conn.close().await;
                     }
                 }
             }
