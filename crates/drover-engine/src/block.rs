@@ -50,6 +50,9 @@ fn apply(keywords: &mut Keywords, common: &Common) {
     inherit(&mut keywords.remote_user, &common.remote_user);
     inherit(&mut keywords.connection, &common.connection);
     inherit(&mut keywords.delegate_to, &common.delegate_to);
+    keywords
+        .module_defaults
+        .extend(common.module_defaults.iter().cloned());
     // `environment` layers merge (inner names win) rather than replace.
     if let Some(inner) = &common.environment {
         keywords.environment = Some(match keywords.environment.take() {

@@ -35,6 +35,8 @@ pub(crate) struct Keywords {
     pub(crate) remote_user: Option<Value>,
     pub(crate) connection: Option<Value>,
     pub(crate) delegate_to: Option<Value>,
+    /// `module_defaults`, outer to inner.
+    pub(crate) module_defaults: Vec<Value>,
 }
 
 /// What every host shares while one task runs.
@@ -383,10 +385,55 @@ fn environment(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
 }
 
 /// Templates the module arguments and resolves aliases to canonical names.
+/// The default arguments `module_defaults` gives the task's module: inner mappings over outer
+/// ones, each templated for the host.
+fn module_defaults(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
+    let mut defaults = Map::new();
+    let module = env.module.name();
+    for raw in &env.keywords.module_defaults {
+        let value = env
+            .templates
+            .render_value(raw, vars)
+            .map_err(|err| format!("error while resolving `module_defaults`: {err}"))?;
+        let Value::Object(map) = value else {
+            return Err(format!(
+                "`module_defaults` must be a mapping, got {}",
+                drover_types::python_type(&value)
+            ));
+        };
+        for (name, args) in map {
+            let short = name
+                .strip_prefix("ansible.builtin.")
+                .or_else(|| name.strip_prefix("ansible.legacy."))
+                .unwrap_or(&name);
+            if short != module {
+                continue;
+            }
+            match args {
+                Value::Object(args) => defaults.extend(args),
+                Value::Null => {}
+                other => {
+                    return Err(format!(
+                        "`module_defaults` for `{name}` must be a mapping, got {}",
+                        drover_types::python_type(&other)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(defaults)
+}
+
 fn module_args(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
     let spec = env.module.spec();
     let mut out = Map::new();
     let mut extra = Map::new();
+    // Defaults are data already templated; what the task gives wins.
+    let defaults = if env.keywords.module_defaults.is_empty() {
+        Map::new()
+    } else {
+        module_defaults(env, vars)?
+    };
     for (key, raw) in &env.task.args {
         if let Some(entry) = spec.find(key)
             && entry.raw
@@ -434,6 +481,15 @@ fn module_args(env: &TaskEnv<'_>, vars: &Vars) -> Result<Map, String> {
             continue;
         }
         rendered.insert(key, value);
+    }
+    for (key, value) in defaults {
+        let canonical = spec.find(&key).map_or(key.as_str(), |e| e.name);
+        let given = rendered
+            .keys()
+            .any(|k| k == &key || spec.find(k).is_some_and(|e| e.name == canonical));
+        if !given {
+            rendered.insert(key, value);
+        }
     }
     let mut unknown = Vec::new();
     for (key, value) in rendered {

@@ -249,9 +249,49 @@ impl Loader<'_> {
             "remote_user" => common.remote_user = self.opt_value(node)?,
             "connection" => common.connection = self.opt_value(node)?,
             "collections" => self.collections(node)?,
+            "module_defaults" => common.module_defaults = self.module_defaults(node)?,
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// `module_defaults`: a mapping (or a list of them) of module names to mappings of
+    /// arguments; a template is checked when the task runs.
+    fn module_defaults(&self, node: &Node) -> Result<Vec<Value>, Error> {
+        let maps: Vec<&Node> = match &node.value {
+            NodeValue::Null => return Ok(Vec::new()),
+            NodeValue::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::with_capacity(maps.len());
+        for map in maps {
+            if map.as_str().is_some_and(is_template) {
+                out.push(self.value(map)?);
+                continue;
+            }
+            for (k, v) in entries(self, map, "`module_defaults`")? {
+                let module = python_str(k);
+                let known = module.starts_with("group/")
+                    || (self.modules)(crate::keywords::short_name(&module)).is_some()
+                    || crate::keywords::ANSIBLE_MODULES
+                        .contains(&crate::keywords::short_name(&module));
+                if !known && !module.contains('.') {
+                    return Err(self.report.invalid(
+                        &k.span,
+                        format!("`module_defaults` names an unknown module `{module}`"),
+                        "unknown module",
+                        None,
+                    ));
+                }
+                if !matches!(v.value, NodeValue::Map(_) | NodeValue::Null)
+                    && !v.as_str().is_some_and(is_template)
+                {
+                    return Err(self.wrong(v, &module, "a mapping of default arguments"));
+                }
+            }
+            out.push(self.value(map)?);
+        }
+        Ok(out)
     }
 
     /// `collections`: only the built-in ones, whose modules drover knows by their short names.

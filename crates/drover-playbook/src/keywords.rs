@@ -24,6 +24,7 @@ pub(crate) const COMMON: &[&str] = &[
     "remote_user",
     "connection",
     "collections",
+    "module_defaults",
 ];
 
 /// Play keywords drover reads, besides [`COMMON`].
@@ -47,7 +48,6 @@ pub(crate) const PLAY: &[&str] = &[
 
 /// Play keywords Ansible has and drover does not do yet.
 pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
-    "module_defaults",
     "become_exe",
     "become_flags",
     "debugger",
@@ -62,7 +62,6 @@ pub(crate) const BLOCK: &[&str] = &["name", "block", "rescue", "always", "when",
 
 /// Block keywords Ansible has and drover does not do yet.
 pub(crate) const BLOCK_UNSUPPORTED: &[&str] = &[
-    "module_defaults",
     "become_exe",
     "become_flags",
     "debugger",
@@ -117,7 +116,6 @@ pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
     "local_action",
     "async",
     "poll",
-    "module_defaults",
     "become_exe",
     "become_flags",
     "debugger",

@@ -380,10 +380,6 @@ mod tests {
     fn unsupported_is_not_unknown() {
         for (src, what) in [
             (
-                "- hosts: all\n  module_defaults: {}\n",
-                "`module_defaults` is not supported",
-            ),
-            (
                 "- hosts: all\n  collections: [community.general]\n",
                 "collection `community.general` is not supported",
             ),

@@ -176,6 +176,9 @@ pub struct Common {
     pub remote_user: Option<Value>,
     /// `connection`.
     pub connection: Option<Value>,
+    /// `module_defaults`: mappings of a module name (short, `ansible.builtin.` or
+    /// `group/...`) to default arguments, outer to inner.
+    pub module_defaults: Vec<Value>,
 }
 
 /// An entry of a task list.

@@ -153,7 +153,7 @@ impl Loader<'_> {
                 "vars" => spec.vars = self.vars(v, "the role")?,
                 _ if self.common(&key, v, &mut spec.common, "the role")? => {}
                 "when" => {}
-                "delegate_to" | "become_flags" | "become_exe" | "module_defaults" | "debugger" => {
+                "delegate_to" | "become_flags" | "become_exe" | "debugger" => {
                     return Err(self.report.unsupported(
                         &k.span,
                         format!("`{key}` on a role is not supported by drover yet"),
