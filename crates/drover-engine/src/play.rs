@@ -1001,6 +1001,11 @@ impl<'r> Runner<'r> {
     /// extra vars, role and include parameters); a role's task is `role : name`.
     fn task_title(&self, state: &PlayState<'_>, task: &Task, scope: &Scope<'_>) -> String {
         let name = match &task.name {
+            // ansible-core names an unnamed `include_role` after the role it includes.
+            None if task.module == "include_role" => match task.args.get("name") {
+                Some(Value::String(role)) => format!("{} : {role}", task.action),
+                _ => task.action.clone(),
+            },
             None => task.action.clone(),
             Some(name) if !Templates::is_template(name) => name.clone(),
             Some(name) => {

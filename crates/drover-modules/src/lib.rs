@@ -32,6 +32,7 @@ mod replace;
 mod set_fact;
 mod stat;
 mod template;
+mod validate_argument_spec;
 
 use drover_types::Module;
 
@@ -57,5 +58,6 @@ pub fn all() -> Vec<&'static dyn Module> {
         &meta::Meta,
         &inventory::AddHost,
         &inventory::GroupBy,
+        &validate_argument_spec::ValidateArgumentSpec,
     ]
 }

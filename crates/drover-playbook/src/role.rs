@@ -302,17 +302,33 @@ impl Loader<'_> {
         })
     }
 
-    /// `meta/main.yml`: the dependencies (as uses) and `allow_duplicates`.
-    fn role_meta(&mut self, dir: &Path, at: &Span) -> Result<(Vec<RoleSpec>, bool), Error> {
+    /// `meta/main.yml`: the dependencies (as uses), `allow_duplicates`, and the argument specs
+    /// (from `meta/argument_specs.yml` when there is one).
+    fn role_meta(&mut self, dir: &Path, at: &Span) -> Result<RoleMeta, Error> {
+        let mut meta = self.role_meta_main(dir, at)?;
+        if let Some(path) = role_file(&dir.join("meta"), Some("argument_specs")) {
+            meta.argument_specs = self.with_file(&path, at, |loader, doc| match doc {
+                Some(doc) => Ok(argument_specs_of(loader, doc)?.unwrap_or_default()),
+                None => Ok(Vec::new()),
+            })?;
+        }
+        Ok(meta)
+    }
+
+    fn role_meta_main(&mut self, dir: &Path, at: &Span) -> Result<RoleMeta, Error> {
         let Some(path) = role_file(&dir.join("meta"), None) else {
-            return Ok((Vec::new(), false));
+            return Ok(RoleMeta::default());
         };
         self.with_file(&path, at, |loader, doc| {
             let Some(NodeValue::Map(items)) = doc.map(|d| &d.value) else {
-                return Ok((Vec::new(), false));
+                return Ok(RoleMeta::default());
             };
             let mut deps = Vec::new();
             let mut allow = false;
+            let argument_specs = match doc {
+                Some(doc) => argument_specs_of(loader, doc)?.unwrap_or_default(),
+                None => Vec::new(),
+            };
             for (k, v) in items {
                 match python_str(k).as_str() {
                     "dependencies" => {
@@ -330,7 +346,11 @@ impl Loader<'_> {
                     _ => {}
                 }
             }
-            Ok((deps, allow))
+            Ok(RoleMeta {
+                dependencies: deps,
+                allow_duplicates: allow,
+                argument_specs,
+            })
         })
     }
 
@@ -339,7 +359,11 @@ impl Loader<'_> {
     /// dependencies); `import_role` and `include_role` always run the role itself.
     pub(crate) fn role_use(&mut self, spec: RoleSpec, dedup: bool) -> Result<Vec<TaskItem>, Error> {
         let path = self.find_role(&spec)?;
-        let (deps, allow_duplicates) = self.role_meta(&path, &spec.span)?;
+        let RoleMeta {
+            dependencies: deps,
+            allow_duplicates,
+            argument_specs,
+        } = self.role_meta(&path, &spec.span)?;
         let identity = spec.identity(&path);
         if dedup && !allow_duplicates && self.ctx.play.seen.contains(&identity) {
             return Ok(Vec::new());
@@ -396,7 +420,12 @@ impl Loader<'_> {
             ))
         });
         self.ctx.role = outer;
-        let (tasks, handlers) = handlers?;
+        let (mut tasks, handlers) = handlers?;
+        let entry = spec.tasks_from.as_deref().unwrap_or("main");
+        if let Some((_, entry_spec, at)) = argument_specs.iter().find(|(name, _, _)| name == entry)
+        {
+            tasks.insert(0, validation_task(&role, entry, entry_spec, at));
+        }
         if !handlers.is_empty() {
             self.ctx
                 .play
@@ -459,6 +488,100 @@ impl Loader<'_> {
             },
         }
     }
+}
+
+/// What a role's `meta/` says.
+#[derive(Default)]
+struct RoleMeta {
+    dependencies: Vec<RoleSpec>,
+    allow_duplicates: bool,
+    /// Entry point name, its spec, where it is written.
+    argument_specs: Vec<(String, Value, Span)>,
+}
+
+/// `argument_specs` of a meta document: each entry point's spec.
+fn argument_specs_of(
+    loader: &Loader<'_>,
+    doc: &Node,
+) -> Result<Option<Vec<(String, Value, Span)>>, Error> {
+    let NodeValue::Map(items) = &doc.value else {
+        return Ok(None);
+    };
+    let Some((_, specs)) = items
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("argument_specs"))
+    else {
+        return Ok(None);
+    };
+    let NodeValue::Map(entries) = &specs.value else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        out.push((python_str(k), loader.value(v)?, v.span.clone()));
+    }
+    Ok(Some(out))
+}
+
+/// The task ansible-core puts first in a role with an argument spec for its entry point.
+fn validation_task(role: &Arc<Role>, entry: &str, spec: &Value, at: &Span) -> TaskItem {
+    let mut name = format!("Validating arguments against arg spec '{entry}'");
+    if let Some(Value::String(desc)) = spec.get("short_description") {
+        name.push_str(" - ");
+        name.push_str(desc);
+    }
+    let mut args = Map::new();
+    args.insert(
+        "argument_spec".into(),
+        spec.get("options")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    );
+    args.insert(
+        "provided_arguments".into(),
+        Value::Object(role.params.map.clone()),
+    );
+    args.insert(
+        "validate_args_context".into(),
+        serde_json::json!({
+            "type": "role",
+            "name": role.name,
+            "argument_spec_name": entry,
+            "path": role.path.display().to_string(),
+        }),
+    );
+    let common = Common {
+        tags: vec!["always".into()],
+        ..Common::default()
+    };
+    TaskItem::Task(Box::new(Task {
+        name: Some(name),
+        module: "validate_argument_spec".into(),
+        args,
+        // `provided_arguments` holds the role's parameters with their own trust.
+        args_trust: Trust::Parts(Arc::new(
+            [("provided_arguments".to_owned(), role.params.trust.clone())].into(),
+        )),
+        register: None,
+        changed_when: Vec::new(),
+        changed_when_spans: Vec::new(),
+        failed_when: Vec::new(),
+        failed_when_spans: Vec::new(),
+        loop_: None,
+        until: Vec::new(),
+        until_spans: Vec::new(),
+        retries: None,
+        delay: None,
+        notify: Vec::new(),
+        listen: Vec::new(),
+        common,
+        span: at.clone(),
+        module_span: at.clone(),
+        arg_spans: Vec::new(),
+        action: "ansible.builtin.validate_argument_spec".into(),
+        role: Some(role.clone()),
+        include: None,
+    }))
 }
 
 fn role_block(role: &Arc<Role>, items: Vec<TaskItem>, at: &Span) -> Block {

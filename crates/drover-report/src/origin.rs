@@ -15,6 +15,9 @@ const ACTIONS: &[&str] = &[
     "set_fact",
     "include_vars",
     "meta",
+    "validate_argument_spec",
+    "add_host",
+    "group_by",
 ];
 
 /// Where a failure shown in an `[ERROR]` block came from.

@@ -142,6 +142,7 @@ cases! {
     case_98_add_host_group_by => "98-add-host-group-by",
     case_99_meta_batches => "99-meta-batches",
     case_100_module_defaults => "100-module-defaults",
+    case_101_role_argument_specs => "101-role-argument-specs",
     case_23_include_import => "23-include-import",
     case_24_roles => "24-roles",
 }
