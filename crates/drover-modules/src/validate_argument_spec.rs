@@ -82,8 +82,8 @@ fn convert(wanted: &str, value: &Value) -> Result<Value, String> {
                 .map(Value::Bool)
                 .ok_or_else(|| format!("The value '{s}' is not a valid boolean.  Valid booleans include: 'true', 'yes', 'on', '1', 't', 'y', 'false', 'no', 'off', '0', 'f', 'n'")),
             Value::Number(n) => match n.as_f64() {
-                Some(f) if f == 1.0 => Ok(Value::Bool(true)),
-                Some(f) if f == 0.0 => Ok(Value::Bool(false)),
+                Some(1.0) => Ok(Value::Bool(true)),
+                Some(0.0) => Ok(Value::Bool(false)),
                 _ => Err(format!("The value '{}' is not a valid boolean.  Valid booleans include: 'true', 'yes', 'on', '1', 't', 'y', 'false', 'no', 'off', '0', 'f', 'n'", python_repr(value))),
             },
             _ => Err(format!("<class '{}'> cannot be converted to a bool", type_name(value))),

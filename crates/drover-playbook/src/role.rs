@@ -490,20 +490,19 @@ impl Loader<'_> {
     }
 }
 
+/// An entry point of `argument_specs`: its name, its spec, where it is written.
+type EntryPoint = (String, Value, Span);
+
 /// What a role's `meta/` says.
 #[derive(Default)]
 struct RoleMeta {
     dependencies: Vec<RoleSpec>,
     allow_duplicates: bool,
-    /// Entry point name, its spec, where it is written.
-    argument_specs: Vec<(String, Value, Span)>,
+    argument_specs: Vec<EntryPoint>,
 }
 
 /// `argument_specs` of a meta document: each entry point's spec.
-fn argument_specs_of(
-    loader: &Loader<'_>,
-    doc: &Node,
-) -> Result<Option<Vec<(String, Value, Span)>>, Error> {
+fn argument_specs_of(loader: &Loader<'_>, doc: &Node) -> Result<Option<Vec<EntryPoint>>, Error> {
     let NodeValue::Map(items) = &doc.value else {
         return Ok(None);
     };
