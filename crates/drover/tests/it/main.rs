@@ -11,4 +11,5 @@ mod language;
 mod modules;
 mod output;
 mod over_ssh;
+mod roles;
 mod ssh;
