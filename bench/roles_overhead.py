@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTS = 10
-TASKS = 20
+TASKS = 20  # --tasks
 
 
 def inventory():
@@ -40,6 +40,11 @@ def tasks(indent):
     return "".join(
         f"{pad}- name: task {t}\n{pad}  debug:\n{pad}    msg: \"{{{{ inventory_hostname }}}} {{{{ greeting }}}} {t}\"\n"
         for t in range(TASKS))
+
+
+def set_tasks(n):
+    global TASKS
+    TASKS = n
 
 
 def layout(kind, root):
@@ -83,8 +88,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--tasks", type=int, default=TASKS)
     ap.add_argument("--binary", default=str(REPO / "target/release/drover"))
     args = ap.parse_args()
+    set_tasks(args.tasks)
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"no drover binary at {args.binary}: cargo build --release -p drover")
     print(f"{'layout':>8} {'cpu s':>8} {'wall s':>8} {'cpu vs inline':>14} {'wall vs inline':>15}")

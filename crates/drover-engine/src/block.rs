@@ -99,15 +99,23 @@ impl<'p> Scope<'p> {
     /// The scope inside `block`: its keywords, and the variables of its role and its import.
     pub(crate) fn enter(&self, block: &'p Block, rescuable: bool) -> Self {
         let mut scope = self.child(&block.common, rescuable);
+        // Empty layers are left out: every variable lookup walks the layers.
+        let filled = |layer: &Arc<Layer>| !layer.map.is_empty();
         if let Some(role) = &block.role {
-            scope.low.push(role.defaults.clone());
-            // Role vars rank below block vars: the role's own go before the block's.
-            let at = scope.vars.len() - 1;
-            scope.vars.insert(at, role.vars.clone());
-            scope.high.push(role.params.clone());
+            if filled(&role.defaults) {
+                scope.low.push(role.defaults.clone());
+            }
+            if filled(&role.vars) {
+                // Role vars rank below block vars: the role's own go before the block's.
+                let at = scope.vars.len() - 1;
+                scope.vars.insert(at, role.vars.clone());
+            }
+            if filled(&role.params) {
+                scope.high.push(role.params.clone());
+            }
             scope.high.push(role.magic.clone());
         }
-        if let Some(params) = &block.params {
+        if let Some(params) = block.params.as_ref().filter(|p| filled(p)) {
             scope.high.push(params.clone());
         }
         scope

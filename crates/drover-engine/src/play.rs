@@ -125,9 +125,22 @@ impl PlayRoles {
             "ansible_dependent_role_names".into(),
             play.dependency_role_names.clone().into(),
         );
+        let filled = |layer: &&Arc<Layer>| !layer.map.is_empty();
         PlayRoles {
-            defaults: play.roles.iter().map(|r| r.defaults.clone()).collect(),
-            vars: play.roles.iter().map(|r| r.vars.clone()).collect(),
+            defaults: play
+                .roles
+                .iter()
+                .map(|r| &r.defaults)
+                .filter(filled)
+                .cloned()
+                .collect(),
+            vars: play
+                .roles
+                .iter()
+                .map(|r| &r.vars)
+                .filter(filled)
+                .cloned()
+                .collect(),
             magic: Arc::new(Layer::data(magic)),
         }
     }

@@ -161,7 +161,7 @@ impl TaskLayers<'_> {
             vars.push(layer.clone());
         }
         vars.push(host.inventory.clone());
-        for layer in self.play_vars {
+        for layer in self.play_vars.iter().filter(|l| !l.map.is_empty()) {
             vars.push(layer.clone());
         }
         vars.push(host.vars_files.clone());
