@@ -1,0 +1,132 @@
+//! The run's keyring: the secrets given on the command line, set once by the binary before
+//! anything is loaded, and the decrypted values the reporter must mask.
+//!
+//! A process-wide `OnceLock` rather than a parameter: vault text can sit in any YAML drover
+//! reads (playbooks, inventories, vars files, `-e @file`, `include_vars`, `from_yaml`) and in
+//! files modules read on the controller, and threading a keyring through every one of those
+//! loaders would touch most crates' signatures for one read-only value. The secrets are set
+//! once, never change, and are read only here; nothing else can see their bytes.
+
+use crate::format::{self, Envelope};
+use crate::{Error, Secret};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+static SECRETS: OnceLock<Vec<Secret>> = OnceLock::new();
+// Vault text already opened, and every plaintext handed out (to mask in output).
+static OPENED: OnceLock<Mutex<HashMap<Vec<u8>, Vec<u8>>>> = OnceLock::new();
+static REVEALED: OnceLock<Mutex<BTreeSet<String>>> = OnceLock::new();
+static FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Sets the run's secrets. Only the first call counts; it says whether it was the first.
+pub fn install(secrets: Vec<Secret>) -> bool {
+    SECRETS.set(secrets).is_ok()
+}
+
+/// Decrypts vault text with the run's secrets: those whose label matches a 1.2 header first,
+/// then the others, as Ansible tries them. The plaintext is remembered for [`mask`].
+pub fn open(text: &[u8]) -> Result<Vec<u8>, Error> {
+    let opened = OPENED.get_or_init(Default::default);
+    if let Some(plain) = opened.lock().unwrap_or_else(|p| p.into_inner()).get(text) {
+        return Ok(plain.clone());
+    }
+    let secrets = SECRETS.get().map(Vec::as_slice).unwrap_or_default();
+    let plain = format::parse(text)
+        .and_then(|envelope| open_with(&envelope, secrets))
+        .inspect_err(|_| FAILED.store(true, Ordering::Relaxed))?;
+    reveal(&String::from_utf8_lossy(&plain));
+    opened
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(text.to_vec(), plain.clone());
+    Ok(plain)
+}
+
+/// Whether [`open`] has failed in this process (the binary exits 1 for it, as Ansible does).
+pub fn failed() -> bool {
+    FAILED.load(Ordering::Relaxed)
+}
+
+/// Decrypts an envelope with the first of `secrets` that opens it (matching label first), and
+/// says which one did.
+pub fn open_with(envelope: &Envelope, secrets: &[Secret]) -> Result<Vec<u8>, Error> {
+    open_with_secret(envelope, secrets).map(|(plain, _)| plain)
+}
+
+/// [`open_with`], also giving the secret that opened it (`edit` encrypts with it again).
+pub fn open_with_secret<'s>(
+    envelope: &Envelope,
+    secrets: &'s [Secret],
+) -> Result<(Vec<u8>, &'s Secret), Error> {
+    if secrets.is_empty() {
+        return Err(Error::NoSecrets);
+    }
+    let label = envelope.label.as_deref();
+    let ordered = secrets
+        .iter()
+        .filter(|s| Some(s.label.as_str()) == label)
+        .chain(secrets.iter().filter(|s| Some(s.label.as_str()) != label));
+    for secret in ordered {
+        match format::decrypt(envelope, secret.bytes()) {
+            Ok(plain) => return Ok((plain, secret)),
+            Err(Error::WrongSecret) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::WrongSecret)
+}
+
+/// Decrypts `bytes` when they are vault text; returns them unchanged otherwise.
+pub fn open_if_encrypted(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
+    if format::is_encrypted(&bytes) {
+        open(&bytes)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Remembers a decrypted value, so [`mask`] hides it wherever it is printed.
+pub fn reveal(plain: &str) {
+    let plain = plain.trim_end_matches(['\n', '\r']);
+    if plain.is_empty() {
+        return;
+    }
+    let revealed = REVEALED.get_or_init(Default::default);
+    revealed
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(plain.to_owned());
+}
+
+/// What [`mask`] writes in place of a decrypted value.
+pub const MASK: &str = "********";
+
+/// `text` with every decrypted value replaced by [`MASK`], longest values first (so a value
+/// containing another is hidden whole). Text with nothing to hide is returned as it is.
+pub fn mask(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(revealed) = REVEALED.get() else {
+        return text.into();
+    };
+    let revealed = revealed.lock().unwrap_or_else(|p| p.into_inner());
+    let mut values: Vec<&String> = revealed
+        .iter()
+        .filter(|v| text.contains(v.as_str()))
+        .collect();
+    if values.is_empty() {
+        return text.into();
+    }
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    let mut out = text.to_owned();
+    for value in values {
+        out = out.replace(value.as_str(), MASK);
+    }
+    out.into()
+}
+
+/// Whether anything was decrypted so far (the reporter masks only then).
+pub fn anything_revealed() -> bool {
+    REVEALED
+        .get()
+        .is_some_and(|r| !r.lock().unwrap_or_else(|p| p.into_inner()).is_empty())
+}
