@@ -92,11 +92,44 @@ pub fn reveal(plain: &str) {
     if plain.is_empty() {
         return;
     }
-    let revealed = REVEALED.get_or_init(Default::default);
-    revealed
+    let mut revealed = REVEALED
+        .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(plain.to_owned());
+        .unwrap_or_else(|p| p.into_inner());
+    // As written, and as JSON writes it inside a result (escaped, and with non-ASCII as
+    // `\uXXXX` too); a value of several lines also line by line, for diffs.
+    revealed.insert(plain.to_owned());
+    revealed.insert(json_escaped(plain, false));
+    revealed.insert(json_escaped(plain, true));
+    if plain.contains('\n') {
+        revealed.extend(
+            plain
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
+    }
+}
+
+fn json_escaped(text: &str, ascii: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || (ascii && !c.is_ascii()) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What [`mask`] writes in place of a decrypted value.
@@ -129,4 +162,36 @@ pub fn anything_revealed() -> bool {
     REVEALED
         .get()
         .is_some_and(|r| !r.lock().unwrap_or_else(|p| p.into_inner()).is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revealed_values_are_masked_raw_escaped_and_line_by_line() {
+        reveal("tl;dr \"quoted\" é\nsecond line of it\n");
+        let printed = r#"{"msg": "tl;dr \"quoted\" \u00e9\nsecond line of it\n"}"#;
+        assert_eq!(mask(printed), r#"{"msg": "********\n"}"#);
+        assert_eq!(mask("+second line of it"), "+********");
+        assert_eq!(mask("nothing here"), "nothing here");
+        assert!(anything_revealed());
+    }
+
+    #[test]
+    fn a_label_match_is_tried_first_then_the_others() {
+        let text = format::encrypt(b"v", b"right", Some("prod")).unwrap();
+        let env = format::parse(text.as_bytes()).unwrap();
+        let secrets = [
+            Secret::new("dev", b"right".to_vec()),
+            Secret::new("prod", b"wrong".to_vec()),
+        ];
+        let (plain, used) = open_with_secret(&env, &secrets).unwrap();
+        assert_eq!((plain.as_slice(), used.label.as_str()), (&b"v"[..], "dev"));
+        assert!(matches!(open_with(&env, &[]), Err(Error::NoSecrets)));
+        assert!(matches!(
+            open_with(&env, &secrets[1..]),
+            Err(Error::WrongSecret)
+        ));
+    }
 }
