@@ -27,11 +27,10 @@ struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Ok(meta) = std::fs::metadata(&self.0) {
-            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&self.0) {
-                let _ = f.write_all(&vec![0u8; meta.len() as usize]);
-                let _ = f.sync_all();
-            }
+        let len = std::fs::metadata(&self.0).map(|m| m.len()).unwrap_or(0);
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&self.0) {
+            let _ = f.write_all(&vec![0u8; len as usize]);
+            let _ = f.sync_all();
         }
         let _ = std::fs::remove_file(&self.0);
     }

@@ -172,7 +172,7 @@ fn unhex(text: &[u8]) -> Result<Vec<u8>, Error> {
     fn digit(c: u8) -> Option<u8> {
         (c as char).to_digit(16).map(|d| d as u8)
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(Error::Format("the body is not hexadecimal"));
     }
     text.chunks(2)

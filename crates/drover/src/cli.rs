@@ -14,7 +14,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Runs playbooks against the hosts of an inventory (like `ansible-playbook`).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Encrypts and decrypts Ansible Vault files and strings (like `ansible-vault`).
     Vault(crate::vault::VaultCommand),
 }

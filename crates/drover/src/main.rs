@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var_os("ANSIBLE_NOCOLOR").is_none();
     let code = match cli.command {
-        cli::Command::Run(args) => run(args, color),
+        cli::Command::Run(args) => run(*args, color),
         cli::Command::Vault(command) => vault::run(command),
     };
     ExitCode::from(code)

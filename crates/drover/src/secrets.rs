@@ -20,6 +20,7 @@ pub(crate) struct Defaults {
 
 impl Defaults {
     /// The defaults the environment gives (`ANSIBLE_VAULT_IDENTITY_LIST` is comma-separated).
+    #[allow(clippy::disallowed_methods)] // the binary is where the environment is read
     pub(crate) fn from_env() -> Defaults {
         let identity_list = std::env::var("ANSIBLE_VAULT_IDENTITY_LIST")
             .map(|list| {

@@ -398,6 +398,7 @@ fn view(a: ViewArgs) -> Result<(), Fail> {
     Ok(())
 }
 
+#[allow(clippy::disallowed_methods)] // the binary is where the environment is read
 fn editor() -> String {
     std::env::var("EDITOR")
         .ok()
@@ -479,11 +480,13 @@ fn rekey(a: RekeyArgs) -> Result<(), Fail> {
             "A new vault password is required to use Ansible's Vault rekey",
         ));
     }
-    let new = choose(new, a.encrypt_vault_id.as_deref().or(None)).or_else(|_| {
-        Err(Fail::usage(
-            "A new vault password is required to use Ansible's Vault rekey",
-        ))
-    })?;
+    // Without --encrypt-vault-id the first new secret is used (several are no error here).
+    let new = match a.encrypt_vault_id.as_deref() {
+        Some(label) => choose(new, Some(label))?,
+        None => new.into_iter().next().ok_or_else(|| {
+            Fail::usage("A new vault password is required to use Ansible's Vault rekey")
+        })?,
+    };
     for file in &a.files {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(file)
