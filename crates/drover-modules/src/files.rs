@@ -653,10 +653,7 @@ pub(crate) fn open_vaulted(bytes: Vec<u8>, path: &std::path::Path) -> Result<Vec
     }
     let plain = drover_vault::open(&bytes)
         .map_err(|e| TaskResult::failed(format!("could not decrypt `{}`: {e}", path.display())))?;
-    String::from_utf8_lossy(&plain)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .for_each(drover_vault::keyring::reveal);
+    drover_vault::keyring::reveal_lines(&String::from_utf8_lossy(&plain));
     Ok(plain)
 }
 

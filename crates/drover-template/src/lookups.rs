@@ -655,6 +655,7 @@ fn read_text(path: &Path) -> Result<String, Error> {
     let text = String::from_utf8(bytes)
         .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
     if encrypted {
+        // The whole text (what the lookup gives) and, through `reveal`, its lines.
         drover_vault::keyring::reveal(text.trim_end());
     }
     Ok(text)

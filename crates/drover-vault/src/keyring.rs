@@ -25,7 +25,8 @@ pub fn install(secrets: Vec<Secret>) -> bool {
 }
 
 /// Decrypts vault text with the run's secrets: those whose label matches a 1.2 header first,
-/// then the others, as Ansible tries them. The plaintext is remembered for [`mask`].
+/// then the others, as Ansible tries them. The caller says what of the plaintext is secret
+/// ([`reveal`] a value, [`reveal_lines`] a file's lines).
 pub fn open(text: &[u8]) -> Result<Vec<u8>, Error> {
     let opened = OPENED.get_or_init(Default::default);
     if let Some(plain) = opened.lock().unwrap_or_else(|p| p.into_inner()).get(text) {
@@ -35,7 +36,6 @@ pub fn open(text: &[u8]) -> Result<Vec<u8>, Error> {
     let plain = format::parse(text)
         .and_then(|envelope| open_with(&envelope, secrets))
         .inspect_err(|_| FAILED.store(true, Ordering::Relaxed))?;
-    reveal(&String::from_utf8_lossy(&plain));
     opened
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -102,13 +102,31 @@ pub fn reveal(plain: &str) {
     revealed.insert(json_escaped(plain, false));
     revealed.insert(json_escaped(plain, true));
     if plain.contains('\n') {
-        revealed.extend(
-            plain
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_owned),
-        );
+        revealed.extend(telling_lines(plain).map(str::to_owned));
     }
+}
+
+/// Remembers each line of a decrypted file (a `copy` source, a `file` lookup), so a diff of it
+/// is masked line by line.
+pub fn reveal_lines(text: &str) {
+    let lines: Vec<&str> = telling_lines(text).collect();
+    if lines.is_empty() {
+        return;
+    }
+    let mut revealed = REVEALED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    revealed.extend(lines.into_iter().map(str::to_owned));
+}
+
+/// The lines of `text` worth masking: a line of a few characters or of punctuation only (`}`,
+/// `fi`, `---`) would hide that text everywhere in the output, and is no secret on its own.
+fn telling_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| {
+        l.chars().filter(|c| !c.is_whitespace()).count() >= 4
+            && l.chars().any(char::is_alphanumeric)
+    })
 }
 
 fn json_escaped(text: &str, ascii: bool) -> String {
@@ -174,6 +192,8 @@ mod tests {
         let printed = r#"{"msg": "tl;dr \"quoted\" \u00e9\nsecond line of it\n"}"#;
         assert_eq!(mask(printed), r#"{"msg": "********\n"}"#);
         assert_eq!(mask("+second line of it"), "+********");
+        reveal_lines("{\n  key = a-long-secret\n}\nfi\n");
+        assert_eq!(mask("{ key = a-long-secret }"), "{ ******** }");
         assert_eq!(mask("nothing here"), "nothing here");
         assert!(anything_revealed());
     }

@@ -62,7 +62,11 @@ fn open_vault(node: &Node) -> Result<Value, Error> {
         ));
     };
     match drover_vault::open(text.trim_start().as_bytes()) {
-        Ok(plain) => Ok(Value::String(String::from_utf8_lossy(&plain).into_owned())),
+        Ok(plain) => {
+            let plain = String::from_utf8_lossy(&plain).into_owned();
+            drover_vault::keyring::reveal(&plain);
+            Ok(Value::String(plain))
+        }
         Err(e) => Err(unsupported(format!(
             "could not decrypt this `!vault` value: {e}"
         ))),

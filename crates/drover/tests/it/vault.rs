@@ -350,10 +350,11 @@ fn a_wrong_or_missing_secret_stops_the_run_naming_the_value() {
     );
     let out = drover(&p, "run two.yml -i inv.yml --vault-password-file pw");
     assert_code(&out, 1);
+    has(&out, &out.stderr, "could not load vars file `vars.yml`: ");
     has(
         &out,
         &out.stderr,
-        "could not load vars file `vars.yml`: vars.yml:1:1: could not decrypt this vault-encrypted file: Decryption failed",
+        "vars.yml:1:1: could not decrypt this vault-encrypted file: Decryption failed",
     );
     has(&out, &out.stdout, "\"msg\": \"first\"");
     // The same file read at run time fails its task with the file named.
@@ -373,8 +374,12 @@ fn a_wrong_or_missing_secret_stops_the_run_naming_the_value() {
 #[test]
 fn decrypted_values_are_masked_in_results_diffs_and_verbose_output() {
     let p = vaulted_project(
-        "    - debug: {msg: \"the secret is {{ secret }}\"}\n    - debug: {var: secret}\n    - copy: {dest: \"{{ playbook_dir }}/out.conf\", content: \"password={{ secret }}\\n\"}\n    - command: echo {{ secret }}\n    - fail: {msg: \"bad {{ secret }}\"}\n",
+        "    - debug: {msg: \"the secret is {{ secret }}\"}\n    - debug: {var: secret}\n    - copy: {dest: \"{{ playbook_dir }}/out.conf\", content: \"password={{ secret }}\\n\"}\n    - template: {src: app.j2, dest: \"{{ playbook_dir }}/app.conf\"}\n    - copy: {src: key.txt, dest: \"{{ playbook_dir }}/key.out\"}\n    - command: echo {{ secret }}\n    - fail: {msg: \"bad {{ secret }}\"}\n",
     );
+    p.file("app.j2", "user=admin\ntpl_password={{ secret }}\n");
+    // An encrypted copy source: its lines are secrets (but short ones such as `}` are not).
+    p.file("key.txt", "{\napi_key = KEY-0123456789\n}\n");
+    assert_code(&ansible(&p, "encrypt key.txt --vault-password-file pw"), 0);
     let out = drover(
         &p,
         "run play.yml -i inv.yml --vault-password-file pw --diff -v",
@@ -382,12 +387,16 @@ fn decrypted_values_are_masked_in_results_diffs_and_verbose_output() {
     assert_code(&out, 2);
     // The file really holds the secret; nothing printed does.
     assert_eq!(p.read("out.conf"), "password=Hunter2-secret\n");
+    assert_eq!(p.read("key.out"), "{\napi_key = KEY-0123456789\n}\n");
     let printed = format!("{}{}", out.stdout, out.stderr);
     assert!(!printed.contains("Hunter2"), "{}", out.describe());
+    assert!(!printed.contains("KEY-0123"), "{}", out.describe());
     for shown in [
         "\"msg\": \"the secret is ********\"",
         "\"secret\": \"********\"",
         "+password=********",
+        "+user=admin\n+tpl_password=********",
+        "+{\n+********\n+}",
         "\"stdout\": \"********\"",
         "bad ********",
     ] {
@@ -397,5 +406,5 @@ fn decrypted_values_are_masked_in_results_diffs_and_verbose_output() {
             out.describe()
         );
     }
-    has(&out, &out.stdout, "ok=4    changed=2");
+    has(&out, &out.stdout, "ok=6    changed=4");
 }
