@@ -119,6 +119,16 @@ fn dispatch(
             }
             out
         }
+        // The file's text as it is (decrypted when vault-encrypted), no stripping.
+        "unvault" => {
+            let mut out = Vec::new();
+            for t in strings() {
+                let path = find_file(state, Some("files"), &t)
+                    .ok_or_else(|| fail(format!("Unable to find file matching \"{t}\" ")))?;
+                out.push(Value::from(read_text(&path)?));
+            }
+            out
+        }
         "template" => {
             let _: Option<bool> = kwargs.get("convert_data")?;
             let template_vars: Option<Value> = kwargs.get("template_vars")?;
