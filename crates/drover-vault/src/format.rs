@@ -202,6 +202,28 @@ mod tests {
     }
 
     #[test]
+    fn a_known_salt_gives_ansible_cores_exact_bytes() {
+        // What ansible-core 2.19 renders for
+        // {{ 'filtered text' | vault('filter-pass', salt='0123456789abcdef0123456789abcdef') }}
+        let expected = "$ANSIBLE_VAULT;1.2;AES256;filter_default\n\
+            33303331333233333334333533363337333833393631363236333634363536363330333133323333\n\
+            3334333533363337333833393631363236333634363536360a313737356532666534323332323536\n\
+            63663132393332306235346165396336323462353761323136346366373838616232336434386131\n\
+            3530653337303165360a336338626530626332653561323139646137383965656164353733333263\n\
+            6537\n";
+        let salt = b"0123456789abcdef0123456789abcdef";
+        let ours = encrypt_with_salt(
+            b"filtered text",
+            b"filter-pass",
+            Some("filter_default"),
+            salt,
+        );
+        assert_eq!(ours, expected);
+        let env = parse(expected.as_bytes()).unwrap();
+        assert_eq!(decrypt(&env, b"filter-pass").unwrap(), b"filtered text");
+    }
+
+    #[test]
     fn a_label_gives_version_1_2() {
         let text = encrypt(b"x", b"pw", Some("prod")).unwrap();
         let env = parse(text.as_bytes()).unwrap();
