@@ -52,3 +52,9 @@ impl Write for Masked {
         self.inner.flush()
     }
 }
+
+impl Drop for Masked {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}

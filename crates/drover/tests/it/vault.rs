@@ -293,6 +293,21 @@ fn secrets_come_from_scripts_client_scripts_and_the_environment() {
         .current_dir(p.path())
         .run();
     assert_eq!(env.stdout, "alpha\nbravo\n", "{}", env.describe());
+    // drover run reads the same environment.
+    p.file("vars.yml", "from_env: yes-it-is\n");
+    assert_code(&ansible(&p, "encrypt vars.yml --vault-id blue@pw2"), 0);
+    p.file(
+        "env.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars_files: [vars.yml]\n  tasks:\n    - copy: {dest: \"{{ playbook_dir }}/env.out\", content: \"{{ from_env }} {{ lookup('file', 'a.txt') }}\"}\n",
+    );
+    let run = hermetic(Cmd::new(env!("CARGO_BIN_EXE_drover")))
+        .args(["run", "env.yml", "-i", "inv.yml"])
+        .env("ANSIBLE_VAULT_PASSWORD_FILE", "pw")
+        .env("ANSIBLE_VAULT_IDENTITY_LIST", "blue@keys-client.py")
+        .current_dir(p.path())
+        .run();
+    assert_code(&run, 0);
+    assert_eq!(p.read("env.out"), "yes-it-is alpha");
     // A prompt without a terminal is a clear error, not a hang.
     let ask = drover(&p, "vault view a.txt --ask-vault-pass");
     assert_code(&ask, 1);
@@ -374,12 +389,18 @@ fn a_wrong_or_missing_secret_stops_the_run_naming_the_value() {
 #[test]
 fn decrypted_values_are_masked_in_results_diffs_and_verbose_output() {
     let p = vaulted_project(
-        "    - debug: {msg: \"the secret is {{ secret }}\"}\n    - debug: {var: secret}\n    - copy: {dest: \"{{ playbook_dir }}/out.conf\", content: \"password={{ secret }}\\n\"}\n    - template: {src: app.j2, dest: \"{{ playbook_dir }}/app.conf\"}\n    - copy: {src: key.txt, dest: \"{{ playbook_dir }}/key.out\"}\n    - command: echo {{ secret }}\n    - fail: {msg: \"bad {{ secret }}\"}\n",
+        "    - debug: {msg: \"the secret is {{ secret }}\"}\n    - debug: {var: secret}\n    - copy: {dest: \"{{ playbook_dir }}/out.conf\", content: \"password={{ secret }}\\n\"}\n    - template: {src: app.j2, dest: \"{{ playbook_dir }}/app.conf\"}\n    - copy: {src: key.txt, dest: \"{{ playbook_dir }}/key.out\"}\n    - command: echo {{ secret }} {{ db_user }}\n    - fail: {msg: \"bad {{ secret }}\"}\n",
     );
     p.file("app.j2", "user=admin\ntpl_password={{ secret }}\n");
     // An encrypted copy source: its lines are secrets (but short ones such as `}` are not).
     p.file("key.txt", "{\napi_key = KEY-0123456789\n}\n");
     assert_code(&ansible(&p, "encrypt key.txt --vault-password-file pw"), 0);
+    // Each string of an encrypted group_vars file is a secret.
+    p.file("group_vars/all.yml", "db_user: dbadmin-from-group\n");
+    assert_code(
+        &ansible(&p, "encrypt group_vars/all.yml --vault-password-file pw"),
+        0,
+    );
     let out = drover(
         &p,
         "run play.yml -i inv.yml --vault-password-file pw --diff -v",
@@ -391,13 +412,14 @@ fn decrypted_values_are_masked_in_results_diffs_and_verbose_output() {
     let printed = format!("{}{}", out.stdout, out.stderr);
     assert!(!printed.contains("Hunter2"), "{}", out.describe());
     assert!(!printed.contains("KEY-0123"), "{}", out.describe());
+    assert!(!printed.contains("dbadmin"), "{}", out.describe());
     for shown in [
         "\"msg\": \"the secret is ********\"",
         "\"secret\": \"********\"",
         "+password=********",
         "+user=admin\n+tpl_password=********",
         "+{\n+********\n+}",
-        "\"stdout\": \"********\"",
+        "\"stdout\": \"******** ********\"",
         "bad ********",
     ] {
         assert!(
