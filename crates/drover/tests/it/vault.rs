@@ -353,6 +353,42 @@ fn a_wrong_or_missing_secret_stops_the_run_naming_the_value() {
         assert!(!out.stdout.contains("TASK ["), "{}", out.describe());
         assert!(!out.stderr.contains("Hunter2"), "{}", out.describe());
     }
+    // An encrypted inventory or `-e @file` opens with the right secret; the wrong one stops
+    // the run before anything runs, naming the file.
+    p.file("enc-inv.yml", LOCAL_INVENTORY);
+    p.file("extra.yml", "from_extra: extra-value\n");
+    assert_code(
+        &ansible(&p, "encrypt enc-inv.yml extra.yml --vault-password-file pw"),
+        0,
+    );
+    p.file(
+        "plain.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks: [debug: {msg: \"{{ from_extra }}\"}]\n",
+    );
+    let good = drover(
+        &p,
+        "run plain.yml -i enc-inv.yml -e @extra.yml --vault-password-file pw",
+    );
+    assert_code(&good, 0);
+    for (args, file) in [
+        (
+            "run plain.yml -i enc-inv.yml --vault-password-file pw2",
+            "enc-inv.yml",
+        ),
+        (
+            "run plain.yml -i inv.yml -e @extra.yml --vault-password-file pw2",
+            "extra.yml",
+        ),
+    ] {
+        let out = drover(&p, args);
+        assert_code(&out, 1);
+        has(
+            &out,
+            &out.stderr,
+            &format!("{file}:1:1: could not decrypt this vault-encrypted file: Decryption failed"),
+        );
+        assert!(!out.stdout.contains("TASK ["), "{}", out.describe());
+    }
     // An encrypted vars_files file stops the run when its play starts, exit 1.
     p.file("vars.yml", "k: v\n");
     assert_code(
