@@ -439,6 +439,7 @@ fn create(a: CreateArgs) -> Result<(), Fail> {
 }
 
 fn edit(a: EditArgs) -> Result<(), Fail> {
+    // --encrypt-vault-id is accepted (ansible-vault accepts it) but edit keeps the file's label.
     let _ = &a.encrypt_vault_id;
     let secrets = open_secrets(&a.common)?;
     for file in &a.files {
