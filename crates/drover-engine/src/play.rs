@@ -1279,13 +1279,16 @@ pub(crate) fn collect_handlers<'p>(
 
 /// Reads a YAML file of variables (a mapping) on the controller.
 pub(crate) fn load_yaml_vars(path: &std::path::Path) -> Result<Layer, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let docs =
-        drover_yaml::load_str(&text, Arc::new(path.to_path_buf())).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = Arc::new(path.to_path_buf());
+    let opened = drover_yaml::FileText::open(bytes, &file).map_err(|e| e.to_string())?;
+    let docs = drover_yaml::load_str(&opened.text, file).map_err(|e| e.to_string())?;
     let Some(doc) = docs.first() else {
         return Ok(Layer::default());
     };
-    match doc.to_value().map_err(|e| e.to_string())? {
+    let value = doc.to_value().map_err(|e| e.to_string())?;
+    opened.reveal(&value);
+    match value {
         Value::Object(map) => Ok(Layer {
             map,
             trust: doc.trust(),

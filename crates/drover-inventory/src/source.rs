@@ -122,7 +122,9 @@ fn load_file(data: &mut Data, path: &Path, warnings: &mut Vec<String>) -> Result
         path: path.to_owned(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    let file = Arc::new(path.to_owned());
+    // A vault-encrypted inventory is opened like any vars file (ansible's loader does).
+    let text = drover_yaml::FileText::open(bytes, &file)?.text;
     if text.starts_with("#!") && is_executable(path) {
         warnings.push(format!(
             "{}: skipping an executable inventory script; drover reads only YAML and INI inventories",
@@ -131,7 +133,6 @@ fn load_file(data: &mut Data, path: &Path, warnings: &mut Vec<String>) -> Result
         return Ok(false);
     }
     data.current_source = Some(absolute(path));
-    let file = Arc::new(path.to_owned());
     let result = parse_text(data, &text, &file, format_of(path), warnings);
     data.current_source = None;
     result.map(|()| true)

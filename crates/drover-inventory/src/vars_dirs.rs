@@ -150,12 +150,13 @@ pub(crate) fn read_vars_file(path: &Path) -> Result<Option<Layer>, Error> {
         path: path.to_owned(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
     let file = Arc::new(path.to_owned());
-    let node = match serde_json::from_str::<Value>(&text) {
+    let opened = drover_yaml::FileText::open(bytes, &file)?;
+    let text = &opened.text;
+    let node = match serde_json::from_str::<Value>(text) {
         Ok(json) => node_from_json(&json, &file),
         Err(_) => {
-            let mut docs = drover_yaml::load_str(&text, file.clone())?;
+            let mut docs = drover_yaml::load_str(text, file.clone())?;
             if docs.len() > 1 {
                 return Err(Error::Invalid {
                     span: docs[1].span.clone(),
@@ -172,10 +173,13 @@ pub(crate) fn read_vars_file(path: &Path) -> Result<Option<Layer>, Error> {
     match &node.value {
         NodeValue::Null => Ok(None),
         NodeValue::Map(_) => match value_of(&node)? {
-            Value::Object(map) => Ok(Some(Layer {
-                map,
-                trust: node.trust(),
-            })),
+            Value::Object(map) => {
+                opened.reveal(&Value::Object(map.clone()));
+                Ok(Some(Layer {
+                    map,
+                    trust: node.trust(),
+                }))
+            }
             _ => Ok(None),
         },
         _ => Err(Error::Invalid {

@@ -137,9 +137,7 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             if path.is_dir() {
                 return copy_tree(ctx, &a, &src, &path, &dest).await;
             }
-            let bytes = std::fs::read(&path).map_err(|e| {
-                TaskResult::failed(format!("could not read source `{}`: {e}", path.display()))
-            })?;
+            let bytes = read_source(&a, &path)?;
             let mode = std::fs::metadata(&path)
                 .ok()
                 .map(|m| m.permissions().mode() & 0o7777);
@@ -147,6 +145,18 @@ async fn run_copy(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, Tas
             put_content(ctx, &a, &dest, &bytes, mode, Some(&shown)).await
         }
     }
+}
+
+/// A controller-side source file's bytes, decrypted when it is vault-encrypted (unless
+/// `decrypt: false`), as Ansible's copy does.
+fn read_source(a: &Args<'_>, path: &Path) -> Result<Vec<u8>, TaskResult> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        TaskResult::failed(format!("could not read source `{}`: {e}", path.display()))
+    })?;
+    if !a.bool("decrypt", true)? {
+        return Ok(bytes);
+    }
+    crate::files::open_vaulted(bytes, path)
 }
 
 fn base_name(path: &str) -> String {
@@ -455,9 +465,7 @@ async fn copy_tree(
             return Err(TaskResult::failed(format!("dest `{dest}` is a directory")));
         }
         let local = root.join(rel);
-        let bytes = std::fs::read(&local).map_err(|e| {
-            TaskResult::failed(format!("could not read source `{}`: {e}", local.display()))
-        })?;
+        let bytes = read_source(a, &local)?;
         let mode = std::fs::metadata(&local)
             .ok()
             .map(|m| m.permissions().mode() & 0o7777);

@@ -645,6 +645,18 @@ fn lower_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `bytes` read from the controller file `path`, decrypted when they are vault text. The
+/// decrypted lines are remembered as secrets, so a diff of them is masked in output.
+pub(crate) fn open_vaulted(bytes: Vec<u8>, path: &std::path::Path) -> Result<Vec<u8>, TaskResult> {
+    if !drover_vault::is_encrypted(&bytes) {
+        return Ok(bytes);
+    }
+    let plain = drover_vault::open(&bytes)
+        .map_err(|e| TaskResult::failed(format!("could not decrypt `{}`: {e}", path.display())))?;
+    drover_vault::keyring::reveal_lines(&String::from_utf8_lossy(&plain));
+    Ok(plain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

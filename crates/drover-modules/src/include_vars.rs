@@ -54,20 +54,28 @@ impl Module for IncludeVars {
         let Some(path) = find(ctx, &file) else {
             return TaskResult::failed(format!("Could not find or access '{file}'"));
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 return TaskResult::failed(format!("could not read `{}`: {e}", path.display()));
             }
         };
-        let docs = match drover_yaml::load_str(&text, Arc::new(path.clone())) {
+        let file = Arc::new(path.clone());
+        let opened = match drover_yaml::FileText::open(bytes, &file) {
+            Ok(opened) => opened,
+            Err(e) => return TaskResult::failed(e.to_string()),
+        };
+        let docs = match drover_yaml::load_str(&opened.text, file) {
             Ok(docs) => docs,
             Err(e) => return TaskResult::failed(e.to_string()),
         };
         let trust = docs.first().map(|d| d.trust()).unwrap_or_default();
         let data = match docs.first().map(|d| d.to_value()) {
             None => Map::new(),
-            Some(Ok(Value::Object(map))) => map,
+            Some(Ok(Value::Object(map))) => {
+                opened.reveal(&Value::Object(map.clone()));
+                map
+            }
             Some(Ok(Value::Null)) => Map::new(),
             Some(Ok(_)) => {
                 return TaskResult::failed(format!(

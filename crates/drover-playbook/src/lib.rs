@@ -528,7 +528,7 @@ mod tests {
             ("- hosts: all\n---\n- hosts: x\n", "a single YAML document"),
             (
                 &play("    - copy: {dest: !vault x}\n"),
-                "vault-encrypted values are not supported yet",
+                "could not decrypt this `!vault` value: Input is not vault encrypted data",
             ),
             (
                 &play("    - command: 'echo \"unterminated'\n"),

@@ -3,6 +3,7 @@
 
 use crate::color::{Color, paint};
 use crate::diff;
+use crate::masked::Masked;
 use crate::origin::Failure;
 use drover_types::{Event, HostStats, Reporter, Status, TaskResult, Value};
 use std::io::Write;
@@ -12,8 +13,8 @@ const NO_LOG: &str =
 
 /// Writes ansible-playbook style output.
 pub struct Human {
-    out: Box<dyn Write + Send>,
-    err: Box<dyn Write + Send>,
+    out: Masked,
+    err: Masked,
     color: bool,
     verbosity: u8,
     /// Where the current task was written, for the `[ERROR]` block of a failure.
@@ -33,8 +34,8 @@ impl Human {
         verbosity: u8,
     ) -> Self {
         Human {
-            out,
-            err,
+            out: Masked::new(out),
+            err: Masked::new(err),
             color,
             verbosity,
             task_span: None,
@@ -224,6 +225,7 @@ impl Human {
 
     fn recap(&mut self, stats: &[(String, HostStats)]) {
         self.banner("PLAY RECAP");
+        self.out.raw = true;
         for (host, s) in stats {
             let host_color = if s.failed > 0 || s.unreachable > 0 {
                 Some(Color::Red)
@@ -258,6 +260,7 @@ impl Human {
             let _ = writeln!(self.out, "{line}");
         }
         let _ = writeln!(self.out);
+        self.out.raw = false;
     }
 }
 

@@ -507,9 +507,23 @@ impl Templar for Templates {
     }
 
     fn render_file(&self, path: &Path, vars: &Vars) -> Result<String, TemplateError> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             TemplateError::Io(format!("could not read template {}: {e}", path.display()))
         })?;
+        // A vault-encrypted template is decrypted first, as Ansible's template action does.
+        let encrypted = drover_vault::is_encrypted(&bytes);
+        let bytes = drover_vault::open_if_encrypted(bytes).map_err(|e| {
+            TemplateError::Io(format!(
+                "could not decrypt template {}: {e}",
+                path.display()
+            ))
+        })?;
+        let source = String::from_utf8(bytes).map_err(|e| {
+            TemplateError::Io(format!("could not read template {}: {e}", path.display()))
+        })?;
+        if encrypted {
+            drover_vault::keyring::reveal_lines(&source);
+        }
         self.render_template_text(&source, path, vars)
     }
 }

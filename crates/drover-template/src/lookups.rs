@@ -112,11 +112,20 @@ fn dispatch(
                         "The 'file' lookup had an issue accessing the file '{t}'"
                     ))
                 })?;
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
+                let text = read_text(&path)?;
                 let text = if rstrip { text.trim_end() } else { &text };
                 let text = if lstrip { text.trim_start() } else { text };
                 out.push(Value::from(text));
+            }
+            out
+        }
+        // The file's text as it is (decrypted when vault-encrypted), no stripping.
+        "unvault" => {
+            let mut out = Vec::new();
+            for t in strings() {
+                let path = find_file(state, Some("files"), &t)
+                    .ok_or_else(|| fail(format!("Unable to find file matching \"{t}\" ")))?;
+                out.push(Value::from(read_text(&path)?));
             }
             out
         }
@@ -132,8 +141,7 @@ fn dispatch(
                         "the template file {t} could not be found for the lookup"
                     ))
                 })?;
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
+                let text = read_text(&path)?;
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let env = crate::with_loader(&root.env, dir, "\n");
                 let body = crate::render::with_line_breaks(&text, "\n");
@@ -644,6 +652,23 @@ fn without_path(value: &mut drover_types::Value, path: &[String]) {
     if let drover_types::Value::Object(map) = at {
         map.shift_remove(last.as_str());
     }
+}
+
+/// A controller file's text for the `file` and `template` lookups, decrypted when it is
+/// vault-encrypted (as Ansible's loader does); what it held is masked in output.
+fn read_text(path: &Path) -> Result<String, Error> {
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
+    let encrypted = drover_vault::is_encrypted(&bytes);
+    let bytes = drover_vault::open_if_encrypted(bytes)
+        .map_err(|e| fail(format!("could not decrypt {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(format!("could not read {}: {e}", path.display())))?;
+    if encrypted {
+        // The whole text (what the lookup gives) and, through `reveal`, its lines.
+        drover_vault::keyring::reveal(text.trim_end());
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

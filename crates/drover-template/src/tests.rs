@@ -1,7 +1,8 @@
 //! Ansible's Jinja tests: type tests with Python's meaning (`string`, `sequence`, `mapping`...),
 //! task-result tests (`failed`, `changed`, `succeeded`, `skipped`...), regex tests (`match`,
 //! `search`, `regex`), `version`, set tests (`subset`, `superset`, `contains`), `truthy`/`falsy`
-//! and path tests on the controller (`file`, `directory`, `link`, `exists`, `abs`).
+//! and path tests on the controller (`file`, `directory`, `link`, `exists`, `abs`,
+//! `vaulted_file`).
 
 use crate::convert::py_str;
 use crate::filters::core::{ansible_bool, fail};
@@ -138,6 +139,18 @@ pub(crate) fn register(env: &mut Registry) {
             |v: &Value| Ok(Path::new(&lstat_path(v)?).is_symlink()),
         );
     }
+    env.add_test("vaulted_file", |v: &Value| -> Result<bool, Error> {
+        use std::io::Read;
+        let name = path(v)?;
+        let mut head = Vec::new();
+        std::fs::File::open(&name)
+            .and_then(|f| {
+                f.take(drover_vault::format::HEADER.len() as u64)
+                    .read_to_end(&mut head)
+            })
+            .map_err(|_| fail(format!("Cannot test if the file '{name}' is a vault.")))?;
+        Ok(drover_vault::is_encrypted(&head))
+    });
     env.add_test("exists", |v: &Value| {
         Ok(stat_target(v)?.metadata().is_some())
     });

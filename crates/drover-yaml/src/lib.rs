@@ -3,7 +3,7 @@
 //! [`load_str`] turns text into [`Node`]s: `yes/no/on/off` are booleans and `y`/`n` stay text,
 //! `0755` is the integer 493, `<<` merge keys are applied, anchors and aliases are resolved, and
 //! the `!unsafe` and `!vault` tags are kept on the node. [`Node::to_value`] gives the plain data
-//! (refusing `!vault` until vault support exists) and [`Node::trust`] which parts `!unsafe`
+//! (opening `!vault` values with `drover_vault`'s keyring) and [`Node::trust`] which parts `!unsafe`
 //! tagged. This crate reads text it is given; it never reads files itself.
 
 #![forbid(unsafe_code)]
@@ -11,12 +11,14 @@
 mod build;
 mod resolve;
 mod value;
+mod vault;
 
 use drover_types::{Span, Trust, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use value::python_str;
+pub use vault::FileText;
 
 /// Something odd but accepted, worth telling the user (a key written twice in one mapping).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +85,7 @@ pub enum Error {
         /// What it expected.
         message: String,
     },
-    /// Valid YAML that drover cannot turn into data (a `!vault` value, an unknown alias...).
+    /// Valid YAML that drover cannot turn into data (a `!vault` value no secret opens, an unknown alias...).
     #[error("{span}: {message}")]
     Unsupported {
         /// The node.
@@ -127,7 +129,8 @@ impl Node {
     /// `"True"`, as Python's `str()` would write it).
     ///
     /// Floats that JSON cannot hold become Python's text for them (`inf`, `nan`). A `!vault`
-    /// value or an unknown tag (`!!binary`, `!foo`) is an [`Error::Unsupported`]. `!unsafe`
+    /// value is decrypted with the run's keyring (when that fails, or for an unknown tag such as
+    /// `!!binary` or `!foo`, the result is an [`Error::Unsupported`]). `!unsafe`
     /// leaves the value as it is: [`Node::trust`] says which parts it tagged.
     pub fn to_value(&self) -> Result<Value, Error> {
         value::to_value(self)
@@ -300,11 +303,11 @@ b: '{{ z }}'
         assert!(trust.part("b").is_template());
         assert!(trust.part("a").part("0").is_template());
         assert!(trust.part("a").part("1").is_data());
+        // No keyring is installed in this test process: the value cannot be opened.
         let err = doc.to_value().expect_err("vault");
         assert!(
-            err.to_string().contains(
-                "vault-encrypted values are not supported yet (`!vault` at test.yml:2:4)"
-            ),
+            err.to_string()
+                .starts_with("test.yml:2:4: could not decrypt this `!vault` value: "),
             "{err}"
         );
         assert!(one("a: !!binary aGk=").to_value().is_err());

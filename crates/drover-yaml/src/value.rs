@@ -10,15 +10,7 @@ use std::sync::Arc;
 /// The node as plain data (see [`Node::to_value`]).
 pub(crate) fn to_value(node: &Node) -> Result<Value, Error> {
     match &node.tag {
-        Some(Tag::Vault) => {
-            return Err(Error::Unsupported {
-                span: node.span.clone(),
-                message: format!(
-                    "vault-encrypted values are not supported yet (`!vault` at {})",
-                    node.span
-                ),
-            });
-        }
+        Some(Tag::Vault) => return open_vault(node),
         Some(Tag::Other(tag)) => {
             return Err(Error::Unsupported {
                 span: node.span.clone(),
@@ -44,7 +36,10 @@ pub(crate) fn to_value(node: &Node) -> Result<Value, Error> {
             let mut map = Map::new();
             for (k, v) in entries {
                 if let Some(Tag::Vault) = k.tag {
-                    return to_value(k);
+                    return Err(Error::Unsupported {
+                        span: k.span.clone(),
+                        message: "a `!vault` value cannot be a mapping key".to_owned(),
+                    });
                 }
                 map.insert(python_str(k), to_value(v)?);
             }
@@ -52,6 +47,30 @@ pub(crate) fn to_value(node: &Node) -> Result<Value, Error> {
         }
     };
     Ok(value)
+}
+
+/// A `!vault` scalar decrypted with the run's keyring (see `drover_vault::keyring`).
+fn open_vault(node: &Node) -> Result<Value, Error> {
+    let unsupported = |message: String| Error::Unsupported {
+        span: node.span.clone(),
+        message,
+    };
+    let NodeValue::Str(text) = &node.value else {
+        return Err(unsupported(
+            "`!vault` must tag a string of vault text (as `ansible-vault encrypt_string` writes it)"
+                .to_owned(),
+        ));
+    };
+    match drover_vault::open(text.trim_start().as_bytes()) {
+        Ok(plain) => {
+            let plain = String::from_utf8_lossy(&plain).into_owned();
+            drover_vault::keyring::reveal(&plain);
+            Ok(Value::String(plain))
+        }
+        Err(e) => Err(unsupported(format!(
+            "could not decrypt this `!vault` value: {e}"
+        ))),
+    }
 }
 
 /// Which parts of the node are tagged `!unsafe` (see [`Node::trust`]).

@@ -14,7 +14,9 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Runs playbooks against the hosts of an inventory (like `ansible-playbook`).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
+    /// Encrypts and decrypts Ansible Vault files and strings (like `ansible-vault`).
+    Vault(crate::vault::VaultCommand),
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +129,30 @@ pub(crate) struct RunArgs {
     /// Ask for the become password (read from the terminal, never echoed or logged).
     #[arg(short = 'K', long = "ask-become-pass")]
     pub(crate) ask_become_pass: bool,
+
+    #[command(flatten)]
+    pub(crate) vault: VaultArgs,
+}
+
+/// Where vault secrets come from (shared by `run` and `vault`); see `crate::secrets`.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct VaultArgs {
+    /// A vault identity, `LABEL@SOURCE` or `SOURCE`: a password file, a script, or `prompt`
+    /// (repeatable).
+    #[arg(long = "vault-id", value_name = "ID")]
+    pub(crate) vault_ids: Vec<String>,
+
+    /// A vault password file, or a script printing the password (repeatable).
+    #[arg(
+        long = "vault-password-file",
+        alias = "vault-pass-file",
+        value_name = "FILE"
+    )]
+    pub(crate) vault_password_files: Vec<PathBuf>,
+
+    /// Ask for the vault password (read from the terminal, never echoed).
+    #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
+    pub(crate) ask_vault_pass: bool,
 }
 
 impl RunArgs {

@@ -16,9 +16,12 @@ pub(crate) fn parse_all(args: &[String]) -> Result<Layer> {
 
 fn parse_one(arg: &str) -> Result<Layer> {
     if let Some(file) = arg.strip_prefix('@') {
-        let text = std::fs::read_to_string(file)
+        let bytes = std::fs::read(file)
             .with_context(|| format!("could not read extra vars file `{file}`"))?;
-        return yaml_map(&text, Path::new(file));
+        let opened = drover_yaml::FileText::open(bytes, &Arc::new(file.into()))?;
+        let layer = yaml_map(&opened.text, Path::new(file))?;
+        opened.reveal(&Value::Object(layer.map.clone()));
+        return Ok(layer);
     }
     let trimmed = arg.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {

@@ -258,7 +258,12 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         Ok(summary) => summary.exit_code() as u8,
         Err(err) => {
             eprintln!("error: {err}");
-            4
+            // Vault text no secret opens is exit 1 in ansible-playbook, not invalid input.
+            if drover_vault::keyring::failed() {
+                1
+            } else {
+                4
+            }
         }
     }
 }

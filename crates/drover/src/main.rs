@@ -9,6 +9,8 @@ mod extra_vars;
 mod listing;
 mod load;
 mod prompt;
+mod secrets;
+mod vault;
 
 use clap::Parser;
 use std::io::IsTerminal;
@@ -30,17 +32,27 @@ fn main() -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var_os("ANSIBLE_NOCOLOR").is_none();
     let code = match cli.command {
-        cli::Command::Run(args) => run(args, color),
+        cli::Command::Run(args) => run(*args, color),
+        cli::Command::Vault(command) => vault::run(command),
     };
     ExitCode::from(code)
 }
 
 fn run(args: cli::RunArgs, color: bool) -> u8 {
+    if let Err(err) = secrets::install_for_run(&args.vault, &secrets::Defaults::from_env()) {
+        eprintln!("[ERROR]: {err}");
+        return 1;
+    }
     let mut loaded = match load::load(&args) {
         Ok(loaded) => loaded,
         Err(failure) => {
             eprint!("{}", failure.render(color));
-            return failure.exit_code();
+            // Vault text no secret opens is exit 1 in ansible-playbook, not invalid input.
+            return if drover_vault::keyring::failed() {
+                1
+            } else {
+                failure.exit_code()
+            };
         }
     };
     if args.syntax_check || args.list_hosts || args.list_tasks || args.list_tags {

@@ -14,6 +14,7 @@ pub(crate) mod regex;
 pub(crate) mod registry;
 pub(crate) mod sets;
 pub(crate) mod strformat;
+pub(crate) mod vault;
 pub(crate) mod yaml_emit;
 
 use registry::Registry;
@@ -30,6 +31,7 @@ pub(crate) fn register(env: &mut Registry) {
     paths::register(env);
     pprint::register(env);
     regex::register(env);
+    vault::register(env);
 }
 
 /// A Unix time as Python's `str(datetime)` of it read as UTC: `2024-01-31 12:34:56.123456`.

@@ -13,3 +13,4 @@ mod output;
 mod over_ssh;
 mod roles;
 mod ssh;
+mod vault;
