@@ -84,21 +84,23 @@ fn translation_matches_python() {
         let (kind, flags) = how();
         let re = Regex::new(pattern, kind, flags).unwrap_or_else(|e| panic!("{pattern}: {e}"));
         let got = re.search(hay).map(|m| (m.start(), m.end()));
-        let t = translate::translate(pattern, kind, flags).unwrap();
+        let t = translate::translate(pattern, kind, flags, translate::Target::Plain).unwrap();
         assert_eq!(got, *want, "{pattern:?} on {hay:?} ({})", t.lines);
     }
 }
 
 #[test]
-fn unsupported_features_are_named() {
+fn python_errors_are_named() {
     for (pattern, what) in [
-        ("a(?=b)", "look-ahead"),
-        ("(?<!a)b", "look-behind"),
-        (r"(a)\1", "backreferences"),
-        ("(?P<x>a)(?P=x)", "backreference"),
-        ("(?(1)a|b)", "conditional"),
-        ("(?>a)", "atomic"),
-        ("a*+", "possessive"),
+        (r"(a)\2", "invalid group reference 2 at position 4"),
+        (r"(a\1)", "cannot refer to an open group at position 2"),
+        ("(?P<x>a)(?P=y)", "unknown group name 'y' at position 12"),
+        ("(?P<x>a)(?P<x>b)", "redefinition of group name 'x' as group 2; was group 1 at position 12"),
+        ("(?<=a|bc)d", "look-behind requires fixed-width pattern"),
+        ("(?<=a+)d", "look-behind requires fixed-width pattern"),
+        ("(a)(?(1)b|c|d)", "conditional backref with more than two branches at position 11"),
+        ("(?(2)a|b)", "invalid group reference 2 at position 3"),
+        ("(?(0)a|b)", "bad group number at position 3"),
         (r"\q", "bad escape"),
         ("a(?i)", "global flags not at the start"),
         ("**", "nothing to repeat"),
