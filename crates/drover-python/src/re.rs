@@ -110,6 +110,9 @@ pub enum Unsupported {
     /// `(?L)`.
     #[error("the L (locale) flag is not supported")]
     Locale,
+    /// `(?(1)...)` inside group 1 (whether it "matched" depends on the engine's bookkeeping).
+    #[error("a conditional on a group that encloses it is not supported")]
+    EnclosingConditional,
     /// `\ud800`: a lone surrogate.
     #[error("surrogate code points are not supported")]
     Surrogate,
@@ -436,7 +439,9 @@ impl<'h> Iterator for Matches<'_, 'h> {
                 Kind::Bytes => 1,
             };
         }
-        let m = self.re.search_with(self.engine, self.hay, self.pos, false)?;
+        let m = self
+            .re
+            .search_with(self.engine, self.hay, self.pos, false)?;
         self.must_advance = m.start() == m.end();
         self.pos = m.end();
         Some(m)

@@ -95,10 +95,16 @@ fn python_errors_are_named() {
         (r"(a)\2", "invalid group reference 2 at position 4"),
         (r"(a\1)", "cannot refer to an open group at position 2"),
         ("(?P<x>a)(?P=y)", "unknown group name 'y' at position 12"),
-        ("(?P<x>a)(?P<x>b)", "redefinition of group name 'x' as group 2; was group 1 at position 12"),
+        (
+            "(?P<x>a)(?P<x>b)",
+            "redefinition of group name 'x' as group 2; was group 1 at position 12",
+        ),
         ("(?<=a|bc)d", "look-behind requires fixed-width pattern"),
         ("(?<=a+)d", "look-behind requires fixed-width pattern"),
-        ("(a)(?(1)b|c|d)", "conditional backref with more than two branches at position 11"),
+        (
+            "(a)(?(1)b|c|d)",
+            "conditional backref with more than two branches at position 11",
+        ),
         ("(?(2)a|b)", "invalid group reference 2 at position 3"),
         ("(?(0)a|b)", "bad group number at position 3"),
         (r"\q", "bad escape"),

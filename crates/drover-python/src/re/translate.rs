@@ -955,12 +955,18 @@ impl Translator {
     /// starts, with `sre_parse`'s errors (`getuntil`).
     fn name_until(&self, start: usize, terminator: char) -> Result<(String, usize), Reason> {
         let len = self.chars.len().saturating_sub(start);
-        let found = self.chars.get(start..).and_then(|rest| rest.iter().position(|&c| c == terminator));
+        let found = self
+            .chars
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&c| c == terminator));
         match found {
             Some(0) => Err(syntax("missing group name", start)),
             Some(n) => Ok((self.chars[start..start + n].iter().collect(), start + n + 1)),
             None if len == 0 => Err(syntax("missing group name", start)),
-            None => Err(syntax(format!("missing {terminator}, unterminated name"), start)),
+            None => Err(syntax(
+                format!("missing {terminator}, unterminated name"),
+                start,
+            )),
         }
     }
 
@@ -997,6 +1003,9 @@ impl Translator {
                 ));
             }
         }
+        if self.stack.iter().any(|f| f.kind == Open::Capture(group)) {
+            return Err(Reason::Unsupported(Unsupported::EnclosingConditional));
+        }
         self.open(&format!("(?({group})"), Open::Conditional(0));
         self.backtracks = true;
         self.pos = end;
@@ -1009,7 +1018,9 @@ impl Translator {
         if let Some((name, at)) = name {
             if let Some((_, was)) = self.names.iter().find(|(n, _)| *n == name) {
                 return Err(syntax(
-                    format!("redefinition of group name '{name}' as group {group}; was group {was}"),
+                    format!(
+                        "redefinition of group name '{name}' as group {group}; was group {was}"
+                    ),
                     at,
                 ));
             }
