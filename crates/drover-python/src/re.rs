@@ -159,14 +159,11 @@ struct Plain {
 impl Plain {
     /// Whether this translation says what Python means on `hay`.
     fn exact_on(&self, hay: &[u8]) -> bool {
-        let inner_newline = hay.len() > 1 && memchr_newline(&hay[..hay.len() - 1]);
-        !(self.eol && inner_newline) && !(self.unicode_boundary && !hay.is_ascii())
+        let inner_newline = hay.len() > 1 && hay[..hay.len() - 1].contains(&b'\n');
+        let eol_exact = !self.eol || !inner_newline;
+        let boundary_exact = !self.unicode_boundary || hay.is_ascii();
+        eol_exact && boundary_exact
     }
-}
-
-/// Whether `b` has a newline.
-fn memchr_newline(b: &[u8]) -> bool {
-    b.contains(&b'\n')
 }
 
 /// The engine chosen for one haystack.
