@@ -126,6 +126,8 @@ cases! {
     case_62_registered_diff_mode => "62-registered-diff-mode",
     case_63_inventory_precedence => "63-inventory-precedence",
     case_64_python_operators => "64-python-operators",
+    case_75_regex_backtracking => "75-regex-backtracking",
+    case_76_regex_line_modules => "76-regex-line-modules",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
     case_82_output_verbose => "82-output-verbose",
