@@ -3,6 +3,9 @@
 //! runs it), `finditer` over the whole text, best of 5. Run by `bench/re.sh` (release build),
 //! which also times CPython's `re` on the same text.
 
+// A benchmark prints its table: that is its output.
+#![allow(clippy::print_stdout)]
+
 use drover_python::re::{Flags, Kind, Regex};
 use std::time::Instant;
 
@@ -60,7 +63,13 @@ fn main() {
             row.push(best);
             counts.push(n);
         }
-        assert_eq!(counts[0], counts[1], "{name}: both spellings find the same matches");
-        println!("| `{name}` | {:.1} | {:.1} | {} |", row[0], row[1], counts[0]);
+        assert_eq!(
+            counts[0], counts[1],
+            "{name}: both spellings find the same matches"
+        );
+        println!(
+            "| `{name}` | {:.1} | {:.1} | {} |",
+            row[0], row[1], counts[0]
+        );
     }
 }

@@ -1,29 +1,29 @@
-//! Python's `re` on Rust's `regex`: one translator for every place drover takes a Python
-//! pattern (the `regex_*` filters and tests, `lineinfile`, `blockinfile`, `replace`, host
-//! patterns), the replacement syntax of `re.sub` ([`Template`]), `re.sub`/`re.finditer`'s walk
-//! over matches (empty matches included, as Python 3.7+ finds them) and `re.escape`.
+//! Python's `re` on Rust's `regex` and `fancy-regex`: one translator for every place drover
+//! takes a Python pattern (the `regex_*` filters and tests, `lineinfile`, `blockinfile`,
+//! `replace`, host patterns), the replacement syntax of `re.sub` ([`Template`]), `re.sub`/
+//! `re.finditer`'s walk over matches (empty matches included, and Python's retry for a non-empty
+//! match where an empty one was found) and `re.escape`.
 //!
 //! A [`Regex`] is compiled from a pattern, its [`Kind`] (a `str` pattern, or a `bytes` one as
 //! Ansible's line modules use) and the [`Flags`] given to `re.compile`. Haystacks are bytes: a
 //! text pattern searches UTF-8 and its matches never split a character.
 //!
-//! Where `regex` cannot say what Python means, the rest of the behaviour is exact and these are
-//! the known differences:
-//! - look-around, backreferences, conditionals, atomic groups, possessive quantifiers and
-//!   `\N{...}` are refused with [`Unsupported`];
-//! - `$` without MULTILINE (end, or before a final newline) is exact on a haystack whose only
-//!   newline is its last character; on one with newlines before that, a `$` that matches before
-//!   the final newline takes the newline into the match;
-//! - `\b`/`\B` in text patterns use `regex`'s word characters (which add combining marks and
-//!   connector punctuation to Python's letters, digits and `_`); `\B` never matches an empty
-//!   haystack, as before Python 3.14;
+//! Two engines: `regex` (linear, fast) runs every pattern it can say exactly; `fancy-regex`
+//! (backtracking, like Python's `sre`) runs look-around, backreferences, conditionals, atomic
+//! groups and possessive quantifiers, and the patterns whose `$` (outside MULTILINE) or `\b`
+//! (in a `str` pattern) `regex` spells exactly only on some haystacks: those run on `regex`
+//! for the haystacks where it is exact and on `fancy-regex` for the others.
+//!
+//! The known differences:
+//! - `(?(1)...)` inside group 1, a quantifier right after a look-around (`(?=a)*`, which
+//!   `fancy-regex` refuses), `\N{...}` and the `L` flag are refused ([`Unsupported`] or
+//!   [`Reason::Engine`]);
 //! - IGNORECASE folds case by Unicode's simple folding, also under ASCII (where Python folds
 //!   ASCII letters only);
 //! - a repeated group that can match the empty string (`(a|)*`, `(x?)+`) may stop on a
 //!   different iteration than Python's, which changes the group's span and sometimes the match;
-//! - after an empty match, Python looks for a non-empty match at the same position before moving
-//!   on; here the next match is searched from the next character, so a non-empty match that the
-//!   pattern ranks below the empty one there (`a*?`, `|a`) is not found.
+//! - a search that backtracks more than 10 million steps finds nothing (Python has no
+//!   limit).
 
 mod template;
 mod translate;

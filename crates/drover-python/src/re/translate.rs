@@ -1,5 +1,6 @@
-//! A Python pattern rewritten in `regex` syntax, following `sre_parse` step by step: the same
-//! tokens, the same errors, and the Python meaning of every construct the two spell differently.
+//! A Python pattern rewritten in `regex` or `fancy-regex` syntax, following `sre_parse` step by
+//! step: the same tokens, the same errors (group references, look-behind widths included), and
+//! the Python meaning of every construct the engines spell differently.
 //!
 //! What the rewrite does, beyond copying what both read alike:
 //! - `\Z` becomes `\z`; `{`, `}` and `]` that are not syntax become literals; `{,n}` gets its `0`.
@@ -8,15 +9,16 @@
 //!   and for bytes patterns.
 //! - Character classes are parsed item by item, so `[`, `&&`, `--`, `~~` (set operations for
 //!   `regex`) stay literals, and a `]` first in a class is a literal.
-//! - MULTILINE, VERBOSE and ASCII are applied here rather than handed to `regex` (VERBOSE does not
-//!   ignore whitespace inside classes in Python; `regex` does).
-//! - `$` without MULTILINE (end, or before a final newline) has no `regex` spelling: it is given
-//!   twice, see [`Translation`].
+//! - MULTILINE, VERBOSE and ASCII are applied here rather than handed to the engine (VERBOSE
+//!   does not ignore whitespace inside classes in Python; `regex` does).
+//! - `$` without MULTILINE (end, or before a final newline) is `(?=\n?\z)` for `fancy-regex`;
+//!   `regex` has no spelling for it, and gets `(?m:$)`, exact when no newline comes before the
+//!   haystack's last character ([`Translation::eol`]).
+//! - `\b`/`\B` are look-arounds over Python's word class for `fancy-regex`; `regex`'s own are
+//!   exact on ASCII haystacks ([`Translation::unicode_boundary`]).
+//! - Backreferences become `(?:\N)` (a digit after them stays a digit), named ones numbered.
 //! - A bytes pattern is read byte by byte (its non-ASCII characters are their UTF-8 bytes, as
 //!   Python sees the encoded pattern) and compiled without Unicode.
-//!
-//! What `regex` cannot do (look-around, backreferences, conditionals, atomic groups, possessive
-//! quantifiers) is refused with [`Unsupported`].
 
 use super::{Flags, Kind, Reason, Unsupported};
 
