@@ -15,9 +15,7 @@
 //! for the haystacks where it is exact and on `fancy-regex` for the others.
 //!
 //! The known differences:
-//! - `(?(1)...)` inside group 1, a quantifier right after a look-around (`(?=a)*`, which
-//!   `fancy-regex` refuses), `\N{...}` and the `L` flag are refused ([`Unsupported`] or
-//!   [`Reason::Engine`]);
+//! - `(?(1)...)` inside group 1, `\N{...}` and the `L` flag are refused ([`Unsupported`]);
 //! - IGNORECASE folds case by Unicode's simple folding, also under ASCII (where Python folds
 //!   ASCII letters only);
 //! - a repeated group that can match the empty string (`(a|)*`, `(x?)+`) may stop on a

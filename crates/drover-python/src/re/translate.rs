@@ -437,6 +437,12 @@ impl Translator {
             Last::Repeat => return Err(syntax("multiple repeat", self.pos)),
             Last::Atom => {}
         }
+        let zero = text == "{0}" || text == "{0,0}";
+        if self.target == Target::Fancy && self.widths.last == Width::ZERO && !zero {
+            // `fancy-regex` refuses to repeat what can only match the empty string.
+            self.repeat_empty(&text, len);
+            return Ok(());
+        }
         if text == "{0}" || text == "{0,0}" {
             // `regex` drops the groups of an atom repeated zero times; Python keeps them (they
             // never take part). An atom behind a class that matches nothing keeps them too.
@@ -464,6 +470,36 @@ impl Translator {
         self.repeat_width(&text);
         self.last = Last::Repeat;
         Ok(())
+    }
+
+    /// A quantifier on an atom that only matches the empty string (a look-around, `(?:\b)`),
+    /// spelled without one: like `sre`, which stops a loop that does not advance, the atom is
+    /// tried once at its place whatever the count, so a minimum of 1 or more is the atom
+    /// itself, and a minimum of 0 an alternation with the empty string (first or last as the
+    /// quantifier is greedy or lazy).
+    fn repeat_empty(&mut self, text: &str, len: usize) {
+        self.pos += len;
+        let suffix = match self.peek(0) {
+            Some(c @ ('?' | '+')) => {
+                self.pos += 1;
+                Some(c)
+            }
+            _ => None,
+        };
+        let optional =
+            matches!(text, "*" | "?") || text.starts_with("{0,") || text.starts_with("{,");
+        if optional {
+            let (open, close) = match suffix {
+                Some('?') => ("(?:|", ")"),
+                Some(_) => ("(?>", "|)"),
+                None => ("(?:", "|)"),
+            };
+            for (out, at) in self.out.iter_mut().zip(self.atom_at) {
+                out.insert_str(at, open);
+            }
+            self.emit(close);
+        }
+        self.last = Last::Repeat;
     }
 
     /// Multiplies the last atom's width by the counts of a quantifier (`text` as written for

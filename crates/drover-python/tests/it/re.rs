@@ -44,6 +44,8 @@ struct PatternGen<'g> {
     /// An atom that can match the empty string was repeated (Python and `regex` may stop the
     /// loop on different iterations: only compiling is compared).
     empty_loop: bool,
+    /// The last atom was a look-around (repeating it is no empty loop: it is tested once).
+    lookaround: bool,
     /// The groups closed so far (only those can be referred to).
     closed: Vec<usize>,
     /// The names of closed groups.
@@ -84,6 +86,7 @@ impl PatternGen<'_> {
     }
 
     fn item(&mut self) -> (String, bool) {
+        self.lookaround = false;
         let (atom, repeatable, nullable) = self.atom();
         if !repeatable || !self.g.chance(30) {
             return (atom, nullable);
@@ -108,7 +111,7 @@ impl PatternGen<'_> {
         } else {
             ""
         };
-        if nullable {
+        if nullable && !self.lookaround {
             self.empty_loop = true;
         }
         (format!("{atom}{q}{lazy}"), nullable || min0)
@@ -172,7 +175,8 @@ impl PatternGen<'_> {
             0 | 1 => {
                 let (inner, _) = self.alternation();
                 let open = self.g.pick(&["(?=", "(?!"]);
-                (format!("{open}{inner})"), false, true)
+                self.lookaround = true;
+                (format!("{open}{inner})"), true, true)
             }
             2 | 3 => {
                 let mut inner = String::new();
@@ -189,7 +193,8 @@ impl PatternGen<'_> {
                     inner.push_str("|xy");
                 }
                 let open = self.g.pick(&["(?<=", "(?<!"]);
-                (format!("{open}{inner})"), false, true)
+                self.lookaround = true;
+                (format!("{open}{inner})"), true, true)
             }
             4 | 5 if !self.closed.is_empty() => {
                 let group = self.closed[self.g.below(self.closed.len())];
@@ -323,6 +328,7 @@ fn case(g: &mut Gen) -> Option<Case> {
         ascii,
         ignorecase,
         empty_loop: false,
+        lookaround: false,
         closed: Vec::new(),
         closed_names: Vec::new(),
         pool: Vec::new(),

@@ -278,12 +278,18 @@ mod tests {
             ("{{ 'a[b' | regex_search('[[]') }}", Value::from("[")),
             ("{{ 'ab' is match('b') }}", Value::from(false)),
             ("{{ 'ab' is search('b$') }}", Value::from(true)),
-            ("{{ 'ab cb' | regex_replace('(?<=a)b', 'X') }}", Value::from("aX cb")),
+            (
+                "{{ 'ab cb' | regex_replace('(?<=a)b', 'X') }}",
+                Value::from("aX cb"),
+            ),
             (
                 r"{{ 'k=v' | regex_replace('(?P<k>\w)=(?P<v>\w)', '\g<v>=\g<k>') }}",
                 Value::from("v=k"),
             ),
-            (r"{{ 'aa ab' | regex_findall('(\w)\1') }}", serde_json::json!(["a"])),
+            (
+                r"{{ 'aa ab' | regex_findall('(\w)\1') }}",
+                serde_json::json!(["a"]),
+            ),
         ];
         for (src, want) in cases {
             assert_eq!(
