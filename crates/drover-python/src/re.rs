@@ -140,8 +140,9 @@ enum Engines {
     Plain(Plain),
     /// The pattern backtracks: `fancy-regex` only.
     Backtracking(fancy_regex::Regex),
-    /// `regex` where it is exact (see [`Plain::exact_on`]), `fancy-regex` elsewhere.
-    Mixed(Plain, fancy_regex::Regex),
+    /// `regex` where it is exact (see [`Plain::exact_on`]), `fancy-regex` elsewhere (compiled
+    /// when a haystack first needs it: most never do).
+    Mixed(Plain, OnceLock<Option<fancy_regex::Regex>>),
 }
 
 /// A translation for Rust's `regex` (see [`translate::Translation`]).
@@ -257,7 +258,7 @@ impl Regex {
         let engines = if t.backtracks {
             Engines::Backtracking(fancy()?)
         } else if t.eol || t.unicode_boundary {
-            Engines::Mixed(plain(&t)?, fancy()?)
+            Engines::Mixed(plain(&t)?, OnceLock::new())
         } else {
             Engines::Plain(plain(&t)?)
         };
@@ -318,7 +319,18 @@ impl Regex {
         match &self.engines {
             Engines::Plain(p) => Engine::Plain(plain(p, hay)),
             Engines::Mixed(p, _) if p.exact_on(hay) => Engine::Plain(plain(p, hay)),
-            Engines::Mixed(_, f) | Engines::Backtracking(f) => Engine::Fancy(f),
+            Engines::Mixed(p, lazy) => {
+                // The translation `regex` took compiles for `fancy-regex` too; were it ever
+                // refused, `regex`'s near spelling is the fallback.
+                match lazy
+                    .get_or_init(|| fancy(&self.fancy_text, self.kind, false).ok())
+                    .as_ref()
+                {
+                    Some(f) => Engine::Fancy(f),
+                    None => Engine::Plain(plain(p, hay)),
+                }
+            }
+            Engines::Backtracking(f) => Engine::Fancy(f),
         }
     }
 
