@@ -79,6 +79,11 @@ fn translation_matches_python() {
         (multiline, r#"(?s)a.b"#, b"a\x0ab", Some((0, 3))),
         (multiline, r#"a.b"#, b"a\x0ab", None),
         (multiline, r#"(a){00}b|(c)"#, b"xc", Some((1, 2))),
+        (line, r#"\bfoo(?=\d)"#, b"a foo1", Some((2, 5))),
+        (line, r#"(?!x)\B"#, b"", None),
+        (line, r#"(?!x)\B"#, b"ab", Some((1, 1))),
+        (multiline, r#"(?=\w)\b\w+"#, "²é x".as_bytes(), Some((0, 4))),
+        (multiline, r#"x\b(?!y)"#, "x\u{301}".as_bytes(), Some((0, 1))),
     ];
     for (how, pattern, hay, want) in cases {
         let (kind, flags) = how();

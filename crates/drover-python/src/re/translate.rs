@@ -653,6 +653,11 @@ impl Translator {
     /// characters for `fancy-regex`, where `\B` also fails on the empty haystack.
     fn boundary(&mut self, negated: bool) {
         let ascii = self.scope.ascii || self.bytes;
+        if self.target == Target::Fancy && self.bytes {
+            // Without Unicode, `fancy-regex`'s own `\b` is Python's for bytes.
+            self.emit(if negated { "(?!\\A\\z)\\B" } else { "\\b" });
+            return;
+        }
         if self.target == Target::Fancy {
             let word = if ascii {
                 "[0-9A-Za-z_]"
