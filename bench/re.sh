@@ -15,7 +15,7 @@ for i in range(40000):
                   f"port={8000 + i % 100}"][k] + "\n")
 text = "".join(lines)
 for name, p in [("setting", r"^PermitRootLogin\s+\w+"), ("version", r"nginx/(\d+(?:\.\d+)*)"),
-                ("word", r"\bdemo\d\b"), ("line end", r"\d+$")]:
+                ("word", r"\bdemo\d\b"), ("line end", r"\d+$"), ("empty", r"\d*")]:
     r = re.compile(p, re.M)
     best = min((lambda: (lambda t: (sum(1 for _ in r.finditer(text)), time.perf_counter() - t))(time.perf_counter()))()[1] for _ in range(5))
     print(f"CPython {name}: {best * 1000:.1f} ms")
