@@ -164,3 +164,30 @@ fn counts_and_escape() {
     assert_eq!(re.subn(&tpl, b"aaa", 2), (b"bba".to_vec(), 2));
     assert_eq!(escape("a.b c-d_é"), "a\\.b\\ c\\-d_é");
 }
+
+/// Random strings of metacharacters: compiling never panics, and neither does searching with
+/// what compiles (Python's errors or a match, nothing else).
+#[test]
+fn metacharacter_soup_never_panics() {
+    const ALPHABET: &[u8] = b"()[]{}?*+|\\^$.<>=!:P1a2b-,#xg";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 14) as usize;
+        let pattern: String = (0..len)
+            .map(|_| char::from(ALPHABET[(next() % ALPHABET.len() as u64) as usize]))
+            .collect();
+        for kind in [Kind::Text, Kind::Bytes] {
+            if let Ok(re) = Regex::new(&pattern, kind, Flags::default()) {
+                for hay in [&b""[..], b"a1b", b"((a)):\n<x>\n"] {
+                    let _ = re.finditer(hay).count();
+                }
+            }
+        }
+    }
+}

@@ -521,7 +521,7 @@ impl Translator {
         };
         let w = &mut self.widths;
         let before = Width {
-            lo: w.branch.lo - w.last.lo,
+            lo: w.branch.lo.saturating_sub(w.last.lo),
             hi: w.branch.hi.saturating_sub(w.last.hi),
         };
         let repeated = Width {
