@@ -1,32 +1,33 @@
-//! Python's `re` on Rust's `regex`: one translator for every place drover takes a Python
-//! pattern (the `regex_*` filters and tests, `lineinfile`, `blockinfile`, `replace`, host
-//! patterns), the replacement syntax of `re.sub` ([`Template`]), `re.sub`/`re.finditer`'s walk
-//! over matches (empty matches included, as Python 3.7+ finds them) and `re.escape`.
+//! Python's `re` on Rust's `regex` and `fancy-regex`: one translator for every place drover
+//! takes a Python pattern (the `regex_*` filters and tests, `lineinfile`, `blockinfile`,
+//! `replace`, host patterns), the replacement syntax of `re.sub` ([`Template`]), `re.sub`/
+//! `re.finditer`'s walk over matches (empty matches included, and Python's retry for a non-empty
+//! match where an empty one was found) and `re.escape`.
 //!
 //! A [`Regex`] is compiled from a pattern, its [`Kind`] (a `str` pattern, or a `bytes` one as
 //! Ansible's line modules use) and the [`Flags`] given to `re.compile`. Haystacks are bytes: a
 //! text pattern searches UTF-8 and its matches never split a character.
 //!
-//! Where `regex` cannot say what Python means, the rest of the behaviour is exact and these are
-//! the known differences:
-//! - look-around, backreferences, conditionals, atomic groups, possessive quantifiers and
-//!   `\N{...}` are refused with [`Unsupported`];
-//! - `$` without MULTILINE (end, or before a final newline) is exact on a haystack whose only
-//!   newline is its last character; on one with newlines before that, a `$` that matches before
-//!   the final newline takes the newline into the match;
-//! - `\b`/`\B` in text patterns use `regex`'s word characters (which add combining marks and
-//!   connector punctuation to Python's letters, digits and `_`); `\B` never matches an empty
-//!   haystack, as before Python 3.14;
+//! Two engines: `regex` (linear, fast) runs every pattern it can say exactly; `fancy-regex`
+//! (backtracking, like Python's `sre`) runs look-around, backreferences, conditionals, atomic
+//! groups and possessive quantifiers, and the patterns whose `$` (outside MULTILINE) or `\b`
+//! (in a `str` pattern) `regex` spells exactly only on some haystacks: those run on `regex`
+//! for the haystacks where it is exact and on `fancy-regex` for the others.
+//!
+//! The known differences:
+//! - `(?(1)...)` inside group 1, `\N{...}` and the `L` flag are refused ([`Unsupported`]);
 //! - IGNORECASE folds case by Unicode's simple folding, also under ASCII (where Python folds
 //!   ASCII letters only);
 //! - a repeated group that can match the empty string (`(a|)*`, `(x?)+`) may stop on a
 //!   different iteration than Python's, which changes the group's span and sometimes the match;
-//! - after an empty match, Python looks for a non-empty match at the same position before moving
-//!   on; here the next match is searched from the next character, so a non-empty match that the
-//!   pattern ranks below the empty one there (`a*?`, `|a`) is not found.
+//! - a search that backtracks more than 10 million steps finds nothing (Python has no
+//!   limit).
 
 mod template;
 mod translate;
+
+use std::sync::OnceLock;
+use translate::Target;
 
 pub use template::{Template, TemplateError};
 
@@ -86,41 +87,30 @@ pub enum Reason {
         /// Where, in characters (bytes for a bytes pattern).
         position: usize,
     },
-    /// Valid Python that Rust's `regex` cannot express.
-    #[error("{0} (drover uses Rust's regex engine)")]
+    /// Python refuses it when it compiles the parsed pattern (`re.error` without a position,
+    /// as "look-behind requires fixed-width pattern").
+    #[error("{0}")]
+    Compile(String),
+    /// Valid Python that drover cannot express.
+    #[error("{0} (drover uses Rust's regex engines)")]
     Unsupported(Unsupported),
-    /// `regex` refused the translation (a size limit, a repeat count too large...).
+    /// The engine refused the translation (a size limit, a repeat count too large...).
     #[error("{0}")]
     Engine(String),
 }
 
-/// Python features that Rust's `regex` does not have.
+/// Python features drover does not have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Unsupported {
-    /// `(?=...)`, `(?!...)`.
-    #[error("look-ahead is not supported")]
-    LookAhead,
-    /// `(?<=...)`, `(?<!...)`.
-    #[error("look-behind is not supported")]
-    LookBehind,
-    /// `\1`, `(?P=name)` inside a pattern.
-    #[error("backreferences such as \\1 or (?P=name) are not supported")]
-    Backreference,
-    /// `(?(1)yes|no)`.
-    #[error("a conditional group is not supported")]
-    Conditional,
-    /// `(?>...)`.
-    #[error("an atomic group is not supported")]
-    Atomic,
-    /// `a*+`, `a++`, `a?+`, `a{1,2}+`.
-    #[error("a possessive quantifier is not supported")]
-    Possessive,
     /// `\N{NAME}`.
     #[error("\\N{{...}} escapes are not supported")]
     NamedEscape,
     /// `(?L)`.
     #[error("the L (locale) flag is not supported")]
     Locale,
+    /// `(?(1)...)` inside group 1 (whether it "matched" depends on the engine's bookkeeping).
+    #[error("a conditional on a group that encloses it is not supported")]
+    EnclosingConditional,
     /// `\ud800`: a lone surrogate.
     #[error("surrogate code points are not supported")]
     Surrogate,
@@ -132,13 +122,59 @@ pub struct Regex {
     pattern: String,
     kind: Kind,
     flags: Flags,
-    /// The translation for haystacks whose only newline is the last character.
+    engines: Engines,
+    /// The number of capture groups.
+    groups: usize,
+    /// Each group's name (index 0 is the whole match).
+    names: Vec<Option<String>>,
+    /// The `fancy-regex` text, for [`Regex::not_empty`].
+    fancy_text: String,
+    /// The pattern compiled to find only non-empty matches, made when first needed.
+    not_empty: OnceLock<Option<fancy_regex::Regex>>,
+}
+
+/// The compiled forms of a pattern.
+#[derive(Debug, Clone)]
+enum Engines {
+    /// `regex` is exact on every haystack.
+    Plain(Plain),
+    /// The pattern backtracks: `fancy-regex` only.
+    Backtracking(fancy_regex::Regex),
+    /// `regex` where it is exact (see [`Plain::exact_on`]), `fancy-regex` elsewhere (compiled
+    /// when a haystack first needs it: most never do).
+    Mixed(Plain, OnceLock<Option<fancy_regex::Regex>>),
+}
+
+/// A translation for Rust's `regex` (see [`translate::Translation`]).
+#[derive(Debug, Clone)]
+struct Plain {
     lines: regex::bytes::Regex,
-    /// The translation for other haystacks, when `$` needs one (see [`translate`]).
-    text: Option<regex::bytes::Regex>,
     /// The translation for the empty haystack, when `\B` needs one.
     empty: Option<regex::bytes::Regex>,
+    eol: bool,
+    unicode_boundary: bool,
 }
+
+impl Plain {
+    /// Whether this translation says what Python means on `hay`.
+    fn exact_on(&self, hay: &[u8]) -> bool {
+        let inner_newline = hay.len() > 1 && hay[..hay.len() - 1].contains(&b'\n');
+        let eol_exact = !self.eol || !inner_newline;
+        let boundary_exact = !self.unicode_boundary || hay.is_ascii();
+        eol_exact && boundary_exact
+    }
+}
+
+/// The engine chosen for one haystack.
+#[derive(Debug, Clone, Copy)]
+enum Engine<'r> {
+    Plain(&'r regex::bytes::Regex),
+    Fancy(&'r fancy_regex::Regex),
+}
+
+/// How far `fancy-regex` may backtrack before it gives up on a haystack (Python never gives
+/// up; a search that reaches this finds nothing).
+const BACKTRACK_LIMIT: usize = 10_000_000;
 
 /// One match: the haystack and the span of every group (`None` for a group that did not take
 /// part).
@@ -188,14 +224,16 @@ impl Regex {
             pattern: pattern.to_owned(),
             reason,
         };
-        let t = translate::translate(pattern, kind, flags).map_err(error)?;
+        let wrap = |text: &str| match mode {
+            Mode::Search => text.to_owned(),
+            Mode::Match => format!("\\A(?:{text})"),
+            Mode::FullMatch => format!("\\A(?:{text})\\z"),
+        };
+        let t = translate::translate(pattern, kind, flags, Target::Plain).map_err(error)?;
+        let fancy_t = translate::translate(pattern, kind, flags, Target::Fancy).map_err(error)?;
+        let fancy_text = wrap(&fancy_t.lines);
         let build = |text: &str| {
-            let text = match mode {
-                Mode::Search => text.to_owned(),
-                Mode::Match => format!("\\A(?:{text})"),
-                Mode::FullMatch => format!("\\A(?:{text})\\z"),
-            };
-            regex::bytes::Regex::new(&text).map_err(|e| {
+            regex::bytes::Regex::new(&wrap(text)).map_err(|e| {
                 let detail = e.to_string();
                 let last = detail
                     .lines()
@@ -208,13 +246,39 @@ impl Regex {
                 error(Reason::Engine(last))
             })
         };
+        let plain = |t: &translate::Translation| -> Result<Plain, Error> {
+            Ok(Plain {
+                lines: build(&t.lines)?,
+                empty: t.empty.as_deref().map(build).transpose()?,
+                eol: t.eol,
+                unicode_boundary: t.unicode_boundary,
+            })
+        };
+        let fancy = || fancy(&fancy_text, kind, false).map_err(|e| error(Reason::Engine(e)));
+        let engines = if t.backtracks {
+            Engines::Backtracking(fancy()?)
+        } else if t.eol || t.unicode_boundary {
+            Engines::Mixed(plain(&t)?, OnceLock::new())
+        } else {
+            Engines::Plain(plain(&t)?)
+        };
+        let names: Vec<Option<String>> = match &engines {
+            Engines::Plain(p) | Engines::Mixed(p, _) => p
+                .lines
+                .capture_names()
+                .map(|n| n.map(str::to_owned))
+                .collect(),
+            Engines::Backtracking(f) => f.capture_names().map(|n| n.map(str::to_owned)).collect(),
+        };
         Ok(Regex {
             pattern: pattern.to_owned(),
             kind,
             flags: t.flags,
-            lines: build(&t.lines)?,
-            text: t.text.as_deref().map(build).transpose()?,
-            empty: t.empty.as_deref().map(build).transpose()?,
+            engines,
+            groups: names.len().saturating_sub(1),
+            names,
+            fancy_text,
+            not_empty: OnceLock::new(),
         })
     }
 
@@ -236,51 +300,76 @@ impl Regex {
 
     /// The number of capture groups (Python's `pattern.groups`).
     pub fn groups(&self) -> usize {
-        self.lines.captures_len() - 1
+        self.groups
     }
 
     /// The number of the group called `name`.
     pub fn group_index(&self, name: &str) -> Option<usize> {
-        self.lines.capture_names().position(|n| n == Some(name))
+        self.names.iter().position(|n| n.as_deref() == Some(name))
     }
 
-    /// The `regex` for `hay`: see [`translate::Translation`].
-    fn engine(&self, hay: &[u8]) -> &regex::bytes::Regex {
-        match (&self.text, &self.empty) {
-            (_, Some(empty)) if hay.is_empty() => empty,
-            (Some(text), _) if hay.len() > 1 && hay[..hay.len() - 1].contains(&b'\n') => text,
-            _ => &self.lines,
+    /// The engine for `hay`.
+    fn engine(&self, hay: &[u8]) -> Engine<'_> {
+        fn plain<'p>(p: &'p Plain, hay: &[u8]) -> &'p regex::bytes::Regex {
+            match &p.empty {
+                Some(empty) if hay.is_empty() => empty,
+                _ => &p.lines,
+            }
+        }
+        match &self.engines {
+            Engines::Plain(p) => Engine::Plain(plain(p, hay)),
+            Engines::Mixed(p, _) if p.exact_on(hay) => Engine::Plain(plain(p, hay)),
+            Engines::Mixed(p, lazy) => {
+                // The translation `regex` took compiles for `fancy-regex` too; were it ever
+                // refused, `regex`'s near spelling is the fallback.
+                match lazy
+                    .get_or_init(|| fancy(&self.fancy_text, self.kind, false).ok())
+                    .as_ref()
+                {
+                    Some(f) => Engine::Fancy(f),
+                    None => Engine::Plain(plain(p, hay)),
+                }
+            }
+            Engines::Backtracking(f) => Engine::Fancy(f),
         }
     }
 
-    /// The first match at or after `pos`; for a text pattern, never one that starts inside a
-    /// character.
+    /// The pattern compiled to find non-empty matches only, when it can have one.
+    fn not_empty(&self) -> Option<&fancy_regex::Regex> {
+        self.not_empty
+            .get_or_init(|| fancy(&self.fancy_text, self.kind, true).ok())
+            .as_ref()
+    }
+
+    /// The first match at or after `pos` (only at `pos` when `anchored`); for a text pattern,
+    /// never one that starts inside a character.
     fn search_with<'h>(
         &self,
-        re: &regex::bytes::Regex,
+        engine: Engine<'_>,
         hay: &'h [u8],
         mut pos: usize,
+        anchored: bool,
     ) -> Option<Match<'h>> {
         loop {
-            let caps = re.captures_at(hay, pos)?;
-            let m = caps.get(0)?;
-            if self.kind == Kind::Text && m.is_empty() && !is_boundary(hay, m.start()) {
-                pos = m.start() + 1;
+            let spans = spans(engine, hay, pos, anchored)?;
+            let (start, end) = spans[0]?;
+            if self.kind == Kind::Text && start == end && !is_boundary(hay, start) {
+                if anchored {
+                    return None;
+                }
+                pos = start + 1;
                 while !is_boundary(hay, pos) {
                     pos += 1;
                 }
                 continue;
             }
-            let spans = (0..caps.len())
-                .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
-                .collect();
             return Some(Match { hay, spans });
         }
     }
 
     /// `re.search`: the first match.
     pub fn search<'h>(&self, hay: &'h [u8]) -> Option<Match<'h>> {
-        self.search_with(self.engine(hay), hay, 0)
+        self.search_with(self.engine(hay), hay, 0, false)
     }
 
     /// Whether the pattern matches somewhere in `hay`.
@@ -323,7 +412,7 @@ impl Regex {
 #[derive(Debug)]
 pub struct Matches<'r, 'h> {
     re: &'r Regex,
-    engine: &'r regex::bytes::Regex,
+    engine: Engine<'r>,
     hay: &'h [u8],
     pos: usize,
     must_advance: bool,
@@ -333,25 +422,86 @@ impl<'h> Iterator for Matches<'_, 'h> {
     type Item = Match<'h>;
 
     fn next(&mut self) -> Option<Match<'h>> {
-        while self.pos <= self.hay.len() {
-            let m = self.re.search_with(self.engine, self.hay, self.pos)?;
-            if self.must_advance && m.start() == self.pos && m.end() == self.pos {
-                if self.pos >= self.hay.len() {
-                    return None;
-                }
-                self.pos += match self.re.kind {
-                    Kind::Text => char_len(&self.hay[self.pos..]),
-                    Kind::Bytes => 1,
-                };
-                self.must_advance = false;
-                continue;
-            }
-            self.must_advance = m.start() == m.end();
-            self.pos = m.end();
-            return Some(m);
+        if self.pos > self.hay.len() {
+            return None;
         }
-        None
+        if self.must_advance {
+            // After an empty match Python looks once more at the same place, for a non-empty
+            // match only, then moves on.
+            self.must_advance = false;
+            let again = self.re.not_empty().and_then(|ne| {
+                self.re
+                    .search_with(Engine::Fancy(ne), self.hay, self.pos, true)
+            });
+            if let Some(m) = again {
+                self.pos = m.end();
+                return Some(m);
+            }
+            if self.pos >= self.hay.len() {
+                self.pos += 1;
+                return None;
+            }
+            self.pos += match self.re.kind {
+                Kind::Text => char_len(&self.hay[self.pos..]),
+                Kind::Bytes => 1,
+            };
+        }
+        let m = self
+            .re
+            .search_with(self.engine, self.hay, self.pos, false)?;
+        self.must_advance = m.start() == m.end();
+        self.pos = m.end();
+        Some(m)
     }
+}
+
+/// The spans of every group of the first match at or after `pos` (only at `pos` when
+/// `anchored`).
+fn spans(
+    engine: Engine<'_>,
+    hay: &[u8],
+    pos: usize,
+    anchored: bool,
+) -> Option<Vec<Option<(usize, usize)>>> {
+    match engine {
+        Engine::Plain(re) => {
+            let caps = re.captures_at(hay, pos)?;
+            if anchored && caps.get(0)?.start() != pos {
+                return None;
+            }
+            Some(
+                (0..caps.len())
+                    .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                    .collect(),
+            )
+        }
+        Engine::Fancy(re) => {
+            let input = fancy_regex::RegexInput::new(hay)
+                .from_pos(pos)
+                .anchored(anchored);
+            let caps = re.captures_input(input).ok()??;
+            Some(
+                (0..caps.len())
+                    .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// Compiles a `fancy-regex` translation for haystacks of `kind` (non-empty matches only when
+/// `not_empty`).
+fn fancy(text: &str, kind: Kind, not_empty: bool) -> Result<fancy_regex::Regex, String> {
+    let mode = match kind {
+        Kind::Text => fancy_regex::BytesMode::UnicodeBytes,
+        Kind::Bytes => fancy_regex::BytesMode::Ascii,
+    };
+    fancy_regex::RegexBuilder::new(text)
+        .bytes_mode(mode)
+        .backtrack_limit(BACKTRACK_LIMIT)
+        .find_not_empty(not_empty)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// Whether `i` is not inside a UTF-8 character of `hay`.

@@ -79,26 +79,39 @@ fn translation_matches_python() {
         (multiline, r#"(?s)a.b"#, b"a\x0ab", Some((0, 3))),
         (multiline, r#"a.b"#, b"a\x0ab", None),
         (multiline, r#"(a){00}b|(c)"#, b"xc", Some((1, 2))),
+        (line, r#"\bfoo(?=\d)"#, b"a foo1", Some((2, 5))),
+        (line, r#"(?!x)\B"#, b"", None),
+        (line, r#"(?!x)\B"#, b"ab", Some((1, 1))),
+        (multiline, r#"(?=\w)\b\w+"#, "²é x".as_bytes(), Some((0, 4))),
+        (multiline, r#"x\b(?!y)"#, "x\u{301}".as_bytes(), Some((0, 1))),
     ];
     for (how, pattern, hay, want) in cases {
         let (kind, flags) = how();
         let re = Regex::new(pattern, kind, flags).unwrap_or_else(|e| panic!("{pattern}: {e}"));
         let got = re.search(hay).map(|m| (m.start(), m.end()));
-        let t = translate::translate(pattern, kind, flags).unwrap();
+        let t = translate::translate(pattern, kind, flags, translate::Target::Plain).unwrap();
         assert_eq!(got, *want, "{pattern:?} on {hay:?} ({})", t.lines);
     }
 }
 
 #[test]
-fn unsupported_features_are_named() {
+fn python_errors_are_named() {
     for (pattern, what) in [
-        ("a(?=b)", "look-ahead"),
-        ("(?<!a)b", "look-behind"),
-        (r"(a)\1", "backreferences"),
-        ("(?P<x>a)(?P=x)", "backreference"),
-        ("(?(1)a|b)", "conditional"),
-        ("(?>a)", "atomic"),
-        ("a*+", "possessive"),
+        (r"(a)\2", "invalid group reference 2 at position 4"),
+        (r"(a\1)", "cannot refer to an open group at position 2"),
+        ("(?P<x>a)(?P=y)", "unknown group name 'y' at position 12"),
+        (
+            "(?P<x>a)(?P<x>b)",
+            "redefinition of group name 'x' as group 2; was group 1 at position 12",
+        ),
+        ("(?<=a|bc)d", "look-behind requires fixed-width pattern"),
+        ("(?<=a+)d", "look-behind requires fixed-width pattern"),
+        (
+            "(a)(?(1)b|c|d)",
+            "conditional backref with more than two branches at position 11",
+        ),
+        ("(?(2)a|b)", "invalid group reference 2 at position 3"),
+        ("(?(0)a|b)", "bad group number at position 3"),
         (r"\q", "bad escape"),
         ("a(?i)", "global flags not at the start"),
         ("**", "nothing to repeat"),
@@ -150,4 +163,31 @@ fn counts_and_escape() {
     let tpl = Template::parse("b", &re).unwrap();
     assert_eq!(re.subn(&tpl, b"aaa", 2), (b"bba".to_vec(), 2));
     assert_eq!(escape("a.b c-d_é"), "a\\.b\\ c\\-d_é");
+}
+
+/// Random strings of metacharacters: compiling never panics, and neither does searching with
+/// what compiles (Python's errors or a match, nothing else).
+#[test]
+fn metacharacter_soup_never_panics() {
+    const ALPHABET: &[u8] = b"()[]{}?*+|\\^$.<>=!:P1a2b-,#xg";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 14) as usize;
+        let pattern: String = (0..len)
+            .map(|_| char::from(ALPHABET[(next() % ALPHABET.len() as u64) as usize]))
+            .collect();
+        for kind in [Kind::Text, Kind::Bytes] {
+            if let Ok(re) = Regex::new(&pattern, kind, Flags::default()) {
+                for hay in [&b""[..], b"a1b", b"((a)):\n<x>\n"] {
+                    let _ = re.finditer(hay).count();
+                }
+            }
+        }
+    }
 }

@@ -278,6 +278,18 @@ mod tests {
             ("{{ 'a[b' | regex_search('[[]') }}", Value::from("[")),
             ("{{ 'ab' is match('b') }}", Value::from(false)),
             ("{{ 'ab' is search('b$') }}", Value::from(true)),
+            (
+                "{{ 'ab cb' | regex_replace('(?<=a)b', 'X') }}",
+                Value::from("aX cb"),
+            ),
+            (
+                r"{{ 'k=v' | regex_replace('(?P<k>\w)=(?P<v>\w)', '\g<v>=\g<k>') }}",
+                Value::from("v=k"),
+            ),
+            (
+                r"{{ 'aa ab' | regex_findall('(\w)\1') }}",
+                serde_json::json!(["a"]),
+            ),
         ];
         for (src, want) in cases {
             assert_eq!(
@@ -287,10 +299,11 @@ mod tests {
             );
         }
         let err = t
-            .render("{{ 'a' | regex_replace('(?<=a)b', '') }}", &v)
+            .render("{{ 'a' | regex_replace('(?<=a|bc)b', '') }}", &v)
             .unwrap_err();
         assert!(
-            err.message().contains("look-behind is not supported"),
+            err.message()
+                .contains("look-behind requires fixed-width pattern"),
             "{err}"
         );
         // As ansible-core 2.19 words it (with the `count` argument, 0 here).

@@ -695,6 +695,24 @@ fn replace_with_backreferences() {
     assert_eq!(p.read("out/conf"), "1:a\n2:b\n# end\n");
 }
 
+#[test]
+fn line_modules_and_filters_take_look_around_and_backreferences() {
+    let p = project(&play(
+        "- lineinfile: {path: \"{{ out }}/conf\", regexp: '^(?P<k>port)=(?!8080$)(\\d+)$', line: '\\g<k>=8080 # was \\2', backrefs: true}\n\
+         - replace: {path: \"{{ out }}/conf\", regexp: '^(\\w+) \\1$', replace: '\\1'}\n\
+         - copy:\n    dest: \"{{ out }}/filters\"\n    content: \"{{ 'v1.25.3' | regex_replace('(?<=v)(?P<major>\\\\d+)\\\\..*$', '\\\\g<major>') }}\"\n",
+    ));
+    p.file("out/conf", "port=80\nname name\n");
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert_eq!(p.read("out/conf"), "port=8080 # was 80\nname\n");
+    assert_eq!(p.read("out/filters"), "v1");
+    // A second run changes nothing: the look-ahead keeps port=8080 from matching.
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    assert_eq!(recap_of(&out, "localhost")[1], 0);
+}
+
 // ---------------------------------------------------------------- stat, debug, set_fact, assert, fail, ping
 
 #[test]
