@@ -20,8 +20,8 @@
 //!   ASCII letters only);
 //! - a repeated group that can match the empty string (`(a|)*`, `(x?)+`) may stop on a
 //!   different iteration than Python's, which changes the group's span and sometimes the match;
-//! - a search that backtracks more than 10 million steps finds nothing (Python has no
-//!   limit).
+//! - a pathological pattern backtracks as long as it does under Python (no limit, so no search
+//!   gives up and wrongly finds nothing).
 
 mod template;
 mod translate;
@@ -172,9 +172,10 @@ enum Engine<'r> {
     Fancy(&'r fancy_regex::Regex),
 }
 
-/// How far `fancy-regex` may backtrack before it gives up on a haystack (Python never gives
-/// up; a search that reaches this finds nothing).
-const BACKTRACK_LIMIT: usize = 10_000_000;
+/// How far `fancy-regex` may backtrack: without limit, as Python's `sre`. A search that gave up
+/// would find nothing and report "no match" (lineinfile would add a line that is there), so a
+/// pathological pattern runs as long as it does under Python instead.
+const BACKTRACK_LIMIT: usize = usize::MAX;
 
 /// One match: the haystack and the span of every group (`None` for a group that did not take
 /// part).
