@@ -53,7 +53,8 @@ pub(crate) fn find(env: &Environment) -> Found {
     }
     candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
     let file = candidates.into_iter().find(|p| readable(p));
-    let skipped_world_writable = world_writable_cfg.filter(|_| from_env.is_none() || from_env != file);
+    let skipped_world_writable =
+        world_writable_cfg.filter(|_| from_env.is_none() || from_env != file);
     Found {
         file,
         skipped_world_writable,

@@ -110,9 +110,7 @@ pub fn parse(text: &str) -> Result<Ini, SyntaxError> {
             if let Some(first) = seen_sections.get(name) {
                 return Err(SyntaxError {
                     line: number,
-                    message: format!(
-                        "the section [{name}] appears twice (first on line {first})"
-                    ),
+                    message: format!("the section [{name}] appears twice (first on line {first})"),
                     hint: Some("merge the two sections into one".into()),
                 });
             }
@@ -153,9 +151,7 @@ pub fn parse(text: &str) -> Result<Ini, SyntaxError> {
             let name = section.as_deref().unwrap_or("DEFAULT");
             return Err(SyntaxError {
                 line: number,
-                message: format!(
-                    "`{key}` is set twice in [{name}] (first on line {first})"
-                ),
+                message: format!("`{key}` is set twice in [{name}] (first on line {first})"),
                 hint: Some("keep one of the two".into()),
             });
         }
@@ -165,7 +161,12 @@ pub fn parse(text: &str) -> Result<Ini, SyntaxError> {
         // Column of the value in the raw line: where `value` starts plus the offset of the
         // stripped value text inside it.
         let start_in_value = value.len() - value[val_offset..].trim_start().len();
-        let byte = lead + if value_text.is_empty() { 0 } else { start_in_value };
+        let byte = lead
+            + if value_text.is_empty() {
+                0
+            } else {
+                start_in_value
+            };
         open = Some(Open {
             section,
             key,
@@ -249,8 +250,14 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(value(&ini, "defaults", "forks").as_deref(), Some("10"));
-        assert_eq!(value(&ini, "defaults", "remote_user").as_deref(), Some("deploy"));
-        assert_eq!(value(&ini, "defaults", "url").as_deref(), Some("http://x;y"));
+        assert_eq!(
+            value(&ini, "defaults", "remote_user").as_deref(),
+            Some("deploy")
+        );
+        assert_eq!(
+            value(&ini, "defaults", "url").as_deref(),
+            Some("http://x;y")
+        );
         assert_eq!(value(&ini, "defaults", "hash").as_deref(), Some("a # b"));
         assert_eq!(value(&ini, "defaults", "pct").as_deref(), Some("100%"));
         assert_eq!(value(&ini, "Defaults", "forks"), None);

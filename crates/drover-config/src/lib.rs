@@ -304,7 +304,8 @@ impl Config {
 
     /// `[privilege_escalation] become_method` when set.
     pub fn become_method(&self) -> Option<String> {
-        self.changed("DEFAULT_BECOME_METHOD").and_then(Self::text_of)
+        self.changed("DEFAULT_BECOME_METHOD")
+            .and_then(Self::text_of)
     }
 
     /// `[privilege_escalation] become_ask_pass`.
@@ -357,7 +358,12 @@ impl Config {
             format!("{}({origin}) = {}\n", s.name, s.value)
         };
         let shown = |s: &&Setting| !only_changed || s.origin != Origin::Default;
-        for s in self.settings.iter().filter(|s| s.scope == Scope::Base).filter(shown) {
+        for s in self
+            .settings
+            .iter()
+            .filter(|s| s.scope == Scope::Base)
+            .filter(shown)
+        {
             out.push_str(&line(s));
         }
         if ssh {
@@ -420,7 +426,10 @@ impl Config {
                     .unwrap_or_default();
                 format!(
                     "{}:{line}:{key}",
-                    self.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                    self.file
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
                 )
             }
             Origin::Default => format!("{} (default)", s.name),
@@ -553,7 +562,10 @@ impl Source<'_> {
             check_choice(def, &value, place)?;
             return Ok(setting(value, Origin::File { line: entry.line }));
         }
-        Ok(setting(default_value(def, home, &from_cwd), Origin::Default))
+        Ok(setting(
+            default_value(def, home, &from_cwd),
+            Origin::Default,
+        ))
     }
 }
 

@@ -90,7 +90,11 @@ fn a_world_writable_directory_is_skipped_with_a_warning() {
     let c = load(&d, &[]).expect("loads");
     assert_eq!(c.file(), None);
     assert_eq!(c.warnings().len(), 1);
-    assert!(c.warnings()[0].contains("writable by every user"), "{:?}", c.warnings());
+    assert!(
+        c.warnings()[0].contains("writable by every user"),
+        "{:?}",
+        c.warnings()
+    );
     // Named through ANSIBLE_CONFIG it is read, without a warning.
     let cfg = d.cwd.join("ansible.cfg").display().to_string();
     let c = load(&d, &[("ANSIBLE_CONFIG", &cfg)]).expect("loads");
@@ -106,12 +110,23 @@ fn environment_beats_file_and_empty_variables_mean_unset() {
         "[defaults]\nforks = 4\nremote_user = alice\n[ssh_connection]\nhost_key_checking = no\n",
     )
     .expect("write");
-    let c = load(&d, &[("ANSIBLE_FORKS", "9"), ("ANSIBLE_REMOTE_USER", "bob")]).expect("loads");
+    let c = load(
+        &d,
+        &[("ANSIBLE_FORKS", "9"), ("ANSIBLE_REMOTE_USER", "bob")],
+    )
+    .expect("loads");
     assert_eq!(c.forks(), 9);
     assert_eq!(c.remote_user().as_deref(), Some("bob"));
-    assert!(!c.host_key_checking(), "[ssh_connection] host_key_checking is read");
+    assert!(
+        !c.host_key_checking(),
+        "[ssh_connection] host_key_checking is read"
+    );
     let c = load(&d, &[("ANSIBLE_FORKS", "")]).expect("loads");
-    assert_eq!(c.forks(), 50, "an empty variable gives the default, not the file's value");
+    assert_eq!(
+        c.forks(),
+        50,
+        "an empty variable gives the default, not the file's value"
+    );
     let c = load(&d, &[("ANSIBLE_SSH_HOST_KEY_CHECKING", "yes")]).expect("loads");
     assert!(c.host_key_checking());
 }
@@ -128,13 +143,23 @@ fn paths_are_relative_to_the_file() {
     .expect("write");
     let cfg = etc.join("my.cfg").display().to_string();
     let c = load(&d, &[("ANSIBLE_CONFIG", &cfg)]).expect("loads");
-    assert_eq!(c.inventory(), vec![etc.join("hosts.ini"), d.home.join("inv2")]);
+    assert_eq!(
+        c.inventory(),
+        vec![etc.join("hosts.ini"), d.home.join("inv2")]
+    );
     assert_eq!(c.private_key_file(), Some(etc.join("keys/id")));
-    assert_eq!(c.roles_path(), vec![etc.join("roles"), PathBuf::from("/opt/r")]);
+    assert_eq!(
+        c.roles_path(),
+        vec![etc.join("roles"), PathBuf::from("/opt/r")]
+    );
     assert_eq!(c.vault_password_file(), Some(d.home.join("pw")));
     assert_eq!(c.vault_identity_list(), vec!["dev@a", "prod@b"]);
     // From the environment, relative paths start at the current directory.
-    let c = load(&d, &[("ANSIBLE_CONFIG", &cfg), ("ANSIBLE_PRIVATE_KEY_FILE", "k")]).expect("loads");
+    let c = load(
+        &d,
+        &[("ANSIBLE_CONFIG", &cfg), ("ANSIBLE_PRIVATE_KEY_FILE", "k")],
+    )
+    .expect("loads");
     assert_eq!(c.private_key_file(), Some(d.cwd.join("k")));
 }
 
@@ -159,7 +184,9 @@ fn bad_values_name_file_line_section_and_key() {
     );
     assert_eq!(
         err("[defaults]\ngathering = sometimes\n", &[]),
-        format!("{path}:2:13: [defaults] gathering: expected one of implicit, explicit, smart, got 'sometimes'")
+        format!(
+            "{path}:2:13: [defaults] gathering: expected one of implicit, explicit, smart, got 'sometimes'"
+        )
     );
     assert_eq!(
         err("[defaults]\n", &[("ANSIBLE_TIMEOUT", "soon")]),
@@ -169,10 +196,15 @@ fn bad_values_name_file_line_section_and_key() {
         err("[defaults]\nforks = 0\n", &[]),
         format!("{path}:2: [defaults] forks: forks must be 1 or more")
     );
-    assert!(err("[defaults]\nstdout_callback = json\n", &[]).contains("cannot load the `json` callback"));
+    assert!(
+        err("[defaults]\nstdout_callback = json\n", &[])
+            .contains("cannot load the `json` callback")
+    );
     assert_eq!(
         err("forks = 2\n", &[]),
-        format!("{path}:1: `forks = 2` comes before any [section] header\nhint: settings go under a header such as [defaults]")
+        format!(
+            "{path}:1: `forks = 2` comes before any [section] header\nhint: settings go under a header such as [defaults]"
+        )
     );
 }
 
@@ -194,8 +226,14 @@ fn dump_shows_origins_like_ansible_config() {
             "CONFIG_FILE() = {path}\nDEFAULT_BECOME({path}) = True\nDEFAULT_FORKS({path}) = 10\nDEFAULT_HOST_LIST({path}) = ['{hosts}']\nDEFAULT_REMOTE_USER(env: ANSIBLE_REMOTE_USER) = x\n"
         )
     );
-    assert!(c.dump(true, true).ends_with(&format!("ssh:\n___\npipelining({path}) = True\n")));
-    assert!(c.dump(false, false).contains("DEFAULT_TIMEOUT(default) = 10\n"));
+    assert!(
+        c.dump(true, true)
+            .ends_with(&format!("ssh:\n___\npipelining({path}) = True\n"))
+    );
+    assert!(
+        c.dump(false, false)
+            .contains("DEFAULT_TIMEOUT(default) = 10\n")
+    );
 }
 
 #[test]

@@ -98,7 +98,11 @@ pub(crate) fn convert(text: &str, kind: Kind, from_file: bool, at: &Resolve<'_>)
                 .map(|p| resolve_path(p.trim(), at))
                 .collect(),
         ),
-        Kind::List => Value::List(text.split(',').map(|x| unquote(x.trim()).to_owned()).collect()),
+        Kind::List => Value::List(
+            text.split(',')
+                .map(|x| unquote(x.trim()).to_owned())
+                .collect(),
+        ),
     };
     Some(match value {
         Value::Text(s) if from_file => Value::Text(unquote(&s).to_owned()),
@@ -114,7 +118,11 @@ pub(crate) fn unquote(text: &str) -> &str {
         && b[0] == b[b.len() - 1]
         && (b[0] == b'"' || b[0] == b'\'')
         && b[b.len() - 2] != b'\\';
-    if quoted { &text[1..text.len() - 1] } else { text }
+    if quoted {
+        &text[1..text.len() - 1]
+    } else {
+        text
+    }
 }
 
 /// An integer as `int(Decimal(text))` accepts it when nothing is lost: `10`, ` 10 `, `+10`,
@@ -240,7 +248,15 @@ mod tests {
 
     #[test]
     fn integers_as_decimal_reads_them() {
-        for (text, n) in [("10", 10), (" 7 ", 7), ("+3", 3), ("1_000", 1000), ("10.0", 10), ("1e3", 1000), ("-2", -2)] {
+        for (text, n) in [
+            ("10", 10),
+            (" 7 ", 7),
+            ("+3", 3),
+            ("1_000", 1000),
+            ("10.0", 10),
+            ("1e3", 1000),
+            ("-2", -2),
+        ] {
             assert_eq!(integer(text), Some(n), "{text}");
         }
         for text in ["ten", "1.5", "", "1__0", "_1", "inf", "nan", "0x10"] {
@@ -260,11 +276,17 @@ mod tests {
         assert_eq!(resolve_path("/abs/./p", &at), "/abs/p");
         assert_eq!(
             convert("roles:~/r", Kind::PathSpec, true, &at),
-            Some(Value::List(vec!["/etc/proj/roles".into(), "/home/me/r".into()]))
+            Some(Value::List(vec![
+                "/etc/proj/roles".into(),
+                "/home/me/r".into()
+            ]))
         );
         assert_eq!(
             convert("a, b", Kind::PathList, true, &at),
-            Some(Value::List(vec!["/etc/proj/a".into(), "/etc/proj/b".into()]))
+            Some(Value::List(vec![
+                "/etc/proj/a".into(),
+                "/etc/proj/b".into()
+            ]))
         );
     }
 
@@ -276,10 +298,19 @@ mod tests {
             convert(" ini , 'yaml' ", Kind::List, true, &at),
             Some(Value::List(vec!["ini".into(), "yaml".into()]))
         );
-        assert_eq!(convert("\"deploy\"", Kind::Text, true, &at), Some(Value::Text("deploy".into())));
-        assert_eq!(convert("\"deploy\"", Kind::Text, false, &at), Some(Value::Text("\"deploy\"".into())));
+        assert_eq!(
+            convert("\"deploy\"", Kind::Text, true, &at),
+            Some(Value::Text("deploy".into()))
+        );
+        assert_eq!(
+            convert("\"deploy\"", Kind::Text, false, &at),
+            Some(Value::Text("\"deploy\"".into()))
+        );
         assert_eq!(convert("maybe", Kind::Bool, true, &at), None);
-        assert_eq!(convert("No", Kind::Bool, true, &at), Some(Value::Bool(false)));
+        assert_eq!(
+            convert("No", Kind::Bool, true, &at),
+            Some(Value::Bool(false))
+        );
         assert_eq!(
             Value::List(vec!["a".into(), "it's".into()]).to_string(),
             "['a', \"it's\"]"

@@ -63,6 +63,9 @@ pub struct RunConfig {
     pub connection: Option<String>,
     /// The controller's environment, for `lookup('env')` (read by the binary, not here).
     pub controller_env: Vec<(String, String)>,
+    /// The ansible.cfg in use: the `ansible_config_file` magic variable (`None` when there is
+    /// none, as in ansible-core).
+    pub config_file: Option<String>,
 }
 
 /// Become settings from the command line.

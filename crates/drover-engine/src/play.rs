@@ -188,6 +188,7 @@ fn run_layers(config: &RunConfig, playbook: &drover_playbook::Playbook) -> RunLa
         config.check,
         config.diff,
     )
+    .with_config_file(config.config_file.as_deref())
 }
 
 impl<'r> Runner<'r> {

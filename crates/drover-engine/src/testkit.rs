@@ -239,6 +239,7 @@ pub(crate) fn run(inventory: &str, playbook: &str, hosts: Hosts) -> Outcome {
         become_defaults: Default::default(),
         connection: None,
         controller_env: Vec::new(),
+        config_file: None,
     };
     let mut events = Events::default();
     let runtime = Runtime {

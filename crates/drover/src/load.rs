@@ -150,8 +150,9 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     })
 }
 
-/// Connection defaults from the command line and the environment.
-fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions {
+/// Connection defaults from the command line (already merged with ansible.cfg and the
+/// environment by `settings::apply`).
+fn connect_options(args: &RunArgs) -> ConnectOptions {
     let mut options = ConnectOptions {
         user: args.user.clone(),
         private_key: args.private_key.clone(),
@@ -164,26 +165,21 @@ fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions
         options.ssh_args = common.0.clone();
     }
     options.control_persist = args.ssh_persist.map(std::time::Duration::from_secs);
-    let env_off = host_key_env.is_some_and(|v| {
-        matches!(
-            v.to_ascii_lowercase().as_str(),
-            "false" | "no" | "0" | "off"
-        )
-    });
     options.host_key_checking = match args.host_key_checking.as_deref() {
         Some("accept-new") => HostKeyChecking::AcceptNew,
         Some("off") => HostKeyChecking::Off,
-        Some(_) => HostKeyChecking::Strict,
-        None if env_off => HostKeyChecking::Off,
-        None => HostKeyChecking::Strict,
+        _ => HostKeyChecking::Strict,
     };
     options
 }
 
-pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
-    #[allow(clippy::disallowed_methods)] // the binary is where the environment is read
-    let host_key_env = std::env::var("ANSIBLE_HOST_KEY_CHECKING").ok();
-    let connector = HostConnector::new(connect_options(&args, host_key_env.as_deref()));
+pub(crate) async fn execute(
+    args: RunArgs,
+    loaded: Loaded,
+    settings: &drover_config::Config,
+    color: bool,
+) -> u8 {
+    let connector = HostConnector::new(connect_options(&args));
     let password = if args.ask_become_pass {
         match rpassword::prompt_password("BECOME password: ") {
             Ok(p) => Some(p),
@@ -226,7 +222,7 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         },
         check: args.check,
         diff: args.diff,
-        forks: args.forks,
+        forks: args.forks.unwrap_or_else(|| settings.forks()),
         start_at_task: args.start_at_task.clone(),
         verbosity: args.verbose,
         become_defaults: BecomeDefaults {
@@ -237,6 +233,7 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         },
         connection: args.connection.clone(),
         controller_env: std::env::vars().collect(),
+        config_file: settings.file().map(|p| p.display().to_string()),
     };
     let runtime = Runtime {
         modules: modules(),

@@ -8,6 +8,7 @@ mod cli;
 mod extra_vars;
 mod listing;
 mod load;
+mod settings;
 
 use clap::Parser;
 use std::io::IsTerminal;
@@ -29,12 +30,20 @@ fn main() -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var_os("ANSIBLE_NOCOLOR").is_none();
     let code = match cli.command {
-        cli::Command::Run(args) => run(args, color),
+        cli::Command::Run(args) => run(*args, color),
+        cli::Command::Config(cmd) => settings::command(&cmd),
     };
     ExitCode::from(code)
 }
 
-fn run(args: cli::RunArgs, color: bool) -> u8 {
+fn run(mut args: cli::RunArgs, color: bool) -> u8 {
+    let config = match settings::load() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    if let Err(code) = settings::apply(&mut args, &config) {
+        return code;
+    }
     let loaded = match load::load(&args) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -55,5 +64,5 @@ fn run(args: cli::RunArgs, color: bool) -> u8 {
             return 1;
         }
     };
-    runtime.block_on(load::execute(args, loaded, color))
+    runtime.block_on(load::execute(args, loaded, &config, color))
 }
