@@ -1,5 +1,5 @@
 //! drover's view of `ansible.cfg` and the `ANSIBLE_*` environment: the file found as
-//! ansible-core finds it ([`find`](crate::find)), parsed as Python's configparser parses it
+//! ansible-core finds it (module `find`), parsed as Python's configparser parses it
 //! ([`ini`]), each setting typed as ansible-core types it ([`types`]) and kept with where it came
 //! from (`ansible-config dump` shows that).
 //!
@@ -339,7 +339,7 @@ impl Config {
     /// `only_changed`, only those something set. With `ssh`, also the `ssh` connection
     /// plugin's options drover knows, as `dump -t connection` prints them.
     pub fn dump(&self, only_changed: bool, ssh: bool) -> String {
-        let mut out = format!(
+        let config_file = format!(
             "CONFIG_FILE() = {}\n",
             self.file
                 .as_ref()
@@ -358,14 +358,17 @@ impl Config {
             format!("{}({origin}) = {}\n", s.name, s.value)
         };
         let shown = |s: &&Setting| !only_changed || s.origin != Origin::Default;
-        for s in self
-            .settings
-            .iter()
-            .filter(|s| s.scope == Scope::Base)
-            .filter(shown)
-        {
-            out.push_str(&line(s));
-        }
+        // Sorted by name, `CONFIG_FILE` among the others.
+        let mut base: Vec<(&str, String)> = vec![("CONFIG_FILE", config_file)];
+        base.extend(
+            self.settings
+                .iter()
+                .filter(|s| s.scope == Scope::Base)
+                .filter(shown)
+                .map(|s| (s.name, line(s))),
+        );
+        base.sort();
+        let mut out: String = base.into_iter().map(|(_, l)| l).collect();
         if ssh {
             let options: Vec<&Setting> = self
                 .settings
