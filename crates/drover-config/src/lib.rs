@@ -129,13 +129,11 @@ impl Config {
                 .map(|s| s.value.to_string());
             settings.push(source.resolve(def, home.as_deref())?);
         }
-        let config = Config {
+        Ok(Config {
             file: found.file,
             settings,
             warnings,
-        };
-        config.check_drover_limits()?;
-        Ok(config)
+        })
     }
 
     /// The file read, if any (`ansible_config_file`, `CONFIG_FILE`).
@@ -386,8 +384,10 @@ impl Config {
         out
     }
 
-    /// What drover cannot do with a value ansible-core would take.
-    fn check_drover_limits(&self) -> Result<(), Error> {
+    /// Values ansible-core reads but a run cannot use: another stdout callback, `forks` below
+    /// 1 (ansible-playbook refuses it too), a negative timeout. Checked before a run, not for
+    /// `config dump`, which shows them as `ansible-config` does.
+    pub fn check_for_run(&self) -> Result<(), Error> {
         let callback = self.stdout_callback();
         if !matches!(
             callback.as_str(),

@@ -30,6 +30,10 @@ pub(crate) fn load() -> Result<Config, u8> {
 
 /// Fills what the command line left unset from the configuration.
 pub(crate) fn apply(args: &mut RunArgs, config: &Config) -> Result<(), u8> {
+    if let Err(err) = config.check_for_run() {
+        eprintln!("error: {err}");
+        return Err(BAD_CONFIG);
+    }
     if args.inventory.is_empty() {
         args.inventory = config
             .inventory()
