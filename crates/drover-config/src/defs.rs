@@ -241,6 +241,13 @@ pub(crate) const DEFS: &[Def] = &[
         &[(D, "retry_files_enabled")],
         &["ANSIBLE_RETRY_FILES_ENABLED"],
     ),
+    def(
+        "RETRY_FILES_SAVE_PATH",
+        Kind::Path,
+        Default::None,
+        &[(D, "retry_files_save_path")],
+        &["ANSIBLE_RETRY_FILES_SAVE_PATH"],
+    ),
     // The ssh connection plugin's own options (its `remote_user`, `timeout` and
     // `private_key_file` come from the base settings through the command line's defaults).
     ssh(

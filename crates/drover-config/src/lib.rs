@@ -285,6 +285,11 @@ impl Config {
         Self::bool_of(&self.base("RETRY_FILES_ENABLED").value)
     }
 
+    /// `[defaults] retry_files_save_path`: where retry files go (else beside each playbook).
+    pub fn retry_files_save_path(&self) -> Option<PathBuf> {
+        Self::text_of(&self.base("RETRY_FILES_SAVE_PATH").value).map(PathBuf::from)
+    }
+
     /// `[defaults] transport` when set (the connection for hosts that set none).
     pub fn transport(&self) -> Option<String> {
         self.changed("DEFAULT_TRANSPORT").and_then(Self::text_of)

@@ -198,8 +198,8 @@ pub(crate) async fn execute(
         color,
         args.verbose,
     );
-    if let Some(dir) = started_in {
-        reporter = reporter.with_base_dir(dir);
+    if let Some(dir) = &started_in {
+        reporter = reporter.with_base_dir(dir.clone());
     }
     // Commands on the local connection run from the (first) playbook's directory, as they do
     // under ansible-playbook; everything given by relative path has been read already.
@@ -251,7 +251,15 @@ pub(crate) async fn execute(
     };
     connector.close_all().await;
     match outcome {
-        Ok(summary) => summary.exit_code() as u8,
+        Ok(summary) => {
+            crate::settings::write_retry_files(
+                settings,
+                &args.playbooks,
+                started_in.as_deref(),
+                &summary,
+            );
+            summary.exit_code() as u8
+        }
         Err(err) => {
             eprintln!("error: {err}");
             4

@@ -134,3 +134,52 @@ pub(crate) fn command(cmd: &ConfigCommand) -> u8 {
         }
     }
 }
+
+/// `retry_files_enabled`: after a run where hosts failed or were unreachable, writes their
+/// names, sorted, one a line, to `<playbook name>.retry` beside each playbook (or in
+/// `retry_files_save_path`) and says how to use it, as ansible-playbook does (it says so
+/// just before the recap; drover after it). `base` is the directory relative playbook paths
+/// were given from.
+pub(crate) fn write_retry_files(
+    config: &Config,
+    playbooks: &[std::path::PathBuf],
+    base: Option<&std::path::Path>,
+    summary: &drover_engine::Summary,
+) {
+    if !config.retry_files_enabled() {
+        return;
+    }
+    let mut hosts: Vec<&String> = summary.failed.iter().chain(&summary.unreachable).collect();
+    hosts.sort();
+    hosts.dedup();
+    if hosts.is_empty() {
+        return;
+    }
+    let text: String = hosts.iter().map(|h| format!("{h}\n")).collect();
+    for playbook in playbooks {
+        let path = match base {
+            Some(dir) => dir.join(playbook),
+            None => playbook.clone(),
+        };
+        let dir = match config.retry_files_save_path() {
+            Some(dir) => dir,
+            None => path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+        };
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = dir.join(format!("{name}.retry"));
+        let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, &text));
+        match written {
+            Ok(()) => println!("\tto retry, use: --limit @{}\n", file.display()),
+            Err(err) => eprintln!(
+                "[WARNING]: could not write the retry file {}: {err}",
+                file.display()
+            ),
+        }
+    }
+}

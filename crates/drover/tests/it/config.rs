@@ -237,6 +237,56 @@ fn stdout_callback_yaml_is_accepted_and_json_is_refused() {
     );
 }
 
+#[test]
+fn retry_files_list_the_failed_hosts_when_enabled() {
+    let p = project();
+    p.file(
+        "inv.yml",
+        "all:\n  hosts:\n    b:\n      ansible_connection: local\n    a:\n      ansible_connection: local\n    c:\n      ansible_connection: local\n",
+    );
+    p.file(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: msg=no\n      when: inventory_hostname != 'c'\n",
+    );
+    p.file(
+        "ansible.cfg",
+        "[defaults]\ninventory = inv.yml\nretry_files_enabled = True\n",
+    );
+    let out = cmd(&p, DROVER, &["run", "site.yml"]).run();
+    assert_code(&out, 2);
+    let retry = p.join("site.retry");
+    assert_says(
+        &out,
+        &format!("\tto retry, use: --limit @{}\n", retry.display()),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&retry).expect("retry file"),
+        "a\nb\n"
+    );
+    // A save path from the environment; nothing written when no host failed.
+    std::fs::remove_file(&retry).expect("rm");
+    let out = cmd(&p, DROVER, &["run", "site.yml", "-l", "c"]).run();
+    assert_code(&out, 0);
+    assert!(
+        !retry.exists() && !out.stdout.contains("to retry"),
+        "{}",
+        out.describe()
+    );
+    let out = cmd(&p, DROVER, &["run", "site.yml"])
+        .env("ANSIBLE_RETRY_FILES_SAVE_PATH", "retries")
+        .run();
+    assert_code(&out, 2);
+    assert_eq!(
+        std::fs::read_to_string(p.join("retries/site.retry")).expect("retry file"),
+        "a\nb\n"
+    );
+    // Off by default.
+    p.file("ansible.cfg", "[defaults]\ninventory = inv.yml\n");
+    let out = cmd(&p, DROVER, &["run", "site.yml"]).run();
+    assert_code(&out, 2);
+    assert!(!p.join("site.retry").exists(), "{}", out.describe());
+}
+
 /// The `ansible-config` beside the `ansible-playbook` the differential tests use.
 fn ansible_config() -> std::path::PathBuf {
     let playbook = crate::differential::ansible_playbook();
@@ -401,3 +451,175 @@ fn ssh_user_key_args_and_host_key_checking_from_ansible_cfg() {
     assert_code(&out, 0);
     assert!(Path::new(&empty).exists());
 }
+
+/// A small xorshift generator: the same files for the same seed, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let n = usize::try_from(self.0 % items.len() as u64).unwrap_or(0);
+        items[n]
+    }
+}
+
+/// One generated config file: section headers, comments, blank and continuation lines, and
+/// `key <delimiter> value` lines mixing spellings ansible-core reads in surprising ways.
+fn generated_cfg(rng: &mut Rng) -> String {
+    const KEYS: &[&str] = &[
+        "remote_user",
+        "REMOTE_USER",
+        " become_user",
+        "forks",
+        "timeout",
+        "inventory",
+        "roles_path",
+        "vault_identity_list",
+        "private_key_file",
+        "gathering",
+        "host_key_checking",
+    ];
+    const DELIMS: &[&str] = &[" = ", "=", ": ", ":", " :", " =  "];
+    const VALUES: &[&str] = &[
+        "alice",
+        " bob ",
+        "\"q\"",
+        "'s'",
+        "a;b",
+        "a ;b",
+        "a # b",
+        "#x",
+        ";y",
+        "",
+        "x:y",
+        "x=y",
+        "%(foo)s",
+        "100%",
+        "tab\there",
+        "\"",
+        "12",
+        "1_0",
+        "10.0",
+        "1e1",
+        "-3",
+        "0x1",
+        "yes",
+        "No",
+        "a,b",
+        " a , \"b\" ",
+        "~/k",
+        "$HOME/k",
+        "${HOME}/z",
+        "$NOPE/x",
+        "../up",
+        "a/./b",
+        "/abs/../p",
+        "smart",
+        "explicit",
+        ",",
+        "a,,b",
+        "p1:p2",
+    ];
+    const OTHER: &[&str] = &[
+        "[defaults]",
+        "[privilege_escalation]",
+        "[DEFAULT]",
+        "[ssh_connection]",
+        " [defaults]",
+        "[defaults] ; c",
+        "[x]",
+        "# c",
+        "; c",
+        "  # c",
+        "",
+        "   ",
+        "\t",
+        "  cont",
+        "\tcont;x",
+        "    more ; c",
+    ];
+    let mut text = String::from("[defaults]\n");
+    for _ in 0..1 + rng.pick(&["1", "2", "3", "4", "5", "6"]).len() * 2 {
+        if rng.pick(&["kv", "kv", "kv", "other"]) == "other" {
+            text.push_str(rng.pick(OTHER));
+        } else {
+            text.push_str(rng.pick(KEYS));
+            text.push_str(rng.pick(DELIMS));
+            text.push_str(rng.pick(VALUES));
+        }
+        text.push_str(rng.pick(&["\n", "\n", "\r\n"]));
+    }
+    text
+}
+
+/// Generated files read by `drover config dump --only-changed` and `ansible-config dump
+/// --only-changed`: the same values (or both refusing the file), except where drover refuses
+/// a boolean ansible-core would read as false (documented). `DROVER_CONFIG_FUZZ_CASES` and
+/// `DROVER_CONFIG_FUZZ_SEED` run more.
+#[test]
+fn generated_config_files_read_as_ansible_config_reads_them() {
+    let knob = |name: &str, default: u64| {
+        std::env::var_os(name)
+            .and_then(|v| v.to_str().and_then(|v| v.parse().ok()))
+            .unwrap_or(default)
+    };
+    let cases = knob("DROVER_CONFIG_FUZZ_CASES", 25);
+    let seed = knob("DROVER_CONFIG_FUZZ_SEED", 1);
+    let ansible = ansible_config().display().to_string();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let p = Project::new();
+    let mut compared = 0;
+    for case in 0..cases {
+        let text = generated_cfg(&mut rng);
+        p.file("ansible.cfg", &text);
+        let run = |program: &str, args: &[&str]| {
+            let out = cmd(&p, program, args).run();
+            (out.code, out.stdout, out.stderr)
+        };
+        let (d_code, d_out, d_err) = run(DROVER, &["config", "dump", "--only-changed"]);
+        if d_err.contains("expected a boolean") {
+            continue;
+        }
+        let (a_code, a_out, _) = run(&ansible, &["dump", "--only-changed"]);
+        let known: Vec<String> = DUMP_NAMES.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(
+            (d_code, known_lines(&d_out, &known)),
+            (a_code, known_lines(&a_out, &known)),
+            "case {case} (seed {seed}) differs; the file:\n{text}\ndrover stderr: {d_err}"
+        );
+        compared += 1;
+    }
+    assert!(
+        compared * 2 >= cases,
+        "too few cases compared: {compared} of {cases}"
+    );
+}
+
+/// The base settings drover's dump shows.
+const DUMP_NAMES: &[&str] = &[
+    "CONFIG_FILE",
+    "ANSIBLE_HOME",
+    "CACHE_PLUGIN",
+    "CACHE_PLUGIN_CONNECTION",
+    "CACHE_PLUGIN_TIMEOUT",
+    "DEFAULT_BECOME",
+    "DEFAULT_BECOME_ASK_PASS",
+    "DEFAULT_BECOME_METHOD",
+    "DEFAULT_BECOME_USER",
+    "DEFAULT_FORKS",
+    "DEFAULT_GATHERING",
+    "DEFAULT_HOST_LIST",
+    "DEFAULT_PRIVATE_KEY_FILE",
+    "DEFAULT_REMOTE_USER",
+    "DEFAULT_ROLES_PATH",
+    "DEFAULT_STDOUT_CALLBACK",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TRANSPORT",
+    "DEFAULT_VAULT_IDENTITY_LIST",
+    "DEFAULT_VAULT_PASSWORD_FILE",
+    "HOST_KEY_CHECKING",
+    "INVENTORY_ENABLED",
+    "RETRY_FILES_ENABLED",
+];
