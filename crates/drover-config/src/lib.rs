@@ -391,8 +391,9 @@ impl Config {
 
     /// Values ansible-core reads but a run cannot use: another stdout callback, `forks` below
     /// 1 (ansible-playbook refuses it too), a negative timeout. Checked before a run, not for
-    /// `config dump`, which shows them as `ansible-config` does.
-    pub fn check_for_run(&self) -> Result<(), Error> {
+    /// `config dump`, which shows them as `ansible-config` does. `forks_given` and
+    /// `timeout_given`: the command line sets them, so the configured ones do not matter.
+    pub fn check_for_run(&self, forks_given: bool, timeout_given: bool) -> Result<(), Error> {
         let callback = self.stdout_callback();
         if !matches!(
             callback.as_str(),
@@ -406,10 +407,10 @@ impl Config {
                 ),
             ));
         }
-        if Self::int_of(&self.base("DEFAULT_FORKS").value) < 1 {
+        if !forks_given && Self::int_of(&self.base("DEFAULT_FORKS").value) < 1 {
             return Err(self.refused("DEFAULT_FORKS", "forks must be 1 or more"));
         }
-        if Self::int_of(&self.base("DEFAULT_TIMEOUT").value) < 0 {
+        if !timeout_given && Self::int_of(&self.base("DEFAULT_TIMEOUT").value) < 0 {
             return Err(self.refused("DEFAULT_TIMEOUT", "the timeout must be 0 or more seconds"));
         }
         Ok(())

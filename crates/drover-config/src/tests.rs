@@ -170,7 +170,7 @@ fn bad_values_name_file_line_section_and_key() {
     let err = |text: &str, vars: &[(&str, &str)]| {
         std::fs::write(&cfg, text).expect("write");
         match load(&d, vars) {
-            Ok(c) => c.check_for_run().expect_err("refused").message,
+            Ok(c) => c.check_for_run(false, false).expect_err("refused").message,
             Err(e) => e.message,
         }
     };

@@ -30,7 +30,7 @@ pub(crate) fn load() -> Result<Config, u8> {
 
 /// Fills what the command line left unset from the configuration.
 pub(crate) fn apply(args: &mut RunArgs, config: &Config) -> Result<(), u8> {
-    if let Err(err) = config.check_for_run() {
+    if let Err(err) = config.check_for_run(args.forks.is_some(), args.timeout.is_some()) {
         eprintln!("error: {err}");
         return Err(BAD_CONFIG);
     }
