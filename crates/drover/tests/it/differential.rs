@@ -138,9 +138,6 @@ cases! {
     case_86_output_task_shapes => "86-output-task-shapes",
     case_87_output_debug_undefined => "87-output-debug-undefined",
     case_88_config_inventory => "88-config-inventory",
-    // ansible-core does not escalate when the become user is the remote user (for a local
-    // connection, the user running it) unless `allow_same_user`; drover runs sudo anyway.
-    #[ignore = "become to the same user: ansible-core skips sudo, drover runs it (engine, not config)"]
     case_89_config_become => "89-config-become",
     case_90_config_inventory_dir => "90-config-inventory-dir",
     // Roles, includes and imports are the roadmap's next capability, not the foundation's:
