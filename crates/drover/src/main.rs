@@ -44,6 +44,9 @@ fn run(mut args: cli::RunArgs, color: bool) -> u8 {
     if let Err(code) = settings::apply(&mut args, &config) {
         return code;
     }
+    if args.verbose > 0 {
+        settings::say_config_file(&config);
+    }
     let loaded = match load::load(&args) {
         Ok(loaded) => loaded,
         Err(failure) => {

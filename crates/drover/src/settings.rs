@@ -28,6 +28,14 @@ pub(crate) fn load() -> Result<Config, u8> {
     }
 }
 
+/// What ansible-playbook prints first from `-v` on: the config file in use.
+pub(crate) fn say_config_file(config: &Config) {
+    match config.file() {
+        Some(path) => println!("Using {} as config file", path.display()),
+        None => println!("No config file found; using defaults"),
+    }
+}
+
 /// Fills what the command line left unset from the configuration.
 pub(crate) fn apply(args: &mut RunArgs, config: &Config) -> Result<(), u8> {
     if let Err(err) = config.check_for_run(args.forks.is_some(), args.timeout.is_some()) {
