@@ -245,3 +245,23 @@ fn stdout_callback_yaml_is_accepted_with_a_warning() {
     let c = load(&d, &[("ANSIBLE_STDOUT_CALLBACK", "yaml")]).expect("loads");
     assert_eq!(c.accepted_only_warnings().len(), 1);
 }
+
+#[test]
+fn a_config_file_must_be_ini_text_named_cfg_or_ini() {
+    let d = dirs();
+    let txt = d.cwd.join("settings.txt");
+    std::fs::write(&txt, "[defaults]\n").expect("write");
+    let e = load(&d, &[("ANSIBLE_CONFIG", &txt.display().to_string())]).expect_err("refused");
+    assert!(
+        e.message.contains("must end in `.cfg` or `.ini`"),
+        "{}",
+        e.message
+    );
+    let ini = d.cwd.join("settings.ini");
+    std::fs::write(&ini, b"[defaults]\nremote_user = \xff\n").expect("write");
+    let e = load(&d, &[("ANSIBLE_CONFIG", &ini.display().to_string())]).expect_err("refused");
+    assert!(e.message.contains("not UTF-8"), "{}", e.message);
+    std::fs::write(&ini, "[defaults]\nremote_user = ann\n").expect("write");
+    let c = load(&d, &[("ANSIBLE_CONFIG", &ini.display().to_string())]).expect("loads");
+    assert_eq!(c.remote_user().as_deref(), Some("ann"));
+}
