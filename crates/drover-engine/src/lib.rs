@@ -67,6 +67,9 @@ pub struct RunConfig {
     pub controller_env: Vec<(String, String)>,
     /// Where roles are looked for, for `include_tasks`/`include_role` loaded at run time.
     pub load_options: drover_playbook::LoadOptions,
+    /// The ansible.cfg in use: the `ansible_config_file` magic variable (`None` when there is
+    /// none, as in ansible-core).
+    pub config_file: Option<String>,
 }
 
 /// Become settings from the command line.

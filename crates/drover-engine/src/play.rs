@@ -272,6 +272,7 @@ pub(crate) fn run_layers(
         config.check,
         config.diff,
     )
+    .with_config_file(config.config_file.as_deref())
 }
 
 impl<'r> Runner<'r> {

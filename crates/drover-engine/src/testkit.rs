@@ -240,6 +240,7 @@ pub(crate) fn run(inventory: &str, playbook: &str, hosts: Hosts) -> Outcome {
         connection: None,
         controller_env: Vec::new(),
         load_options: Default::default(),
+        config_file: None,
     };
     let mut events = Events::default();
     let runtime = Runtime {

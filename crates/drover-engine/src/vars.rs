@@ -117,6 +117,17 @@ impl RunLayers {
             magic: Arc::new(Layer::data(magic)),
         }
     }
+
+    /// Adds `ansible_config_file`: the ansible.cfg in use, or `None`.
+    pub(crate) fn with_config_file(mut self, path: Option<&str>) -> Self {
+        let mut magic = self.magic.map.clone();
+        magic.insert(
+            "ansible_config_file".into(),
+            path.map_or(Value::Null, Value::from),
+        );
+        self.magic = Arc::new(Layer::data(magic));
+        self
+    }
 }
 
 /// Magic variables of the play at one point in time: the same for every host.

@@ -17,6 +17,25 @@ pub(crate) enum Command {
     Run(Box<RunArgs>),
     /// Encrypts and decrypts Ansible Vault files and strings (like `ansible-vault`).
     Vault(crate::vault::VaultCommand),
+    /// Shows the settings drover reads from ansible.cfg and ANSIBLE_* variables (like
+    /// `ansible-config`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Prints each setting drover knows, with its value and where it came from.
+    Dump {
+        /// Only the settings that something changed from their defaults.
+        #[arg(long = "only-changed", alias = "changed-only")]
+        only_changed: bool,
+        /// `base` (the default), or `all` to add the ssh connection's options.
+        #[arg(short = 't', long = "type", value_name = "TYPE", default_value = "base", value_parser = ["base", "all"])]
+        kind: String,
+    },
+    /// Prints the text of the config file in use.
+    View,
 }
 
 #[derive(Debug, Args)]
@@ -53,9 +72,9 @@ pub(crate) struct RunArgs {
     #[arg(short = 'D', long = "diff")]
     pub(crate) diff: bool,
 
-    /// How many hosts to work on at once.
-    #[arg(short = 'f', long = "forks", value_name = "N", default_value_t = 50)]
-    pub(crate) forks: usize,
+    /// How many hosts to work on at once (default: `forks` in ansible.cfg, else 50).
+    #[arg(short = 'f', long = "forks", value_name = "N")]
+    pub(crate) forks: Option<usize>,
 
     /// More output (repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
@@ -169,6 +188,6 @@ impl RunArgs {
 #[derive(Debug, Clone)]
 pub(crate) struct SshArgs(pub(crate) Vec<String>);
 
-fn split_ssh_args(text: &str) -> Result<SshArgs, drover_python::shlex::SplitError> {
+pub(crate) fn split_ssh_args(text: &str) -> Result<SshArgs, drover_python::shlex::SplitError> {
     drover_python::shlex::split(text, drover_python::shlex::Comments::Kept).map(SshArgs)
 }

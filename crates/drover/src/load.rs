@@ -89,7 +89,10 @@ fn unknown_handler_error(unknown: drover_playbook::UnknownHandler) -> drover_pla
     }))
 }
 
-pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
+pub(crate) fn load(args: &RunArgs, settings: &drover_config::Config) -> Result<Loaded, Failure> {
+    let load_options = drover_playbook::LoadOptions {
+        roles_path: settings.roles_path(),
+    };
     let sources: Vec<PathBuf> = args.inventory.iter().map(PathBuf::from).collect();
     let mut inventory = if sources.is_empty() {
         Inventory::default()
@@ -123,7 +126,7 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
                 path.display()
             )));
         }
-        let playbook = drover_playbook::load(path, &lookup)
+        let playbook = drover_playbook::load_with(path, &lookup, &load_options)
             .map_err(|e| Failure::invalid(render_diagnostic(&e, color)))?;
         for warning in &playbook.warnings {
             eprintln!("[WARNING]: {warning}");
@@ -150,8 +153,9 @@ pub(crate) fn load(args: &RunArgs) -> Result<Loaded, Failure> {
     })
 }
 
-/// Connection defaults from the command line and the environment.
-fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions {
+/// Connection defaults from the command line (already merged with ansible.cfg and the
+/// environment by `settings::apply`).
+fn connect_options(args: &RunArgs) -> ConnectOptions {
     let mut options = ConnectOptions {
         user: args.user.clone(),
         private_key: args.private_key.clone(),
@@ -164,26 +168,21 @@ fn connect_options(args: &RunArgs, host_key_env: Option<&str>) -> ConnectOptions
         options.ssh_args = common.0.clone();
     }
     options.control_persist = args.ssh_persist.map(std::time::Duration::from_secs);
-    let env_off = host_key_env.is_some_and(|v| {
-        matches!(
-            v.to_ascii_lowercase().as_str(),
-            "false" | "no" | "0" | "off"
-        )
-    });
     options.host_key_checking = match args.host_key_checking.as_deref() {
         Some("accept-new") => HostKeyChecking::AcceptNew,
         Some("off") => HostKeyChecking::Off,
-        Some(_) => HostKeyChecking::Strict,
-        None if env_off => HostKeyChecking::Off,
-        None => HostKeyChecking::Strict,
+        _ => HostKeyChecking::Strict,
     };
     options
 }
 
-pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
-    #[allow(clippy::disallowed_methods)] // the binary is where the environment is read
-    let host_key_env = std::env::var("ANSIBLE_HOST_KEY_CHECKING").ok();
-    let connector = HostConnector::new(connect_options(&args, host_key_env.as_deref()));
+pub(crate) async fn execute(
+    args: RunArgs,
+    loaded: Loaded,
+    settings: &drover_config::Config,
+    color: bool,
+) -> u8 {
+    let connector = HostConnector::new(connect_options(&args));
     let password = if args.ask_become_pass {
         match rpassword::prompt_password("BECOME password: ") {
             Ok(p) => Some(p),
@@ -202,8 +201,8 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         color,
         args.verbose,
     );
-    if let Some(dir) = started_in {
-        reporter = reporter.with_base_dir(dir);
+    if let Some(dir) = &started_in {
+        reporter = reporter.with_base_dir(dir.clone());
     }
     // Commands on the local connection run from the (first) playbook's directory, as they do
     // under ansible-playbook; everything given by relative path has been read already.
@@ -226,7 +225,7 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         },
         check: args.check,
         diff: args.diff,
-        forks: args.forks,
+        forks: args.forks.unwrap_or_else(|| settings.forks()),
         start_at_task: args.start_at_task.clone(),
         verbosity: args.verbose,
         become_defaults: BecomeDefaults {
@@ -237,7 +236,10 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
         },
         connection: args.connection.clone(),
         controller_env: std::env::vars().collect(),
-        load_options: drover_playbook::LoadOptions::from_env(),
+        load_options: drover_playbook::LoadOptions {
+            roles_path: settings.roles_path(),
+        },
+        config_file: settings.file().map(|p| p.display().to_string()),
     };
     let runtime = Runtime {
         modules: modules(),
@@ -255,7 +257,15 @@ pub(crate) async fn execute(args: RunArgs, loaded: Loaded, color: bool) -> u8 {
     };
     connector.close_all().await;
     match outcome {
-        Ok(summary) => summary.exit_code() as u8,
+        Ok(summary) => {
+            crate::settings::write_retry_files(
+                settings,
+                &args.playbooks,
+                started_in.as_deref(),
+                &summary,
+            );
+            summary.exit_code() as u8
+        }
         Err(err) => {
             eprintln!("error: {err}");
             // Vault text no secret opens is exit 1 in ansible-playbook, not invalid input.

@@ -10,6 +10,7 @@ mod listing;
 mod load;
 mod prompt;
 mod secrets;
+mod settings;
 mod vault;
 
 use clap::Parser;
@@ -34,16 +35,32 @@ fn main() -> ExitCode {
     let code = match cli.command {
         cli::Command::Run(args) => run(*args, color),
         cli::Command::Vault(command) => vault::run(command),
+        cli::Command::Config(cmd) => settings::command(&cmd),
     };
     ExitCode::from(code)
 }
 
-fn run(args: cli::RunArgs, color: bool) -> u8 {
-    if let Err(err) = secrets::install_for_run(&args.vault, &secrets::Defaults::from_env()) {
+fn run(mut args: cli::RunArgs, color: bool) -> u8 {
+    let config = match settings::load() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    if let Err(code) = settings::apply(&mut args, &config) {
+        return code;
+    }
+    if args.verbose > 0 {
+        settings::say_config_file(&config);
+    }
+    // ansible.cfg's vault settings (with ANSIBLE_VAULT_* over them) come after the flags.
+    let vault_defaults = secrets::Defaults {
+        identity_list: config.vault_identity_list(),
+        password_file: config.vault_password_file(),
+    };
+    if let Err(err) = secrets::install_for_run(&args.vault, &vault_defaults) {
         eprintln!("[ERROR]: {err}");
         return 1;
     }
-    let mut loaded = match load::load(&args) {
+    let mut loaded = match load::load(&args, &config) {
         Ok(loaded) => loaded,
         Err(failure) => {
             eprint!("{}", failure.render(color));
@@ -72,5 +89,5 @@ fn run(args: cli::RunArgs, color: bool) -> u8 {
             return 1;
         }
     };
-    runtime.block_on(load::execute(args, loaded, color))
+    runtime.block_on(load::execute(args, loaded, &config, color))
 }

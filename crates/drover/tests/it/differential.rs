@@ -10,6 +10,9 @@
 //!   e.g. `--check`, or `-e` followed by `k=v`;
 //! * `not-idempotent` — a note saying why ansible's second run still reports changes (only read
 //!   by the ansible-only self-check below);
+//! * `ansible.cfg` — the case runs under it: found by both tools as `./ansible.cfg` (no
+//!   `ANSIBLE_CONFIG`), and without `-i`, so the file's `inventory` setting names the
+//!   inventory (the shared `inventory.yml` is still copied in when the case has none);
 //! * `compare-output` — also compare what both tools print, stdout and stderr, line by line
 //!   after normalising paths, times and tool-specific noise (see `differential_output.rs`);
 //!   the file's text says what the case covers. Multi-host cases pass `--forks 1` in `args`,
@@ -152,6 +155,9 @@ cases! {
     case_99_meta_batches => "99-meta-batches",
     case_100_module_defaults => "100-module-defaults",
     case_101_role_argument_specs => "101-role-argument-specs",
+    case_88_config_inventory => "88-config-inventory",
+    case_89_config_become => "89-config-become",
+    case_90_config_inventory_dir => "90-config-inventory-dir",
     case_23_include_import => "23-include-import",
     case_24_roles => "24-roles",
 }
@@ -303,11 +309,20 @@ impl Side {
         let root = self.dir.path();
         let out_arg = format!("out={}", self.out().display());
         let mut cmd = Cmd::new(&self.program);
+        // A case with its own `ansible.cfg` is run under it (found as `./ansible.cfg`), and its
+        // inventory comes from there: no `-i`.
+        let own_cfg = self.project().join("ansible.cfg").is_file();
+        let inventory: &[&str] = if own_cfg {
+            &[]
+        } else {
+            &["-i", "inventory.yml"]
+        };
         cmd = match self.tool {
-            Tool::Ansible => cmd.args(["-i", "inventory.yml", "playbook.yml", "-e", &out_arg]),
-            Tool::Drover => {
-                cmd.args(["run", "playbook.yml", "-i", "inventory.yml", "-e", &out_arg])
-            }
+            Tool::Ansible => cmd.args(inventory).args(["playbook.yml", "-e", &out_arg]),
+            Tool::Drover => cmd
+                .args(["run", "playbook.yml"])
+                .args(inventory)
+                .args(["-e", &out_arg]),
         };
         cmd = cmd.args(&self.args).current_dir(self.project());
         for (key, _) in std::env::vars_os() {
@@ -315,8 +330,10 @@ impl Side {
                 cmd = cmd.env_remove(key);
             }
         }
+        if !own_cfg {
+            cmd = cmd.env("ANSIBLE_CONFIG", root.join("ansible.cfg"));
+        }
         cmd = cmd
-            .env("ANSIBLE_CONFIG", root.join("ansible.cfg"))
             .env("ANSIBLE_NOCOLOR", "1")
             .env("ANSIBLE_STDOUT_CALLBACK", "default")
             .env("ANSIBLE_RETRY_FILES_ENABLED", "0")

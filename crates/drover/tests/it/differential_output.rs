@@ -8,8 +8,8 @@
 //! * colour codes are removed, timestamps become `[TIMESTAMP]`, durations (`"delta"`)
 //!   `[DURATION]`, ansible temp dir names `ansible-tmp-[ID]` (see [`drover_test::redact`]).
 //!
-//! Ansible only: the `Using <file> as config file` line (printed from `-v` on), and a
-//! `[WARNING]` about the discovered Python interpreter with its continuation lines.
+//! Ansible only: a `[WARNING]` about the discovered Python interpreter with its continuation
+//! lines.
 //!
 //! Drover only: `[NOTE]:` lines on stderr (notes drover adds, such as why a play stopped;
 //! listed in `docs/compatibility.md`).
@@ -55,9 +55,6 @@ pub(crate) fn normalize(text: &str, from: From, out: &Path, project: &Path, tmp:
         }
         match from {
             From::Ansible => {
-                if line.starts_with("Using ") && line.ends_with(" as config file") {
-                    continue;
-                }
                 if line.starts_with("[WARNING]: ") && line.contains("interpreter") {
                     in_interpreter_warning = true;
                     continue;
@@ -101,13 +98,14 @@ mod tests {
         let tmp = Path::new("/nonexistent/t");
         let ansible = "Using /nonexistent/t/ansible.cfg as config file\n\
             ok: [h] => {\"delta\": \"0:00:00.004\", \"dest\": \"/nonexistent/t/out/a\"}\n";
-        let drover =
-            "ok: [h] => {\"delta\": \"0:00:00.001\", \"dest\": \"/nonexistent/t/out/a\"}\n";
+        let drover = "Using /nonexistent/t/ansible.cfg as config file\n\
+            ok: [h] => {\"delta\": \"0:00:00.001\", \"dest\": \"/nonexistent/t/out/a\"}\n";
         let a = normalize(ansible, From::Ansible, out, project, tmp);
         let d = normalize(drover, From::Drover, out, project, tmp);
         assert_eq!(
             a,
-            "ok: [h] => {\"delta\": \"[DURATION]\", \"dest\": \"[OUT]/a\"}\n"
+            "Using [TMP]/ansible.cfg as config file\n\
+             ok: [h] => {\"delta\": \"[DURATION]\", \"dest\": \"[OUT]/a\"}\n"
         );
         assert_eq!(a, d);
         let ansible_err = "[WARNING]: Host 'h' is using the discovered Python interpreter at 'x'\n\

@@ -2,6 +2,7 @@
 //! area.
 
 mod cli;
+mod config;
 mod differential;
 mod differential_output;
 mod examples;

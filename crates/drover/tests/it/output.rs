@@ -427,14 +427,15 @@ const VERBOSE: &str = r#"
 
 #[test]
 fn verbose_output_matches_ansible() {
-    // ansible-playbook 2.19 -v also prints "No config file found; using defaults" first; drover
-    // reads no ansible.cfg and prints nothing there. The rest is line for line.
+    // Like ansible-playbook 2.19 -v, it starts with the config file in use (none here). The rest
+    // is line for line.
     let p = Project::new();
     p.file("playbook.yml", VERBOSE)
         .file("inv.yml", crate::modules::LOCAL_INVENTORY);
     let out = drover_raw(&p, &["run", "playbook.yml", "-i", "inv.yml", "-v"]);
     assert_code(&out, 0);
     insta::assert_snapshot!(trim_line_ends(&redact(&out.stdout, p.path())), @r#"
+        No config file found; using defaults
 
         PLAY [Verbose] *****************************************************************
 
