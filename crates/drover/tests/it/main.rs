@@ -12,3 +12,4 @@ mod modules;
 mod output;
 mod over_ssh;
 mod ssh;
+mod targets;
