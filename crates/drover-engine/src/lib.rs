@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod block;
+mod embedded;
 mod environment;
 mod error;
 mod free;

@@ -2,6 +2,7 @@
 //! area.
 
 mod cli;
+mod conditional_templates;
 mod differential;
 mod differential_output;
 mod examples;
