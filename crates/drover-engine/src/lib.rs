@@ -11,7 +11,8 @@
 #![forbid(unsafe_code)]
 
 mod block;
-mod embedded;
+#[cfg(test)]
+mod condition_tests;
 mod environment;
 mod error;
 mod free;

@@ -2,10 +2,10 @@
 //! `changed_when`/`failed_when`, and the value `register` stores. Nothing here touches shared
 //! state: the play runner applies the returned [`HostRun`] once every host has finished.
 
-use crate::embedded::{eval_embedded, eval_whole, whole_template};
 use crate::loops;
 use drover_playbook::Task;
 use drover_template::Templates;
+use drover_types::condition::{eval_embedded, text_result, whole_template};
 use drover_types::{
     Become, BecomeMethod, Connection, Connector, Deprecation, Map, Module, ModuleContext, Status,
     TaskResult, Templar, Trust, Value, Vars,
@@ -122,13 +122,16 @@ pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Vars) -> Res
 /// than for an expression (`when: "{{ flag }}"`), which ansible-core 2.19 deprecates.
 fn judge(templates: &Templates, cond: &Value, vars: &Vars) -> Result<(bool, bool), String> {
     let mut as_template = false;
-    // A template's text result is never evaluated unless Ansible would trust it (embedded.rs).
+    // A template's text result is never evaluated unless Ansible would trust it (condition.rs).
     let value = match cond {
         Value::String(text) if Templates::is_template(text) => match whole_template(text) {
-            Some(inner) => eval_whole(templates, text, inner, vars).map(|(value, of_value)| {
-                as_template = of_value;
-                value
-            }),
+            Some(inner) => match templates.render(text, vars) {
+                Ok(Value::String(s)) => text_result(templates, inner, &s, vars),
+                other => {
+                    as_template = other.is_ok();
+                    other
+                }
+            },
             None => eval_embedded(templates, text, vars),
         },
         Value::String(text) => templates.eval(text, vars),
