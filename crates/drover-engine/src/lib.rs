@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 
 mod block;
+#[cfg(test)]
+mod condition_tests;
 mod dynamic;
 mod environment;
 mod error;

@@ -5,6 +5,7 @@
 use crate::loops;
 use drover_playbook::Task;
 use drover_template::Templates;
+use drover_types::condition::{eval_embedded, text_result, whole_template};
 use drover_types::{
     Become, BecomeMethod, Connection, Connector, Deprecation, Map, Module, ModuleContext, Status,
     TaskResult, Templar, Trust, Value, Vars,
@@ -123,13 +124,17 @@ pub(crate) fn condition(templates: &Templates, cond: &Value, vars: &Vars) -> Res
 /// than for an expression (`when: "{{ flag }}"`), which ansible-core 2.19 deprecates.
 fn judge(templates: &Templates, cond: &Value, vars: &Vars) -> Result<(bool, bool), String> {
     let mut as_template = false;
+    // A template's text result is never evaluated unless Ansible would trust it (condition.rs).
     let value = match cond {
-        Value::String(text) if Templates::is_template(text) => match templates.render(text, vars) {
-            Ok(Value::String(s)) => templates.eval(&s, vars),
-            other => {
-                as_template = other.is_ok();
-                other
-            }
+        Value::String(text) if Templates::is_template(text) => match whole_template(text) {
+            Some(inner) => match templates.render(text, vars) {
+                Ok(Value::String(s)) => text_result(templates, inner, &s, vars),
+                other => {
+                    as_template = other.is_ok();
+                    other
+                }
+            },
+            None => eval_embedded(templates, text, vars),
         },
         Value::String(text) => templates.eval(text, vars),
         other => Ok(other.clone()),

@@ -7,6 +7,7 @@
 
 use crate::fail::set_msg;
 use async_trait::async_trait;
+use drover_types::condition::{eval_embedded, has_delimiters, text_result, whole_template};
 use drover_types::{ArgKind, ArgSpec, ArgSpecEntry, Map, Module, ModuleContext, TaskResult, Value};
 
 /// `ansible.builtin.assert`.
@@ -28,12 +29,6 @@ static SPEC: ArgSpec = ArgSpec {
 /// Ansible's warning for `that: "{{ expr }}"`.
 const DELIMITER_WARNING: &str = "Conditionals should not be surrounded by templating delimiters \
      such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.";
-
-/// The inside of a string that is exactly one `{{ expr }}`.
-fn whole_template(s: &str) -> Option<&str> {
-    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-    (!inner.contains("{{") && !inner.contains("}}")).then_some(inner.trim())
-}
 
 /// The list of conditions: a list as it is; a string that is one template resolving to a list
 /// is that list; any other string is one condition.
@@ -71,18 +66,23 @@ impl Module for Assert {
         let mut warnings = Vec::new();
         for cond in conditions(ctx, that) {
             let ok = match &cond {
-                Value::String(expr) => {
-                    let expr = match whole_template(expr) {
+                Value::String(text) => {
+                    // Never evaluates a template's text output as code (drover_types::condition).
+                    let (expr, value) = match whole_template(text) {
                         Some(inner) => {
                             warnings.push(DELIMITER_WARNING.to_owned());
-                            inner
+                            let value = ctx.templar.eval(inner, ctx.vars).and_then(|v| match v {
+                                Value::String(s) => text_result(ctx.templar, inner, &s, ctx.vars),
+                                v => Ok(v),
+                            });
+                            (inner, value)
                         }
-                        None => expr.as_str(),
+                        None if has_delimiters(text) => {
+                            (text.as_str(), eval_embedded(ctx.templar, text, ctx.vars))
+                        }
+                        None => (text.as_str(), ctx.templar.eval(text, ctx.vars)),
                     };
-                    let evaluated = ctx
-                        .templar
-                        .eval(expr, ctx.vars)
-                        .and_then(|v| drover_types::conditional_result(&v, expr));
+                    let evaluated = value.and_then(|v| drover_types::conditional_result(&v, expr));
                     match evaluated {
                         Ok(b) => b,
                         Err(e) => {

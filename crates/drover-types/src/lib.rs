@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod condition;
 mod connection;
 mod event;
 mod module;

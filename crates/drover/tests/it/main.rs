@@ -2,6 +2,7 @@
 //! area.
 
 mod cli;
+mod conditional_templates;
 mod config;
 mod differential;
 mod differential_output;
@@ -14,4 +15,5 @@ mod output;
 mod over_ssh;
 mod roles;
 mod ssh;
+mod targets;
 mod vault;
