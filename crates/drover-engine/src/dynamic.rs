@@ -9,8 +9,16 @@ use drover_types::{Map, TaskResult, Value};
 use std::sync::Arc;
 
 impl Runner<'_> {
-    /// Applies what `run` asks of the inventory, item by item, and sets `changed` from it.
-    pub(crate) fn change_inventory(&mut self, host: &str, run: &mut HostRun) {
+    /// Applies what `run` asks of the inventory, item by item, and sets `changed` from it
+    /// (unless the task's `changed_when` decided it: `judged`).
+    pub(crate) fn change_inventory(&mut self, host: &str, run: &mut HostRun, judged: bool) {
+        if judged {
+            self.apply_change(host, &mut run.result);
+            for item in &mut run.items {
+                self.apply_change(host, &mut item.result);
+            }
+            return;
+        }
         if run.items.is_empty() {
             if let Some(changed) = self.apply_change(host, &mut run.result) {
                 run.result.changed = changed;

@@ -720,7 +720,7 @@ impl<'r> Runner<'r> {
             .filter(|h| self.hosts[*h].standing.counts_as_failed())
             .count();
         for (host, mut run) in targets.iter().zip(runs) {
-            self.change_inventory(host, &mut run);
+            self.change_inventory(host, &mut run, !task.changed_when.is_empty());
             let shared = run_once.then(|| run.result.clone());
             self.record(task, scope, host, run);
             if let Some(result) = shared {
