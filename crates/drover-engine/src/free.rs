@@ -51,7 +51,6 @@ impl<'r> Runner<'r> {
                 names: self.names.clone(),
                 search_paths: self.search_paths.clone(),
                 start_at: self.start_at.clone(),
-                said_facts: true,
                 playbook: self.playbook,
                 abort: false,
                 forks: self.forks.clone(),

@@ -13,8 +13,9 @@
 mod block;
 mod environment;
 mod error;
+mod facts;
 mod free;
-mod glob;
+mod gather;
 mod host;
 mod loops;
 mod play;

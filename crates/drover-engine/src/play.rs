@@ -44,7 +44,6 @@ pub(crate) struct Runner<'r> {
     pub(crate) names: Arc<Vec<String>>,
     pub(crate) search_paths: Vec<PathBuf>,
     pub(crate) start_at: Option<String>,
-    pub(crate) said_facts: bool,
     /// The playbook being run.
     pub(crate) playbook: &'r drover_playbook::Playbook,
     /// `any_errors_fatal` or `max_fail_percentage` stopped the play: no further plays run.
@@ -114,7 +113,6 @@ pub(crate) async fn run_playbook(
         names: Arc::new(names),
         search_paths,
         start_at,
-        said_facts: false,
         abort: false,
         forks,
         playbook: first,
@@ -270,12 +268,6 @@ impl<'r> Runner<'r> {
             None => true,
             Some(v) => drover_types::truthy(v),
         };
-        if gather && !self.said_facts {
-            self.said_facts = true;
-            self.reporter.event(&Event::Info(
-                "fact gathering is not supported yet: `gather_facts` gathers nothing (set `gather_facts: false` to silence this)".into(),
-            ));
-        }
         let mut state = PlayState {
             play,
             hosts: selected.clone(),
@@ -367,6 +359,9 @@ impl<'r> Runner<'r> {
             state.batch_size = batch.len();
             state.hosts = active.clone();
             state.magic.play_batch = active.clone();
+            if gather {
+                self.gather_facts(&mut state, &root).await;
+            }
             if free {
                 self.run_free(&state, &root).await;
             } else {
@@ -745,8 +740,15 @@ impl<'r> Runner<'r> {
         // failed items were already shown one by one.
         let show_final =
             items.is_empty() || matches!(status, Status::Skipped | Status::Unreachable);
+        // Shown to the reporter (which then prints no result), never registered.
+        let quiet = result.data.remove(drover_types::VERBOSE_OVERRIDE);
         if show_final {
             let mut shown = result.clone();
+            if let Some(flag) = quiet {
+                shown
+                    .data
+                    .insert(drover_types::VERBOSE_OVERRIDE.into(), flag);
+            }
             if !items.is_empty() {
                 shown.data.remove("results");
             }

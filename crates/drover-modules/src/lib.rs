@@ -29,6 +29,7 @@ mod meta;
 mod ping;
 mod replace;
 mod set_fact;
+mod setup;
 mod stat;
 mod template;
 
@@ -54,5 +55,6 @@ pub fn all() -> Vec<&'static dyn Module> {
         &include_vars::IncludeVars,
         &ping::Ping,
         &meta::Meta,
+        &setup::Setup,
     ]
 }

@@ -32,6 +32,9 @@ pub(crate) const PLAY: &[&str] = &[
     "hosts",
     "vars_files",
     "gather_facts",
+    "gather_subset",
+    "gather_timeout",
+    "fact_path",
     "pre_tasks",
     "tasks",
     "post_tasks",
@@ -51,9 +54,6 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "become_exe",
     "become_flags",
     "debugger",
-    "fact_path",
-    "gather_subset",
-    "gather_timeout",
     "port",
 ];
 

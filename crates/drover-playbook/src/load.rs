@@ -121,6 +121,7 @@ impl Loader<'_> {
             vars: Default::default(),
             vars_files: Vec::new(),
             gather_facts: None,
+            gather_args: Default::default(),
             pre_tasks: Vec::new(),
             tasks: Vec::new(),
             post_tasks: Vec::new(),
@@ -157,6 +158,9 @@ impl Loader<'_> {
                 }
                 "vars_files" => play.vars_files = self.vars_files(v)?,
                 "gather_facts" => play.gather_facts = self.boolean(v, "gather_facts")?,
+                "gather_subset" => play.gather_args.gather_subset = self.opt_value(v)?,
+                "gather_timeout" => play.gather_args.gather_timeout = self.opt_value(v)?,
+                "fact_path" => play.gather_args.fact_path = self.opt_value(v)?,
                 "pre_tasks" => play.pre_tasks = self.task_list(v, "pre_tasks", false)?,
                 "tasks" => play.tasks = self.task_list(v, "tasks", false)?,
                 "post_tasks" => play.post_tasks = self.task_list(v, "post_tasks", false)?,
