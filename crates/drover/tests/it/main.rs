@@ -5,6 +5,7 @@ mod cli;
 mod differential;
 mod differential_output;
 mod examples;
+mod facts;
 mod filegen;
 mod hostile;
 mod language;
