@@ -89,23 +89,75 @@ const MIN: &[&str] = &[
     "user",
 ];
 
-/// The collectors `all` adds to `min` (`facter` and `ohai` are accepted and gather nothing).
+/// The collectors `all` adds to `min` (`facter`, `ohai`, `fibre_channel_wwn`, `iscsi`, `nvme`
+/// and `systemd` are accepted and gather nothing yet).
 const MORE: &[&str] = &[
-    "hardware", "network", "virtual", "loadavg", "chroot", "facter", "ohai",
+    "hardware",
+    "network",
+    "virtual",
+    "loadavg",
+    "chroot",
+    "facter",
+    "ohai",
+    "fibre_channel_wwn",
+    "iscsi",
+    "nvme",
+    "systemd",
 ];
 
-/// Names a subset may also be given by (ansible-core's collector aliases).
+/// The names ansible-core also accepts for a collector: the facts it gathers. With the
+/// collectors' own names (and `all`), they are what its "Bad subset" message lists.
+const FACT_IDS: &[(&str, &str)] = &[
+    ("all_ipv4_addresses", "network"),
+    ("all_ipv6_addresses", "network"),
+    ("architecture", "platform"),
+    ("default_ipv4", "network"),
+    ("default_ipv6", "network"),
+    ("devices", "hardware"),
+    ("distribution_major_version", "distribution"),
+    ("distribution_release", "distribution"),
+    ("distribution_version", "distribution"),
+    ("effective_group_ids", "user"),
+    ("effective_user_id", "user"),
+    ("interfaces", "network"),
+    ("is_chroot", "chroot"),
+    ("kernel", "platform"),
+    ("kernel_version", "platform"),
+    ("machine", "platform"),
+    ("machine_id", "platform"),
+    ("mounts", "hardware"),
+    ("os_family", "distribution"),
+    ("processor", "hardware"),
+    ("processor_cores", "hardware"),
+    ("processor_count", "hardware"),
+    ("python_version", "platform"),
+    ("real_user_id", "user"),
+    ("ssh_host_key_dsa_public", "ssh_pub_keys"),
+    ("ssh_host_key_ecdsa_public", "ssh_pub_keys"),
+    ("ssh_host_key_ed25519_public", "ssh_pub_keys"),
+    ("ssh_host_key_rsa_public", "ssh_pub_keys"),
+    ("ssh_host_pub_keys", "ssh_pub_keys"),
+    ("system", "platform"),
+    ("system_capabilities", "caps"),
+    ("system_capabilities_enforced", "caps"),
+    ("user_dir", "user"),
+    ("user_gecos", "user"),
+    ("user_gid", "user"),
+    ("user_id", "user"),
+    ("user_shell", "user"),
+    ("user_uid", "user"),
+    ("virtualization_role", "virtual"),
+    ("virtualization_tech_guest", "virtual"),
+    ("virtualization_tech_host", "virtual"),
+    ("virtualization_type", "virtual"),
+];
+
+/// The collector a subset name stands for.
 fn canonical(name: &str) -> &str {
-    match name {
-        "devices" | "dmi" => "hardware",
-        "interfaces" => "network",
-        "ssh_host_keys" | "ssh_host_pub_keys" => "ssh_pub_keys",
-        "system_capabilities" | "system_capabilities_enforced" => "caps",
-        "proc_cmdline" => "cmdline",
-        "is_chroot" => "chroot",
-        "ansible_local" => "local",
-        other => other,
-    }
+    FACT_IDS
+        .iter()
+        .find(|(id, _)| *id == name)
+        .map_or(name, |(_, collector)| collector)
 }
 
 impl Areas {
@@ -125,11 +177,17 @@ impl Areas {
             let known =
                 name == "all" || name == "min" || MIN.contains(&name) || MORE.contains(&name);
             if !known {
-                let mut allowed: Vec<&str> = MIN.iter().chain(MORE).copied().collect();
-                allowed.extend(["all", "min"]);
+                let mut allowed: Vec<&str> = MIN
+                    .iter()
+                    .chain(MORE)
+                    .chain(FACT_IDS.iter().map(|(id, _)| id))
+                    .copied()
+                    .collect();
+                allowed.push("all");
                 allowed.sort_unstable();
                 return Err(format!(
-                    "Bad subset '{name}' given to Ansible. gather_subset options allowed: {}",
+                    "Bad subset '{}' given to Ansible. gather_subset options allowed: {}",
+                    raw.trim().trim_start_matches('!'),
                     allowed.join(", ")
                 ));
             }

@@ -126,6 +126,7 @@ cases! {
     case_62_registered_diff_mode => "62-registered-diff-mode",
     case_63_inventory_precedence => "63-inventory-precedence",
     case_64_python_operators => "64-python-operators",
+    case_70_facts => "70-facts",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
     case_82_output_verbose => "82-output-verbose",
