@@ -1,5 +1,5 @@
-//! `distribution*`, `os_family` and `lsb`, from `/etc/os-release`, `/etc/debian_version`,
-//! `lsb_release -a` and `/etc/lsb-release`, named as ansible-core names them (its `distro`
+//! `distribution*`, `os_family` and `lsb`, from `/etc/os-release`, `/etc/debian_version` and
+//! `/etc/lsb-release`, named as ansible-core names them (its `distro`
 //! based code). Debian and Ubuntu are checked against ansible-core; other distributions get
 //! their name, version and family from `os-release` alone.
 
@@ -164,22 +164,23 @@ pub(super) fn distribution(s: &Sections, facts: &mut Map) {
     facts.insert("os_family".into(), family.into());
 }
 
-/// `lsb`: from `lsb_release -a`, else `/etc/lsb-release`, else empty.
+/// `lsb`: what `lsb_release -a` says when the host has it (its os-release fields), else
+/// `/etc/lsb-release`, else empty.
 pub(super) fn lsb(s: &Sections, facts: &mut Map) {
     let mut lsb = Map::new();
-    if s.has_bin("lsb_release") && !s.get("lsb_release").trim().is_empty() {
-        for line in s.lines("lsb_release") {
-            let Some((key, value)) = line.split_once(':') else {
-                continue;
-            };
-            let name = match key.trim() {
-                "Distributor ID" => "id",
-                "Description" => "description",
-                "Release" => "release",
-                "Codename" => "codename",
-                _ => continue,
-            };
-            lsb.insert(name.into(), value.trim().into());
+    let os = shell_vars(s.get("os_release"));
+    if s.has_bin("lsb_release") && os.contains_key("NAME") {
+        // What `lsb_release -a` prints on Debian and Ubuntu, from the same os-release fields.
+        let name = os.get("NAME").and_then(|n| n.split_whitespace().next());
+        for (key, value) in [
+            ("id", name),
+            ("description", os.get("PRETTY_NAME").map(String::as_str)),
+            ("release", os.get("VERSION_ID").map(String::as_str)),
+            ("codename", os.get("VERSION_CODENAME").map(String::as_str)),
+        ] {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                lsb.insert(key.into(), v.into());
+            }
         }
     } else {
         let file = shell_vars(s.get("lsb_file"));

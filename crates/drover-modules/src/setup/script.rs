@@ -103,9 +103,9 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
         );
     }
     if areas.lsb {
-        s.push_str(
-            "s lsb_release\nlsb_release -a 2>/dev/null\ns lsb_file\ncat /etc/lsb-release 2>/dev/null\n",
-        );
+        // `lsb_release` itself is not run (a Python script on Debian and Ubuntu, the slowest
+        // part of gathering): what it prints comes from os-release, which is read above.
+        s.push_str("s lsb_file\ncat /etc/lsb-release 2>/dev/null\n");
     }
     if areas.env {
         s.push_str("s env\ncat /proc/self/environ 2>/dev/null\n");
@@ -153,7 +153,7 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
         };
         s.push_str(&format!(
             "s python\nfor p in {candidates}; do if command -v \"$p\" >/dev/null 2>&1; then \
-             \"$p\" -c 'import sys; v = sys.version_info; print(sys.executable); print(v[0], v[1], v[2], v[3], v[4]); print(sys.implementation.name)' 2>/dev/null && break; fi; done\n"
+             \"$p\" -I -S -c 'import sys; v = sys.version_info; print(sys.executable); print(v[0], v[1], v[2], v[3], v[4]); print(sys.implementation.name)' 2>/dev/null && break; fi; done\n"
         ));
     }
     if areas.local {
