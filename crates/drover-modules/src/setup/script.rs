@@ -217,3 +217,22 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
     s.push_str("s end\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::build;
+    use crate::setup::Areas;
+
+    #[test]
+    fn only_the_areas_asked_for_and_values_quoted() {
+        let min = Areas::resolve(&["min".into()]).unwrap();
+        let s = build(&min, "@@m@@", "/tmp/it's facts", Some("/opt/py 3"));
+        assert!(s.contains("'/tmp/it'\\''s facts'/*.fact"));
+        assert!(s.contains("for p in '/opt/py 3'; do"));
+        assert!(!s.contains("ip addr") && !s.contains("/proc/meminfo"));
+        let all = Areas::resolve(&["all".into()]).unwrap();
+        let s = build(&all, "@@m@@", "/x", None);
+        assert!(s.contains("ip addr show primary") && s.contains("/proc/meminfo"));
+        assert!(s.ends_with("s end\n"));
+    }
+}
