@@ -212,7 +212,7 @@ mod tests {
         let text = format!(
             "\nM uname\nLinux\n6\n#1\nx86_64\nh\n\nM os_release\n{os_release}\nM debian_version\n{debian_version}\nM end\n"
         );
-        Sections::parse(text.as_bytes(), "M").unwrap()
+        Sections::parse(text.as_bytes(), "M", &[]).unwrap()
     }
 
     #[test]

@@ -210,10 +210,15 @@ fn mounts(s: &Sections, facts: &mut Map) {
             sizes.insert(words[7], n);
         }
     }
+    // `ls -l /dev/disk/by-uuid`: `... <uuid> -> ../../vda1`.
     let uuids: HashMap<String, String> = s
         .lines("uuids")
-        .filter_map(|l| l.split_once(' '))
-        .map(|(uuid, dev)| (dev.to_owned(), uuid.to_owned()))
+        .filter_map(|l| l.split_once(" -> "))
+        .filter_map(|(left, target)| {
+            let uuid = left.split_whitespace().last()?;
+            let name = target.trim().rsplit('/').next()?;
+            Some((format!("/dev/{name}"), uuid.to_owned()))
+        })
         .collect();
     let mut mounts = Vec::new();
     for line in s.lines("mounts") {

@@ -266,7 +266,7 @@ async fn gather(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskR
         u64::try_from(timeout.max(1)).unwrap_or(10),
     ));
     let exec = Exec {
-        script: &script,
+        script: &script.text,
         stdin: None,
         become_: ctx.become_,
         timeout: Some(limit),
@@ -279,7 +279,7 @@ async fn gather(ctx: &ModuleContext<'_>, args: &Map) -> Result<TaskResult, TaskR
             out.stderr_text().trim()
         )));
     }
-    let sections = Sections::parse(&out.stdout, &marker).map_err(|why| {
+    let sections = Sections::parse(&out.stdout, &marker, &script.files).map_err(|why| {
         TaskResult::failed(format!(
             "fact gathering gave output drover cannot read ({why}); no facts were set"
         ))

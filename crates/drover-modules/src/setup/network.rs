@@ -88,9 +88,11 @@ pub(super) fn network(s: &Sections, facts: &mut Map) {
     }
     let mut all_v4: Vec<Value> = Vec::new();
     let mut all_v6: Vec<Value> = Vec::new();
-    for (section, secondary) in [("ip_primary", false), ("ip_secondary", true)] {
+    // One `ip addr show`: ansible-core asks for primary addresses, then secondary ones, per
+    // device; the kernel lists a device's primaries first and marks the others `secondary`.
+    {
         let mut device: Option<String> = None;
-        for line in s.lines(section) {
+        for line in s.lines("ip_addr") {
             if !line.starts_with([' ', '\t']) {
                 // `2: eth0@if5: <...>`: the device whose addresses follow.
                 device = line
@@ -108,6 +110,7 @@ pub(super) fn network(s: &Sections, facts: &mut Map) {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.first().copied() {
                 Some("inet") if words.len() > 1 => {
+                    let secondary = words.contains(&"secondary");
                     let Some(entry) = ipv4_entry(&words) else {
                         continue;
                     };

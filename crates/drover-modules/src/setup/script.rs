@@ -62,9 +62,23 @@ pub(crate) const DMI: &[&str] = &[
     "sys_vendor",
 ];
 
+/// A gathering script and the files its one `grep` reads: each file's lines come back prefixed
+/// with its path, and become the section named beside it (the first readable path of a name
+/// wins), so reading twenty files costs one process.
+pub(crate) struct Script {
+    pub(crate) text: String,
+    pub(crate) files: Vec<(&'static str, &'static str)>,
+}
+
 /// The script for `areas`, its sections headed by `marker`; `python` is the interpreter the
 /// host's inventory names (`ansible_python_interpreter`), if any.
-pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option<&str>) -> String {
+pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option<&str>) -> Script {
+    let mut files: Vec<(&'static str, &'static str)> = vec![
+        ("ostype", "/proc/sys/kernel/ostype"),
+        ("osrelease", "/proc/sys/kernel/osrelease"),
+        ("kversion", "/proc/sys/kernel/version"),
+        ("khostname", "/proc/sys/kernel/hostname"),
+    ];
     let mut s = String::with_capacity(4096);
     s.push_str(&format!("M={}\n", shell_quote(marker)));
     s.push_str("s() { printf '\\n%s %s\\n' \"$M\" \"$1\"; }\n");
@@ -72,7 +86,10 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
     s.push_str(
         "r() { if [ -r \"$2\" ] && { IFS= read -r v < \"$2\" || [ -n \"$v\" ]; } 2>/dev/null; then printf '%s=%s\\n' \"$1\" \"$v\"; fi; v=; }\n",
     );
-    s.push_str("s uname\nuname -s; uname -r; uname -v; uname -m; uname -n\n");
+    // Linux gives all but the machine in /proc (read by the grep below).
+    s.push_str(
+        "s uname\nif [ -r /proc/sys/kernel/ostype ]; then uname -m; else uname -s; uname -r; uname -v; uname -m; uname -n; fi\n",
+    );
     s.push_str("s paths\nfor p in");
     for p in PATHS {
         s.push(' ');
@@ -82,49 +99,50 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
     s.push_str("s bins\nfor b in ip lsb_release systemctl initctl capsh nproc; do command -v \"$b\" >/dev/null 2>&1 && printf '%s\\n' \"$b\"; done\n");
     if areas.platform {
         s.push_str(
-            "s fqdn\na=$(getent ahosts \"$(uname -n)\" 2>/dev/null | awk 'NR==1{print $1}')\n\
-             [ -n \"$a\" ] && getent hosts \"$a\" 2>/dev/null | awk 'NR==1'\n\
-             s machine_id\ncat /var/lib/dbus/machine-id 2>/dev/null || cat /etc/machine-id 2>/dev/null\n\
+            "s fqdn\n{ read -r n < /proc/sys/kernel/hostname; } 2>/dev/null || n=$(uname -n)\n\
+             getent ahosts \"$n\" 2>/dev/null | { read -r a _; [ -n \"$a\" ] && getent hosts \"$a\" 2>/dev/null; }\n\
              s userspace\ngetconf LONG_BIT 2>/dev/null\n",
         );
+        files.push(("machine_id", "/var/lib/dbus/machine-id"));
+        files.push(("machine_id", "/etc/machine-id"));
     }
     if areas.user {
         s.push_str(
-            "s user\nu=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}\n\
-             printf '%s\\n' \"$u\" \"$(id -u)\" \"$(id -g)\" \"$(id -ru)\" \"$(id -rg)\"\n\
-             { [ -n \"$u\" ] && { getent passwd \"$u\" 2>/dev/null || awk -F: -v u=\"$u\" '$1==u' /etc/passwd; }; } | grep . || \
-             { getent passwd \"$(id -u)\" 2>/dev/null || awk -F: -v u=\"$(id -u)\" '$3==u' /etc/passwd; }\n",
+            "s user\nu=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}\nprintf '%s\\n' \"$u\"\n\
+             if [ -n \"$u\" ] && getent passwd \"$u\" 2>/dev/null; then :; else getent passwd \"$(id -u)\" 2>/dev/null; fi\n\
+             if [ ! -r /proc/self/status ]; then s ids; printf 'Uid:\\t%s\\t%s\\nGid:\\t%s\\t%s\\n' \"$(id -ru)\" \"$(id -u)\" \"$(id -rg)\" \"$(id -g)\"; fi\n",
         );
+        files.push(("status", "/proc/self/status"));
     }
     if areas.distribution || areas.lsb {
-        s.push_str(
-            "s os_release\ncat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null\n\
-             s debian_version\ncat /etc/debian_version 2>/dev/null\n",
-        );
+        files.push(("os_release", "/etc/os-release"));
+        files.push(("os_release", "/usr/lib/os-release"));
+        files.push(("debian_version", "/etc/debian_version"));
     }
     if areas.lsb {
         // `lsb_release` itself is not run (a Python script on Debian and Ubuntu, the slowest
         // part of gathering): what it prints comes from os-release, which is read above.
-        s.push_str("s lsb_file\ncat /etc/lsb-release 2>/dev/null\n");
+        files.push(("lsb_file", "/etc/lsb-release"));
     }
     if areas.env {
-        s.push_str("s env\ncat /proc/self/environ 2>/dev/null\n");
+        // The grep's own environment: the one it inherits from the shell.
+        files.push(("env", "/proc/self/environ"));
     }
     if areas.date_time {
         // Now, then a winter and a summer date for the zone's standard and daylight names.
         s.push_str(
             "s date\nLC_ALL=C date '+%Y %m %d %H %M %S %Z %z %A %w %W %s %N'\n\
-             date -d @946728000 '+%Z %z' 2>/dev/null\ndate -d @962409600 '+%Z %z' 2>/dev/null\n",
+             printf '@946728000\\n@962409600\\n' | date -f - '+%Z %z' 2>/dev/null\n",
         );
     }
     if areas.dns {
-        s.push_str("s dns\ncat /etc/resolv.conf 2>/dev/null\n");
+        files.push(("dns", "/etc/resolv.conf"));
     }
     if areas.cmdline {
-        s.push_str("s cmdline\ncat /proc/cmdline 2>/dev/null\n");
+        files.push(("cmdline", "/proc/cmdline"));
     }
     if areas.fips {
-        s.push_str("s fips\ncat /proc/sys/crypto/fips_enabled 2>/dev/null\n");
+        files.push(("fips", "/proc/sys/crypto/fips_enabled"));
     }
     if areas.selinux {
         s.push_str(
@@ -136,15 +154,14 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
         s.push_str("s caps\ncommand -v capsh >/dev/null 2>&1 && capsh --print 2>/dev/null\n");
     }
     if areas.ssh_pub_keys {
-        s.push_str(
-            "s ssh_keys\nfor t in dsa rsa ecdsa ed25519; do f=/etc/ssh/ssh_host_${t}_key.pub; \
-             [ -r \"$f\" ] && { printf '%s ' \"$t\"; head -n 1 \"$f\"; }; done\n",
-        );
+        files.push(("ssh_key_dsa", "/etc/ssh/ssh_host_dsa_key.pub"));
+        files.push(("ssh_key_rsa", "/etc/ssh/ssh_host_rsa_key.pub"));
+        files.push(("ssh_key_ecdsa", "/etc/ssh/ssh_host_ecdsa_key.pub"));
+        files.push(("ssh_key_ed25519", "/etc/ssh/ssh_host_ed25519_key.pub"));
     }
     if areas.service_mgr {
-        s.push_str(
-            "s proc1\ncat /proc/1/comm 2>/dev/null\ns sbin_init\nreadlink /sbin/init 2>/dev/null\n",
-        );
+        s.push_str("s sbin_init\nreadlink /sbin/init 2>/dev/null\n");
+        files.push(("proc1", "/proc/1/comm"));
     }
     if areas.python {
         let candidates = match python {
@@ -167,18 +184,18 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
     }
     if areas.hardware {
         s.push_str(
-            "s meminfo\ncat /proc/meminfo 2>/dev/null\n\
-             s cpuinfo\ncat /proc/cpuinfo 2>/dev/null\n\
-             s nproc\nnproc 2>/dev/null\n\
-             s uptime\ncat /proc/uptime 2>/dev/null\n\
-             s mounts\ncat /proc/mounts 2>/dev/null\n\
+            "s nproc\nnproc 2>/dev/null\n\
              s statfs\nawk '$3 != \"none\" && ($1 ~ /^[\\/\\\\]/ || $1 ~ /:\\//) {print $2}' /proc/mounts 2>/dev/null | \
              while IFS= read -r m; do d=$(printf '%b' \"$m\"); f=$(stat -f -c '%S %s %b %f %a %c %d' \"$d\" 2>/dev/null) && printf '%s %s\\n' \"$f\" \"$m\"; done\n\
-             s uuids\nfor f in /dev/disk/by-uuid/*; do [ -e \"$f\" ] && printf '%s %s\\n' \"${f##*/}\" \"$(readlink -f \"$f\")\"; done\n",
+             s uuids\nls -l /dev/disk/by-uuid 2>/dev/null\n",
         );
+        files.push(("meminfo", "/proc/meminfo"));
+        files.push(("cpuinfo", "/proc/cpuinfo"));
+        files.push(("uptime", "/proc/uptime"));
+        files.push(("mounts", "/proc/mounts"));
     }
     if areas.loadavg {
-        s.push_str("s loadavg\ncat /proc/loadavg 2>/dev/null\n");
+        files.push(("loadavg", "/proc/loadavg"));
     }
     if areas.hardware || areas.virtual_ {
         s.push_str("s dmi\nfor f in");
@@ -189,14 +206,12 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
         s.push_str("; do r \"$f\" \"/sys/devices/virtual/dmi/id/$f\"; done\n");
     }
     if areas.virtual_ {
-        s.push_str(
-            "s cgroup1\ncat /proc/1/cgroup 2>/dev/null\n\
-             s environ1\ntr '\\000' '\\n' < /proc/1/environ 2>/dev/null\n\
-             s systemd_container\ncat /run/systemd/container 2>/dev/null\n\
-             s xen_caps\ncat /proc/xen/capabilities 2>/dev/null\n\
-             s cpu_models\ngrep -E '^(model name|vendor_id|machine)' /proc/cpuinfo 2>/dev/null\n\
-             s modules\ncut -d ' ' -f 1 /proc/modules 2>/dev/null\n",
-        );
+        files.push(("cgroup1", "/proc/1/cgroup"));
+        files.push(("environ1", "/proc/1/environ"));
+        files.push(("systemd_container", "/run/systemd/container"));
+        files.push(("xen_caps", "/proc/xen/capabilities"));
+        files.push(("cpu_models", "/proc/cpuinfo"));
+        files.push(("modules", "/proc/modules"));
     }
     if areas.network {
         s.push_str(
@@ -206,16 +221,24 @@ pub(crate) fn build(areas: &Areas, marker: &str, fact_path: &str, python: Option
              [ -e \"$d/device/driver/module\" ] && printf 'module=%s\\n' \"$(readlink -f \"$d/device/driver/module\")\"; \
              if [ -e \"$d/bridge\" ]; then printf 'bridge=1\\n'; r bridge_id \"$d/bridge/bridge_id\"; r stp_state \"$d/bridge/stp_state\"; \
              for b in \"$d\"/brif/*; do [ -e \"$b\" ] && printf 'brif=%s\\n' \"${b##*/}\"; done; fi; done\n\
-             s ip_primary\nip addr show primary 2>/dev/null\n\
-             s ip_secondary\nip addr show secondary 2>/dev/null\n\
+             s ip_addr\nip addr show 2>/dev/null\n\
              s route4\nip -4 route get 8.8.8.8 2>/dev/null\n\
              s route6\nip -6 route get 2404:6800:400a:800::1012 2>/dev/null\n\
              s local4\nip -4 route show table local 2>/dev/null\n\
              s local6\nip -6 route show table local 2>/dev/null\n",
         );
     }
-    s.push_str("s end\n");
-    s
+    s.push_str("s files\ngrep -aH '' 2>/dev/null");
+    let mut seen: Vec<&str> = Vec::new();
+    for (_, path) in &files {
+        if !seen.contains(path) {
+            seen.push(path);
+            s.push(' ');
+            s.push_str(path);
+        }
+    }
+    s.push_str("\ns end\n");
+    Script { text: s, files }
 }
 
 #[cfg(test)]
@@ -226,13 +249,13 @@ mod tests {
     #[test]
     fn only_the_areas_asked_for_and_values_quoted() {
         let min = Areas::resolve(&["min".into()]).unwrap();
-        let s = build(&min, "@@m@@", "/tmp/it's facts", Some("/opt/py 3"));
+        let s = build(&min, "@@m@@", "/tmp/it's facts", Some("/opt/py 3")).text;
         assert!(s.contains("'/tmp/it'\\''s facts'/*.fact"));
         assert!(s.contains("for p in '/opt/py 3'; do"));
         assert!(!s.contains("ip addr") && !s.contains("/proc/meminfo"));
         let all = Areas::resolve(&["all".into()]).unwrap();
-        let s = build(&all, "@@m@@", "/x", None);
-        assert!(s.contains("ip addr show primary") && s.contains("/proc/meminfo"));
+        let s = build(&all, "@@m@@", "/x", None).text;
+        assert!(s.contains("ip addr show") && s.contains("/proc/meminfo"));
         assert!(s.ends_with("s end\n"));
     }
 }

@@ -12,8 +12,13 @@ pub(crate) struct Sections {
 }
 
 impl Sections {
-    /// Splits `stdout`; an error says what was wrong with it.
-    pub(crate) fn parse(stdout: &[u8], marker: &str) -> Result<Sections, String> {
+    /// Splits `stdout`, and the `files` section into the sections `files` names (see
+    /// [`super::script::Script`]); an error says what was wrong with the output.
+    pub(crate) fn parse(
+        stdout: &[u8],
+        marker: &str,
+        files: &[(&str, &str)],
+    ) -> Result<Sections, String> {
         let text = String::from_utf8_lossy(stdout);
         let prefix = format!("{marker} ");
         let mut map = HashMap::new();
@@ -60,6 +65,30 @@ impl Sections {
                 body.clear();
             }
         }
+        if let Some(lines) = map.remove("files") {
+            let mut by_path: HashMap<&str, String> = HashMap::new();
+            for line in lines.split_inclusive('\n') {
+                // `grep -H` prefixes each line with its file's path, one of ours.
+                let Some((path, rest)) = files.iter().find_map(|(_, p)| {
+                    line.strip_prefix(p)
+                        .and_then(|r| r.strip_prefix(':'))
+                        .map(|r| (*p, r))
+                }) else {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    return Err("a line of the files section names no file read".into());
+                };
+                by_path.entry(path).or_default().push_str(rest);
+            }
+            for (name, path) in files {
+                if !map.contains_key(*name)
+                    && let Some(body) = by_path.get(path)
+                {
+                    map.insert((*name).to_owned(), body.clone());
+                }
+            }
+        }
         Ok(Sections { map })
     }
 
@@ -101,12 +130,19 @@ mod tests {
     #[test]
     fn splits_and_refuses_garbage() {
         let out = b"\nM uname\nLinux\n6.1\n\nM paths\n/x\n\nM end\n";
-        let s = Sections::parse(out, "M").unwrap();
+        let s = Sections::parse(out, "M", &[]).unwrap();
         assert_eq!(s.get("uname"), "Linux\n6.1\n");
         assert!(s.exists("/x") && !s.exists("/y"));
-        assert!(Sections::parse(b"junk\nM uname\nx\nM end\n", "M").is_err());
-        assert!(Sections::parse(b"\nM uname\nx\n", "M").is_err());
-        assert!(Sections::parse(b"\nM uname\nM uname\nM end\n", "M").is_err());
-        assert!(Sections::parse(b"\nM paths\nM end\n", "M").is_err());
+        assert!(Sections::parse(b"junk\nM uname\nx\nM end\n", "M", &[]).is_err());
+        assert!(Sections::parse(b"\nM uname\nx\n", "M", &[]).is_err());
+        assert!(Sections::parse(b"\nM uname\nM uname\nM end\n", "M", &[]).is_err());
+        assert!(Sections::parse(b"\nM paths\nM end\n", "M", &[]).is_err());
+        let files = [("a", "/x"), ("a", "/y"), ("b", "/y")];
+        let out = b"\nM uname\nLinux\nM files\n/y:1\n/y:2:3\n/x:\nM end\n";
+        let s = Sections::parse(out, "M", &files).unwrap();
+        assert_eq!(s.get("a"), "\n");
+        assert_eq!(s.get("b"), "1\n2:3\n");
+        let bad = b"\nM uname\nLinux\nM files\n/z:1\nM end\n";
+        assert!(Sections::parse(bad, "M", &files).is_err());
     }
 }

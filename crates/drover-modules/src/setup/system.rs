@@ -11,8 +11,23 @@ use serde_json::json;
 /// platform facts are not wanted (`emit`), since it proves the script ran.
 pub(super) fn platform(s: &Sections, facts: &mut Map, emit: bool) -> Result<(), String> {
     let uname: Vec<&str> = s.get("uname").lines().collect();
-    let [system, kernel, kernel_version, machine, nodename] = uname[..] else {
-        return Err("`uname` did not give five lines".into());
+    let from_proc = [
+        s.first("ostype"),
+        s.first("osrelease"),
+        s.get("kversion").lines().next(),
+    ];
+    let (system, kernel, kernel_version, machine, nodename) = match (&uname[..], from_proc) {
+        ([machine], [Some(system), Some(kernel), Some(version)]) => (
+            system,
+            kernel,
+            version,
+            *machine,
+            s.first("khostname").unwrap_or_default(),
+        ),
+        ([system, kernel, version, machine, nodename], _) => {
+            (*system, *kernel, *version, *machine, *nodename)
+        }
+        _ => return Err("`uname` gave an unexpected answer".into()),
     };
     if !emit {
         return Ok(());
@@ -69,20 +84,29 @@ pub(super) fn platform(s: &Sections, facts: &mut Map, emit: bool) -> Result<(), 
 pub(super) fn user(s: &Sections, facts: &mut Map) -> Result<(), String> {
     let lines: Vec<&str> = s.get("user").split('\n').collect();
     let bad = || "the user section is incomplete".to_owned();
-    let id = |i: usize| -> Result<i64, String> {
-        lines
-            .get(i)
-            .and_then(|l| l.trim().parse().ok())
-            .ok_or_else(bad)
+    // `Uid:` and `Gid:` lines: real, then effective (`/proc/self/status`, or `id` without it).
+    let status = if s.get("status").is_empty() {
+        s.get("ids")
+    } else {
+        s.get("status")
     };
-    let (name, uid, gid, ruid, rgid) = (
-        lines.first().copied().ok_or_else(bad)?,
-        id(1)?,
-        id(2)?,
-        id(3)?,
-        id(4)?,
-    );
-    let pw: Vec<&str> = lines.get(5).map_or(Vec::new(), |l| l.split(':').collect());
+    let ids = |key: &str| -> Result<(i64, i64), String> {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .ok_or_else(bad)?;
+        let n: Vec<i64> = line[key.len()..]
+            .split_whitespace()
+            .map(|w| w.parse::<i64>().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        match n[..] {
+            [real, effective, ..] => Ok((real, effective)),
+            _ => Err(bad()),
+        }
+    };
+    let ((ruid, uid), (rgid, gid)) = (ids("Uid:")?, ids("Gid:")?);
+    let name = lines.first().copied().ok_or_else(bad)?;
+    let pw: Vec<&str> = lines.get(1).map_or(Vec::new(), |l| l.split(':').collect());
     let mut put = |k: &str, v: Value| {
         facts.insert(k.to_owned(), v);
     };
@@ -346,11 +370,12 @@ pub(super) fn caps(s: &Sections, facts: &mut Map) {
 
 /// `ssh_host_key_<type>_public` and `..._keytype`.
 pub(super) fn ssh_keys(s: &Sections, facts: &mut Map) {
-    for line in s.lines("ssh_keys") {
+    for kind in ["dsa", "rsa", "ecdsa", "ed25519"] {
+        let Some(line) = s.first(&format!("ssh_key_{kind}")) else {
+            continue;
+        };
         let words: Vec<&str> = line.split_whitespace().collect();
-        if let [kind, keytype, key, ..] = words[..]
-            && matches!(kind, "dsa" | "rsa" | "ecdsa" | "ed25519")
-        {
+        if let [keytype, key, ..] = words[..] {
             facts.insert(format!("ssh_host_key_{kind}_public"), key.into());
             facts.insert(
                 format!("ssh_host_key_{kind}_public_keytype"),

@@ -51,7 +51,7 @@ pub(super) fn virtual_(s: &Sections, facts: &mut Map) {
             f.guest("containerd", "containerd", Some("guest"));
         }
     }
-    for line in s.lines("environ1") {
+    for line in s.get("environ1").split(['\0', '\n']) {
         if line.contains("container=lxc") {
             f.guest("lxc", "lxc", Some("guest"));
         }
@@ -163,7 +163,10 @@ pub(super) fn virtual_(s: &Sections, facts: &mut Map) {
         };
         f.guest(tech, tech, Some("guest"));
     }
-    let modules: Vec<&str> = s.lines("modules").collect();
+    let modules: Vec<&str> = s
+        .lines("modules")
+        .filter_map(|l| l.split(' ').next())
+        .collect();
     if modules.contains(&"kvm") {
         f.host("kvm", "kvm", Some("host"));
         f.found = true;
