@@ -162,50 +162,46 @@ fn canonical(name: &str) -> &str {
 
 impl Areas {
     /// The collectors `gather_subset` selects, as ansible-core resolves it: `min` always, plus
-    /// what is named, minus what is `!`excluded; `!all` keeps only `min`.
+    /// what is named (`all`: everything), minus what is `!`excluded (`!all`: all but `min`)
+    /// unless it is also named. Naming an unknown subset is an error; excluding one is not.
     pub(crate) fn resolve(subset: &[String]) -> Result<Areas, String> {
-        let mut add: Vec<&str> = Vec::new();
+        let mut add: Vec<&str> = MIN.to_vec();
         let mut exclude: Vec<&str> = Vec::new();
-        let mut exclude_all = false;
+        let mut named: Vec<&str> = Vec::new();
         for raw in subset {
             let item = raw.trim();
-            let (negated, name) = match item.strip_prefix('!') {
-                Some(rest) => (true, rest),
-                None => (false, item),
-            };
-            let name = canonical(name);
-            let known =
-                name == "all" || name == "min" || MIN.contains(&name) || MORE.contains(&name);
-            if !known {
-                let mut allowed: Vec<&str> = MIN
-                    .iter()
-                    .chain(MORE)
-                    .chain(FACT_IDS.iter().map(|(id, _)| id))
-                    .copied()
-                    .collect();
-                allowed.push("all");
-                allowed.sort_unstable();
-                return Err(format!(
-                    "Bad subset '{}' given to Ansible. gather_subset options allowed: {}",
-                    raw.trim().trim_start_matches('!'),
-                    allowed.join(", ")
-                ));
-            }
-            match (negated, name) {
-                (false, "all") => add.extend(MIN.iter().chain(MORE)),
-                (false, "min") => add.extend(MIN),
-                (false, n) => add.push(n),
-                (true, "all") => exclude_all = true,
-                (true, "min") => exclude.extend(MIN),
-                (true, n) => exclude.push(n),
+            match item {
+                "min" => add.extend(MIN),
+                "all" => add.extend(MIN.iter().chain(MORE)),
+                "!min" => exclude.extend(MIN),
+                "!all" => exclude.extend(MORE),
+                _ => {
+                    if let Some(name) = item.strip_prefix('!') {
+                        exclude.push(canonical(name));
+                        continue;
+                    }
+                    let name = canonical(item);
+                    if !(MIN.contains(&name) || MORE.contains(&name)) {
+                        let mut allowed: Vec<&str> = MIN
+                            .iter()
+                            .chain(MORE)
+                            .chain(FACT_IDS.iter().map(|(id, _)| id))
+                            .copied()
+                            .collect();
+                        allowed.push("all");
+                        allowed.sort_unstable();
+                        return Err(format!(
+                            "Bad subset '{item}' given to Ansible. gather_subset options allowed: {}",
+                            allowed.join(", ")
+                        ));
+                    }
+                    named.push(name);
+                    add.push(name);
+                }
             }
         }
-        if exclude_all {
-            add.retain(|n| MIN.contains(n) || subset.iter().any(|s| canonical(s.trim()) == *n));
-        }
-        let mut chosen: Vec<&str> = MIN.to_vec();
-        chosen.extend(add);
-        chosen.retain(|n| !exclude.contains(n));
+        let mut chosen = add;
+        chosen.retain(|n| !exclude.contains(n) || named.contains(n));
         let on = |n: &str| chosen.contains(&n);
         Ok(Areas {
             apparmor: on("apparmor"),
@@ -440,6 +436,9 @@ mod tests {
         assert!(!nothing.user && !nothing.platform);
         let facter = areas(&["!all", "facter"]);
         assert!(!facter.hardware);
+        let python = areas(&["!all", "!min", "python"]);
+        assert!(python.python && !python.user);
+        assert!(Areas::resolve(&["!bogus".into()]).is_ok());
         assert!(Areas::resolve(&["bogus".into()]).is_err());
     }
 
