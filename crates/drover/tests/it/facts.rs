@@ -258,3 +258,43 @@ fn facts_match_ansible_over_ssh() {
     let (ansible, drover) = run_both(&p, &inventory);
     compare(&ansible, &drover, "ssh");
 }
+
+/// The gathering task prints `ok` and never the facts, even with `-v`; a registered `setup`
+/// result has the facts but not the engine's display key; a bad subset fails the host.
+#[test]
+fn gathering_output_registration_and_bad_subsets() {
+    let p = Project::new();
+    p.file(
+        "playbook.yml",
+        "- hosts: all\n  gather_subset: [min]\n  tasks:\n    - setup: {filter: [ansible_system]}\n      register: r\n    \
+         - debug: {msg: \"{{ r.keys() | sort }} {{ r.ansible_facts }}\"}\n\
+         - hosts: all\n  gather_subset: [bogus]\n  tasks:\n    - debug: {msg: never}\n",
+    );
+    let inventory = Inventory::new().host("target", &[("ansible_connection", "local".into())]);
+    inventory.write(&p);
+    let out = drover(&p, &["-v"]);
+    assert!(
+        out.stdout.contains("TASK [Gathering Facts] ***")
+            && out.stdout.contains("ok: [target]\n\nTASK [setup]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "\"msg\": \"['ansible_facts', 'changed', 'failed'] {'ansible_system': 'Linux'}\""
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("_ansible_verbose_override"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Bad subset 'bogus' given to Ansible") && !out.stdout.contains("never"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+}
