@@ -237,6 +237,13 @@ class Runner:
         self.ansible = venv / "bin" / "ansible-playbook"
         self.pyinfra = Path(args.pyinfra_venv) / "bin" / "pyinfra"
         self.persist_home = CTL / "persist-home"
+        self.playbook = WORKLOAD / "site.yml"
+        if args.gather_facts:
+            # The same play with the implicit `Gathering Facts` task, next to the original so
+            # that its files/ and templates/ are found.
+            self.playbook = WORKLOAD / ".site-facts.yml"
+            text = (WORKLOAD / "site.yml").read_text()
+            self.playbook.write_text(text.replace("gather_facts: false", "gather_facts: true"))
 
     def root(self, tool):
         return ROOT / f"{tool}-{self.h.n}"
@@ -251,7 +258,7 @@ class Runner:
         n, root = self.h.n, self.root(tool)
         env = dict(os.environ)
         if tool in ("drover", "drover-persist"):
-            cmd = [str(self.drover), "run", str(WORKLOAD / "site.yml"), "-i", str(self.h.yaml),
+            cmd = [str(self.drover), "run", str(self.playbook), "-i", str(self.h.yaml),
                    "-f", str(n), "-e", f"root={root}"]
             if tool == "drover-persist":
                 cmd += ["--ssh-persist", "60"]
@@ -265,7 +272,7 @@ class Runner:
                        ANSIBLE_FORKS=str(n), ANSIBLE_SSH_CONTROL_PATH_DIR=str(cp),
                        ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_NOCOLOR="1",
                        ANSIBLE_LOCAL_TEMP=str(CTL / "ansible-local"))
-            cmd = [str(self.ansible), str(WORKLOAD / "site.yml"), "-i", str(self.h.yaml),
+            cmd = [str(self.ansible), str(self.playbook), "-i", str(self.h.yaml),
                    "-f", str(n), "-e", f"root={root}"]
             return cmd, env
         if tool == "pyinfra":
@@ -425,6 +432,8 @@ def main():
     ap.add_argument("--ansible-venv", default="/opt/ansible-venv")
     ap.add_argument("--pyinfra-venv", default=str(BENCH / ".venv"))
     ap.add_argument("--no-floor", action="store_true")
+    ap.add_argument("--gather-facts", action="store_true",
+                    help="drover and ansible run the workload with gather_facts: true")
     ap.add_argument("--out", default=str(BENCH / ".out" / "results.json"))
     ap.add_argument("--kill-only", action="store_true", help="kill sshd servers left behind")
     args = ap.parse_args()

@@ -188,7 +188,7 @@ impl<'r> Runner<'r> {
                             if !task
                                 .name
                                 .as_deref()
-                                .is_some_and(|name| crate::glob::matches(start, name))
+                                .is_some_and(|name| drover_python::fnmatch::matches(start, name))
                             {
                                 continue;
                             }

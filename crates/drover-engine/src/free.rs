@@ -59,7 +59,6 @@ impl<'r> Runner<'r> {
                 inventory: self.inventory.clone(),
                 group_links: self.group_links.clone(),
                 start_at: self.start_at.clone(),
-                said_facts: true,
                 playbook: self.playbook,
                 abort: false,
                 forks: self.forks.clone(),

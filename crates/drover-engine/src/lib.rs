@@ -16,8 +16,9 @@ mod condition_tests;
 mod dynamic;
 mod environment;
 mod error;
+mod facts;
 mod free;
-mod glob;
+mod gather;
 mod host;
 mod include;
 mod loops;
@@ -69,6 +70,9 @@ pub struct RunConfig {
     pub controller_env: Vec<(String, String)>,
     /// Where roles are looked for, for `include_tasks`/`include_role` loaded at run time.
     pub load_options: drover_playbook::LoadOptions,
+    /// ansible.cfg's `gathering`: `explicit` makes plays without `gather_facts` gather nothing
+    /// (`implicit`, the default, and `smart` gather).
+    pub gathering: String,
     /// The ansible.cfg in use: the `ansible_config_file` magic variable (`None` when there is
     /// none, as in ansible-core).
     pub config_file: Option<String>,

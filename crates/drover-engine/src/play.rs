@@ -56,7 +56,6 @@ pub(crate) struct Runner<'r> {
     /// The direct parents of groups `group_by` touched, as ansible-core links them.
     pub(crate) group_links: HashMap<String, Vec<String>>,
     pub(crate) start_at: Option<String>,
-    pub(crate) said_facts: bool,
     /// The playbook being run.
     pub(crate) playbook: &'r drover_playbook::Playbook,
     /// `any_errors_fatal` or `max_fail_percentage` stopped the play: no further plays run.
@@ -195,7 +194,6 @@ pub(crate) async fn run_playbook(
         inventory: config.inventory.clone(),
         group_links: HashMap::new(),
         start_at,
-        said_facts: false,
         abort: false,
         forks,
         playbook: first,
@@ -357,15 +355,9 @@ impl<'r> Runner<'r> {
             }
         }
         let gather = match &play.gather_facts {
-            None => true,
+            None => config.gathering != "explicit",
             Some(v) => drover_types::truthy(v),
         };
-        if gather && !self.said_facts {
-            self.said_facts = true;
-            self.reporter.event(&Event::Info(
-                "fact gathering is not supported yet: `gather_facts` gathers nothing (set `gather_facts: false` to silence this)".into(),
-            ));
-        }
         let mut state = PlayState {
             play,
             hosts: selected.clone(),
@@ -463,6 +455,9 @@ impl<'r> Runner<'r> {
             state.batch_size = batch.len();
             state.hosts = active.clone();
             state.magic.play_batch = active.clone();
+            if gather {
+                self.gather_facts(&mut state, &root).await;
+            }
             if free {
                 self.run_free(&state, &root).await;
             } else {
@@ -887,8 +882,15 @@ impl<'r> Runner<'r> {
         // failed items were already shown one by one.
         let show_final =
             items.is_empty() || matches!(status, Status::Skipped | Status::Unreachable);
+        // Shown to the reporter (which then prints no result), never registered.
+        let quiet = result.data.remove(drover_types::VERBOSE_OVERRIDE);
         if show_final {
             let mut shown = result.clone();
+            if let Some(flag) = quiet {
+                shown
+                    .data
+                    .insert(drover_types::VERBOSE_OVERRIDE.into(), flag);
+            }
             if !items.is_empty() {
                 shown.data.remove("results");
             }

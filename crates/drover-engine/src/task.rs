@@ -749,6 +749,8 @@ fn invocation(env: &TaskEnv<'_>, args: &Map, result: &TaskResult) -> Option<Map>
     Some(module_args)
 }
 
+use drover_types::VERBOSE_OVERRIDE;
+
 /// The key a module sets to have its result shown in full; the engine moves it into the event.
 pub(crate) const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
 
@@ -762,7 +764,7 @@ fn apply_verbosity(env: &TaskEnv<'_>, result: &mut TaskResult) {
         .unwrap_or(0);
     result
         .data
-        .retain(|k, _| !k.starts_with('_') || k == VERBOSE_ALWAYS);
+        .retain(|k, _| !k.starts_with('_') || k == VERBOSE_ALWAYS || k == VERBOSE_OVERRIDE);
     if wanted > u64::from(env.verbosity) {
         *result = TaskResult::default();
         result.skipped = true;

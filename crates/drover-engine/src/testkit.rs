@@ -240,6 +240,7 @@ pub(crate) fn run(inventory: &str, playbook: &str, hosts: Hosts) -> Outcome {
         connection: None,
         controller_env: Vec::new(),
         load_options: Default::default(),
+        gathering: String::new(),
         config_file: None,
     };
     let mut events = Events::default();

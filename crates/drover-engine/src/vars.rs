@@ -1,9 +1,10 @@
 //! The variables a task sees, as a stack of shared layers in Ansible's precedence.
 //!
 //! Lowest first: defaults (`ansible_facts: {}`), role defaults (the play's public roles', then
-//! the task's own roles'), inventory (group and host vars, `group_vars/`, `host_vars/`), play
-//! `vars`, `vars_files`, role vars (the play's public roles', then the task's own), block vars
-//! (outer to inner), task vars, `include_vars`, facts and registered results, role and include
+//! the task's own roles'), inventory (group and host vars, `group_vars/`, `host_vars/`),
+//! gathered facts (`ansible_facts` and the `ansible_*` names they inject), play `vars`,
+//! `vars_files`, role vars (the play's public roles', then the task's own), block vars (outer to
+//! inner), task vars, `include_vars`, facts and registered results, role and include
 //! parameters, extra vars, then the magic variables Ansible always sets (the run's, the play's
 //! and the host's own). Each rung is one more layer, not a new merge.
 //!
@@ -26,6 +27,9 @@ use std::sync::Arc;
 pub(crate) struct HostLayers {
     /// Inventory variables, merged in Ansible's precedence.
     pub(crate) inventory: Arc<Layer>,
+    /// Gathered facts (`setup`, or any module's `ansible_facts`), as ansible-core's fact
+    /// cache holds them: see [`crate::facts`].
+    pub(crate) gathered: crate::facts::Gathered,
     /// The play's `vars_files`, loaded for this host at play start (not in `hostvars`).
     pub(crate) vars_files: Arc<Layer>,
     /// `include_vars` results, between task vars and facts.
@@ -50,6 +54,7 @@ impl HostLayers {
         }
         HostLayers {
             inventory: Arc::new(inventory.host_vars(name)),
+            gathered: Default::default(),
             vars_files: Arc::default(),
             included: Arc::default(),
             facts: Arc::new(Layer::data(Map::new())),
@@ -60,6 +65,7 @@ impl HostLayers {
     /// Keeps what a task's result sets on the host: `include_vars` variables, facts and the
     /// registered result.
     pub(crate) fn keep(&mut self, register: Option<&str>, result: &drover_types::TaskResult) {
+        self.gathered.merge_from(result);
         if !result.vars.map.is_empty() {
             Arc::make_mut(&mut self.included).extend(&result.vars);
         }
@@ -172,6 +178,7 @@ impl TaskLayers<'_> {
             vars.push(layer.clone());
         }
         vars.push(host.inventory.clone());
+        vars.push(host.gathered.layer());
         for layer in self.play_vars.iter().filter(|l| !l.map.is_empty()) {
             vars.push(layer.clone());
         }
@@ -224,6 +231,7 @@ impl HostVars for Hostvars {
         let mut vars = Vars::new();
         vars.push(self.run.defaults.clone());
         vars.push(host.inventory.clone());
+        vars.push(host.gathered.layer());
         vars.push(host.included.clone());
         vars.push(host.facts.clone());
         vars.push(self.run.extra.clone());
@@ -265,6 +273,7 @@ mod tests {
         };
         HostLayers {
             inventory: layer(inventory),
+            gathered: Default::default(),
             vars_files: layer(json!({"vf": "files", "x": "vars_files"})),
             included: layer(json!({})),
             facts: Arc::new(Layer::data(facts)),

@@ -30,6 +30,7 @@ mod meta;
 mod ping;
 mod replace;
 mod set_fact;
+mod setup;
 mod stat;
 mod template;
 mod validate_argument_spec;
@@ -59,5 +60,6 @@ pub fn all() -> Vec<&'static dyn Module> {
         &inventory::AddHost,
         &inventory::GroupBy,
         &validate_argument_spec::ValidateArgumentSpec,
+        &setup::Setup,
     ]
 }

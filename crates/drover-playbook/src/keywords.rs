@@ -33,6 +33,9 @@ pub(crate) const PLAY: &[&str] = &[
     "hosts",
     "vars_files",
     "gather_facts",
+    "gather_subset",
+    "gather_timeout",
+    "fact_path",
     "pre_tasks",
     "tasks",
     "post_tasks",
@@ -47,15 +50,7 @@ pub(crate) const PLAY: &[&str] = &[
 ];
 
 /// Play keywords Ansible has and drover does not do yet.
-pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
-    "become_exe",
-    "become_flags",
-    "debugger",
-    "fact_path",
-    "gather_subset",
-    "gather_timeout",
-    "port",
-];
+pub(crate) const PLAY_UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger", "port"];
 
 /// Block keywords drover reads, besides [`COMMON`].
 pub(crate) const BLOCK: &[&str] = &["name", "block", "rescue", "always", "when", "delegate_to"];

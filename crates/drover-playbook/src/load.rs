@@ -152,6 +152,7 @@ impl Loader<'_> {
             vars: Default::default(),
             vars_files: Vec::new(),
             gather_facts: None,
+            gather_args: Default::default(),
             pre_tasks: Vec::new(),
             tasks: Vec::new(),
             post_tasks: Vec::new(),
@@ -199,6 +200,9 @@ impl Loader<'_> {
                 "pre_tasks" | "tasks" | "post_tasks" | "handlers" => {
                     sections.push((key.clone(), v));
                 }
+                "gather_subset" => play.gather_args.gather_subset = self.opt_value(v)?,
+                "gather_timeout" => play.gather_args.gather_timeout = self.opt_value(v)?,
+                "fact_path" => play.gather_args.fact_path = self.opt_value(v)?,
                 "strategy" => play.strategy = self.strategy(v)?,
                 "serial" => play.serial = self.opt_value(v)?,
                 "max_fail_percentage" => play.max_fail_percentage = self.opt_value(v)?,

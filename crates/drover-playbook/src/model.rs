@@ -47,6 +47,9 @@ pub struct Play {
     pub vars_files: Vec<Value>,
     /// `gather_facts` (default true, as in Ansible).
     pub gather_facts: Option<Value>,
+    /// `gather_subset`, `gather_timeout` and `fact_path`: the implicit `Gathering Facts`
+    /// task's `setup` arguments, untemplated (`None` when the play does not say).
+    pub gather_args: GatherArgs,
     /// `pre_tasks`.
     pub pre_tasks: Vec<TaskItem>,
     /// `tasks`.
@@ -135,6 +138,17 @@ pub struct Include {
     pub preloaded: Option<Vec<TaskItem>>,
     /// The role an `include_role` loaded ahead brings (its handlers carry it too).
     pub instance: Option<Arc<Role>>,
+}
+
+/// The play keywords that shape fact gathering.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GatherArgs {
+    /// `gather_subset`.
+    pub gather_subset: Option<Value>,
+    /// `gather_timeout`.
+    pub gather_timeout: Option<Value>,
+    /// `fact_path`.
+    pub fact_path: Option<Value>,
 }
 
 /// Keywords that plays, blocks and tasks share and that tasks inherit from what encloses them.

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod boolean;
+pub mod fnmatch;
 pub mod json;
 pub mod literal;
 pub mod random;

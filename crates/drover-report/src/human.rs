@@ -115,7 +115,9 @@ impl Human {
                         line.push(' ');
                     }
                 }
-                if (verbose_always && status != Status::Skipped) || self.verbosity > 2 {
+                if result.data.contains_key(drover_types::VERBOSE_OVERRIDE) {
+                    // `setup`'s facts are never printed (ansible-core's verbose override).
+                } else if (verbose_always && status != Status::Skipped) || self.verbosity > 2 {
                     line.push_str(" => ");
                     line.push_str(&pretty(&value));
                 } else if self.verbosity > 0 {
@@ -273,7 +275,14 @@ fn display_value(result: &TaskResult, no_log: bool, module: &str, verbosity: u8)
     };
     if let Value::Object(map) = &mut value {
         // The status is the line's own word; warnings were printed on their own.
-        for key in ["failed", "skipped", "exception", "warnings", "deprecations"] {
+        for key in [
+            "failed",
+            "skipped",
+            "exception",
+            "warnings",
+            "deprecations",
+            drover_types::VERBOSE_OVERRIDE,
+        ] {
             map.remove(key);
         }
         // Module arguments and diffs only from `-vvv` (never for `debug`), as ansible-playbook.

@@ -23,7 +23,7 @@ pub use connection::{
 };
 pub use event::{Event, HostStats, Reporter, Status};
 pub use module::{ArgDefault, ArgKind, ArgSpec, ArgSpecEntry, Module, ModuleContext};
-pub use result::{Deprecation, FileDiff, NO_TRACEBACK, Shape, TaskResult};
+pub use result::{Deprecation, FileDiff, NO_TRACEBACK, Shape, TaskResult, VERBOSE_OVERRIDE};
 pub use span::Span;
 pub use templar::{Templar, TemplateError};
 pub use vars::{Found, HostVars, Layer, Trust, Vars};

@@ -68,6 +68,10 @@ pub enum Shape {
     Loop,
 }
 
+/// The key a module (`setup`) sets so that its result is never printed, not even with `-v`,
+/// as ansible-core's callback honours it; never registered.
+pub const VERBOSE_OVERRIDE: &str = "_ansible_verbose_override";
+
 /// What ansible-core 2.19 puts in a failed result's `exception` when tracebacks are off.
 pub const NO_TRACEBACK: &str = "(traceback unavailable)";
 

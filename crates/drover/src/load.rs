@@ -239,6 +239,7 @@ pub(crate) async fn execute(
         load_options: drover_playbook::LoadOptions {
             roles_path: settings.roles_path(),
         },
+        gathering: settings.gathering(),
         config_file: settings.file().map(|p| p.display().to_string()),
     };
     let runtime = Runtime {

@@ -138,6 +138,7 @@ cases! {
     case_76_regex_line_modules => "76-regex-line-modules",
     case_77_regex_multiline_empty => "77-regex-multiline-empty",
     case_78_regex_errors => "78-regex-errors",
+    case_70_facts => "70-facts",
     case_80_output_results => "80-output-results",
     case_81_output_serial_banners => "81-output-serial-banners",
     case_82_output_verbose => "82-output-verbose",

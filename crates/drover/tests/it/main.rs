@@ -7,6 +7,7 @@ mod config;
 mod differential;
 mod differential_output;
 mod examples;
+mod facts;
 mod filegen;
 mod hostile;
 mod language;

@@ -1,8 +1,8 @@
-//! Shell-style name matching (`*`, `?`, `[abc]`, `[!abc]`), as Python's `fnmatch` does it for
-//! `--start-at-task`.
+//! Shell-style name matching (`*`, `?`, `[abc]`, `[!abc]`), as Python's `fnmatch.fnmatchcase`
+//! does it: `--start-at-task` and the `setup` module's `filter` use it.
 
 /// Whether `name` matches `pattern` as a whole.
-pub(crate) fn matches(pattern: &str, name: &str) -> bool {
+pub fn matches(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)
