@@ -12,9 +12,12 @@ use drover_types::{Map, Trust};
 /// What ansible-playbook calls the task.
 pub(crate) const TITLE: &str = "Gathering Facts";
 
-impl Runner<'_> {
+impl<'r> Runner<'r> {
     /// Gathers facts on the batch's hosts.
-    pub(crate) async fn gather_facts(&mut self, state: &mut PlayState<'_>, root: &Scope<'_>) {
+    pub(crate) async fn gather_facts<'p>(&mut self, state: &mut PlayState<'p>, root: &Scope<'_>)
+    where
+        'r: 'p,
+    {
         let task = gather_task(state.play);
         let hosts = state.hosts.clone();
         self.run_task(state, &task, root, &hosts, false).await;

@@ -632,14 +632,16 @@ impl<'r> Runner<'r> {
     }
 
     /// Runs one task on the hosts of `hosts` that are still active, then records the results.
-    pub(crate) async fn run_task(
+    pub(crate) async fn run_task<'p>(
         &mut self,
-        state: &mut PlayState<'_>,
+        state: &mut PlayState<'p>,
         task: &Task,
         scope: &Scope<'_>,
         hosts: &[String],
         handler: bool,
-    ) {
+    ) where
+        'r: 'p,
+    {
         let active: Vec<String> = hosts
             .iter()
             .filter(|h| {
@@ -672,6 +674,19 @@ impl<'r> Runner<'r> {
         });
 
         let mut all_vars = self.views(state, scope, &active);
+        // ansible-core's `ansible_search_path`: where lookups look for relative names.
+        let search_path: Vec<Value> = task
+            .search_paths(&self.play_dir)
+            .iter()
+            .map(|p| Value::String(p.display().to_string()))
+            .collect();
+        for vars in &mut all_vars {
+            vars.set(
+                "ansible_search_path",
+                Value::Array(search_path.clone()),
+                Trust::Data,
+            );
+        }
         // Keywords that shape the whole task are evaluated once, with the first host's
         // variables; one that cannot be evaluated fails the task on every host.
         let t = &self.templates;
@@ -1044,13 +1059,15 @@ impl<'r> Runner<'r> {
         }
     }
 
-    async fn run_meta(
+    async fn run_meta<'p>(
         &mut self,
-        state: &mut PlayState<'_>,
+        state: &mut PlayState<'p>,
         task: &Task,
         scope: &Scope<'_>,
         hosts: &[String],
-    ) {
+    ) where
+        'r: 'p,
+    {
         let action = task
             .args
             .get("_raw_params")
@@ -1175,6 +1192,7 @@ impl<'r> Runner<'r> {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>
     where
         'p: 'a,
+        'r: 'p,
     {
         Box::pin(async move {
             let hosts = state.hosts.clone();
@@ -1219,6 +1237,9 @@ impl<'r> Runner<'r> {
                         continue;
                     }
                     self.run_task(state, task, scope, &targets, true).await;
+                    if task.include.is_some() {
+                        self.run_included(state, task, scope).await;
+                    }
                 }
             }
         })

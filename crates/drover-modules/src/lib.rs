@@ -32,6 +32,7 @@ mod replace;
 mod set_fact;
 mod setup;
 mod stat;
+mod tempfile;
 mod template;
 mod validate_argument_spec;
 
@@ -60,6 +61,7 @@ pub fn all() -> Vec<&'static dyn Module> {
         &inventory::AddHost,
         &inventory::GroupBy,
         &validate_argument_spec::ValidateArgumentSpec,
+        &tempfile::TempFile,
         &setup::Setup,
     ]
 }

@@ -296,9 +296,11 @@ impl Loader<'_> {
                 Some(name) if !is_template(&name) => {
                     let spec = crate::role::RoleSpec::from_include(task, &name);
                     let from = self.ctx.play.handlers.len();
-                    let items = self.role_use(spec, false)?;
-                    self.give_handlers_params(from, &task.common.vars);
-                    Some(items)
+                    let items = self.ahead(|loader| loader.role_use(spec, false));
+                    if items.is_some() {
+                        self.give_handlers_params(from, &task.common.vars);
+                    }
+                    items
                 }
                 _ => None,
             }
@@ -311,7 +313,7 @@ impl Loader<'_> {
                     if self.ctx.stack.contains(&path) || !path.is_file() {
                         None
                     } else {
-                        Some(self.tasks_file(&path, &task.span, handlers)?)
+                        self.ahead(|loader| loader.tasks_file(&path, &task.span, handlers))
                     }
                 }
                 Some(_) => None,
@@ -333,6 +335,35 @@ impl Loader<'_> {
             instance: if role { instance } else { None },
         }));
         Ok(())
+    }
+
+    /// Loads what an include names ahead of the run. An include is dynamic in ansible-core: what
+    /// it names is only read when a host reaches it, so a file that does not load (a role for
+    /// another platform, a Windows-only file naming Windows modules) is no error unless it runs.
+    /// Such a file is left for the run to load, which reports its error on the hosts that
+    /// include it; what the failed attempt collected is dropped.
+    fn ahead(
+        &mut self,
+        load: impl FnOnce(&mut Self) -> Result<Vec<TaskItem>, Error>,
+    ) -> Option<Vec<TaskItem>> {
+        let marks = (
+            self.ctx.play.handlers.len(),
+            self.ctx.play.public.len(),
+            self.ctx.play.seen.len(),
+            self.ctx.play.dependency_names.len(),
+            self.warnings.len(),
+        );
+        match load(self) {
+            Ok(items) => Some(items),
+            Err(_) => {
+                self.ctx.play.handlers.truncate(marks.0);
+                self.ctx.play.public.truncate(marks.1);
+                self.ctx.play.seen.truncate(marks.2);
+                self.ctx.play.dependency_names.truncate(marks.3);
+                self.warnings.truncate(marks.4);
+                None
+            }
+        }
     }
 
     /// `apply`: keywords blocks take, given to every included task.

@@ -337,16 +337,16 @@ impl Task {
         names
     }
 
-    /// The directories relative controller paths are searched in: the role's, the task file's,
-    /// then the play's.
+    /// The directories relative controller paths are searched in, as ansible-core's
+    /// `ansible_search_path`: the role's, the task file's, then the play's.
     pub fn search_paths(&self, play_dir: &std::path::Path) -> Vec<PathBuf> {
         let mut paths = Vec::new();
         if let Some(role) = &self.role {
             paths.push(role.path.clone());
         }
         if let Some(dir) = self.span.file.parent() {
-            let dir = dir.to_path_buf();
-            if !paths.contains(&dir) && self.role.is_none() {
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            if !paths.contains(&dir) {
                 paths.push(dir);
             }
         }

@@ -361,9 +361,24 @@ fn var_string(state: &State, name: &str) -> Option<String> {
         .map(|v| py_str(&v))
 }
 
-/// The controller directories searched for relative lookup paths: the role's, then the play's.
+/// The controller directories searched for relative lookup paths: `ansible_search_path` when
+/// the task has one (the role's, the task file's, the play's), else the role's, then the play's.
 fn search_dirs(state: &State) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
+    if let Some(list) = state
+        .lookup("ansible_search_path")
+        .filter(|v| v.kind() == ValueKind::Seq)
+        && let Ok(items) = list.try_iter()
+    {
+        dirs.extend(
+            items
+                .filter(|v| v.kind() == ValueKind::String)
+                .map(|v| PathBuf::from(py_str(&v))),
+        );
+        if !dirs.is_empty() {
+            return dirs;
+        }
+    }
     for var in ["role_path", "playbook_dir"] {
         if let Some(d) = var_string(state, var) {
             dirs.push(PathBuf::from(d));

@@ -913,3 +913,33 @@ fn every_file_module_accepts_the_common_file_arguments_and_says_it_ignores_selin
         );
     }
 }
+
+#[test]
+fn tempfile_makes_private_files_and_directories_and_skips_in_check_mode() {
+    let p = project(&play(
+        "- tempfile:\n    path: \"{{ out }}\"\n    prefix: \"-pre.\"\n    suffix: .txt\n  register: f\n- tempfile:\n    state: directory\n    path: \"{{ out }}\"\n  register: d\n- copy:\n    content: \"{{ f.path | basename }} {{ f.mode }} {{ f.state }} {{ d.path | basename }} {{ d.mode }} {{ d.state }} {{ f is changed }}\\n\"\n    dest: \"{{ out }}/report\"\n",
+    ));
+    let out = drover(&p, &[]);
+    assert_code(&out, 0);
+    let report = std::fs::read_to_string(p.join("out/report")).expect("report");
+    let words: Vec<&str> = report.split_whitespace().collect();
+    assert!(
+        words[0].starts_with("-pre.") && words[0].ends_with(".txt"),
+        "{report}"
+    );
+    assert_eq!(words[0].len(), "-pre.".len() + 8 + ".txt".len(), "{report}");
+    assert_eq!(&words[1..3], &["0600", "file"], "{report}");
+    assert!(words[3].starts_with("ansible."), "{report}");
+    assert_eq!(&words[4..], &["0700", "directory", "True"], "{report}");
+    assert_eq!(mode_of(&p, &format!("out/{}", words[0])) & 0o777, 0o600);
+    let p = project(&play("- tempfile:\n    path: \"{{ out }}\"\n"));
+    let check = drover(&p, &["--check"]);
+    assert_code(&check, 0);
+    assert!(
+        check.stdout.contains("skipping: [localhost]"),
+        "{}",
+        check.describe()
+    );
+    let made = std::fs::read_dir(p.join("out")).expect("out").count();
+    assert_eq!(made, 0, "check mode made a file");
+}
