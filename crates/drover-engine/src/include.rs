@@ -166,7 +166,8 @@ impl<'r> Runner<'r> {
         if let Some(role) = &task.role {
             candidates.push(role.path.join("tasks").join(name));
         }
-        if let Some(dir) = task.span.file.parent() {
+        // A relative name is the playbook's own, whose directory is the play's (below).
+        if let Some(dir) = task.span.file.parent().filter(|d| d.is_absolute()) {
             candidates.push(dir.join(name));
         }
         candidates.push(self.play_dir.join(name));

@@ -85,7 +85,7 @@ impl Context {
             candidates.push(role.path.join("tasks").join(name));
             candidates.push(role.path.join(name));
         }
-        if let Some(dir) = from.parent() {
+        if let Some(dir) = from.parent().filter(|d| d.is_absolute()) {
             candidates.push(dir.join(name));
         }
         candidates.push(self.play_dir.join(name));

@@ -344,8 +344,11 @@ impl Task {
         if let Some(role) = &self.role {
             paths.push(role.path.clone());
         }
-        if let Some(dir) = self.span.file.parent() {
-            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        // Files the loader found (imports, includes, roles) are named absolutely; the playbook
+        // given on the command line may be relative to where drover started, and its directory
+        // is the play's, added below.
+        if let Some(dir) = self.span.file.parent().filter(|d| d.is_absolute()) {
+            let dir = dir.to_path_buf();
             if !paths.contains(&dir) {
                 paths.push(dir);
             }
