@@ -525,7 +525,7 @@ impl<'r> Runner<'r> {
                 let found = if candidates.len() > 1 {
                     paths
                         .iter()
-                        .find(|p| state.play.dir.join(p).is_file())
+                        .find(|p| vars_file_path(&state.play.dir, p).is_file())
                         .cloned()
                 } else {
                     paths.first().cloned()
@@ -537,7 +537,7 @@ impl<'r> Runner<'r> {
                         message: "none of these vars files was found on the controller".into(),
                     });
                 };
-                let full = state.play.dir.join(&path);
+                let full = vars_file_path(&state.play.dir, &path);
                 let data = load_yaml_vars(&full).map_err(|message| Error::VarsFile {
                     span: state.play.span.clone(),
                     path: path.clone(),
@@ -1299,6 +1299,16 @@ pub(crate) fn collect_handlers<'p>(
             }
         }
     }
+}
+
+/// Where a `vars_files` entry is, as ansible-core looks for it: `vars/NAME` in the play's
+/// directory, then `NAME` there (absolute names as they are).
+fn vars_file_path(dir: &std::path::Path, name: &str) -> PathBuf {
+    let in_vars = dir.join("vars").join(name);
+    if !std::path::Path::new(name).is_absolute() && in_vars.is_file() {
+        return in_vars;
+    }
+    dir.join(name)
 }
 
 /// Reads a YAML file of variables (a mapping) on the controller.

@@ -437,6 +437,13 @@ impl Loader<'_> {
         if spec.public {
             self.ctx.play.public.push(role.clone());
         }
+        // A dependency's tasks see the role that depends on it (its defaults, vars and
+        // parameters under the dependency's own), as ansible-core's dependency chain does: the
+        // dependencies run inside a block that carries this role.
+        if !block.is_empty() {
+            let deps = std::mem::take(&mut block);
+            block.push(TaskItem::Block(Box::new(role_block(&role, deps, &spec.span))));
+        }
         block.push(TaskItem::Block(Box::new(role_block(
             &role, tasks, &spec.span,
         ))));
