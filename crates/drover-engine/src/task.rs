@@ -568,6 +568,29 @@ async fn run_single(
     result
 }
 
+/// The skipped result of a task whose `when` is false with `vars`; `None` when it holds or
+/// cannot be judged.
+fn skipped_by_when(env: &TaskEnv<'_>, vars: &Vars) -> Option<TaskResult> {
+    let keywords = env.keywords;
+    let mut notes = Vec::new();
+    let false_at = judge_all(
+        env.templates,
+        &keywords.when,
+        &keywords.when_spans,
+        vars,
+        &mut notes,
+    )
+    .ok()??;
+    let mut result = TaskResult {
+        skipped: true,
+        shape: drover_types::Shape::SkippedByCondition,
+        ..TaskResult::default()
+    };
+    result.set("skip_reason", "Conditional result was False");
+    result.set("false_condition", keywords.when[false_at].clone());
+    Some(result)
+}
+
 /// [`run_single`] once its `when` holds.
 async fn run_judged(
     env: &TaskEnv<'_>,
@@ -858,7 +881,12 @@ pub(crate) async fn run_on_host(
             Vec::new(),
         ),
         Some(spec) => match loops::items(spec, t, &vars) {
-            Err(err) => (TaskResult::failed(err), Vec::new()),
+            // As ansible-core: a loop over something undefined is skipped when the task's
+            // `when` (judged without an item) is false; else it is the task's error.
+            Err(err) => match skipped_by_when(env, &vars) {
+                Some(skipped) if err.contains("is undefined") => (skipped, Vec::new()),
+                _ => (TaskResult::failed(err), Vec::new()),
+            },
             Ok(list) => {
                 let len = list.len();
                 let mut runs = Vec::with_capacity(len);

@@ -442,7 +442,9 @@ impl Loader<'_> {
         // dependencies run inside a block that carries this role.
         if !block.is_empty() {
             let deps = std::mem::take(&mut block);
-            block.push(TaskItem::Block(Box::new(role_block(&role, deps, &spec.span))));
+            block.push(TaskItem::Block(Box::new(role_block(
+                &role, deps, &spec.span,
+            ))));
         }
         block.push(TaskItem::Block(Box::new(role_block(
             &role, tasks, &spec.span,
