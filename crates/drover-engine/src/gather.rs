@@ -6,8 +6,8 @@
 
 use crate::block::Scope;
 use crate::play::{PlayState, Runner};
-use drover_playbook::{Common, Play, Task};
-use drover_types::{Map, Trust};
+use drover_playbook::{Play, Task};
+use drover_types::Map;
 
 /// What ansible-playbook calls the task.
 pub(crate) const TITLE: &str = "Gathering Facts";
@@ -37,29 +37,13 @@ fn gather_task(play: &Play) -> Task {
             args.insert(name.into(), v.clone());
         }
     }
-    Task {
-        name: Some(TITLE.into()),
-        module: "setup".into(),
-        args,
-        args_trust: Trust::Template,
-        register: None,
-        changed_when: Vec::new(),
-        changed_when_spans: Vec::new(),
-        failed_when: Vec::new(),
-        failed_when_spans: Vec::new(),
-        loop_: None,
-        until: Vec::new(),
-        until_spans: Vec::new(),
-        retries: None,
-        delay: None,
-        notify: Vec::new(),
-        listen: Vec::new(),
-        common: Common::default(),
-        span: play.span.clone(),
-        module_span: play.span.clone(),
-        arg_spans: Vec::new(),
-        action: "ansible.builtin.gather_facts".into(),
-        role: None,
-        include: None,
-    }
+    let mut task = Task::bare(
+        "setup",
+        "ansible.builtin.gather_facts",
+        play.span.clone(),
+        play.span.clone(),
+    );
+    task.name = Some(TITLE.into());
+    task.args = args;
+    task
 }

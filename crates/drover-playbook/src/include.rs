@@ -174,15 +174,8 @@ impl Loader<'_> {
         handlers: bool,
     ) -> Result<Block, Error> {
         let (mut common, value) = self.import_keywords(items, key, "import_tasks")?;
-        let file = Some((self.import_file_name(value)?, value.span.clone()));
-        let Some((name, at)) = file else {
-            return Err(self.report.invalid(
-                &key.span,
-                "`import_tasks` needs a file name",
-                "no file",
-                None,
-            ));
-        };
+        let name = self.import_file_name(value)?;
+        let at = value.span.clone();
         let path = self.ctx.task_file(&node.span.file, &name);
         let tasks = self.tasks_file(&path, &at, handlers)?;
         let params = std::mem::take(&mut common.vars);

@@ -317,6 +317,37 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task calling `module` (written `action`) with no arguments and no keywords: what the
+    /// loader fills in, and what drover writes itself (the fact gathering task, a role's
+    /// argument check).
+    pub fn bare(module: &str, action: &str, span: Span, module_span: Span) -> Task {
+        Task {
+            name: None,
+            module: module.to_owned(),
+            args: Map::new(),
+            args_trust: Trust::default(),
+            register: None,
+            changed_when: Vec::new(),
+            changed_when_spans: Vec::new(),
+            failed_when: Vec::new(),
+            failed_when_spans: Vec::new(),
+            loop_: None,
+            until: Vec::new(),
+            until_spans: Vec::new(),
+            retries: None,
+            delay: None,
+            notify: Vec::new(),
+            listen: Vec::new(),
+            common: Common::default(),
+            span,
+            module_span,
+            arg_spans: Vec::new(),
+            action: action.to_owned(),
+            role: None,
+            include: None,
+        }
+    }
+
     /// The name shown in output: `name`, or the module's name when there is none; a role's
     /// tasks are `role : name`.
     pub fn display_name(&self) -> String {

@@ -214,15 +214,14 @@ impl Loader<'_> {
                 }
             }
         }
-        let spec = Some(spec);
-        let Some(spec) = spec.filter(|s| !s.name.trim().is_empty()) else {
+        if spec.name.trim().is_empty() {
             return Err(self.report.invalid(
                 &key.span,
                 "`import_role` needs `name`",
                 "no role name",
                 None,
             ));
-        };
+        }
         let params = std::mem::take(&mut common.vars);
         let from = self.ctx.play.handlers.len();
         let block = self.role_use(spec, false)?;
@@ -562,34 +561,21 @@ fn validation_task(role: &Arc<Role>, entry: &str, spec: &Value, at: &Span) -> Ta
         tags: vec!["always".into()],
         ..Common::default()
     };
-    TaskItem::Task(Box::new(Task {
-        name: Some(name),
-        module: "validate_argument_spec".into(),
-        args,
-        // `provided_arguments` holds the role's parameters with their own trust.
-        args_trust: Trust::Parts(Arc::new(
-            [("provided_arguments".to_owned(), role.params.trust.clone())].into(),
-        )),
-        register: None,
-        changed_when: Vec::new(),
-        changed_when_spans: Vec::new(),
-        failed_when: Vec::new(),
-        failed_when_spans: Vec::new(),
-        loop_: None,
-        until: Vec::new(),
-        until_spans: Vec::new(),
-        retries: None,
-        delay: None,
-        notify: Vec::new(),
-        listen: Vec::new(),
-        common,
-        span: at.clone(),
-        module_span: at.clone(),
-        arg_spans: Vec::new(),
-        action: "ansible.builtin.validate_argument_spec".into(),
-        role: Some(role.clone()),
-        include: None,
-    }))
+    let mut task = Task::bare(
+        "validate_argument_spec",
+        "ansible.builtin.validate_argument_spec",
+        at.clone(),
+        at.clone(),
+    );
+    task.name = Some(name);
+    task.args = args;
+    // `provided_arguments` holds the role's parameters with their own trust.
+    task.args_trust = Trust::Parts(Arc::new(
+        [("provided_arguments".to_owned(), role.params.trust.clone())].into(),
+    ));
+    task.common = common;
+    task.role = Some(role.clone());
+    TaskItem::Task(Box::new(task))
 }
 
 fn role_block(role: &Arc<Role>, items: Vec<TaskItem>, at: &Span) -> Block {

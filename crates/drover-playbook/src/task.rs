@@ -292,31 +292,13 @@ impl Loader<'_> {
             ));
         };
         let module_name = keywords::short_name(&python_str(module_key)).to_owned();
-        let mut task = Task {
-            name: None,
-            module: module_name,
-            args: Default::default(),
-            args_trust: Default::default(),
-            register: None,
-            changed_when: Vec::new(),
-            changed_when_spans: Vec::new(),
-            failed_when: Vec::new(),
-            failed_when_spans: Vec::new(),
-            loop_: None,
-            until: Vec::new(),
-            until_spans: Vec::new(),
-            retries: None,
-            delay: None,
-            notify: Vec::new(),
-            listen: Vec::new(),
-            common: Common::default(),
-            span: node.span.clone(),
-            module_span: module_key.span.clone(),
-            arg_spans: Vec::new(),
-            action: python_str(module_key),
-            role: self.ctx.role.clone(),
-            include: None,
-        };
+        let mut task = Task::bare(
+            &module_name,
+            &python_str(module_key),
+            node.span.clone(),
+            module_key.span.clone(),
+        );
+        task.role = self.ctx.role.clone();
         let mut args_keyword: Option<&Node> = None;
         let mut loop_control: Option<&Node> = None;
         for (k, v) in items {
